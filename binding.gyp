@@ -1,0 +1,24 @@
+{
+  "targets": [
+    {
+      "target_name": "unixproc",
+      "sources": [
+        "native/addon.cc",
+        "native/errno_result.cc",
+        "native/identity.cc",
+        "native/signals.cc",
+        "native/wait.cc",
+        "native/spawn.cc",
+        "native/prctl.cc",
+        "native/pidfd.cc",
+        "native/child.cc",
+        "native/fork_exec.cc",
+        "native/procfs.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17"]
+    }
+  ]
+}

@@ -1,0 +1,2 @@
+// Filled in by the foundation issue: decodeWaitStatus and the ExitStatus union.
+export {};

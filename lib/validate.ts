@@ -1,0 +1,137 @@
+/**
+ * Argument validation, shared by every public function. Each validator throws the
+ * argument error Node would (see lib/errors.ts) and returns the value, narrowed.
+ * @internal
+ */
+import { constants } from 'node:os';
+import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+
+/** Range of a C `int` and of `pid_t` on Linux. */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/** An integer in [min, max] (a JS number: not NaN, not fractional, not a bigint). */
+export function validateInteger(
+  value: unknown,
+  name: string,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
+  return value;
+}
+
+/** An `int`-sized integer (flags, option words, wait statuses). */
+export function validateInt32(value: unknown, name: string, min = INT32_MIN, max = INT32_MAX): number {
+  return validateInteger(value, name, min, max);
+}
+
+/** A pid that names one process: 1 .. 2^31-1 (or 0 where `allowZero`, meaning "the caller"). */
+export function validatePid(value: unknown, name: string, allowZero = false): number {
+  return validateInteger(value, name, allowZero ? 0 : 1, INT32_MAX);
+}
+
+/** A file descriptor: 0 .. 2^31-1. */
+export function validateFd(value: unknown, name: string): number {
+  return validateInteger(value, name, 0, INT32_MAX);
+}
+
+/** A boolean. */
+export function validateBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+  return value;
+}
+
+/** A plain object (options bags). `undefined` is accepted and becomes `{}`. */
+export function validateOptions<T extends object>(value: unknown, name: string): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidArgType(name, 'of type object', value);
+  }
+  return value as Partial<T>;
+}
+
+/** A function. */
+export function validateFunction(value: unknown, name: string): (...args: unknown[]) => unknown {
+  if (typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
+  return value as (...args: unknown[]) => unknown;
+}
+
+/** A string the kernel will see as a C string: no NUL bytes (rejected, never truncated). */
+export function validateCString(value: unknown, name: string, allowEmpty = true): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  if (value.includes('\u0000')) {
+    throw invalidArgValue(name, value, 'must be a string without null bytes');
+  }
+  if (!allowEmpty && value.length === 0) throw invalidArgValue(name, value, 'must not be empty');
+  return value;
+}
+
+/** A path: a string or Buffer without NUL bytes. Buffers are decoded as UTF-8. */
+export function validatePath(value: unknown, name: string): string {
+  if (Buffer.isBuffer(value)) {
+    if (value.includes(0)) throw invalidArgValue(name, value, 'must be a path without null bytes');
+    value = value.toString('utf8');
+  }
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string or an instance of Buffer', value);
+  return validateCString(value, name, false);
+}
+
+/** An array (or other iterable that is not a string) of C strings, e.g. argv. */
+export function validateStringArray(value: unknown, name: string, allowEmpty = true): string[] {
+  if (!Array.isArray(value)) throw invalidArgType(name, 'an instance of Array', value);
+  if (!allowEmpty && value.length === 0) throw invalidArgValue(name, value, 'must not be empty');
+  return value.map((item, i) => validateCString(item, `${name}[${i}]`));
+}
+
+/**
+ * An environment mapping: a plain object or Map of string to string (as Python's `env`
+ * argument), turned into `KEY=value` strings. Keys must not contain `=` or NUL.
+ */
+export function validateEnv(value: unknown, name: string): string[] {
+  let entries: [unknown, unknown][];
+  if (value instanceof Map) entries = [...value.entries()];
+  else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    entries = Object.entries(value);
+  } else {
+    throw invalidArgType(name, 'of type object or an instance of Map', value);
+  }
+  const out: string[] = [];
+  for (const [k, v] of entries) {
+    if (v === undefined) continue; // as process.env copies with a deleted key
+    const key = validateCString(k, `${name} key`, false);
+    if (key.includes('=')) throw invalidArgValue(`${name} key`, key, "must not contain '='");
+    const val = validateCString(v, `${name}.${key}`);
+    out.push(`${key}=${val}`);
+  }
+  return out;
+}
+
+const signalNumbers: Readonly<Record<string, number>> = constants.signals as Record<string, number>;
+const SIGRTMAX = 64;
+
+/**
+ * A signal: a number 0..64 (0 probes without sending) or a Node signal name such as
+ * `'SIGTERM'`. Returns the number.
+ */
+export function validateSignal(value: unknown, name: string): number {
+  if (typeof value === 'string') {
+    const n = signalNumbers[value];
+    if (n === undefined) {
+      throw invalidArgValue(name, value, "must be a known signal name such as 'SIGTERM'");
+    }
+    return n;
+  }
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or string', value);
+  return validateInteger(value, name, 0, SIGRTMAX);
+}
+
+/** The signal name for a number (`'SIGTERM'` for 15), or undefined for unknown numbers. */
+export function signalName(signo: number): string | undefined {
+  for (const [n, v] of Object.entries(signalNumbers)) {
+    if (v === signo) return n;
+  }
+  return undefined;
+}

@@ -1,0 +1,17 @@
+// Registers the exports of every concern. Nothing else lives here.
+#include "addon.h"
+
+static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
+  unixproc::InitIdentity(env, exports);
+  unixproc::InitSignals(env, exports);
+  unixproc::InitWait(env, exports);
+  unixproc::InitSpawn(env, exports);
+  unixproc::InitPrctl(env, exports);
+  unixproc::InitPidfd(env, exports);
+  unixproc::InitChild(env, exports);
+  unixproc::InitForkExec(env, exports);
+  unixproc::InitProcfs(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(unixproc, InitAll)

@@ -1,0 +1,50 @@
+import * as os from '../../lib/os';
+
+describe('identity', () => {
+  test('getpid and getppid are the live values', () => {
+    expect(os.getpid()).toBe(process.pid);
+    expect(os.getppid()).toBe(process.ppid);
+  });
+
+  test('getpgid(0), getpgrp() and getpgid(getpid()) agree', () => {
+    expect(os.getpgid(0)).toBe(os.getpgrp());
+    expect(os.getpgid(os.getpid())).toBe(os.getpgrp());
+  });
+
+  test('getsid(0) is the session of getsid(getpid())', () => {
+    expect(os.getsid(0)).toBe(os.getsid(os.getpid()));
+    expect(os.getsid(0)).toBeGreaterThan(0);
+  });
+
+  test('getsid and getpgid of a pid that does not exist throw ESRCH', () => {
+    // pid_max is at most 2^22 on Linux, so this pid cannot exist.
+    expect(() => os.getsid(2 ** 22 + 1)).toThrow(expect.objectContaining({ code: 'ESRCH', errno: -3, syscall: 'getsid' }));
+    expect(() => os.getpgid(2 ** 22 + 1)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'getpgid' }));
+  });
+
+  test.each([
+    ['string', '1', 'ERR_INVALID_ARG_TYPE'],
+    ['NaN', NaN, 'ERR_OUT_OF_RANGE'],
+    ['fraction', 1.5, 'ERR_OUT_OF_RANGE'],
+    ['negative', -1, 'ERR_OUT_OF_RANGE'],
+    ['beyond pid_t', 2 ** 31, 'ERR_OUT_OF_RANGE'],
+    ['bigint', 1n, 'ERR_INVALID_ARG_TYPE'],
+  ])('getsid rejects a %s pid with %s', (_what, value, code) => {
+    expect(() => os.getsid(value as number)).toThrow(expect.objectContaining({ code }));
+    expect(() => os.getpgid(value as number)).toThrow(expect.objectContaining({ code }));
+    expect(() => os.setpgid(value as number, 0)).toThrow(expect.objectContaining({ code }));
+    expect(() => os.setpgid(0, value as number)).toThrow(expect.objectContaining({ code }));
+  });
+
+  test('tcgetpgrp on a descriptor that is not a terminal throws ENOTTY', () => {
+    const fs = require('node:fs');
+    const fd = fs.openSync('/dev/null', 'r');
+    try {
+      expect(() => os.tcgetpgrp(fd)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'tcgetpgrp' }));
+      expect(() => os.tcsetpgrp(fd, os.getpgrp())).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'tcsetpgrp' }));
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(() => os.tcgetpgrp(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+});
