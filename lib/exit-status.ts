@@ -1,2 +1,73 @@
-// Filled in by the foundation issue: decodeWaitStatus and the ExitStatus union.
-export {};
+/**
+ * A wait status, decoded into a discriminated union: what the idiomatic API returns
+ * wherever the Python mirror returns a raw status word.
+ */
+import { invalidArgValue } from './errors';
+import { signalName, validateInt32 } from './validate';
+
+/** The child called exit(code) or returned from main. */
+export interface ExitedStatus {
+  readonly kind: 'exited';
+  /** The exit code, 0..255. */
+  readonly code: number;
+}
+/** The child was ended by a signal. */
+export interface SignaledStatus {
+  readonly kind: 'signaled';
+  /** The signal's name, e.g. `'SIGKILL'` (`'SIG<n>'` for numbers Node has no name for). */
+  readonly signal: string;
+  /** The signal's number. */
+  readonly signo: number;
+  /** Whether the kernel wrote a core dump. */
+  readonly coreDumped: boolean;
+}
+/** The child is stopped (reported with WUNTRACED, or under ptrace). */
+export interface StoppedStatus {
+  readonly kind: 'stopped';
+  readonly signal: string;
+  readonly signo: number;
+}
+/** The stopped child was resumed by SIGCONT (reported with WCONTINUED). */
+export interface ContinuedStatus {
+  readonly kind: 'continued';
+}
+/** A decoded wait status. */
+export type ExitStatus = ExitedStatus | SignaledStatus | StoppedStatus | ContinuedStatus;
+
+/** The name of a signal number, or `SIG<n>` when Node has none (real-time signals). @internal */
+export function nameOfSignal(signo: number): string {
+  return signalName(signo) ?? `SIG${signo}`;
+}
+
+// The bit layout is Linux's (glibc bits/waitstatus.h), the same that Python's W* macros read.
+/** @internal */ export const statusBits = {
+  exitStatus: (s: number): number => (s & 0xff00) >> 8,
+  termSig: (s: number): number => s & 0x7f,
+  stopSig: (s: number): number => (s & 0xff00) >> 8,
+  ifExited: (s: number): boolean => (s & 0x7f) === 0,
+  ifSignaled: (s: number): boolean => ((((s & 0x7f) + 1) << 24) >> 25) > 0,
+  ifStopped: (s: number): boolean => (s & 0xff) === 0x7f,
+  ifContinued: (s: number): boolean => s === 0xffff,
+  coreDump: (s: number): boolean => (s & 0x80) !== 0,
+};
+
+/**
+ * Decodes a raw wait status (as `waitpid` returns it) into an {@link ExitStatus}.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE when `status` is not a 32-bit integer;
+ *   ERR_INVALID_ARG_VALUE when it is no status the kernel produces.
+ * @see waitpid(2)
+ */
+export function decodeWaitStatus(status: number): ExitStatus {
+  const s = validateInt32(status, 'status');
+  if (statusBits.ifExited(s)) return { kind: 'exited', code: statusBits.exitStatus(s) };
+  if (statusBits.ifContinued(s)) return { kind: 'continued' };
+  if (statusBits.ifStopped(s)) {
+    const signo = statusBits.stopSig(s);
+    return { kind: 'stopped', signal: nameOfSignal(signo), signo };
+  }
+  if (statusBits.ifSignaled(s)) {
+    const signo = statusBits.termSig(s);
+    return { kind: 'signaled', signal: nameOfSignal(signo), signo, coreDumped: statusBits.coreDump(s) };
+  }
+  throw invalidArgValue('status', status, 'is not a wait status');
+}
