@@ -13,7 +13,8 @@
         "native/pidfd.cc",
         "native/child.cc",
         "native/fork_exec.cc",
-        "native/procfs.cc"
+        "native/procfs.cc",
+        "native/exit_watch.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

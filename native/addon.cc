@@ -11,6 +11,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitChild(env, exports);
   unixproc::InitForkExec(env, exports);
   unixproc::InitProcfs(env, exports);
+  unixproc::InitExitWatch(env, exports);
   return exports;
 }
 

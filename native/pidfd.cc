@@ -1,8 +1,45 @@
-// (placeholder: filled in by the issue that owns this concern)
+// Process file descriptors: pidfd_open(2) (Linux 5.3) and pidfd_send_signal(2) (5.1).
+// A pidfd refers to one process, not to a pid number, so a signal sent through it can
+// never reach a process that later reuses the pid. Called through syscall(2): glibc 2.36
+// has wrappers, but older libcs do not.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <csignal>
+
 #include "addon.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 namespace unixproc {
 
-void InitPidfd(Napi::Env, Napi::Object) {}
+// pidfdOpen(pid, flags) -> fd (O_CLOEXEC is implied by the kernel).
+static Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  pid_t pid = ArgInt(info, 0);
+  unsigned int flags = static_cast<unsigned int>(ArgInt(info, 1));
+  long fd = syscall(SYS_pidfd_open, pid, flags);
+  if (fd < 0) return NegErrno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+}
+
+// pidfdSendSignal(pidfd, sig) -> 0. ESRCH once the process has exited (even unreaped).
+static Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
+  int pidfd = ArgInt(info, 0);
+  int sig = ArgInt(info, 1);
+  long r = syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
+  if (r < 0) return NegErrno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+void InitPidfd(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "pidfdOpen", PidfdOpen);
+  Export(env, exports, "pidfdSendSignal", PidfdSendSignal);
+  exports.Set("PIDFD_NONBLOCK", Napi::Number::New(env, 04000));  // O_NONBLOCK, linux/pidfd.h
+}
 
 }  // namespace unixproc
