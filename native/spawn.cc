@@ -196,7 +196,7 @@ static int IntProp(Napi::Object o, const char* key) {
 }
 
 // posixSpawn(path, argv, envp | null, search, attrs | null) -> pid or -errno, where attrs is
-// { actions: [[kind, fd, newfdOrFlags?, mode?, path?]...], pgroup, resetids, setsid,
+// { actions: [[OPEN, fd, path, flags, mode] | [CLOSE, fd] | [DUP2, fd, newfd] | [CLOSEFROM, fd]...], pgroup, resetids, setsid,
 //   sigmask: number[] | null, scheduler: [policy (-1: param only), priority] | null }.
 static Napi::Value PosixSpawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -216,10 +216,11 @@ static Napi::Value PosixSpawn(const Napi::CallbackInfo& info) {
       SpawnAction a;
       a.kind = t.Get(0u).As<Napi::Number>().Int32Value();
       a.fd = t.Get(1u).As<Napi::Number>().Int32Value();
-      if (a.kind == kDup2 || a.kind == kOpen) a.arg = t.Get(2u).As<Napi::Number>().Int32Value();
-      if (a.kind == kOpen) {
-        a.mode = t.Get(3u).As<Napi::Number>().Int32Value();
-        a.path = t.Get(4u).As<Napi::String>().Utf8Value();
+      if (a.kind == kDup2) a.arg = t.Get(2u).As<Napi::Number>().Int32Value();
+      if (a.kind == kOpen) {  // Python's order: [OPEN, fd, path, flags, mode]
+        a.path = t.Get(2u).As<Napi::String>().Utf8Value();
+        a.arg = t.Get(3u).As<Napi::Number>().Int32Value();
+        a.mode = t.Get(4u).As<Napi::Number>().Int32Value();
       }
       req.actions.push_back(std::move(a));
     }
