@@ -88,3 +88,37 @@ export function runNodeScript(code: string, options: os.PosixSpawnOptions = {}):
     cleanup();
   }
 }
+
+/** Runs `file argv` with posix_spawn, its stdout into a temp file; returns status and stdout. */
+export function runCapture(file: string, argv: string[], options: os.PosixSpawnOptions = {}, env: os.Environment = null): { status: number; stdout: string } {
+  const { dir, cleanup } = tempDir();
+  try {
+    const out = path.join(dir, 'stdout');
+    const pid = os.posix_spawn(file, argv, env, {
+      ...options,
+      file_actions: [[os.POSIX_SPAWN_OPEN, 1, out, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600], ...(options.file_actions ?? [])],
+    });
+    const status = reap(pid);
+    return { status, stdout: fs.readFileSync(out, 'utf8') };
+  } finally {
+    cleanup();
+  }
+}
+
+/** The fds a program sees, from `ls -l /proc/self/fd` run as that program (ls's own fd dropped). */
+export function fdsOfSpawned(options: os.PosixSpawnOptions = {}): Map<number, string> {
+  const { status, stdout } = runCapture('/bin/ls', ['ls', '-l', '/proc/self/fd'], options);
+  if (status !== 0) throw new Error(`ls failed with status ${status}`);
+  const fds = new Map<number, string>();
+  for (const m of stdout.matchAll(/ (\d+) -> (.*)$/gm)) {
+    if (!/^\/proc\/\d+\/fd$/.test(m[2])) fds.set(Number(m[1]), m[2]);
+  }
+  return fds;
+}
+
+/** A signal mask field of /proc/<pid>/status ('SigIgn', 'SigBlk', ...) as a bigint. */
+export function signalMask(statusText: string, field: string): bigint {
+  const m = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(statusText);
+  if (m === null) throw new Error(`no ${field} in status`);
+  return BigInt(`0x${m[1]}`);
+}
