@@ -1,8 +1,284 @@
-// (placeholder: filled in by the issue that owns this concern)
+// Spawning with posix_spawn(3), as Python's os.posix_spawn, plus system(3) built on it.
+// Man pages: posix_spawn(3), posix_spawn_file_actions_addopen(3),
+// posix_spawn_file_actions_adddup2(3), posix_spawn_file_actions_addclosefrom_np(3),
+// posix_spawnattr_setsigdefault(3), system(3), waitpid(2).
+//
+// What the spawned program must not inherit from Node (issue 2, DESIGN.md "The child side"):
+// - signal dispositions: Node ignores SIGPIPE and SIGXFSZ, and SIG_IGN survives exec.
+//   POSIX_SPAWN_SETSIGDEF with EVERY bit set, glibc's internal SIGCANCEL/SIGSETXID (32, 33)
+//   included: glibc's child sets those to SIG_IGN unless they are in the default set
+//   (sysdeps/unix/sysv/linux/spawni.c), and sigfillset(3) leaves them out.
+// - the signal mask: POSIX_SPAWN_SETSIGMASK, empty unless the caller gave one.
+// - file descriptors: libuv marks 0..2 FD_CLOEXEC, so each one that is open and close-on-exec
+//   gets adddup2(fd, fd), which clears FD_CLOEXEC in the child (POSIX 2024, glibc >= 2.29).
+//   Every other fd is closed after the caller's actions: the non-target fds below the highest
+//   target one by one, the rest with addclosefrom_np (glibc >= 2.34, close_range(2)).
+// Exec failures: glibc >= 2.24 runs the child with CLONE_VFORK and returns the exec errno
+// from posix_spawn itself (and reaps the failed child), so ENOENT/EACCES reach the caller.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
 #include "addon.h"
+
+extern char** environ;
 
 namespace unixproc {
 
-void InitSpawn(Napi::Env, Napi::Object) {}
+// Python's os.POSIX_SPAWN_* action tags (Modules/posixmodule.c).
+enum ActionKind { kOpen = 0, kClose = 1, kDup2 = 2, kCloseFrom = 3 };
+
+struct SpawnAction {
+  int kind = kClose;
+  int fd = -1;
+  int arg = 0;       // new fd (dup2) or open flags
+  int mode = 0;      // open mode
+  std::string path;  // open path
+};
+
+struct SpawnRequest {
+  std::string path;
+  std::vector<std::string> argv;
+  std::vector<std::string> envp;
+  bool inheritEnviron = true;  // envp not given: the caller's environ
+  bool search = false;         // posix_spawnp
+  std::vector<SpawnAction> actions;
+  int pgroup = -1;  // -1: no POSIX_SPAWN_SETPGROUP
+  bool resetids = false;
+  bool setsid = false;
+  bool hasSigmask = false;
+  std::vector<int> sigmask;
+  bool hasScheduler = false;
+  int schedPolicy = -1;  // -1: POSIX_SPAWN_SETSCHEDPARAM only
+  int schedPriority = 0;
+};
+
+// RAII owners so that every return path destroys what it initialised.
+struct FileActions {
+  posix_spawn_file_actions_t fa;
+  int rc;
+  FileActions() { rc = posix_spawn_file_actions_init(&fa); }
+  ~FileActions() {
+    if (rc == 0) posix_spawn_file_actions_destroy(&fa);
+  }
+};
+struct Attributes {
+  posix_spawnattr_t attr;
+  int rc;
+  Attributes() { rc = posix_spawnattr_init(&attr); }
+  ~Attributes() {
+    if (rc == 0) posix_spawnattr_destroy(&attr);
+  }
+};
+
+static bool IsOpen(int fd) { return fcntl(fd, F_GETFD) >= 0; }
+
+// Builds the file actions: stdio made inheritable, the caller's actions, then every other fd
+// closed. Returns 0 or an errno.
+static int BuildFileActions(const SpawnRequest& req, posix_spawn_file_actions_t* fa) {
+  int rc;
+  for (int fd = 0; fd <= 2; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) {
+      if ((rc = posix_spawn_file_actions_adddup2(fa, fd, fd)) != 0) return rc;
+    }
+  }
+  // The fds the program is meant to have: 0..2 and the targets of the caller's actions.
+  std::set<int> keep{0, 1, 2};
+  for (const SpawnAction& a : req.actions) {
+    switch (a.kind) {
+      case kOpen:
+        rc = posix_spawn_file_actions_addopen(fa, a.fd, a.path.c_str(), a.arg,
+                                              static_cast<mode_t>(a.mode));
+        keep.insert(a.fd);
+        break;
+      case kClose:
+        rc = posix_spawn_file_actions_addclose(fa, a.fd);
+        break;
+      case kDup2:
+        rc = posix_spawn_file_actions_adddup2(fa, a.fd, a.arg);
+        keep.insert(a.arg);
+        break;
+      case kCloseFrom:
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+        rc = posix_spawn_file_actions_addclosefrom_np(fa, a.fd);
+#else
+        rc = ENOSYS;
+#endif
+        break;
+      default:
+        rc = EINVAL;
+    }
+    if (rc != 0) return rc;
+  }
+  const int highest = *keep.rbegin();
+  // A close of an fd that the child does not have is not an error in glibc (spawni.c
+  // ignores EBADF for in-range fds), so a fd closed by another thread meanwhile is harmless.
+  for (int fd = 3; fd < highest; fd++) {
+    if (keep.count(fd) == 0 && IsOpen(fd)) {
+      if ((rc = posix_spawn_file_actions_addclose(fa, fd)) != 0) return rc;
+    }
+  }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  return posix_spawn_file_actions_addclosefrom_np(fa, highest + 1);
+#else
+  // Older libcs: close what is open now; fds are O_CLOEXEC under libuv in any case.
+  for (int fd = highest + 1; fd < 65536; fd++) {
+    if (IsOpen(fd) && (rc = posix_spawn_file_actions_addclose(fa, fd)) != 0) return rc;
+  }
+  return 0;
+#endif
+}
+
+static int BuildAttributes(const SpawnRequest& req, posix_spawnattr_t* attr) {
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  int rc;
+  sigset_t all;
+  // Every bit, glibc's internal signals included (see the file header); sigfillset would
+  // leave 32 and 33 to be ignored in the child.
+  std::memset(&all, 0xff, sizeof all);
+  if ((rc = posix_spawnattr_setsigdefault(attr, &all)) != 0) return rc;
+  sigset_t mask;
+  sigemptyset(&mask);
+  if (req.hasSigmask) {
+    for (int s : req.sigmask) {
+      if (sigaddset(&mask, s) != 0) return EINVAL;
+    }
+  }
+  if ((rc = posix_spawnattr_setsigmask(attr, &mask)) != 0) return rc;
+  if (req.pgroup >= 0) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    if ((rc = posix_spawnattr_setpgroup(attr, req.pgroup)) != 0) return rc;
+  }
+  if (req.resetids) flags |= POSIX_SPAWN_RESETIDS;
+  if (req.setsid) flags |= POSIX_SPAWN_SETSID;
+  if (req.hasScheduler) {
+    struct sched_param param {};
+    param.sched_priority = req.schedPriority;
+    if (req.schedPolicy >= 0) {
+      flags |= POSIX_SPAWN_SETSCHEDULER;
+      if ((rc = posix_spawnattr_setschedpolicy(attr, req.schedPolicy)) != 0) return rc;
+    } else {
+      flags |= POSIX_SPAWN_SETSCHEDPARAM;
+    }
+    if ((rc = posix_spawnattr_setschedparam(attr, &param)) != 0) return rc;
+  }
+  return posix_spawnattr_setflags(attr, flags);
+}
+
+// Spawns as the request says. Returns 0 and sets *pid, or returns an errno.
+static int SpawnProcess(SpawnRequest& req, pid_t* pid) {
+  FileActions fa;
+  if (fa.rc != 0) return fa.rc;
+  Attributes attr;
+  if (attr.rc != 0) return attr.rc;
+  int rc = BuildFileActions(req, &fa.fa);
+  if (rc != 0) return rc;
+  if ((rc = BuildAttributes(req, &attr.attr)) != 0) return rc;
+  std::vector<char*> argv = CStringVector(req.argv);
+  std::vector<char*> envp;
+  if (!req.inheritEnviron) envp = CStringVector(req.envp);
+  char* const* env = req.inheritEnviron ? environ : envp.data();
+  // posix_spawn returns its error (it does not set errno) and does not fail with EINTR.
+  return req.search ? posix_spawnp(pid, req.path.c_str(), &fa.fa, &attr.attr, argv.data(), env)
+                    : posix_spawn(pid, req.path.c_str(), &fa.fa, &attr.attr, argv.data(), env);
+}
+
+static int IntProp(Napi::Object o, const char* key) {
+  return o.Get(key).As<Napi::Number>().Int32Value();
+}
+
+// posixSpawn(path, argv, envp | null, search, attrs | null) -> pid or -errno, where attrs is
+// { actions: [[OPEN, fd, path, flags, mode] | [CLOSE, fd] | [DUP2, fd, newfd] | [CLOSEFROM, fd]...], pgroup, resetids, setsid,
+//   sigmask: number[] | null, scheduler: [policy (-1: param only), priority] | null }.
+static Napi::Value PosixSpawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SpawnRequest req;
+  req.path = ArgString(info, 0);
+  req.argv = ArgStringArray(info, 1);
+  if (!info[2].IsNull()) {
+    req.envp = ArgStringArray(info, 2);
+    req.inheritEnviron = false;
+  }
+  req.search = ArgBool(info, 3);
+  if (info[4].IsObject()) {
+    Napi::Object attrs = info[4].As<Napi::Object>();
+    Napi::Array actions = attrs.Get("actions").As<Napi::Array>();
+    for (uint32_t i = 0; i < actions.Length(); i++) {
+      Napi::Array t = actions.Get(i).As<Napi::Array>();
+      SpawnAction a;
+      a.kind = t.Get(0u).As<Napi::Number>().Int32Value();
+      a.fd = t.Get(1u).As<Napi::Number>().Int32Value();
+      if (a.kind == kDup2) a.arg = t.Get(2u).As<Napi::Number>().Int32Value();
+      if (a.kind == kOpen) {  // Python's order: [OPEN, fd, path, flags, mode]
+        a.path = t.Get(2u).As<Napi::String>().Utf8Value();
+        a.arg = t.Get(3u).As<Napi::Number>().Int32Value();
+        a.mode = t.Get(4u).As<Napi::Number>().Int32Value();
+      }
+      req.actions.push_back(std::move(a));
+    }
+    req.pgroup = IntProp(attrs, "pgroup");
+    req.resetids = attrs.Get("resetids").As<Napi::Boolean>().Value();
+    req.setsid = attrs.Get("setsid").As<Napi::Boolean>().Value();
+    Napi::Value mask = attrs.Get("sigmask");
+    if (mask.IsArray()) {
+      req.hasSigmask = true;
+      Napi::Array m = mask.As<Napi::Array>();
+      for (uint32_t i = 0; i < m.Length(); i++) {
+        req.sigmask.push_back(m.Get(i).As<Napi::Number>().Int32Value());
+      }
+    }
+    Napi::Value sched = attrs.Get("scheduler");
+    if (sched.IsArray()) {
+      Napi::Array s = sched.As<Napi::Array>();
+      req.hasScheduler = true;
+      req.schedPolicy = s.Get(0u).As<Napi::Number>().Int32Value();
+      req.schedPriority = s.Get(1u).As<Napi::Number>().Int32Value();
+    }
+  }
+  pid_t pid = -1;
+  int rc = SpawnProcess(req, &pid);
+  if (rc != 0) return NegErrno(env, rc);
+  return Napi::Number::New(env, pid);
+}
+
+// system(command) -> wait status or -errno: /bin/sh -c command, waited for by pid, with
+// SIGINT and SIGQUIT ignored in the caller meanwhile, as system(3) does (the shell gets them
+// at default: a ^C ends the command, not the caller). The old dispositions, whatever handler
+// libuv had installed, are put back exactly. SIGCHLD is not blocked as system(3) would: the
+// wait is by pid, and libuv's SIGCHLD handler only wakes its loop, which reaps its own pids.
+static Napi::Value System(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SpawnRequest req;
+  req.path = "/bin/sh";
+  req.argv = {"sh", "-c", ArgString(info, 0)};
+  struct sigaction ignore {}, oldInt {}, oldQuit {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGINT, &ignore, &oldInt);
+  sigaction(SIGQUIT, &ignore, &oldQuit);
+  pid_t pid = -1;
+  int rc = SpawnProcess(req, &pid);
+  int status = 0;
+  if (rc == 0) {
+    if (RetryEintr([&] { return waitpid(pid, &status, 0); }) < 0) rc = errno;
+  }
+  sigaction(SIGINT, &oldInt, nullptr);
+  sigaction(SIGQUIT, &oldQuit, nullptr);
+  if (rc != 0) return NegErrno(env, rc);
+  return Napi::Number::New(env, status);
+}
+
+void InitSpawn(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "posixSpawn", PosixSpawn);
+  Export(env, exports, "system", System);
+}
 
 }  // namespace unixproc

@@ -1,2 +1,233 @@
-// Filled in by the issue that owns this concern.
-export {};
+/**
+ * Python's `os.posix_spawn` and `os.posix_spawnp`: start a program in one call, with
+ * glibc's posix_spawn(3) (a CLONE_VFORK child that runs no JavaScript).
+ *
+ * Unlike Python's, the spawned program never inherits what Node did to this process:
+ * - every signal is at its default disposition (Node ignores SIGPIPE and SIGXFSZ, and an
+ *   ignored signal stays ignored across exec), whatever `setsigdef` says;
+ * - the signal mask is empty unless `setsigmask` gives one;
+ * - it has ONLY fds 0, 1 and 2 (libuv marks them close-on-exec; they are passed on) plus
+ *   the targets of `file_actions`. Every other fd is closed in the child, even one that is
+ *   not close-on-exec.
+ * What it does share with the caller, as any child does, is the open file descriptions of
+ * 0..2, flags included: if Node made a pipe on fd 1 non-blocking, it is non-blocking in the
+ * program too (posix_spawn cannot change that in the child alone; redirect with
+ * `file_actions` where it matters).
+ *
+ * An exec failure (missing program, not executable) is thrown here, with the path
+ * (glibc >= 2.24 returns the exec errno from posix_spawn and reaps the failed child).
+ */
+import { check, invalidArgType, invalidArgValue } from '../errors';
+import { native } from '../native';
+import {
+  INT32_MAX,
+  validateBoolean,
+  validateEnv,
+  validateFd,
+  validateInt32,
+  validateInteger,
+  validateOptions,
+  validatePath,
+  validatePid,
+  validateSignal,
+  validateStringArray,
+} from '../validate';
+
+/** file_actions tag: `[POSIX_SPAWN_OPEN, fd, path, flags, mode]` opens `path` as `fd`. */
+export const POSIX_SPAWN_OPEN = 0;
+/** file_actions tag: `[POSIX_SPAWN_CLOSE, fd]` closes `fd`. */
+export const POSIX_SPAWN_CLOSE = 1;
+/** file_actions tag: `[POSIX_SPAWN_DUP2, fd, newFd]` duplicates `fd` to `newFd`. */
+export const POSIX_SPAWN_DUP2 = 2;
+/** file_actions tag: `[POSIX_SPAWN_CLOSEFROM, fd]` closes every fd >= `fd` (glibc 2.34; Python 3.13). */
+export const POSIX_SPAWN_CLOSEFROM = 3;
+
+/** Scheduling policies for the `scheduler` option (sched(7)). */
+export const SCHED_OTHER = 0;
+export const SCHED_FIFO = 1;
+export const SCHED_RR = 2;
+export const SCHED_BATCH = 3;
+export const SCHED_IDLE = 5;
+/** Or'ed into a policy: the child's children do not inherit a real-time policy. */
+export const SCHED_RESET_ON_FORK = 0x40000000;
+
+/** One file action, as Python's tuples. */
+export type FileAction =
+  | readonly [typeof POSIX_SPAWN_OPEN, number, string | Buffer, number, number]
+  | readonly [typeof POSIX_SPAWN_CLOSE, number]
+  | readonly [typeof POSIX_SPAWN_DUP2, number, number]
+  | readonly [typeof POSIX_SPAWN_CLOSEFROM, number];
+
+/** Python's `os.sched_param`. */
+export interface SchedParam {
+  readonly sched_priority: number;
+}
+
+/** The keyword arguments of Python's `os.posix_spawn`. */
+export interface PosixSpawnOptions {
+  /** Applied in order in the child before exec. Default: none. */
+  readonly file_actions?: readonly FileAction[];
+  /** Put the child in process group `setpgroup` (0: a new group led by the child). */
+  readonly setpgroup?: number | null;
+  /** Reset the effective uid and gid to the real ones (POSIX_SPAWN_RESETIDS). */
+  readonly resetids?: boolean;
+  /** Start the child in a new session (POSIX_SPAWN_SETSID). */
+  readonly setsid?: boolean;
+  /** Signals blocked in the child (numbers or names). Default: none. */
+  readonly setsigmask?: Iterable<number | string>;
+  /**
+   * Signals reset to their default in the child. Accepted (and validated) for Python
+   * parity; every signal is reset anyway.
+   */
+  readonly setsigdef?: Iterable<number | string>;
+  /**
+   * `[policy, param]`: the child's scheduling policy (`SCHED_*`, or null to set only the
+   * parameter) and priority (`{ sched_priority }` as Python's `os.sched_param`, or a number).
+   */
+  readonly scheduler?: readonly [number | null, SchedParam | number] | null;
+}
+
+/** An environment mapping, as Python's `env`; null/undefined: this process's environment. */
+export type Environment = Readonly<Record<string, string | undefined>> | ReadonlyMap<string, string> | null;
+
+interface SpawnAttributes {
+  actions: (number | string)[][];
+  pgroup: number;
+  resetids: boolean;
+  setsid: boolean;
+  sigmask: number[] | null;
+  scheduler: [number, number] | null;
+}
+interface SpawnBinding {
+  posixSpawn(path: string, argv: string[], envp: string[] | null, search: boolean, attrs: SpawnAttributes | null): number;
+}
+const b = (): SpawnBinding => native<SpawnBinding>();
+
+function validateSignals(value: unknown, name: string): number[] {
+  if (typeof value !== 'object' || value === null || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgType(name, 'an iterable of signals', value);
+  }
+  const out: number[] = [];
+  let i = 0;
+  for (const s of value as Iterable<unknown>) {
+    const n = validateSignal(s, `${name}[${i++}]`);
+    if (n === 0) throw invalidArgValue(`${name}[${i - 1}]`, s, 'must be a signal number from 1');
+    out.push(n);
+  }
+  return out;
+}
+
+function validateFileActions(value: unknown): (number | string)[][] {
+  if (!Array.isArray(value)) throw invalidArgType('options.file_actions', 'an instance of Array', value);
+  return value.map((action: unknown, i) => {
+    const name = `options.file_actions[${i}]`;
+    if (!Array.isArray(action)) throw invalidArgType(name, 'an instance of Array', action);
+    const tag = action[0];
+    const expect = (n: number, shape: string): void => {
+      if (action.length !== n) throw invalidArgValue(name, action, `must be ${shape}`);
+    };
+    switch (tag) {
+      case POSIX_SPAWN_OPEN:
+        expect(5, '[POSIX_SPAWN_OPEN, fd, path, flags, mode]');
+        return [
+          tag,
+          validateFd(action[1], `${name}[1]`),
+          validatePath(action[2], `${name}[2]`),
+          validateInt32(action[3], `${name}[3]`),
+          validateInteger(action[4], `${name}[4]`, 0, 0o7777),
+        ];
+      case POSIX_SPAWN_CLOSE:
+        expect(2, '[POSIX_SPAWN_CLOSE, fd]');
+        return [tag, validateFd(action[1], `${name}[1]`)];
+      case POSIX_SPAWN_DUP2:
+        expect(3, '[POSIX_SPAWN_DUP2, fd, newFd]');
+        return [tag, validateFd(action[1], `${name}[1]`), validateFd(action[2], `${name}[2]`)];
+      case POSIX_SPAWN_CLOSEFROM:
+        expect(2, '[POSIX_SPAWN_CLOSEFROM, fd]');
+        return [tag, validateFd(action[1], `${name}[1]`)];
+      default:
+        throw invalidArgValue(`${name}[0]`, tag, 'must be POSIX_SPAWN_OPEN, _CLOSE, _DUP2 or _CLOSEFROM');
+    }
+  });
+}
+
+function validateScheduler(value: unknown): [number, number] | null {
+  if (value === undefined || value === null) return null;
+  const name = 'options.scheduler';
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw invalidArgType(name, 'a [policy, param] array', value);
+  }
+  const policy = value[0] === null ? -1 : validateInteger(value[0], `${name}[0]`, 0, INT32_MAX);
+  let param = value[1] as unknown;
+  if (typeof param === 'object' && param !== null && 'sched_priority' in param) {
+    param = (param as SchedParam).sched_priority;
+  }
+  return [policy, validateInt32(param, `${name}[1].sched_priority`)];
+}
+
+function validateAttributes(options: unknown): SpawnAttributes | null {
+  const o = validateOptions<PosixSpawnOptions>(options, 'options');
+  if (
+    o.file_actions === undefined && (o.setpgroup === undefined || o.setpgroup === null) &&
+    o.resetids === undefined && o.setsid === undefined && o.setsigmask === undefined &&
+    o.setsigdef === undefined && (o.scheduler === undefined || o.scheduler === null)
+  ) {
+    return null; // the common case: nothing to carry to native code
+  }
+  const attrs: SpawnAttributes = {
+    actions: o.file_actions === undefined ? [] : validateFileActions(o.file_actions),
+    pgroup: o.setpgroup === undefined || o.setpgroup === null ? -1 : validatePid(o.setpgroup, 'options.setpgroup', true),
+    resetids: o.resetids === undefined ? false : validateBoolean(o.resetids, 'options.resetids'),
+    setsid: o.setsid === undefined ? false : validateBoolean(o.setsid, 'options.setsid'),
+    sigmask: o.setsigmask === undefined ? null : validateSignals(o.setsigmask, 'options.setsigmask'),
+    scheduler: validateScheduler(o.scheduler),
+  };
+  if (o.setsigdef !== undefined) validateSignals(o.setsigdef, 'options.setsigdef');
+  return attrs;
+}
+
+function spawn(
+  syscall: 'posix_spawn' | 'posix_spawnp',
+  path: unknown,
+  argv: unknown,
+  env: unknown,
+  options: unknown,
+): number {
+  const file = validatePath(path, 'path');
+  const args = validateStringArray(argv, 'argv', false);
+  if (args[0] === '') throw invalidArgValue('argv[0]', args[0], 'must not be empty');
+  const envp = env === undefined || env === null ? null : validateEnv(env, 'env');
+  const attrs = validateAttributes(options);
+  return check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, file);
+}
+
+/**
+ * Runs the program at `path` in a new child process, as Python's `os.posix_spawn`.
+ * The child starts with default signal dispositions, an empty signal mask and only fds
+ * 0..2 plus `file_actions` (see the module notes). Reap it with `waitpid(pid, 0)`.
+ * @param path - the program; not searched in PATH (see {@link posix_spawnp}).
+ * @param argv - non-empty; `argv[0]` non-empty, as Python requires.
+ * @param env - the child's environment as a mapping (object or Map); null or undefined:
+ *   this process's environment (Python 3.13's `env=None`).
+ * @returns the child's pid.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad argument
+ *   (NUL bytes, empty argv, malformed file action, unknown signal);
+ *   ENOENT / EACCES / ENOEXEC / ENOTDIR... when the program cannot be executed, and the
+ *   errno of a failed file action (e.g. ENOENT for an OPEN), each with `path` set to the
+ *   program, as CPython does; EINVAL, EPERM (setpgroup, scheduler).
+ * @see posix_spawn(3)
+ */
+export function posix_spawn(path: string | Buffer, argv: readonly string[], env?: Environment, options?: PosixSpawnOptions): number {
+  return spawn('posix_spawn', path, argv, env, options);
+}
+
+/**
+ * As {@link posix_spawn}, but a `file` without a slash is searched in PATH (glibc reads
+ * this process's PATH, not the one in `env`), as Python's `os.posix_spawnp`.
+ * @returns the child's pid.
+ * @throws as {@link posix_spawn}, with `syscall` 'posix_spawnp'.
+ * @see posix_spawnp(3)
+ */
+export function posix_spawnp(file: string | Buffer, argv: readonly string[], env?: Environment, options?: PosixSpawnOptions): number {
+  return spawn('posix_spawnp', file, argv, env, options);
+}

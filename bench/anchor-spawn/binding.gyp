@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "anchor_spawn",
+      "sources": ["anchor_spawn.c"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}
