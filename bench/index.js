@@ -18,7 +18,7 @@ function flagsOf(file) {
   return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
 }
 
-const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync('npm', ['run', '--silent', 'build:ts'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const runs = fs
