@@ -1,0 +1,209 @@
+'use strict';
+// Full /proc table scan: unixproc vs, in the same run, a C loop (the floor), ps-list,
+// pidusage over all pids and psutil. Builds its own workload (2000 sleeping processes and
+// 20 zombies) and removes it at the end, by pid. Issue 5 targets: unixproc <= 1.3x the C
+// loop, >= 5x faster than ps-list, >= 3x faster than psutil; findZombies() and
+// findOrphans() <= 1.2x a table scan.
+//
+//   node bench/proc-scan.js            (needs `npm run build` for dist/; builds the anchor)
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const SLEEPERS = Number(process.env.PROC_BENCH_SLEEPERS ?? 2000);
+const ZOMBIES = 20;
+const ROUNDS = Number(process.env.PROC_BENCH_ROUNDS ?? 15);
+
+function loadAnchor() {
+  const dir = path.join(__dirname, 'anchor-proc');
+  const file = path.join(dir, 'build', 'Release', 'anchor_proc.node');
+  if (!fs.existsSync(file)) {
+    execFileSync(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--directory', dir], {
+      stdio: 'ignore',
+    });
+  }
+  return require(file);
+}
+
+function loadUnixproc() {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'proc', 'index.js'))) {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  return require(path.join(ROOT, 'dist', 'proc'));
+}
+
+const binding = require('node-gyp-build')(ROOT);
+
+function readLines(stream, n) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d) => {
+      buf += d;
+      const lines = buf.split('\n').filter(Boolean);
+      if (lines.length >= n) {
+        stream.off('data', onData);
+        resolve(lines.slice(0, n).map(Number));
+      }
+    };
+    stream.on('data', onData);
+    stream.on('error', reject);
+  });
+}
+
+// 2000 sleeps, children of one sh that prints their pids; 20 zombies, children of a
+// python3 that never waits. Everything is removed by pid in teardown().
+async function buildWorkload() {
+  const sh = spawn('sh', ['-c', `i=0; while [ $i -lt ${SLEEPERS} ]; do sleep 600 & echo $!; i=$((i+1)); done; wait`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const sleepers = await readLines(sh.stdout, SLEEPERS);
+  const py = spawn(
+    'python3',
+    ['-c', `import os,sys,time\nfor _ in range(${ZOMBIES}):\n    p=os.fork()\n    if p==0: os._exit(0)\n    print(p, flush=True)\ntime.sleep(600)`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const zombies = await readLines(py.stdout, ZOMBIES);
+  // Let the zombies finish exiting.
+  for (let i = 0; i < 100; i++) {
+    const states = zombies.map((z) => {
+      try {
+        return fs.readFileSync(`/proc/${z}/stat`, 'latin1').split(') ')[1][0];
+      } catch {
+        return '?';
+      }
+    });
+    if (states.every((s) => s === 'Z')) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { sh, sleepers, py, zombies };
+}
+
+async function teardown(w) {
+  // The zombies pass to this process (a subreaper) when their parent dies; reap each by pid.
+  const pyExit = new Promise((r) => w.py.once('exit', r));
+  process.kill(w.py.pid, 'SIGKILL');
+  await pyExit;
+  for (const z of w.zombies) {
+    for (let i = 0; i < 200; i++) {
+      const r = binding.waitpid(z, 1 /* WNOHANG */);
+      if (Array.isArray(r) && r[0] === z) break;
+      if (typeof r === 'number') break; // ECHILD: reaped elsewhere (not ours)
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  }
+  const shExit = new Promise((r) => w.sh.once('exit', r));
+  for (const pid of w.sleepers) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await shExit;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeSync(fn, rounds = ROUNDS) {
+  fn();
+  const ts = [];
+  for (let i = 0; i < rounds; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(ts);
+}
+
+async function timeAsync(fn, rounds = Math.max(5, Math.floor(ROUNDS / 2))) {
+  await fn();
+  const ts = [];
+  for (let i = 0; i < rounds; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(ts);
+}
+
+function findPsutilPython() {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import psutil'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+
+function timePsutil(py) {
+  const script = `
+import psutil, time, statistics
+attrs = ['pid', 'ppid', 'status', 'name']
+def scan(): return [p.info for p in psutil.process_iter(attrs)]
+scan()
+ts = []
+for _ in range(${ROUNDS}):
+    t = time.perf_counter(); scan(); ts.append((time.perf_counter() - t) * 1000)
+print(statistics.median(ts))`;
+  return Number(execFileSync(py, ['-c', script], { encoding: 'utf8' }).trim());
+}
+
+function fmt(ms) {
+  return `${ms.toFixed(2).padStart(8)} ms`;
+}
+
+async function main() {
+  const r = binding.setChildSubreaper(true);
+  if (typeof r === 'number' && r < 0) throw new Error(`prctl(PR_SET_CHILD_SUBREAPER): errno ${-r}`);
+  const anchor = loadAnchor();
+  const proc = loadUnixproc();
+  const { default: psList } = await import('ps-list');
+  const pidusage = require('pidusage');
+
+  const w = await buildWorkload();
+  try {
+    const n = proc.listProcesses().length;
+    const zombiesSeen = proc.findZombies().reduce((s, g) => s + g.count, 0);
+    console.log(`proc-scan: ${n} processes (${SLEEPERS} sleeping + ${zombiesSeen} zombies + the machine's own)`);
+
+    const c = timeSync(() => anchor.scan('/proc'));
+    const ours = timeSync(() => proc.listProcesses());
+    const zombies = timeSync(() => proc.findZombies());
+    const orphans = timeSync(() => proc.findOrphans());
+    const psl = await timeAsync(() => psList());
+    const pids = proc.listProcesses().map((p) => p.pid);
+    const pu = await timeAsync(
+      () =>
+        new Promise((resolve) => {
+          pidusage(pids, () => resolve()); // errors for pids gone meanwhile are expected
+        }),
+    );
+    pidusage.clear();
+    const py = findPsutilPython();
+    const psu = py === undefined ? undefined : timePsutil(py);
+
+    const line = (name, ms, extra) => console.log(`  ${name.padEnd(34)} ${fmt(ms)}  ${extra ?? ''}`);
+    const verdict = (ok) => (ok ? 'OK' : 'MISSED');
+    line('C loop (readdir+openat+read stat)', c);
+    line('unixproc listProcesses()', ours, `${(ours / c).toFixed(2)}x C (target <= 1.3x: ${verdict(ours <= 1.3 * c)})`);
+    line('ps-list', psl, `unixproc is ${(psl / ours).toFixed(1)}x faster (target >= 5x: ${verdict(psl >= 5 * ours)})`);
+    line('pidusage (all pids)', pu, `unixproc is ${(pu / ours).toFixed(1)}x faster`);
+    if (psu === undefined) console.log('  psutil                             not installed (apt-get install python3-psutil)');
+    else line(`psutil.process_iter (${py})`, psu, `unixproc is ${(psu / ours).toFixed(1)}x faster (target >= 3x: ${verdict(psu >= 3 * ours)})`);
+    line('unixproc findZombies()', zombies, `${(zombies / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(zombies <= 1.2 * ours)})`);
+    line('unixproc findOrphans()', orphans, `${(orphans / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(orphans <= 1.2 * ours)})`);
+  } finally {
+    await teardown(w);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

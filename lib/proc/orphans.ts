@@ -1,0 +1,183 @@
+/**
+ * Orphans: processes whose parent died and that were re-parented to init (PID 1 of the
+ * pid namespace) or to a child subreaper; each classified as a likely daemon or a likely
+ * leaked orphan, with the evidence.
+ * @see proc(5), prctl(2) PR_SET_CHILD_SUBREAPER, credentials(7), setsid(2), daemon(7)
+ */
+import { Lineage, lineageFromEnviron } from '../lineage';
+import { validateOptions } from '../validate';
+import { Extra, F, procScan } from './binding';
+import { readFds } from './fds';
+import { optionalPidList, ProcfsOptions, resolveProcfs, ResolvedOptions } from './options';
+import { extrasOf, extraString, ProcessInfo } from './process-info';
+import { knownSubreapers } from './subreapers';
+import { readableOnly, scanTable } from './table';
+
+/** Options of {@link findOrphans} and {@link findDaemons}. */
+export interface OrphanOptions extends ProcfsOptions {
+  /**
+   * Pids known to be child subreapers (besides the calling process, which is checked with
+   * prctl). Processes whose parent is one of these count as re-parented.
+   */
+  readonly subreapers?: readonly number[];
+}
+
+/** What the classification of an orphan rests on. */
+export interface OrphanEvidence {
+  /** It leads its own session (sid === pid): it called setsid(). */
+  readonly sessionLeader: boolean;
+  /**
+   * The leader of its session still exists; false after a double fork (the session leader
+   * forked it and exited); undefined when the session id is 0 (leader outside the pid
+   * namespace).
+   */
+  readonly sessionLeaderAlive: boolean | undefined;
+  /** Session leader, or its session leader is gone: detached from the session that started it. */
+  readonly detached: boolean;
+  /** It has a controlling terminal (stat tty_nr != 0). */
+  readonly controllingTerminal: boolean;
+  /**
+   * One of fds 0..2 points at a terminal (/dev/pts/N, /dev/ttyN, /dev/console...);
+   * undefined when its fds cannot be read.
+   */
+  readonly stdioOnTerminal: boolean | undefined;
+  /** The lineage unixproc's spawn() recorded in its environment, if any. */
+  readonly lineage: Lineage | undefined;
+  /** Whether the spawner named by the lineage (pid AND start time) still runs. */
+  readonly spawnerAlive: boolean | undefined;
+}
+
+/** One orphan and what it likely is. */
+export interface Orphan {
+  readonly process: ProcessInfo;
+  /** Who adopted it: init (ppid 1) or a known subreaper. */
+  readonly reparentedTo: 'init' | 'subreaper';
+  readonly classification: 'daemon' | 'leaked-orphan';
+  /** `lineage`: decided from the spawn record (a fact); `heuristic`: from the evidence. */
+  readonly basis: 'lineage' | 'heuristic';
+  readonly evidence: OrphanEvidence;
+  /** One line explaining the classification. */
+  readonly reason: string;
+}
+
+const TERMINAL = /^\/dev\/(pts\/\d+|tty[A-Za-z]*\d*|console|hvc\d+)$/;
+
+/** Whether a fd target is a terminal device. @internal */
+export function isTerminalPath(target: string | undefined): boolean {
+  return target !== undefined && TERMINAL.test(target);
+}
+
+function readLineage(opts: ResolvedOptions, p: ProcessInfo): Lineage | undefined {
+  const r = procScan(opts.procfs, p.pid, Extra.environ);
+  if (typeof r === 'number' || r.count === 0) return undefined;
+  // The same pid, but is it the same process? Its start time must match.
+  if (r.values[F.startTime] !== p.startTime) return undefined;
+  const environ = extraString(extrasOf(r, 0, Extra.environ).environ);
+  return environ === undefined ? undefined : lineageFromEnviron(environ);
+}
+
+function stdioOnTerminal(opts: ResolvedOptions, pid: number): boolean | undefined {
+  try {
+    const fds = readFds(opts.procfs, pid, (fd) => fd <= 2);
+    if (fds === undefined) return undefined;
+    return fds.some((f) => isTerminalPath(f.target));
+  } catch {
+    return undefined; // EACCES: not ours to inspect
+  }
+}
+
+/** Classifies one orphan candidate. @internal */
+export function classify(
+  opts: ResolvedOptions,
+  p: ProcessInfo,
+  byPid: ReadonlyMap<number, ProcessInfo>,
+  reparentedTo: 'init' | 'subreaper',
+): Orphan | undefined {
+  const lineage = readLineage(opts, p);
+  let spawnerAlive: boolean | undefined;
+  if (lineage !== undefined) {
+    const s = byPid.get(lineage.spawnerPid);
+    spawnerAlive = s !== undefined && s.startTime === lineage.spawnerStartTime && s.state.name !== 'zombie';
+    // Its parent is the process that spawned it: a child, not an orphan.
+    if (spawnerAlive && lineage.spawnerPid === p.ppid) return undefined;
+  }
+  const sessionLeader = p.sid === p.pid;
+  const sessionLeaderAlive = p.sid === 0 ? undefined : byPid.has(p.sid);
+  const detached = sessionLeader || sessionLeaderAlive === false;
+  const controllingTerminal = p.tty !== undefined;
+  const onTerminal = stdioOnTerminal(opts, p.pid);
+  const evidence: OrphanEvidence = {
+    sessionLeader,
+    sessionLeaderAlive,
+    detached,
+    controllingTerminal,
+    stdioOnTerminal: onTerminal,
+    lineage,
+    spawnerAlive,
+  };
+  let classification: Orphan['classification'];
+  let basis: Orphan['basis'];
+  let reason: string;
+  if (lineage !== undefined && lineage.intent === 'daemon') {
+    basis = 'lineage';
+    classification = 'daemon';
+    reason = `spawned by pid ${lineage.spawnerPid} as a daemon (detached)`;
+  } else if (lineage !== undefined) {
+    basis = 'lineage';
+    classification = detached ? 'daemon' : 'leaked-orphan';
+    reason = detached
+      ? `spawned by pid ${lineage.spawnerPid} as a child, then detached itself (setsid)`
+      : `spawned by pid ${lineage.spawnerPid} as a child; outlived its parent without detaching`;
+  } else {
+    basis = 'heuristic';
+    const daemonLike = detached && !controllingTerminal && onTerminal !== true;
+    classification = daemonLike ? 'daemon' : 'leaked-orphan';
+    const why: string[] = [];
+    why.push(sessionLeader ? 'session leader' : sessionLeaderAlive === false ? 'session leader gone (double fork)' : 'still in the session that started it');
+    why.push(controllingTerminal ? 'has a controlling terminal' : 'no controlling terminal');
+    if (onTerminal !== undefined) why.push(onTerminal ? 'stdio on a terminal' : 'stdio away from a terminal');
+    reason = why.join(', ');
+  }
+  return { process: p, reparentedTo, classification, basis, evidence, reason };
+}
+
+/** The orphans of one table. @internal */
+export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], named: readonly number[]): Orphan[] {
+  const subreapers = knownSubreapers(opts, named);
+  const byPid = new Map<number, ProcessInfo>();
+  for (const p of procs) byPid.set(p.pid, p);
+  const out: Orphan[] = [];
+  for (const p of procs) {
+    if (p.kernelThread || p.pid === 1 || p.state.name === 'zombie' || p.state.name === 'dead') continue;
+    let to: Orphan['reparentedTo'];
+    if (p.ppid === 1) to = 'init';
+    else if (subreapers.has(p.ppid)) to = 'subreaper';
+    else continue;
+    const o = classify(opts, p, byPid, to);
+    if (o !== undefined) out.push(o);
+  }
+  return out;
+}
+
+/**
+ * Processes re-parented to init (ppid 1) or to a known child subreaper, kernel threads
+ * and zombies excluded (zombies are {@link findZombies}'s), each classified as a likely
+ * daemon or a likely leaked orphan with its evidence. For a process started by unixproc's
+ * spawn() the lineage in its environment decides (a fact); otherwise: a daemon is detached
+ * (session leader, or its session leader gone after a double fork), has no controlling
+ * terminal and keeps stdio away from terminals.
+ *
+ * Limits: a process started directly by init (a service) also has ppid 1; a subreaper's
+ * own children look like orphans re-parented to it unless their lineage says otherwise;
+ * other processes' subreaper status cannot be read (see `subreapers`).
+ *
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options;
+ *   ENOENT when the procfs root is not there.
+ * @see proc(5), prctl(2) PR_SET_CHILD_SUBREAPER, daemon(7)
+ */
+export function findOrphans(options?: OrphanOptions): readonly Orphan[] {
+  const o = validateOptions<OrphanOptions>(options, 'options');
+  const opts = resolveProcfs(o, 'options');
+  const named = optionalPidList(o.subreapers, 'options.subreapers');
+  return orphansOf(opts, readableOnly(scanTable(opts)), named);
+}
