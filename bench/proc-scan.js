@@ -108,15 +108,19 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-function timeSync(fn, rounds = ROUNDS) {
-  fn();
-  const ts = [];
-  for (let i = 0; i < rounds; i++) {
-    const t = process.hrtime.bigint();
+function timeInterleaved(fns, rounds = 2 * ROUNDS + 1) {
+  const ts = fns.map((fn) => {
     fn();
-    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+    return [];
+  });
+  for (let i = 0; i < rounds; i++) {
+    fns.forEach((fn, k) => {
+      const t = process.hrtime.bigint();
+      fn();
+      ts[k].push(Number(process.hrtime.bigint() - t) / 1e6);
+    });
   }
-  return median(ts);
+  return ts.map(median);
 }
 
 async function timeAsync(fn, rounds = Math.max(5, Math.floor(ROUNDS / 2))) {
@@ -169,10 +173,13 @@ async function main() {
     const zombiesSeen = proc.findZombies().reduce((s, g) => s + g.count, 0);
     console.log(`proc-scan: ${n} processes (${SLEEPERS} sleeping + ${zombiesSeen} zombies + the machine's own)`);
 
-    const c = timeSync(() => anchor.scan('/proc'));
-    const ours = timeSync(() => proc.listProcesses());
-    const zombies = timeSync(() => proc.findZombies());
-    const orphans = timeSync(() => proc.findOrphans());
+    // Interleaved rounds, medians: the machine's drift hits every contender alike.
+    const [c, ours, zombies, orphans] = timeInterleaved([
+      () => anchor.scan('/proc'),
+      () => proc.listProcesses(),
+      () => proc.findZombies(),
+      () => proc.findOrphans(),
+    ]);
     const psl = await timeAsync(() => psList());
     const pids = proc.listProcesses().map((p) => p.pid);
     const pu = await timeAsync(

@@ -5,7 +5,7 @@
  */
 import { errnoName } from '../errors';
 import { F, RawScan } from './binding';
-import { ProcessState, stateOf } from './states';
+import { ProcessState, stateOfCode } from './states';
 import { Ids, parseStatus } from './status';
 import { Terminal, terminalOf } from './tty';
 
@@ -180,7 +180,7 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
     sid: v[o + F.session],
     tty: terminalOf(v[o + F.ttyNr], ctx.live),
     tpgid: v[o + F.tpgid],
-    state: stateOf(String.fromCharCode(v[o + F.state])),
+    state: stateOfCode(v[o + F.state]),
     kernelThread: (flags & PF_KTHREAD) !== 0,
     flags,
     numThreads: v[o + F.numThreads],

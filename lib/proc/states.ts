@@ -65,3 +65,12 @@ export function stateOf(letter: string): ProcessState {
   }
   return s;
 }
+
+const byCode: (ProcessState | undefined)[] = [];
+
+/** {@link stateOf} for a character code (what the native scan returns), cached. @internal */
+export function stateOfCode(code: number): ProcessState {
+  let s = byCode[code];
+  if (s === undefined) s = byCode[code] = stateOf(String.fromCharCode(code));
+  return s;
+}
