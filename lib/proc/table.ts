@@ -45,7 +45,13 @@ export function scanDir(opts: ResolvedOptions, dir: string, pid: number, extras:
 export function scanTable(opts: ResolvedOptions, extras = 0): ProcessEntry[] {
   const { raw, ctx } = scanDir(opts, opts.procfs, -1, extras);
   const out = new Array<ProcessEntry>(raw.count);
-  for (let i = 0; i < raw.count; i++) out[i] = buildEntry(raw, i, ctx);
+  let sorted = true;
+  for (let i = 0; i < raw.count; i++) {
+    out[i] = buildEntry(raw, i, ctx);
+    if (i > 0 && out[i].pid < out[i - 1].pid) sorted = false;
+  }
+  // procfs lists pids in ascending order; other trees (fixtures) in hash order.
+  if (!sorted) out.sort((a, b) => a.pid - b.pid);
   return out;
 }
 
@@ -64,7 +70,7 @@ export function readableOnly(table: readonly ProcessEntry[]): ProcessInfo[] {
  * generated and read in one piece.
  *
  * @param options - `procfs` (root, default `/proc`), `cmdline`, `exe`, `credentials`.
- * @returns the entries in directory order (ascending pid on procfs).
+ * @returns the entries in ascending pid order.
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad options; ENOENT, ENOTDIR,
  *   EACCES when the procfs root (or its `stat` file, for the boot time) cannot be read.
  * @see proc(5) /proc/pid/stat
