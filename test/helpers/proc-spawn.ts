@@ -39,7 +39,8 @@ export function spawnReporter(cmd: string, args: string[], options: SpawnOptions
     lines(n: number) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const lines = buf.split('\n').filter(Boolean);
+          // Complete lines only: a chunk may end in the middle of one.
+          const lines = buf.split('\n').slice(0, -1).filter(Boolean);
           if (lines.length >= n) resolve(lines.slice(0, n));
           else waiters.push(check);
         };

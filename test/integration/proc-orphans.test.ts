@@ -164,11 +164,13 @@ if a == 0:
     if b == 0:
         time.sleep(300)
         os._exit(0)
-    print('b', b, flush=True)
+    sys.stdout.write(f'b {b}\\n')  # one write: PYTHONUNBUFFERED may be set
+    sys.stdout.flush()
     time.sleep(300)
     os._exit(0)
 os.setpgid(a, a)
-print('a', a, flush=True)
+sys.stdout.write(f'a {a}\\n')
+sys.stdout.flush()
 sys.stdin.readline()
 `;
 
@@ -181,6 +183,7 @@ describe('an orphaned process group', () => {
       got[k] = Number(v);
     }
     const { a, b } = got;
+    if (a === undefined || b === undefined) throw new Error('lines: ' + JSON.stringify(got));
     try {
       await waitFor('group set up', () => getProcess(b)?.pgid === a && getProcess(a)?.pgid === a);
       expect(orphanedProcessGroups().find((g) => g.pgid === a)).toBeUndefined();
@@ -195,6 +198,10 @@ describe('an orphaned process group', () => {
     } finally {
       killPid(a);
       killPid(b);
+      if (leader.child.exitCode === null && leader.child.signalCode === null) {
+        killPid(leader.child.pid!);
+        await leader.exited();
+      }
       await reapPid(a);
       await reapPid(b);
     }
