@@ -92,7 +92,7 @@ async function teardown(w) {
       await new Promise((res) => setTimeout(res, 10));
     }
   }
-  const shExit = new Promise((r) => w.sh.once('exit', r));
+  const shExit = w.orphaned ? undefined : new Promise((r) => w.sh.once('exit', r));
   for (const pid of w.sleepers) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -100,7 +100,18 @@ async function teardown(w) {
       // already gone
     }
   }
-  await shExit;
+  if (shExit !== undefined) {
+    await shExit;
+    return;
+  }
+  // Orphaned sleepers are our children now: reap each by pid.
+  for (const pid of w.sleepers) {
+    for (let i = 0; i < 500; i++) {
+      const r = binding.waitpid(pid, 1 /* WNOHANG */);
+      if ((Array.isArray(r) && r[0] === pid) || typeof r === 'number') break;
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  }
 }
 
 function median(xs) {
@@ -159,6 +170,10 @@ function fmt(ms) {
   return `${ms.toFixed(2).padStart(8)} ms`;
 }
 
+function line(name, ms, extra) {
+  console.log(`  ${name.padEnd(36)} ${fmt(ms)}  ${extra ?? ''}`);
+}
+
 async function main() {
   const r = binding.setChildSubreaper(true);
   if (typeof r === 'number' && r < 0) throw new Error(`prctl(PR_SET_CHILD_SUBREAPER): errno ${-r}`);
@@ -192,7 +207,6 @@ async function main() {
     const py = findPsutilPython();
     const psu = py === undefined ? undefined : timePsutil(py);
 
-    const line = (name, ms, extra) => console.log(`  ${name.padEnd(34)} ${fmt(ms)}  ${extra ?? ''}`);
     const verdict = (ok) => (ok ? 'OK' : 'MISSED');
     line('C loop (readdir+openat+read stat)', c);
     line('unixproc listProcesses()', ours, `${(ours / c).toFixed(2)}x C (target <= 1.3x: ${verdict(ours <= 1.3 * c)})`);
@@ -202,6 +216,19 @@ async function main() {
     else line(`psutil.process_iter (${py})`, psu, `unixproc is ${(psu / ours).toFixed(1)}x faster (target >= 3x: ${verdict(psu >= 3 * ours)})`);
     line('unixproc findZombies()', zombies, `${(zombies / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(zombies <= 1.2 * ours)})`);
     line('unixproc findOrphans()', orphans, `${(orphans / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(orphans <= 1.2 * ours)})`);
+    // Orphan-heavy variant: kill the sh that parents the sleeps, so all 2000 are re-parented
+    // to this process (a subreaper) and each gets findOrphans()'s per-orphan reads.
+    const shExit = new Promise((r) => w.sh.once('exit', r));
+    process.kill(w.sh.pid, 'SIGKILL');
+    await shExit;
+    w.orphaned = true;
+    const self = process.pid;
+    for (let i = 0; i < 500 && proc.listProcesses().filter((p) => p.readable && p.ppid === self).length < SLEEPERS; i++) {
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    const [scan2, orphans2] = timeInterleaved([() => proc.listProcesses(), () => proc.findOrphans()], 7);
+    const found = proc.findOrphans().length;
+    line(`findOrphans() with ${found} orphans`, orphans2, `${(orphans2 / scan2).toFixed(2)}x a scan (${scan2.toFixed(2)} ms): + stat, environ, 3 fd links per orphan`);
   } finally {
     await teardown(w);
   }

@@ -190,7 +190,8 @@ enum Extra {
   kExtraStatus = 8,    // <pid>/status, raw
   kExtraEnviron = 16,  // <pid>/environ, raw
   kExtraFdCount = 32,  // number of entries in <pid>/fd
-  kExtraLast = 32
+  kExtraStdio = 64,    // readlink <pid>/fd/0..2, each "+target" or "-errno", joined by '\0'
+  kExtraLast = 64
 };
 
 // An extra value: a string, a count, or -errno (the field is unknown, e.g. EACCES).
@@ -246,6 +247,25 @@ static int CountEntriesAt(int dirfd, const char* name, double* count) {
   return 0;
 }
 
+// The targets of fds 0, 1 and 2, for the daemon evidence. Errors are per fd (ENOENT: that
+// fd is closed; EACCES: not ours to look at), so they are encoded rather than returned.
+static void ReadStdioAt(int dirfd, std::string* out) {
+  out->clear();
+  static const char* const kNames[] = {"fd/0", "fd/1", "fd/2"};
+  for (int i = 0; i < 3; i++) {
+    std::string target;
+    int err = ReadLinkAt(dirfd, kNames[i], &target);
+    if (i > 0) out->push_back('\0');
+    if (err == 0) {
+      out->push_back('+');
+      out->append(target);
+    } else {
+      out->push_back('-');
+      out->append(std::to_string(err));
+    }
+  }
+}
+
 // Reads the extras in `mask` for one process. Returns false if the process turned out to
 // be gone (its entry is then dropped: it is no longer in the table).
 static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
@@ -260,6 +280,7 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
       case kExtraStatus: err = ReadAllAt(dirfd, "status", &v.text); break;
       case kExtraEnviron: err = ReadAllAt(dirfd, "environ", &v.text); break;
       case kExtraFdCount: err = CountEntriesAt(dirfd, "fd", &v.number); break;
+      case kExtraStdio: ReadStdioAt(dirfd, &v.text); break;
       default: break;
     }
     // ENOENT/ESRCH can mean "gone", or only "no mm / no fs" (readlink of exe in a kernel
@@ -279,14 +300,26 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
   return true;
 }
 
-// procScan(dir, pid, extras) -> [Float64Array(count * kScanFields), comms joined by '\0',
+// procScan(dir, which, extras) -> [Float64Array(count * kScanFields), comms joined by '\0',
 // extras (count * popcount(extras) values: string, number, or -errno)] | -errno.
-// pid >= 0 reads only that entry (the array is then empty if it is gone); pid < 0 reads
-// every numeric entry of dir (a procfs root, or /proc/<pid>/task for threads).
+// `which`: a pid >= 0 reads only that entry (the array is then empty if it is gone); an
+// array of pids reads those (gone ones are left out); -1 reads every numeric entry of dir
+// (a procfs root, or /proc/<pid>/task for threads).
 static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dir = ArgString(info, 0);
-  int only = ArgInt(info, 1);
+  std::vector<int> some;
+  int only = -1;
+  bool list = info[1].IsArray();
+  if (list) {
+    Napi::Array pids = info[1].As<Napi::Array>();
+    some.reserve(pids.Length());
+    for (uint32_t i = 0; i < pids.Length(); i++) {
+      some.push_back(pids.Get(i).As<Napi::Number>().Int32Value());
+    }
+  } else {
+    only = ArgInt(info, 1);
+  }
   int mask = ArgInt(info, 2);
   int rootfd = RetryEintr([&] { return open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
   if (rootfd < 0) return NegErrno(env, errno);
@@ -331,7 +364,9 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
     comms.push_back('\0');
   };
 
-  if (only >= 0) {
+  if (list) {
+    for (int pid : some) take(std::to_string(pid).c_str());
+  } else if (only >= 0) {
     take(std::to_string(only).c_str());
   } else {
     int dirfd = dup(rootfd);

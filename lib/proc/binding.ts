@@ -41,6 +41,8 @@ export const Extra = {
   status: 8,
   environ: 16,
   fdCount: 32,
+  /** fds 0..2 link targets: "+target" or "-errno" each, joined by NUL */
+  stdio: 64,
 } as const;
 
 /** What one procScan call returns: numbers, comms joined by NUL, extras (or -errno). */
@@ -55,7 +57,7 @@ export interface RawScan {
 }
 
 interface ProcfsBinding {
-  procScan(dir: string, pid: number, extras: number): [Float64Array, string, (string | number)[]] | number;
+  procScan(dir: string, which: number | readonly number[], extras: number): [Float64Array, string, (string | number)[]] | number;
   procConstants(): [number, number, number];
 }
 
@@ -82,12 +84,12 @@ function popcount(mask: number): number {
 }
 
 /**
- * One native pass over `dir` (every numeric entry, or only `pid` when >= 0).
- * Returns a negative errno when `dir` itself cannot be opened.
+ * One native pass over `dir`: every numeric entry (`which` = -1), one pid, or a list of
+ * pids. Returns a negative errno when `dir` itself cannot be opened.
  */
-export function procScan(dir: string, pid: number, extras: number): RawScan | number {
+export function procScan(dir: string, which: number | readonly number[], extras: number): RawScan | number {
   const { width } = procConstants();
-  const r = b().procScan(dir, pid, extras);
+  const r = b().procScan(dir, which, extras);
   if (typeof r === 'number') return r;
   const [values, comms, extraValues] = r;
   const count = values.length / width;

@@ -4,10 +4,10 @@
  * leaked orphan, with the evidence.
  * @see proc(5), prctl(2) PR_SET_CHILD_SUBREAPER, credentials(7), setsid(2), daemon(7)
  */
+import { constants } from 'node:os';
 import { Lineage, lineageFromEnviron } from '../lineage';
 import { validateOptions } from '../validate';
 import { Extra, F, procScan } from './binding';
-import { readFds } from './fds';
 import { optionalPidList, ProcfsOptions, resolveProcfs, ResolvedOptions } from './options';
 import { extrasOf, extraString, ProcessInfo } from './process-info';
 import { knownSubreapers } from './subreapers';
@@ -60,6 +60,8 @@ export interface Orphan {
   readonly reason: string;
 }
 
+const { ENOENT } = constants.errno;
+
 const TERMINAL = /^\/dev\/(pts\/\d+|tty[A-Za-z]*\d*|console|hvc\d+)$/;
 
 /** Whether a fd target is a terminal device. @internal */
@@ -67,33 +69,60 @@ export function isTerminalPath(target: string | undefined): boolean {
   return target !== undefined && TERMINAL.test(target);
 }
 
-function readLineage(opts: ResolvedOptions, p: ProcessInfo): Lineage | undefined {
-  const r = procScan(opts.procfs, p.pid, Extra.environ);
-  if (typeof r === 'number' || r.count === 0) return undefined;
-  // The same pid, but is it the same process? Its start time must match.
-  if (r.values[F.startTime] !== p.startTime) return undefined;
-  const environ = extraString(extrasOf(r, 0, Extra.environ).environ);
-  return environ === undefined ? undefined : lineageFromEnviron(environ);
+/** What the per-orphan reads found: lineage and whether stdio is on a terminal. @internal */
+export interface OrphanReads {
+  readonly lineage: Lineage | undefined;
+  readonly stdioOnTerminal: boolean | undefined;
 }
 
-function stdioOnTerminal(opts: ResolvedOptions, pid: number): boolean | undefined {
-  try {
-    const fds = readFds(opts.procfs, pid, (fd) => fd <= 2);
-    if (fds === undefined) return undefined;
-    return fds.some((f) => isTerminalPath(f.target));
-  } catch {
-    return undefined; // EACCES: not ours to inspect
+// "+target" / "-errno" for fds 0..2 (native/procfs.cc ReadStdioAt).
+function stdioFrom(encoded: string | number | undefined): boolean | undefined {
+  if (typeof encoded !== 'string') return undefined;
+  let known = false;
+  for (const part of encoded.split('\0')) {
+    if (part.startsWith('+')) {
+      if (isTerminalPath(part.slice(1))) return true;
+      known = true;
+    } else if (part === `-${ENOENT}`) {
+      known = true; // that fd is closed
+    }
   }
+  return known ? false : undefined;
+}
+
+/**
+ * Reads environ (for the lineage) and fds 0..2 of every candidate in ONE native call,
+ * each through a directory handle bound to that process, keeping only those whose start
+ * time still matches the scan (a recycled pid gets no evidence). @internal
+ */
+export function readOrphanEvidence(opts: ResolvedOptions, candidates: readonly ProcessInfo[]): Map<number, OrphanReads> {
+  const out = new Map<number, OrphanReads>();
+  if (candidates.length === 0) return out;
+  const mask = Extra.environ | Extra.stdio;
+  const r = procScan(opts.procfs, candidates.map((p) => p.pid), mask);
+  if (typeof r === 'number') return out;
+  const start = new Map(candidates.map((p) => [p.pid, p.startTime] as const));
+  for (let i = 0; i < r.count; i++) {
+    const pid = r.values[i * r.width + F.pid];
+    if (r.values[i * r.width + F.startTime] !== start.get(pid)) continue;
+    const x = extrasOf(r, i, mask);
+    const environ = extraString(x.environ);
+    out.set(pid, {
+      lineage: environ === undefined ? undefined : lineageFromEnviron(environ),
+      stdioOnTerminal: stdioFrom(x.stdio),
+    });
+  }
+  return out;
 }
 
 /** Classifies one orphan candidate. @internal */
 export function classify(
-  opts: ResolvedOptions,
   p: ProcessInfo,
   byPid: ReadonlyMap<number, ProcessInfo>,
   reparentedTo: 'init' | 'subreaper',
+  reads: OrphanReads | undefined,
 ): Orphan | undefined {
-  const lineage = readLineage(opts, p);
+  const lineage = reads?.lineage;
   let spawnerAlive: boolean | undefined;
   if (lineage !== undefined) {
     const s = byPid.get(lineage.spawnerPid);
@@ -105,7 +134,7 @@ export function classify(
   const sessionLeaderAlive = p.sid === 0 ? undefined : byPid.has(p.sid);
   const detached = sessionLeader || sessionLeaderAlive === false;
   const controllingTerminal = p.tty !== undefined;
-  const onTerminal = stdioOnTerminal(opts, p.pid);
+  const onTerminal = reads?.stdioOnTerminal;
   const evidence: OrphanEvidence = {
     sessionLeader,
     sessionLeaderAlive,
@@ -146,14 +175,15 @@ export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], 
   const subreapers = knownSubreapers(opts, named);
   const byPid = new Map<number, ProcessInfo>();
   for (const p of procs) byPid.set(p.pid, p);
-  const out: Orphan[] = [];
+  const candidates: ProcessInfo[] = [];
   for (const p of procs) {
     if (p.kernelThread || p.pid === 1 || p.state.name === 'zombie' || p.state.name === 'dead') continue;
-    let to: Orphan['reparentedTo'];
-    if (p.ppid === 1) to = 'init';
-    else if (subreapers.has(p.ppid)) to = 'subreaper';
-    else continue;
-    const o = classify(opts, p, byPid, to);
+    if (p.ppid === 1 || subreapers.has(p.ppid)) candidates.push(p);
+  }
+  const reads = readOrphanEvidence(opts, candidates);
+  const out: Orphan[] = [];
+  for (const p of candidates) {
+    const o = classify(p, byPid, p.ppid === 1 ? 'init' : 'subreaper', reads.get(p.pid));
     if (o !== undefined) out.push(o);
   }
   return out;

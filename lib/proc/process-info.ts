@@ -129,9 +129,10 @@ export interface EntryExtras {
   status?: string | number;
   environ?: string | number;
   fdCount?: string | number;
+  stdio?: string | number;
 }
 
-const EXTRA_NAMES: readonly (keyof EntryExtras)[] = ['cmdline', 'exe', 'cwd', 'status', 'environ', 'fdCount'];
+const EXTRA_NAMES: readonly (keyof EntryExtras)[] = ['cmdline', 'exe', 'cwd', 'status', 'environ', 'fdCount', 'stdio'];
 
 /** The extras of entry `i`. @internal */
 export function extrasOf(raw: RawScan, i: number, mask: number): EntryExtras {
