@@ -6,8 +6,8 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isErrnoException, systemError } from '../errors';
-import { validateOptions, validatePid } from '../validate';
-import { ProcfsOptions, resolveProcfs } from './options';
+import { validatePid } from '../validate';
+import { ProcfsOptions, validateProcfsOptions } from './options';
 
 /** One open file descriptor. */
 export interface OpenFd {
@@ -41,7 +41,7 @@ function gone(e: unknown): boolean {
  */
 export function openFds(pid: number, options?: ProcfsOptions): readonly OpenFd[] | undefined {
   validatePid(pid, 'pid');
-  const { procfs } = resolveProcfs(validateOptions<ProcfsOptions>(options, 'options'), 'options');
+  const { procfs } = validateProcfsOptions(options);
   return readFds(procfs, pid);
 }
 

@@ -2,8 +2,7 @@
  * Orphaned process groups, by POSIX's definition.
  * @see POSIX.1-2017 XBD 3.265 "Orphaned Process Group", credentials(7), setpgid(2)
  */
-import { validateOptions } from '../validate';
-import { ProcfsOptions, resolveProcfs } from './options';
+import { ProcfsOptions, validateProcfsOptions } from './options';
 import { ProcessInfo } from './process-info';
 import { readableOnly, scanTable } from './table';
 
@@ -67,6 +66,6 @@ export function orphanedGroupsOf(procs: readonly ProcessInfo[]): OrphanedProcess
  * @see credentials(7), setpgid(2), POSIX.1-2017 XBD 3.265
  */
 export function orphanedProcessGroups(options?: ProcfsOptions): readonly OrphanedProcessGroup[] {
-  const opts = resolveProcfs(validateOptions<ProcfsOptions>(options, 'options'), 'options');
+  const opts = validateProcfsOptions(options);
   return orphanedGroupsOf(readableOnly(scanTable(opts)));
 }

@@ -4,8 +4,8 @@
  * @see proc(5) /proc/pid/stat field 22 (starttime)
  */
 import { invalidArgType } from '../errors';
-import { validateInteger, validateOptions, validatePid } from '../validate';
-import { ProcfsOptions, resolveProcfs } from './options';
+import { validateInteger, validatePid } from '../validate';
+import { ProcfsOptions, validateProcfsOptions } from './options';
 import { ProcessInfo, ProcessRef } from './process-info';
 import { readOne } from './table';
 
@@ -20,7 +20,7 @@ function validateRef(ref: unknown, name: string): ProcessRef {
 
 function current(ref: unknown, options: unknown): ProcessInfo | undefined {
   const r = validateRef(ref, 'ref');
-  const opts = resolveProcfs(validateOptions<ProcfsOptions>(options, 'options'), 'options');
+  const opts = validateProcfsOptions(options);
   const one = readOne(opts, r.pid, 0);
   if (one === undefined || one.info.startTime !== r.startTime) return undefined;
   return one.info;

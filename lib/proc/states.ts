@@ -2,6 +2,7 @@
  * Process states: the letter in field 3 of /proc/<pid>/stat, its name and meaning.
  * Names follow psutil's STATUS_* constants. @see proc(5), ps(1) "PROCESS STATE CODES".
  */
+import { invalidArgType } from '../errors';
 
 /** A state's name; `'unknown'` for a letter this library does not know. */
 export type StateName =
@@ -56,8 +57,11 @@ export const STATE_NAMES: readonly StateName[] = Object.freeze([
 /**
  * The state for a letter; an unknown letter gives `{ letter, name: 'unknown' }`, never an
  * error (kernels add letters).
+ * @throws ERR_INVALID_ARG_TYPE when `letter` is not a string.
+ * @see proc(5) /proc/pid/stat field 3, ps(1) "PROCESS STATE CODES"
  */
 export function stateOf(letter: string): ProcessState {
+  if (typeof letter !== 'string') throw invalidArgType('letter', 'of type string', letter);
   let s = byLetter.get(letter);
   if (s === undefined) {
     s = Object.freeze({ letter, name: 'unknown' as const, meaning: `unknown state letter ${JSON.stringify(letter)}` });

@@ -2,8 +2,7 @@
  * A count of processes per state.
  * @see proc(5) /proc/pid/stat field 3
  */
-import { validateOptions } from '../validate';
-import { ProcfsOptions, resolveProcfs } from './options';
+import { ProcfsOptions, validateProcfsOptions } from './options';
 import { StateName, STATE_NAMES } from './states';
 import { scanTable } from './table';
 
@@ -27,7 +26,7 @@ export interface StateSummary {
  * @see proc(5)
  */
 export function stateSummary(options?: ProcfsOptions): StateSummary {
-  const opts = resolveProcfs(validateOptions<ProcfsOptions>(options, 'options'), 'options');
+  const opts = validateProcfsOptions(options);
   const byState = Object.fromEntries(STATE_NAMES.map((n) => [n, 0])) as Record<StateName, number>;
   const byLetter: Record<string, number> = {};
   let unreadable = 0;

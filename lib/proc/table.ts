@@ -6,7 +6,7 @@ import { systemError } from '../errors';
 import { validateOptions, validatePid } from '../validate';
 import { Extra, procConstants, procScan, RawScan } from './binding';
 import { bootTime } from './boot';
-import { optionalBoolean, ProcfsOptions, resolveProcfs, ResolvedOptions } from './options';
+import { optionalBoolean, ProcfsOptions, resolveProcfs, ResolvedOptions, validateProcfsOptions } from './options';
 import {
   buildEntry,
   BuildContext,
@@ -120,7 +120,7 @@ export function readOne(opts: ResolvedOptions, pid: number, extras: number): { i
  */
 export function getProcess(pid: number, options?: ProcfsOptions): ProcessDetails | undefined {
   validatePid(pid, 'pid');
-  const opts = resolveProcfs(validateOptions<ProcfsOptions>(options, 'options'), 'options');
+  const opts = validateProcfsOptions(options);
   const mask = Extra.cmdline | Extra.exe | Extra.cwd | Extra.status | Extra.fdCount;
   const one = readOne(opts, pid, mask);
   if (one === undefined) return undefined;

@@ -2,12 +2,11 @@
  * Threads of a process, from /proc/<pid>/task/<tid>/stat: each with its own state.
  * @see proc(5) /proc/pid/task
  */
-import { validateOptions, validatePid } from '../validate';
-import { ProcfsOptions, resolveProcfs } from './options';
-import { CpuTimes } from './process-info';
+import { validatePid } from '../validate';
+import { ProcfsOptions, validateProcfsOptions } from './options';
+import { buildEntry, CpuTimes } from './process-info';
 import { ProcessState } from './states';
 import { scanDir } from './table';
-import { buildEntry } from './process-info';
 
 /** One thread (a task of the thread group). */
 export interface ThreadInfo {
@@ -34,7 +33,7 @@ export interface ThreadInfo {
  */
 export function threads(pid: number, options?: ProcfsOptions): readonly ThreadInfo[] | undefined {
   validatePid(pid, 'pid');
-  const opts = resolveProcfs(validateOptions<ProcfsOptions>(options, 'options'), 'options');
+  const opts = validateProcfsOptions(options);
   let scan;
   try {
     scan = scanDir(opts, `${opts.procfs}/${pid}/task`, -1, 0);

@@ -3,8 +3,8 @@
  * Each call scans once, so the relations it reports hold at one moment.
  * @see proc(5) /proc/pid/stat field 4 (ppid)
  */
-import { validateOptions, validatePid } from '../validate';
-import { ProcfsOptions, resolveProcfs } from './options';
+import { validatePid } from '../validate';
+import { ProcfsOptions, validateProcfsOptions } from './options';
 import { ProcessInfo } from './process-info';
 import { readableOnly, scanTable } from './table';
 
@@ -15,7 +15,7 @@ export interface ProcessTreeNode {
 }
 
 function table(options: unknown): ProcessInfo[] {
-  return readableOnly(scanTable(resolveProcfs(validateOptions<ProcfsOptions>(options, 'options'), 'options')));
+  return readableOnly(scanTable(validateProcfsOptions(options)));
 }
 
 function childMap(procs: readonly ProcessInfo[]): Map<number, ProcessInfo[]> {
