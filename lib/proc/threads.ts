@@ -17,7 +17,10 @@ export interface ThreadInfo {
   /** The thread's own comm (pthread_setname_np / prctl PR_SET_NAME). */
   readonly comm: string;
   readonly state: ProcessState;
-  /** Start time in clock ticks since boot. */
+  /**
+   * The thread's own start time in clock ticks since boot (the main thread's equals the
+   * process's); with `pid` it is not a ProcessRef unless `tid === pid`.
+   */
   readonly startTime: number;
   readonly cpuTimes: CpuTimes;
   /** CPU it last ran on. */
