@@ -162,7 +162,15 @@ export function classify(
     const daemonLike = detached && !controllingTerminal && onTerminal !== true;
     classification = daemonLike ? 'daemon' : 'leaked-orphan';
     const why: string[] = [];
-    why.push(sessionLeader ? 'session leader' : sessionLeaderAlive === false ? 'session leader gone (double fork)' : 'still in the session that started it');
+    why.push(
+      sessionLeader
+        ? 'session leader'
+        : sessionLeaderAlive === false
+          ? 'session leader gone (double fork)'
+          : sessionLeaderAlive === undefined
+            ? 'in session 0 (its leader is outside the pid namespace, or it never had one)'
+            : 'still in the session that started it',
+    );
     why.push(controllingTerminal ? 'has a controlling terminal' : 'no controlling terminal');
     if (onTerminal !== undefined) why.push(onTerminal ? 'stdio on a terminal' : 'stdio away from a terminal');
     reason = why.join(', ');
