@@ -333,10 +333,12 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   auto take = [&](const char* name) {
     int base = rootfd;
     int pidfd = -1;
+    int dir_err = 0;
     if (mask != 0) {
       pidfd = RetryEintr([&] { return openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
       if (pidfd < 0 && (errno == ENOENT || errno == ESRCH)) return;
       if (pidfd >= 0) base = pidfd;
+      else dir_err = errno;
     }
     int r = ScanOne(base, pidfd >= 0 ? "." : name, row, &comm, &big);
     row[kPid] = strtol(name, nullptr, 10);
@@ -351,11 +353,16 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
       for (int i = 2; i < kScanFields; i++) row[i] = NAN;
       row[kErr] = r;
       comm.clear();
+    }
+    // Every entry carries one value per extra: -errno when they could not be read (the
+    // stat was unreadable, or the directory could not be opened as itself).
+    if (r > 0 || (mask != 0 && pidfd < 0)) {
       extras.resize(mark);
+      int err = r > 0 ? r : dir_err;
       for (int bit = 1; bit <= kExtraLast; bit <<= 1) {
         if ((mask & bit) == 0) continue;
         ExtraValue v;
-        v.number = -r;
+        v.number = -err;
         extras.push_back(std::move(v));
       }
     }
