@@ -1,0 +1,104 @@
+/**
+ * The slice of the addon that reads procfs (native/procfs.cc), and the layout of what it
+ * returns. Nothing here is exported from the package.
+ * @internal
+ */
+import { native } from '../native';
+
+/** Field offsets of one scanned entry; mirrors `enum ScanField` in native/procfs.cc. */
+export const F = {
+  pid: 0,
+  err: 1,
+  state: 2,
+  ppid: 3,
+  pgrp: 4,
+  session: 5,
+  ttyNr: 6,
+  tpgid: 7,
+  flags: 8,
+  minflt: 9,
+  majflt: 10,
+  utime: 11,
+  stime: 12,
+  cutime: 13,
+  cstime: 14,
+  priority: 15,
+  nice: 16,
+  numThreads: 17,
+  startTime: 18,
+  vsize: 19,
+  rss: 20,
+  processor: 21,
+  uid: 22,
+  gid: 23,
+} as const;
+
+/** Extras that the scan can read per process (a bit mask); mirrors `enum Extra`. */
+export const Extra = {
+  cmdline: 1,
+  exe: 2,
+  cwd: 4,
+  status: 8,
+  environ: 16,
+  fdCount: 32,
+  /** fds 0..2 link targets: "+target" or "-errno" each, joined by NUL */
+  stdio: 64,
+} as const;
+
+/** What one procScan call returns: numbers, comms joined by NUL, extras (or -errno). */
+export interface RawScan {
+  readonly values: Float64Array;
+  readonly comms: readonly string[];
+  /** Per entry, one value per set bit of the mask, in bit order. */
+  readonly extras: readonly (string | number)[];
+  readonly count: number;
+  readonly width: number;
+  readonly extrasPerEntry: number;
+}
+
+interface ProcfsBinding {
+  procScan(dir: string, which: number | readonly number[], extras: number): [Float64Array, string, (string | number)[]] | number;
+  procConstants(): [number, number, number];
+}
+
+const b = (): ProcfsBinding => native<ProcfsBinding>();
+
+let constants: { width: number; clkTck: number; pageSize: number } | undefined;
+
+/** Fields per entry, CLK_TCK and the page size, read once (sysconf(3)). */
+export function procConstants(): { width: number; clkTck: number; pageSize: number } {
+  if (constants === undefined) {
+    const [width, clkTck, pageSize] = b().procConstants();
+    if (width !== Object.keys(F).length) {
+      throw new Error(`unixproc: native scan layout has ${width} fields, TypeScript expects ${Object.keys(F).length}`);
+    }
+    constants = { width, clkTck, pageSize };
+  }
+  return constants;
+}
+
+function popcount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m >>>= 1) n += m & 1;
+  return n;
+}
+
+/**
+ * One native pass over `dir`: every numeric entry (`which` = -1), one pid, or a list of
+ * pids. Returns a negative errno when `dir` itself cannot be opened.
+ */
+export function procScan(dir: string, which: number | readonly number[], extras: number): RawScan | number {
+  const { width } = procConstants();
+  const r = b().procScan(dir, which, extras);
+  if (typeof r === 'number') return r;
+  const [values, comms, extraValues] = r;
+  const count = values.length / width;
+  return {
+    values,
+    comms: count === 0 ? [] : comms.split('\0'),
+    extras: extraValues,
+    count,
+    width,
+    extrasPerEntry: popcount(extras),
+  };
+}

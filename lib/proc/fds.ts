@@ -1,0 +1,78 @@
+/**
+ * Open file descriptors of a process: what each points to and whether it is
+ * close-on-exec, i.e. whether a program it execs (or a child it forks and execs)
+ * inherits it. An orphan keeps every fd its parent left it.
+ * @see proc(5) /proc/pid/fd, /proc/pid/fdinfo
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { isErrnoException, systemError } from '../errors';
+import { validatePid } from '../validate';
+import { ProcfsOptions, validateProcfsOptions } from './options';
+
+/** One open file descriptor. */
+export interface OpenFd {
+  readonly fd: number;
+  /** The link target: a path, or `socket:[inode]`, `pipe:[inode]`, `anon_inode:[eventfd]`... */
+  readonly target: string | undefined;
+  /** O_CLOEXEC is set in the fdinfo flags: the fd is closed across execve. */
+  readonly cloexec: boolean | undefined;
+  /** The open flags from fdinfo (octal in the file). */
+  readonly flags: number | undefined;
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/** Parses the `flags:` line of a fdinfo file (octal). */
+export function parseFdinfoFlags(text: string): number | undefined {
+  const m = /^flags:\s+([0-7]+)$/m.exec(text);
+  return m === null ? undefined : parseInt(m[1], 8);
+}
+
+function gone(e: unknown): boolean {
+  return isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'ESRCH');
+}
+
+/**
+ * The open fds of `pid`, in fd order. An fd closed while it is being read is left out.
+ * @returns the fds, or `undefined` when the process is gone.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when
+ *   the caller may not inspect the process (another user's, without CAP_SYS_PTRACE).
+ * @see proc(5) /proc/pid/fd, /proc/pid/fdinfo
+ */
+export function openFds(pid: number, options?: ProcfsOptions): readonly OpenFd[] | undefined {
+  validatePid(pid, 'pid');
+  const { procfs } = validateProcfsOptions(options);
+  return readFds(procfs, pid);
+}
+
+/** openFds without validation; `only` limits to those fd numbers. @internal */
+export function readFds(procfs: string, pid: number, only?: (fd: number) => boolean): OpenFd[] | undefined {
+  const dir = `${procfs}/${pid}/fd`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if (gone(e)) return undefined;
+    if (isErrnoException(e)) throw systemError(e.errno, 'scandir', dir);
+    throw e;
+  }
+  const fds = names.map(Number).filter((n) => Number.isInteger(n) && (only === undefined || only(n)));
+  fds.sort((a, b) => a - b);
+  const out: OpenFd[] = [];
+  for (const fd of fds) {
+    let target: string | undefined;
+    let flags: number | undefined;
+    try {
+      target = readlinkSync(`${dir}/${fd}`);
+    } catch (e) {
+      if (gone(e)) continue; // closed meanwhile
+    }
+    try {
+      flags = parseFdinfoFlags(readFileSync(`${procfs}/${pid}/fdinfo/${fd}`, 'latin1'));
+    } catch (e) {
+      if (gone(e)) continue;
+    }
+    out.push({ fd, target, flags, cloexec: flags === undefined ? undefined : (flags & O_CLOEXEC) !== 0 });
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * Identity checks: a process is (pid, startTime), so a recycled pid never passes for the
+ * process that used to have it.
+ * @see proc(5) /proc/pid/stat field 22 (starttime)
+ */
+import { invalidArgType } from '../errors';
+import { validateInteger, validatePid } from '../validate';
+import { ProcfsOptions, validateProcfsOptions } from './options';
+import { ProcessInfo, ProcessRef } from './process-info';
+import { readOne } from './table';
+
+function validateRef(ref: unknown, name: string): ProcessRef {
+  if (typeof ref !== 'object' || ref === null) throw invalidArgType(name, 'of type object', ref);
+  const r = ref as { pid?: unknown; startTime?: unknown };
+  return {
+    pid: validatePid(r.pid, `${name}.pid`),
+    startTime: validateInteger(r.startTime, `${name}.startTime`, 0),
+  };
+}
+
+function current(ref: unknown, options: unknown): ProcessInfo | undefined {
+  const r = validateRef(ref, 'ref');
+  const opts = validateProcfsOptions(options);
+  const one = readOne(opts, r.pid, 0);
+  if (one === undefined || one.info.startTime !== r.startTime) return undefined;
+  return one.info;
+}
+
+/**
+ * Whether the process `ref` names still exists: same pid AND same start time. A zombie
+ * still counts (it exists until reaped); a different process that got the pid does not.
+ *
+ * @param ref - `{ pid, startTime }`, e.g. any result of this module.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad ref or options; EACCES when the
+ *   process's stat cannot be read.
+ * @see proc(5)
+ */
+export function isSameProcess(ref: ProcessRef, options?: ProcfsOptions): boolean {
+  return current(ref, options) !== undefined;
+}
+
+/**
+ * Whether the process `ref` names is still running: it is the same process
+ * ({@link isSameProcess}) and it is not a zombie or dead.
+ *
+ * @param ref - `{ pid, startTime }`.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad ref or options; EACCES when the
+ *   process's stat cannot be read.
+ * @see proc(5)
+ */
+export function isRunning(ref: ProcessRef, options?: ProcfsOptions): boolean {
+  const p = current(ref, options);
+  return p !== undefined && p.state.name !== 'zombie' && p.state.name !== 'dead';
+}

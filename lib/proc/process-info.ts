@@ -1,0 +1,209 @@
+/**
+ * The shape of one process as the /proc readers report it, and how it is built from the
+ * native scan (native/procfs.cc).
+ * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe
+ */
+import { errnoName } from '../errors';
+import { F, RawScan } from './binding';
+import { ProcessState, stateOfCode } from './states';
+import { Ids, parseStatus } from './status';
+import { Terminal, terminalOf } from './tty';
+
+/** CPU time consumed, in seconds (stat fields 14-17 divided by CLK_TCK). */
+export interface CpuTimes {
+  readonly user: number;
+  readonly system: number;
+  /** Of children this process waited for. */
+  readonly childrenUser: number;
+  readonly childrenSystem: number;
+}
+
+/**
+ * What names one process across time: its pid AND its start time. A pid is recycled after
+ * the process is reaped; the pair is not (see {@link isSameProcess}).
+ */
+export interface ProcessRef {
+  readonly pid: number;
+  /** Clock ticks after boot at which the process started (stat field 22). */
+  readonly startTime: number;
+}
+
+/** One process, read from /proc/<pid>/stat in one read (plus extras when asked for). */
+export interface ProcessInfo extends ProcessRef {
+  /** Always true: every field below was read. See {@link UnreadableProcess}. */
+  readonly readable: true;
+  readonly pid: number;
+  /** Start time in clock ticks since boot (stat field 22): half of the identity. */
+  readonly startTime: number;
+  /** Start time as a Date (boot time from /proc/stat "btime" + startTime / CLK_TCK). */
+  readonly startDate: Date;
+  /** Parent pid; 0 for PID 1, kthreadd, and processes whose parent is outside the pid namespace. */
+  readonly ppid: number;
+  /** Process group id. */
+  readonly pgid: number;
+  /** Session id. */
+  readonly sid: number;
+  /** Controlling terminal, undefined when there is none (tty_nr 0). */
+  readonly tty: Terminal | undefined;
+  /** Foreground process group of the controlling terminal; -1 without one. */
+  readonly tpgid: number;
+  readonly state: ProcessState;
+  /** PF_KTHREAD is set in the flags: a kernel thread (no user space, no cmdline). */
+  readonly kernelThread: boolean;
+  /** The kernel's PF_* flags word (stat field 9). */
+  readonly flags: number;
+  readonly numThreads: number;
+  /**
+   * Effective uid: the owner the kernel gives /proc/<pid>/* (as ps reads it). For a process
+   * that made itself non-dumpable (prctl PR_SET_DUMPABLE 0, setuid programs) the kernel
+   * shows root instead; `uids` (from status) has the real values.
+   */
+  readonly uid: number | undefined;
+  /** Effective gid, with the same caveat as `uid`. */
+  readonly gid: number | undefined;
+  /** Real/effective/saved/filesystem uids from /proc/<pid>/status: with `credentials: true`. */
+  readonly uids: Ids | undefined;
+  /** Real/effective/saved/filesystem gids from /proc/<pid>/status: with `credentials: true`. */
+  readonly gids: Ids | undefined;
+  /** The command name (up to 15 bytes for user processes); may hold spaces, `()` and newlines. */
+  readonly comm: string;
+  /** Resident set size in bytes (stat field 24 times the page size). */
+  readonly rss: number;
+  /** Virtual memory size in bytes (stat field 23). */
+  readonly vms: number;
+  readonly priority: number;
+  readonly nice: number;
+  /** CPU the process last ran on (stat field 39). */
+  readonly processor: number | undefined;
+  readonly minorFaults: number;
+  readonly majorFaults: number;
+  readonly cpuTimes: CpuTimes;
+  /** Arguments from /proc/<pid>/cmdline (with `cmdline: true`); [] for kernel threads and zombies. */
+  readonly cmdline: readonly string[] | undefined;
+  /** Target of /proc/<pid>/exe (with `exe: true`); undefined when unreadable or absent. */
+  readonly exe: string | undefined;
+}
+
+/**
+ * A process that is there but whose stat could not be read (EACCES under hidepid=1, for
+ * instance): listed, with every field unknown.
+ */
+export interface UnreadableProcess {
+  readonly readable: false;
+  readonly pid: number;
+  /** The errno name that made it unreadable, e.g. `'EACCES'`. */
+  readonly error: string;
+}
+
+/** An entry of the process table. */
+export type ProcessEntry = ProcessInfo | UnreadableProcess;
+
+/** Per-scan constants: what turns ticks and pages into seconds, bytes and Dates. */
+export interface BuildContext {
+  readonly clkTck: number;
+  readonly pageSize: number;
+  readonly bootMs: number;
+  readonly live: boolean;
+  /** The extras mask the scan used, to know which extra value is which. */
+  readonly extras: number;
+}
+
+const PF_KTHREAD = 0x00200000;
+
+function orUndefined(n: number): number | undefined {
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/** Splits /proc/<pid>/cmdline (NUL-terminated arguments). */
+export function parseCmdline(raw: string): string[] {
+  if (raw.length === 0) return [];
+  const body = raw.endsWith('\0') ? raw.slice(0, -1) : raw;
+  return body.split('\0');
+}
+
+/** Decoded extras of one entry, by name. @internal */
+export interface EntryExtras {
+  cmdline?: string | number;
+  exe?: string | number;
+  cwd?: string | number;
+  status?: string | number;
+  environ?: string | number;
+  fdCount?: string | number;
+  stdio?: string | number;
+}
+
+const EXTRA_NAMES: readonly (keyof EntryExtras)[] = ['cmdline', 'exe', 'cwd', 'status', 'environ', 'fdCount', 'stdio'];
+
+/** The extras of entry `i`. @internal */
+export function extrasOf(raw: RawScan, i: number, mask: number): EntryExtras {
+  const out: EntryExtras = {};
+  let k = i * raw.extrasPerEntry;
+  for (let bit = 0; bit < EXTRA_NAMES.length; bit++) {
+    if ((mask & (1 << bit)) !== 0) out[EXTRA_NAMES[bit]] = raw.extras[k++];
+  }
+  return out;
+}
+
+/** A string extra, or undefined when it came back as -errno. @internal */
+export function extraString(v: string | number | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Builds entry `i` of a scan. @internal */
+export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessEntry {
+  const v = raw.values;
+  const o = i * raw.width;
+  const pid = v[o + F.pid];
+  const err = v[o + F.err];
+  if (err !== 0) return Object.freeze({ readable: false as const, pid, error: errnoName(err) });
+  const tick = 1 / ctx.clkTck;
+  const startTime = v[o + F.startTime];
+  const flags = v[o + F.flags];
+  let cmdline: readonly string[] | undefined;
+  let exe: string | undefined;
+  let uids: Ids | undefined;
+  let gids: Ids | undefined;
+  if (ctx.extras !== 0) {
+    const x = extrasOf(raw, i, ctx.extras);
+    const c = extraString(x.cmdline);
+    if (c !== undefined) cmdline = Object.freeze(parseCmdline(c));
+    exe = extraString(x.exe);
+    const s = extraString(x.status);
+    if (s !== undefined) ({ uids, gids } = parseStatus(s));
+  }
+  return {
+    readable: true,
+    pid,
+    startTime,
+    startDate: new Date(ctx.bootMs + startTime * tick * 1000),
+    ppid: v[o + F.ppid],
+    pgid: v[o + F.pgrp],
+    sid: v[o + F.session],
+    tty: terminalOf(v[o + F.ttyNr], ctx.live),
+    tpgid: v[o + F.tpgid],
+    state: stateOfCode(v[o + F.state]),
+    kernelThread: (flags & PF_KTHREAD) !== 0,
+    flags,
+    numThreads: v[o + F.numThreads],
+    uid: orUndefined(v[o + F.uid]),
+    gid: orUndefined(v[o + F.gid]),
+    uids,
+    gids,
+    comm: raw.comms[i],
+    rss: v[o + F.rss] * ctx.pageSize,
+    vms: v[o + F.vsize],
+    priority: v[o + F.priority],
+    nice: v[o + F.nice],
+    processor: orUndefined(v[o + F.processor]),
+    minorFaults: v[o + F.minflt],
+    majorFaults: v[o + F.majflt],
+    cpuTimes: {
+      user: v[o + F.utime] * tick,
+      system: v[o + F.stime] * tick,
+      childrenUser: v[o + F.cutime] * tick,
+      childrenSystem: v[o + F.cstime] * tick,
+    },
+    cmdline,
+    exe,
+  };
+}

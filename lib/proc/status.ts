@@ -1,0 +1,34 @@
+/**
+ * Parser for /proc/<pid>/status: the real, effective, saved and filesystem ids, which
+ * /proc/<pid>/stat does not carry.
+ * @see proc(5) /proc/pid/status "Uid", "Gid"
+ */
+
+/** The four ids of a process (credentials(7)). */
+export interface Ids {
+  readonly real: number;
+  readonly effective: number;
+  readonly saved: number;
+  readonly filesystem: number;
+}
+
+/** What status contributes. */
+export interface StatusFields {
+  readonly uids: Ids | undefined;
+  readonly gids: Ids | undefined;
+}
+
+function ids(text: string, key: string): Ids | undefined {
+  const at = text.indexOf(`\n${key}:`);
+  const start = at < 0 ? (text.startsWith(`${key}:`) ? 0 : -1) : at + 1;
+  if (start < 0) return undefined;
+  const end = text.indexOf('\n', start);
+  const parts = text.slice(start + key.length + 1, end < 0 ? undefined : end).trim().split(/\s+/).map(Number);
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0)) return undefined;
+  return Object.freeze({ real: parts[0], effective: parts[1], saved: parts[2], filesystem: parts[3] });
+}
+
+/** Parses the Uid and Gid lines; a missing or malformed line gives undefined. */
+export function parseStatus(text: string): StatusFields {
+  return { uids: ids(text, 'Uid'), gids: ids(text, 'Gid') };
+}

@@ -1,0 +1,133 @@
+/**
+ * The process table: listProcesses() and getProcess().
+ * @see proc(5)
+ */
+import { systemError } from '../errors';
+import { validateOptions, validatePid } from '../validate';
+import { Extra, procConstants, procScan, RawScan } from './binding';
+import { bootTime } from './boot';
+import { optionalBoolean, ProcfsOptions, resolveProcfs, ResolvedOptions, validateProcfsOptions } from './options';
+import {
+  buildEntry,
+  BuildContext,
+  extrasOf,
+  extraString,
+  ProcessEntry,
+  ProcessInfo,
+} from './process-info';
+
+/** Options of {@link listProcesses}. */
+export interface ListOptions extends ProcfsOptions {
+  /** Also read /proc/<pid>/cmdline into `cmdline`. */
+  readonly cmdline?: boolean;
+  /** Also read the /proc/<pid>/exe link into `exe`. */
+  readonly exe?: boolean;
+  /** Also read /proc/<pid>/status into `uids` and `gids` (doubles the cost of a scan). */
+  readonly credentials?: boolean;
+}
+
+/** A scan with what is needed to build its entries. @internal */
+export interface Scan {
+  readonly raw: RawScan;
+  readonly ctx: BuildContext;
+}
+
+/** Runs the native scan over a directory of the procfs root. @internal */
+export function scanDir(opts: ResolvedOptions, dir: string, pid: number, extras: number): Scan {
+  const r = procScan(dir, pid, extras);
+  if (typeof r === 'number') throw systemError(r, 'open', dir);
+  const { clkTck, pageSize } = procConstants();
+  const ctx: BuildContext = { clkTck, pageSize, bootMs: bootTime(opts.procfs) * 1000, live: opts.live, extras };
+  return { raw: r, ctx };
+}
+
+/** The whole table, every entry built. @internal */
+export function scanTable(opts: ResolvedOptions, extras = 0): ProcessEntry[] {
+  const { raw, ctx } = scanDir(opts, opts.procfs, -1, extras);
+  const out = new Array<ProcessEntry>(raw.count);
+  let sorted = true;
+  for (let i = 0; i < raw.count; i++) {
+    out[i] = buildEntry(raw, i, ctx);
+    if (i > 0 && out[i].pid < out[i - 1].pid) sorted = false;
+  }
+  // procfs lists pids in ascending order; other trees (fixtures) in hash order.
+  if (!sorted) out.sort((a, b) => a.pid - b.pid);
+  return out;
+}
+
+/** Only the readable entries of a table. @internal */
+export function readableOnly(table: readonly ProcessEntry[]): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  for (const p of table) if (p.readable) out.push(p);
+  return out;
+}
+
+/**
+ * Every process, from one native pass over the procfs root: for each numeric entry,
+ * openat + fstat + one read of `<pid>/stat`. A process that exits during the scan is
+ * left out (ENOENT/ESRCH); one whose stat cannot be read (EACCES under hidepid=1) is
+ * listed as an {@link UnreadableProcess}. No entry is ever half-read: each stat line is
+ * generated and read in one piece.
+ *
+ * @param options - `procfs` (root, default `/proc`), `cmdline`, `exe`, `credentials`.
+ * @returns the entries in ascending pid order.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad options; ENOENT, ENOTDIR,
+ *   EACCES when the procfs root (or its `stat` file, for the boot time) cannot be read.
+ * @see proc(5) /proc/pid/stat
+ */
+export function listProcesses(options?: ListOptions): readonly ProcessEntry[] {
+  const o = validateOptions<ListOptions>(options, 'options');
+  const opts = resolveProcfs(o, 'options');
+  let extras = 0;
+  if (optionalBoolean(o.cmdline, 'options.cmdline')) extras |= Extra.cmdline;
+  if (optionalBoolean(o.exe, 'options.exe')) extras |= Extra.exe;
+  if (optionalBoolean(o.credentials, 'options.credentials')) extras |= Extra.status;
+  return scanTable(opts, extras);
+}
+
+/** One process with the details a table scan leaves out. */
+export interface ProcessDetails extends ProcessInfo {
+  readonly cmdline: readonly string[] | undefined;
+  /** Target of /proc/<pid>/exe; undefined for kernel threads, zombies, or when not permitted. */
+  readonly exe: string | undefined;
+  /** Target of /proc/<pid>/cwd; undefined when not permitted or absent. */
+  readonly cwd: string | undefined;
+  /** Number of open file descriptors (entries of /proc/<pid>/fd); undefined when not permitted. */
+  readonly fdCount: number | undefined;
+}
+
+/** Reads one process with the given extras; undefined when it is gone. @internal */
+export function readOne(opts: ResolvedOptions, pid: number, extras: number): { info: ProcessInfo; scan: Scan } | undefined {
+  const scan = scanDir(opts, opts.procfs, pid, extras);
+  if (scan.raw.count === 0) return undefined;
+  const e = buildEntry(scan.raw, 0, scan.ctx);
+  if (!e.readable) {
+    throw systemError(-Number(scan.raw.values[1]), 'open', `${opts.procfs}/${pid}/stat`);
+  }
+  return { info: e, scan };
+}
+
+/**
+ * One process, with cmdline, exe, cwd, open fd count and credentials, all read through
+ * one directory handle bound to that process (so a recycled pid cannot mix two processes).
+ *
+ * @param pid - the process id.
+ * @param options - `procfs` root.
+ * @returns the process, or `undefined` (not an error) when there is no such process.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when its
+ *   stat cannot be read (hidepid); ENOENT/ENOTDIR when the procfs root is not there.
+ * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe, /proc/pid/cwd, /proc/pid/fd
+ */
+export function getProcess(pid: number, options?: ProcfsOptions): ProcessDetails | undefined {
+  validatePid(pid, 'pid');
+  const opts = validateProcfsOptions(options);
+  const mask = Extra.cmdline | Extra.exe | Extra.cwd | Extra.status | Extra.fdCount;
+  const one = readOne(opts, pid, mask);
+  if (one === undefined) return undefined;
+  const x = extrasOf(one.scan.raw, 0, mask);
+  return {
+    ...one.info,
+    cwd: extraString(x.cwd),
+    fdCount: typeof x.fdCount === 'number' && x.fdCount >= 0 ? x.fdCount : undefined,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Threads of a process, from /proc/<pid>/task/<tid>/stat: each with its own state.
+ * @see proc(5) /proc/pid/task
+ */
+import { validatePid } from '../validate';
+import { ProcfsOptions, validateProcfsOptions } from './options';
+import { buildEntry, CpuTimes } from './process-info';
+import { ProcessState } from './states';
+import { scanDir } from './table';
+
+/** One thread (a task of the thread group). */
+export interface ThreadInfo {
+  /** Thread id; the main thread's tid is the pid. */
+  readonly tid: number;
+  /** The process (thread group) it belongs to. */
+  readonly pid: number;
+  /** The thread's own comm (pthread_setname_np / prctl PR_SET_NAME). */
+  readonly comm: string;
+  readonly state: ProcessState;
+  /**
+   * The thread's own start time in clock ticks since boot (the main thread's equals the
+   * process's); with `pid` it is not a ProcessRef unless `tid === pid`.
+   */
+  readonly startTime: number;
+  readonly cpuTimes: CpuTimes;
+  /** CPU it last ran on. */
+  readonly processor: number | undefined;
+}
+
+/**
+ * The threads of `pid`, each with its own state and CPU times.
+ * @returns the threads, or `undefined` when the process is gone.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when the
+ *   task directory cannot be read.
+ * @see proc(5) /proc/pid/task/tid/stat
+ */
+export function threads(pid: number, options?: ProcfsOptions): readonly ThreadInfo[] | undefined {
+  validatePid(pid, 'pid');
+  const opts = validateProcfsOptions(options);
+  let scan;
+  try {
+    scan = scanDir(opts, `${opts.procfs}/${pid}/task`, -1, 0);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'ESRCH') return undefined;
+    throw e;
+  }
+  const out: ThreadInfo[] = [];
+  for (let i = 0; i < scan.raw.count; i++) {
+    const t = buildEntry(scan.raw, i, scan.ctx);
+    if (!t.readable) continue;
+    out.push({
+      tid: t.pid,
+      pid,
+      comm: t.comm,
+      state: t.state,
+      startTime: t.startTime,
+      cpuTimes: t.cpuTimes,
+      processor: t.processor,
+    });
+  }
+  return out;
+}
