@@ -117,7 +117,10 @@ static int FindDontForkRanges(std::vector<Range>* out) {
       for (const char* q = p + 8; q + 2 <= eol; q += 3) {
         // Flags are two letters, each preceded by one space.
         if (q[0] == ' ' && q + 3 <= eol && q[1] == 'd' && q[2] == 'c') {
-          if (end > start) out->push_back({start, end});
+          // Adjacent ranges are merged: one madvise(2) call each way instead of many.
+          if (end <= start) break;
+          if (!out->empty() && out->back().end == start) out->back().end = end;
+          else out->push_back({start, end});
           break;
         }
       }
