@@ -63,6 +63,7 @@
 #include <mutex>
 
 
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -210,6 +211,58 @@ static void ReleaseWorkers(const std::shared_ptr<ParkState>& state) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Quiescing libuv's threadpool around a fork.
+//
+// Work running in the threadpool at the moment of fork is lost in the child (its threads are
+// not copied), and its request would keep the child's loop alive forever. So before the fork
+// one blocking work item per pool thread is queued and the fork waits until every thread
+// runs one: the queue is FIFO, so all work queued earlier has then finished (its callback is
+// pending on the loop, and runs in the parent and in the child, as a pending timer does).
+
+struct PoolBarrier {
+  uv_work_t req;
+  std::shared_ptr<ParkState> state;
+};
+
+static void PoolBarrierWork(uv_work_t* req) {
+  auto* barrier = static_cast<PoolBarrier*>(req->data);
+  ParkTask(barrier->state).Run();
+}
+
+static void PoolBarrierDone(uv_work_t* req, int) { delete static_cast<PoolBarrier*>(req->data); }
+
+// libuv sizes its pool from UV_THREADPOOL_SIZE once (threadpool.c: init_threads).
+static int PoolSize() {
+  const char* v = getenv("UV_THREADPOOL_SIZE");
+  int n = v == nullptr ? 4 : atoi(v);
+  if (n <= 0) n = 1;
+  if (n > 1024) n = 1024;
+  return n;
+}
+
+// Returns the state to release; *timed_out when the pool stayed busy for timeout_ms.
+static std::shared_ptr<ParkState> ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool* timed_out) {
+  *timed_out = false;
+  auto state = std::make_shared<ParkState>();
+  for (int i = 0; i < n; i++) {
+    auto* barrier = new PoolBarrier();
+    barrier->state = state;
+    barrier->req.data = barrier;
+    if (uv_queue_work(loop, &barrier->req, PoolBarrierWork, PoolBarrierDone) != 0) {
+      delete barrier;
+      *timed_out = true;
+      return state;
+    }
+  }
+  std::unique_lock<std::mutex> lock(state->mutex);
+  if (!state->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return state->parked >= n; })) {
+    *timed_out = true;
+  }
+  return state;
+}
+
+// ---------------------------------------------------------------------------------------
 // The fork itself.
 
 // Reports a child-side failure on stderr and leaves: the child cannot run JS after it.
@@ -225,6 +278,22 @@ static void ReleaseWorkers(const std::shared_ptr<ParkState>& state) {
   _exit(70);  // EX_SOFTWARE
 }
 
+// uv_loop_fork clears the `pending` flag of every async handle (libuv unix/async.c,
+// uv__async_fork), so an async send made before the fork is lost in the child. A
+// threadpool completion waiting for the loop at that moment was then never delivered,
+// and the child hung (seen in gdb: loop->wq non-empty, wq_async not pending). So the child
+// notes which handles were pending before uv_loop_fork and sends them again after it.
+static std::vector<uv_async_t*> PendingAsyncHandles(uv_loop_t* loop) {
+  std::vector<uv_async_t*> out;
+  const struct uv__queue* head = &loop->async_handles;
+  for (const struct uv__queue* q = head->next; q != head; q = q->next) {
+    const char* base = reinterpret_cast<const char*>(q) - offsetof(uv_async_t, queue);
+    uv_async_t* h = const_cast<uv_async_t*>(reinterpret_cast<const uv_async_t*>(base));
+    if (h->pending != 0) out.push_back(h);
+  }
+  return out;
+}
+
 // do_fork is fork() or forkpty(); returns its pid (0 in the child) or -errno.
 template <typename F>
 static pid_t ForkNode(napi_env env, F do_fork) {
@@ -233,10 +302,18 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   node::Environment* node_env = CurrentEnvironment();
   if (node_env == nullptr) return -EINVAL;
 
+  // EBUSY: threadpool work or V8 worker tasks still running after the timeout.
   bool timed_out = false;
+  int pool_size = PoolSize();
+  std::shared_ptr<ParkState> pool = ParkPool(loop, pool_size, 5000, &timed_out);
+  if (timed_out) {
+    ReleaseWorkers(pool);
+    return -EBUSY;
+  }
   std::shared_ptr<ParkState> parked = ParkWorkers(2000, &timed_out);
   if (timed_out) {
     ReleaseWorkers(parked);
+    ReleaseWorkers(pool);
     return -EBUSY;
   }
 
@@ -244,6 +321,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   int r = FindDontForkRanges(&ranges);
   if (r < 0) {
     ReleaseWorkers(parked);
+    ReleaseWorkers(pool);
     return r;
   }
   size_t done = 0;
@@ -253,6 +331,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
     size_t ignored;
     AdviseAll(undo, MADV_DONTFORK, &ignored);
     ReleaseWorkers(parked);
+    ReleaseWorkers(pool);
     return r;
   }
 
@@ -260,8 +339,14 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   if (pid == 0) {
     // The parked threads and their ParkState are the parent's; the child leaves them be.
     g_platform_workers_gone = true;
+    // The pool barriers ran on threads the child does not have: their requests never
+    // complete here. Unregister them (what uv__req_unregister does) so that they do not
+    // keep the child's loop alive; libuv's own atfork handler restarts the pool.
+    loop->active_reqs.count -= static_cast<unsigned int>(pool_size);
+    std::vector<uv_async_t*> pending = PendingAsyncHandles(loop);
     int err = uv_loop_fork(loop);
     if (err != 0) ChildFatal("uv_loop_fork", -err);
+    for (uv_async_t* h : pending) uv_async_send(h);
     node::SetProcessExitHandler(node_env, [](node::Environment*, int code) {
       fflush(nullptr);
       _exit(code & 0xff);
@@ -273,6 +358,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   size_t ignored;
   AdviseAll(ranges, MADV_DONTFORK, &ignored);
   ReleaseWorkers(parked);
+  ReleaseWorkers(pool);
   return pid < 0 ? -fork_errno : pid;
 }
 

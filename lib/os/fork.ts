@@ -237,8 +237,9 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
  * (`waitpid`).
  * @throws ERR_UNIXPROC_FORK_UNSAFE when V8 background threads are on (unless
  *   `unsafeAllowThreads`), when called from a worker thread, or while worker threads are
- *   alive; ERR_INVALID_ARG_TYPE for bad options; EAGAIN, ENOMEM from fork; EBUSY when the
- *   V8 platform's worker threads could not be quiesced within 2 s.
+ *   alive; ERR_INVALID_ARG_TYPE for bad options; EAGAIN, ENOMEM from fork; EBUSY when
+ *   threadpool work in flight did not finish within 5 s, or the V8 platform's worker
+ *   threads could not be parked within 2 s (fork waits for both: docs/safety.md).
  * @see fork(2)
  */
 export function fork(options?: ForkOptions): number {

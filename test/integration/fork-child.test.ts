@@ -70,6 +70,22 @@ describe('fork() child', () => {
   });
 });
 
+describe('fork() with threadpool work in flight', () => {
+  test('fork waits for it; its callbacks run in parent and child, and the child still ends', () => {
+    const run = runFixture('scenario.js', ['inflight']);
+    expect(run.result.hung).toBe(false);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
+    for (const line of [
+      'pbkdf2-callback in child err=null',
+      'readFile-callback in child err=null',
+      'pbkdf2-callback in parent err=null',
+      'readFile-callback in parent err=null',
+    ]) {
+      expect(run.stdout).toContain(`${line}\n`);
+    }
+  });
+});
+
 describe('forkpty()', () => {
   test('the child runs on a new pseudo-terminal as session leader; the parent reads it from the master', () => {
     const run = runFixture('scenario.js', ['forkpty']);
