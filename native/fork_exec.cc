@@ -6,7 +6,7 @@
 // - V8 (Node >= 20.4) marks its heap reservations MADV_DONTFORK (madvise(2)); a plain fork
 //   child has no JS heap. Around the fork those ranges are switched to MADV_DOFORK and
 //   switched back in the parent. They are found in /proc/self/smaps (VmFlags `dc`,
-//   proc(5)); see FindDontForkRanges for how that read is kept cheap.
+//   proc(5)); reading it is the main cost of a fork (the kernel walks every page table).
 // - The V8 platform's worker threads do not exist in the child (pthread_atfork(3): only the
 //   forking thread is copied). An idle worker waits on the platform's task-queue condvar;
 //   copied into the child with such phantom waiters, that condvar can block the child's
@@ -24,10 +24,10 @@
 //   keeps the loop alive and plays Node's end sequence ('beforeExit', then process.exit())
 //   through JavaScript instead.
 // - In the child, libuv's loop gets a new epoll fd, signal pipe and async handle
-//   (uv_loop_fork) before anything touches it. libuv's threadpool re-initialises itself
-//   through its own pthread_atfork handler and starts again lazily.
-// - The child leaves only through _exit(2) (ExitNow): Node's teardown joins the worker
-//   threads that the child does not have. lib/os/fork.ts arranges that.
+//   (uv_loop_fork) before anything touches it; async sends pending at the fork are sent
+//   again (uv_loop_fork drops them). libuv's threadpool re-initialises itself through its
+//   own pthread_atfork handler and starts again lazily; work that was running in it would
+//   be lost, so the fork first waits until every pool thread is idle in a barrier (ParkPool).
 //
 // exec: before execve, undo what Node did to the process (libuv's uv__process_child_init is
 // the reference): fds 0..2 inheritable and blocking, TTY mode reset (uv_tty_reset_mode),
