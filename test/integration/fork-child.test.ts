@@ -70,6 +70,13 @@ describe('fork() child', () => {
   });
 });
 
+describe('fork() then exec', () => {
+  test('a forked child can exec a program, whose exit code the parent reaps', () => {
+    const run = runFixture('scenario.js', ['forkExec']);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 42 });
+  });
+});
+
 describe('fork() with threadpool work in flight', () => {
   test('fork waits for it; its callbacks run in parent and child, and the child still ends', () => {
     const run = runFixture('scenario.js', ['inflight']);

@@ -20,6 +20,15 @@ describe('fork() conditions', () => {
       expect.objectContaining({ name: 'UnixprocWarning', code: 'UNIXPROC_FORK_UNSAFE' }),
     ]);
   });
+  test('fork() is refused from a worker thread and while one is alive, allowed once it ended', () => {
+    const run = runFixture('scenario.js', ['worker']);
+    expect(run.result.fromWorker).toBe('ERR_UNIXPROC_FORK_UNSAFE');
+    expect(run.result.whileAlive).toEqual({
+      code: 'ERR_UNIXPROC_FORK_UNSAFE',
+      message: expect.stringContaining('1 worker thread(s) alive'),
+    });
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 4 });
+  });
   test('the jest worker (not single-threaded) is refused before anything forks', () => {
     expect(() => fork()).toThrow(expect.objectContaining({ code: 'ERR_UNIXPROC_FORK_UNSAFE' }));
   });
