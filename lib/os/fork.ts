@@ -150,10 +150,15 @@ function checkConditions(options: unknown): void {
   }
   if (!warned) {
     warned = true;
-    process.emitWarning(
+    // Emitted synchronously: process.emitWarning defers to the next tick, which a
+    // fork would copy, and every child would then print the parent's warning.
+    const warning = new Error(
       'fork() with V8 background threads on: the child may hang or crash. Run with node --single-threaded.',
-      { code: 'UNIXPROC_FORK_UNSAFE', type: 'UnixprocWarning' },
-    );
+    ) as Error & { code: string };
+    warning.name = 'UnixprocWarning';
+    warning.code = 'UNIXPROC_FORK_UNSAFE';
+    Error.captureStackTrace(warning, checkConditions);
+    process.emit('warning', warning);
   }
 }
 
