@@ -502,7 +502,8 @@ static void Prepare(const std::vector<int>& keep, SavedState* s) {
     ClearCloexec(fd);
     SetBlocking(fd);
   }
-  for (int fd : keep) ClearCloexec(fd);
+  // Kept fds are left as they are: set_inheritable cleared FD_CLOEXEC when the user asked;
+  // if that fd was closed since and its number reused (with FD_CLOEXEC), it stays private.
   CloseOnExecOthers(keep, s);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;

@@ -13,7 +13,7 @@
 import { systemError, invalidArgValue } from '../errors';
 import { native } from '../native';
 import { validateEnv, validateFd, validatePath, validateStringArray } from '../validate';
-import { inheritableFds } from './fds';
+import { inheritableFds } from './fd-registry';
 
 interface ExecBinding {
   execve(paths: string[], fd: number, argv: string[], envp: string[], keep: number[]): number[];

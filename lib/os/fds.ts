@@ -9,6 +9,7 @@
 import { check } from '../errors';
 import { native } from '../native';
 import { validateBoolean, validateFd } from '../validate';
+import { markInheritable } from './fd-registry';
 
 interface FdsBinding {
   getInheritable(fd: number): number;
@@ -17,28 +18,6 @@ interface FdsBinding {
   setBlocking(fd: number, blocking: boolean): number;
 }
 const b = (): FdsBinding => native<FdsBinding>();
-
-// The fds >= 3 the user made inheritable: exec keeps them open and closes the others.
-const inheritable = new Set<number>();
-
-/**
- * The fds >= 3 made inheritable through {@link set_inheritable} (for the exec family).
- * @internal
- */
-export function inheritableFds(): number[] {
-  return [...inheritable].sort((x, y) => x - y);
-}
-
-/**
- * Records that `fd` is meant to survive exec (for modules of this library that create
- * inheritable fds, as Python's `dup2(..., inheritable=True)` does).
- * @internal
- */
-export function markInheritable(fd: number, value: boolean): void {
-  if (fd < 3) return;
-  if (value) inheritable.add(fd);
-  else inheritable.delete(fd);
-}
 
 /**
  * Whether `fd` is inherited by programs started with exec (FD_CLOEXEC is clear).

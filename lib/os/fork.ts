@@ -88,11 +88,12 @@ function runHooks(list: readonly (() => void)[], reverse: boolean): void {
 }
 
 /**
- * Whether V8 was started without background threads. V8 flags are only honoured at
- * start-up and are not readable from JavaScript; they reach Node through argv, so
- * `process.execArgv` holds them (NODE_OPTIONS does not accept V8's `--single-threaded`).
- * The last mention wins, as in V8's own flag parsing.
- * @internal
+ * Whether this process runs with V8's background threads off (`node --single-threaded`),
+ * the condition for {@link fork}. V8 flags are only honoured at start-up and cannot be read
+ * back from JavaScript; they reach Node through argv, so `process.execArgv` holds them
+ * (NODE_OPTIONS does not accept V8's `--single-threaded`). The last mention wins, as in
+ * V8's own flag parsing.
+ * @param execArgv - the flags to read; default `process.execArgv`.
  */
 export function isSingleThreaded(execArgv: readonly string[] = process.execArgv): boolean {
   let on = false;
