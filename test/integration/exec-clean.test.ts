@@ -19,7 +19,8 @@ describe('exec: the new program starts clean', () => {
     expect(run.stdout).toMatch(/^SigBlk:\s+0{16}$/m);
   });
   test('it has exactly fds 0, 1, 2 and the one made inheritable with set_inheritable', () => {
-    const fds = /^fds: (.*)$/m.exec(run.stdout)?.[1].trim().split(' ').map(Number);
+    const listing = /^fds-begin\n([\s\S]*?)fds-end$/m.exec(run.stdout)?.[1] ?? '';
+    const fds = listing.trim().split('\n').map(Number).sort((a, b) => a - b);
     expect(fds).toEqual([0, 1, 2, Number(kept)]);
     expect(fds).not.toContain(Number(leaky));
   });
