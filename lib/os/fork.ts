@@ -1,2 +1,264 @@
-// Filled in by the issue that owns this concern.
-export {};
+/**
+ * `fork()` that continues in JavaScript in the child, `forkpty()`, and
+ * `register_at_fork()`, as in Python's `os`.
+ *
+ * A forked Node child can only be trusted when V8 runs no background threads: run the
+ * program with `node --single-threaded`. Without it fork() refuses with
+ * `ERR_UNIXPROC_FORK_UNSAFE` (overridable, with a warning). See docs/safety.md for what
+ * survives into a child and what does not.
+ */
+import * as fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { check, invalidArgType, invalidArgValue } from '../errors';
+import { native } from '../native';
+import { validateOptions } from '../validate';
+
+interface ForkBinding {
+  forkNode(): number;
+  forkptyNode(): number | [number, number];
+  guardChildLoop(end: (phase: string) => void): number;
+  getpid(): number;
+}
+const b = (): ForkBinding => native<ForkBinding>();
+
+/** Code of the error fork()/forkpty() throw when a child could not be trusted to run. */
+export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
+
+/** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. */
+export const FORK_UNSAFE_ENV = 'UNIXPROC_FORK_UNSAFE_ALLOW_THREADS';
+
+/** Options of {@link fork} and {@link forkpty}. */
+export interface ForkOptions {
+  /**
+   * Fork even though V8's background threads are on (the process was not started with
+   * `node --single-threaded`). The child may then hang or crash; a process warning is
+   * emitted once. Default: `false`, or `true` when `UNIXPROC_FORK_UNSAFE_ALLOW_THREADS=1`.
+   */
+  readonly unsafeAllowThreads?: boolean;
+}
+
+/** Hooks of {@link register_at_fork}. */
+export interface AtForkHooks {
+  /** Called in the parent before the fork (hooks in reverse registration order). */
+  readonly before?: () => void;
+  /** Called in the parent after the fork, also when it failed (registration order). */
+  readonly after_in_parent?: () => void;
+  /** Called in the child after the fork (registration order). */
+  readonly after_in_child?: () => void;
+}
+
+const hooks = { before: [] as (() => void)[], parent: [] as (() => void)[], child: [] as (() => void)[] };
+
+/**
+ * Registers callables run around {@link fork} and {@link forkpty}, with Python's rules:
+ * `before` hooks run in reverse registration order, `after_in_parent` and
+ * `after_in_child` in registration order. An exception in a hook is reported on stderr
+ * ("Exception ignored in ...", as CPython's unraisable hook does) and the others still run.
+ * @throws ERR_INVALID_ARG_TYPE when a given hook is not a function; ERR_INVALID_ARG_VALUE
+ *   when no hook is given (Python: "At least one argument is required").
+ * @see pthread_atfork(3)
+ */
+export function register_at_fork(options: AtForkHooks): void {
+  const o = validateOptions<AtForkHooks>(options, 'options');
+  const keys = ['before', 'after_in_parent', 'after_in_child'] as const;
+  for (const k of keys) {
+    if (o[k] !== undefined && typeof o[k] !== 'function') {
+      throw invalidArgType(`options.${k}`, 'of type function', o[k]);
+    }
+  }
+  if (keys.every((k) => o[k] === undefined)) {
+    throw invalidArgValue('options', options, 'must have at least one of before, after_in_parent, after_in_child');
+  }
+  if (o.before) hooks.before.push(o.before);
+  if (o.after_in_parent) hooks.parent.push(o.after_in_parent);
+  if (o.after_in_child) hooks.child.push(o.after_in_child);
+}
+
+function runHooks(list: readonly (() => void)[], reverse: boolean): void {
+  const order = reverse ? [...list].reverse() : [...list];
+  for (const hook of order) {
+    try {
+      hook();
+    } catch (err) {
+      const shown = err instanceof Error && err.stack ? err.stack : String(err);
+      writeAllSync(2, `Exception ignored in fork hook ${hook.name || '<anonymous>'}:\n${shown}\n`);
+    }
+  }
+}
+
+/**
+ * Whether this process runs with V8's background threads off (`node --single-threaded`),
+ * the condition for {@link fork}. V8 flags are only honoured at start-up and cannot be read
+ * back from JavaScript; they reach Node through argv, so `process.execArgv` holds them
+ * (NODE_OPTIONS does not accept V8's `--single-threaded`). The last mention wins, as in
+ * V8's own flag parsing.
+ * @param execArgv - the flags to read; default `process.execArgv`.
+ */
+export function isSingleThreaded(execArgv: readonly string[] = process.execArgv): boolean {
+  let on = false;
+  for (const raw of execArgv) {
+    const arg = raw.replace(/_/g, '-');
+    if (arg === '--single-threaded' || arg === '--single-threaded=true') on = true;
+    else if (arg === '--no-single-threaded' || arg === '--nosingle-threaded' || arg === '--single-threaded=false') {
+      on = false;
+    }
+  }
+  return on;
+}
+
+// Live worker threads, known from process 'worker' events (Node >= 16.2); a worker made
+// before this module was loaded is not seen.
+const liveWorkers = new Set<Worker>();
+process.on('worker', (worker: Worker) => {
+  liveWorkers.add(worker);
+  worker.once('exit', () => liveWorkers.delete(worker));
+});
+
+function unsafe(message: string): Error & { code: string } {
+  const err = new Error(message) as Error & { code: string };
+  err.code = ERR_FORK_UNSAFE;
+  return err;
+}
+
+let warned = false;
+
+function checkConditions(options: unknown): void {
+  const o = validateOptions<ForkOptions>(options, 'options');
+  if (o.unsafeAllowThreads !== undefined && typeof o.unsafeAllowThreads !== 'boolean') {
+    throw invalidArgType('options.unsafeAllowThreads', 'of type boolean', o.unsafeAllowThreads);
+  }
+  if (!isMainThread) {
+    throw unsafe('fork() cannot be called from a worker thread: only the calling thread would exist in the child');
+  }
+  if (liveWorkers.size > 0) {
+    throw unsafe(
+      `fork() refused: ${liveWorkers.size} worker thread(s) alive; they would not exist in the child. ` +
+        'Terminate them (await worker.terminate()) before forking.',
+    );
+  }
+  if (isSingleThreaded()) return;
+  const allow = o.unsafeAllowThreads ?? process.env[FORK_UNSAFE_ENV] === '1';
+  if (!allow) {
+    const flags = process.execArgv.filter((a) => !a.startsWith('--eval') && a !== '-e');
+    const script = process.argv[1] ? ` ${process.argv[1]}` : ' app.js';
+    const command = ['node', '--single-threaded', ...flags].join(' ') + script;
+    throw unsafe(
+      'fork() refused: V8 background threads are on, and a forked child could hang or crash. ' +
+        `Run the program with V8's background threads off: ${command}  ` +
+        `(or pass { unsafeAllowThreads: true } / set ${FORK_UNSAFE_ENV}=1 to fork anyway).`,
+    );
+  }
+  if (!warned) {
+    warned = true;
+    // Emitted synchronously: process.emitWarning defers to the next tick, which a
+    // fork would copy, and every child would then print the parent's warning.
+    const warning = new Error(
+      'fork() with V8 background threads on: the child may hang or crash. Run with node --single-threaded.',
+    ) as Error & { code: string };
+    warning.name = 'UnixprocWarning';
+    warning.code = 'UNIXPROC_FORK_UNSAFE';
+    Error.captureStackTrace(warning, checkConditions);
+    process.emit('warning', warning);
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+// write(2) until done; O_NONBLOCK on a shared pipe means EAGAIN, which waits and retries.
+function writeAllSync(fd: number, data: string | Uint8Array): void {
+  let buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  while (buf.length > 0) {
+    try {
+      const n = fs.writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      sleepMs(1);
+    }
+  }
+}
+
+// In the child, stdout/stderr on pipes write synchronously, so that nothing queued in
+// libuv is lost when the child leaves through _exit (files are synchronous already).
+function synchronousStdio(): void {
+  for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const) {
+    const s = stream as unknown as { _type?: string; _write: unknown; _writev?: unknown };
+    if (s._type !== 'pipe') continue;
+    s._writev = undefined;
+    s._write = (chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void => {
+      try {
+        writeAllSync(fd, typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    };
+  }
+}
+
+function setUpChild(): void {
+  // process.pid is cached at start-up; the child's must be its own.
+  Object.defineProperty(process, 'pid', {
+    value: b().getpid(),
+    writable: false,
+    enumerable: true,
+    configurable: true,
+  });
+  synchronousStdio();
+  check(
+    b().guardChildLoop((phase: string) => {
+      if (phase === 'beforeExit') process.emit('beforeExit', process.exitCode === undefined ? 0 : Number(process.exitCode));
+      else process.exit();
+    }),
+    'uv_prepare_start',
+  );
+}
+
+function doFork<T>(options: unknown, call: () => number | [number, number], name: string): T {
+  checkConditions(options);
+  runHooks(hooks.before, true);
+  const r = call();
+  const pid = typeof r === 'number' ? r : r[0];
+  if (pid === 0) {
+    setUpChild();
+    runHooks(hooks.child, false);
+  } else {
+    runHooks(hooks.parent, false);
+  }
+  if (typeof r === 'number' && r < 0) check(r, name);
+  return r as T;
+}
+
+/**
+ * Forks the process (Python's `os.fork`): returns the child's pid in the parent and 0 in
+ * the child, which goes on running JavaScript (timers, promises, fs, crypto,
+ * child_process, nested forks; `process.exit`, `process.exitCode`, uncaught exceptions and
+ * the natural end behave as usual). In the child, `process.pid` is the child's, and
+ * stdout/stderr on pipes write synchronously so that no output is lost.
+ *
+ * Requires `node --single-threaded` (see docs/safety.md); the parent must reap the child
+ * (`waitpid`).
+ * @throws ERR_UNIXPROC_FORK_UNSAFE when V8 background threads are on (unless
+ *   `unsafeAllowThreads`), when called from a worker thread, or while worker threads are
+ *   alive; ERR_INVALID_ARG_TYPE for bad options; EAGAIN, ENOMEM from fork; EBUSY when
+ *   threadpool work in flight did not finish within 5 s, or the V8 platform's worker
+ *   threads could not be parked within 2 s (fork waits for both: docs/safety.md).
+ * @see fork(2)
+ */
+export function fork(options?: ForkOptions): number {
+  return doFork<number>(options, () => b().forkNode(), 'fork');
+}
+
+/**
+ * Forks with the child on a new pseudo-terminal as its controlling terminal and on its
+ * fds 0..2 (Python's `os.forkpty`): returns `[pid, masterFd]` in the parent and `[0, -1]`
+ * in the child. The master fd is not inheritable. Same conditions as {@link fork}.
+ * @throws as {@link fork}; ENOENT / EAGAIN when no pseudo-terminal is available.
+ * @see forkpty(3)
+ */
+export function forkpty(options?: ForkOptions): [number, number] {
+  return doFork<[number, number]>(options, () => b().forkptyNode(), 'forkpty');
+}

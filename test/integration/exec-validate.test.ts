@@ -1,0 +1,67 @@
+// exec arguments are validated before anything changes in the process (no native call).
+import { execv, execve, execvp, execle } from '../../lib/os/exec';
+import { get_blocking, get_inheritable, set_blocking, set_inheritable } from '../../lib/os/fds';
+import * as fs from 'node:fs';
+
+const code = (c: string) => expect.objectContaining({ code: c });
+
+describe('exec argument validation', () => {
+  test('an empty argv is rejected (Python: arg 2 must not be empty)', () => {
+    expect(() => execv('/bin/true', [])).toThrow(code('ERR_INVALID_ARG_VALUE'));
+  });
+  test('an empty argv[0] is rejected', () => {
+    expect(() => execv('/bin/true', [''])).toThrow(code('ERR_INVALID_ARG_VALUE'));
+  });
+  test('a NUL byte in the path or an argument is rejected, not truncated', () => {
+    expect(() => execv('/bin/true\0x', ['true'])).toThrow(code('ERR_INVALID_ARG_VALUE'));
+    expect(() => execvp('true', ['true', 'a\0b'])).toThrow(code('ERR_INVALID_ARG_VALUE'));
+  });
+  test("an env key with '=' or a non-string value is rejected", () => {
+    expect(() => execve('/bin/true', ['true'], { 'A=B': 'x' })).toThrow(code('ERR_INVALID_ARG_VALUE'));
+    expect(() => execve('/bin/true', ['true'], { A: 1 as unknown as string })).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+  test('argv that is not an array, and a negative fd, are rejected', () => {
+    expect(() => execv('/bin/true', 'true' as unknown as string[])).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => execve(-1, ['true'], {})).toThrow(code('ERR_OUT_OF_RANGE'));
+  });
+  test('execle needs its env as last argument', () => {
+    expect(() => execle('/bin/true', {})).toThrow(code('ERR_INVALID_ARG_VALUE'));
+  });
+});
+
+describe('fd flags', () => {
+  test('set_inheritable / get_inheritable round-trip FD_CLOEXEC', () => {
+    const fd = fs.openSync('/dev/null', 'r');
+    try {
+      expect(get_inheritable(fd)).toBe(false); // Node opens with O_CLOEXEC
+      set_inheritable(fd, true);
+      expect(get_inheritable(fd)).toBe(true);
+      set_inheritable(fd, false);
+      expect(get_inheritable(fd)).toBe(false);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+  test('set_blocking / get_blocking round-trip O_NONBLOCK', () => {
+    const fd = fs.openSync('/dev/null', 'r');
+    try {
+      expect(get_blocking(fd)).toBe(true);
+      set_blocking(fd, false);
+      expect(get_blocking(fd)).toBe(false);
+      set_blocking(fd, true);
+      expect(get_blocking(fd)).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+  test('a closed fd: EBADF from fcntl', () => {
+    const fd = fs.openSync('/dev/null', 'r');
+    fs.closeSync(fd);
+    expect(() => get_inheritable(fd)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    expect(() => set_blocking(fd, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+  });
+  test('bad arguments are rejected before any syscall', () => {
+    expect(() => set_inheritable(-1, true)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => set_blocking(0, 'yes' as unknown as boolean)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+});
