@@ -1,8 +1,163 @@
-// (placeholder: filled in by the spawn issue: pidfd polling in the event loop)
+// Waiting for a process without blocking and without a thread: its pidfd, polled by the
+// event loop (uv_poll_t on the loop of the calling environment). A pidfd becomes readable
+// when the process exits (pidfd_open(2), "poll"); the caller then reaps it with
+// waitid(P_PIDFD) (wait.cc). No thread per child, no busy polling, no SIGCHLD.
+//
+//   watchPidfd(pidfd, callback) -> handle (an External), or -errno
+//     One-shot: when the fd is readable (or polling failed), the poll handle is stopped
+//     and closed, then callback(status) runs on the loop thread through
+//     napi_make_callback (status 0, or a negative libuv error).
+//   unwatchPidfd(handle) -> 0: stops and closes the handle if it has not fired (abort).
+//   refPidfdWatch(handle, ref) -> 0: whether the watch keeps the event loop alive.
+//   liveExitWatches() -> number of watch records alive (diagnostic, for leak tests).
+//
+// The watch never owns the fd: the caller closes it after the handle has been stopped
+// (it is stopped before the callback runs, and by unwatchPidfd). The record is freed when
+// both its libuv handle is closed and the External has been collected.
+#include <uv.h>
+
+#include <atomic>
+
 #include "addon.h"
 
 namespace unixproc {
 
-void InitExitWatch(Napi::Env, Napi::Object) {}
+static std::atomic<int> live_watches{0};
+
+struct Watch {
+  uv_poll_t poll;
+  napi_env env;
+  Napi::FunctionReference callback;
+  napi_async_context async_context = nullptr;
+  bool closing = false;
+  int owners = 2;  // the libuv handle and the JS External
+
+  ~Watch() { live_watches--; }
+};
+
+static void ReleaseWatch(Watch* w) {
+  if (--w->owners == 0) delete w;
+}
+
+static void OnClosed(uv_handle_t* handle) {
+  ReleaseWatch(static_cast<Watch*>(handle->data));
+}
+
+static void CleanupHook(void* arg);
+
+// Stops polling and closes the handle (once). The JS references go with it.
+static void CloseWatch(Watch* w) {
+  if (w->closing) return;
+  w->closing = true;
+  uv_poll_stop(&w->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnClosed);
+  napi_remove_env_cleanup_hook(w->env, CleanupHook, w);
+}
+
+// The environment is going away (a worker ends) while a watch is open.
+static void CleanupHook(void* arg) {
+  Watch* w = static_cast<Watch*>(arg);
+  if (w->closing) return;
+  w->closing = true;
+  uv_poll_stop(&w->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnClosed);
+}
+
+static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
+  Watch* w = static_cast<Watch*>(handle->data);
+  if (w->closing) return;
+  Napi::Env env(w->env);
+  Napi::HandleScope scope(env);
+  Napi::Function fn = w->callback.Value();
+  napi_async_context context = w->async_context;
+  w->async_context = nullptr;
+  CloseWatch(w);  // one-shot: stopped before JS may close the fd
+
+  napi_value argv[1] = {Napi::Number::New(env, status)};
+  napi_value result;
+  napi_value recv = env.Global();  // napi_make_callback wants an object receiver
+  napi_status s = napi_make_callback(env, context, recv, fn, 1, argv, &result);
+  if (s == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);  // as an uncaught exception in a JS callback
+  }
+  napi_async_destroy(env, context);
+  w->callback.Reset();
+}
+
+static void FinalizeExternal(Napi::Env env, Watch* w) {
+  if (w->async_context != nullptr) {
+    napi_async_destroy(env, w->async_context);
+    w->async_context = nullptr;
+  }
+  w->callback.Reset();
+  ReleaseWatch(w);
+}
+
+static Napi::Value WatchPidfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgInt(info, 0);
+  Napi::Function callback = info[1].As<Napi::Function>();
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    return NegErrno(env, EINVAL);
+  }
+  Watch* w = new Watch();
+  live_watches++;
+  w->env = env;
+  int r = uv_poll_init(loop, &w->poll, fd);
+  if (r < 0) {
+    delete w;
+    return Napi::Number::New(env, r);  // libuv errors are already -errno
+  }
+  w->poll.data = w;
+  r = uv_poll_start(&w->poll, UV_READABLE, OnReadable);
+  if (r < 0) {
+    w->owners = 1;  // no External will exist
+    w->closing = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnClosed);
+    return Napi::Number::New(env, r);
+  }
+  w->callback = Napi::Persistent(callback);
+  napi_value resource_name = Napi::String::New(env, "unixproc.ExitWatch");
+  napi_async_init(env, nullptr, resource_name, &w->async_context);
+  napi_add_env_cleanup_hook(env, CleanupHook, w);
+  return Napi::External<Watch>::New(env, w, FinalizeExternal);
+}
+
+static Napi::Value UnwatchPidfd(const Napi::CallbackInfo& info) {
+  Watch* w = info[0].As<Napi::External<Watch>>().Data();
+  if (!w->closing) {
+    CloseWatch(w);
+    if (w->async_context != nullptr) {
+      napi_async_destroy(info.Env(), w->async_context);
+      w->async_context = nullptr;
+    }
+    w->callback.Reset();
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
+static Napi::Value RefPidfdWatch(const Napi::CallbackInfo& info) {
+  Watch* w = info[0].As<Napi::External<Watch>>().Data();
+  if (!w->closing) {
+    uv_handle_t* h = reinterpret_cast<uv_handle_t*>(&w->poll);
+    if (ArgBool(info, 1)) uv_ref(h);
+    else uv_unref(h);
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
+static Napi::Value LiveExitWatches(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), live_watches.load());
+}
+
+void InitExitWatch(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "watchPidfd", WatchPidfd);
+  Export(env, exports, "unwatchPidfd", UnwatchPidfd);
+  Export(env, exports, "refPidfdWatch", RefPidfdWatch);
+  Export(env, exports, "liveExitWatches", LiveExitWatches);
+}
 
 }  // namespace unixproc
