@@ -6,8 +6,10 @@
  *   by the event loop (native/exit_watch.cc, a uv_poll_t); when it turns readable the child
  *   is reaped with `waitid(P_PIDFD, pidfd, WEXITED | WNOHANG)`, which cannot reap anything
  *   but that very process.
- * - `sigchld` (kernels without pidfd): a `process.on('SIGCHLD')` listener, while children
- *   are pending, sweeps each known child with `waitpid(pid, WNOHANG)`. Never `waitpid(-1)`:
+ * - `sigchld` (kernels without pidfd): a SIGCHLD watch on the event loop (a native
+ *   uv_signal_t; `process.on('SIGCHLD')` works in plain Node but not where `process` is
+ *   wrapped, as in jest), while children are pending, sweeps each known child with
+ *   `waitpid(pid, WNOHANG)`. Never `waitpid(-1)`:
  *   that would take the exit statuses of child_process's children (libuv reaps them by pid
  *   and gives up silently on ECHILD).
  *
@@ -23,7 +25,7 @@ import {
   WNOHANG,
   binding,
   statusFromSiginfo,
-  type PidfdWatchHandle,
+  type WatchHandle,
 } from './native-child';
 
 /** How exits are watched. */
@@ -77,7 +79,7 @@ function reapPidfd(pidfd: number): ExitReport | undefined {
 }
 
 function watchPidfd(pidfd: number, onExit: (report: ExitReport) => void): ExitWatcher {
-  let handle: PidfdWatchHandle | undefined;
+  let handle: WatchHandle | undefined;
   let ref = true;
   const arm = (): void => {
     const h = binding().watchPidfd(pidfd, () => {
@@ -91,17 +93,17 @@ function watchPidfd(pidfd: number, onExit: (report: ExitReport) => void): ExitWa
       return;
     }
     handle = h;
-    if (!ref) binding().refPidfdWatch(h, false);
+    if (!ref) binding().refWatch(h, false);
   };
   arm();
   return {
     cancel(): void {
-      if (handle !== undefined) binding().unwatchPidfd(handle);
+      if (handle !== undefined) binding().unwatch(handle);
       handle = undefined;
     },
     setRef(next: boolean): void {
       ref = next;
-      if (handle !== undefined) binding().refPidfdWatch(handle, next);
+      if (handle !== undefined) binding().refWatch(handle, next);
     },
   };
 }
@@ -113,9 +115,10 @@ interface Pending {
   ref: boolean;
 }
 const pending = new Map<number, Pending>();
-let listening = false;
-let keepAlive: NodeJS.Timeout | undefined;
+let sigchldWatch: WatchHandle | undefined;
+let sigchldRef = true;
 let sweepQueued = false;
+const SIGCHLD = 17;
 
 function sweep(): void {
   sweepQueued = false;
@@ -132,39 +135,37 @@ function sweep(): void {
   updateListener();
 }
 
-// Signal listeners do not keep the loop alive: a long timer does, while a referenced
-// child is pending (a keep-alive, not a poll: its callback does nothing).
-/** Removes the listener when nothing is pending (after a failed spawn). @internal */
+/** Removes the SIGCHLD watch when nothing is pending (after a failed spawn). @internal */
 export function settleSigchldWatch(): void {
   updateListener();
 }
 
+// The SIGCHLD watch exists while children are pending, and keeps the loop alive while
+// one of them is referenced.
 function updateListener(): void {
-  const anyRef = [...pending.values()].some((p) => p.ref);
-  if (pending.size > 0 && !listening) {
-    process.on('SIGCHLD', sweep);
-    listening = true;
-  } else if (pending.size === 0 && listening) {
-    process.removeListener('SIGCHLD', sweep);
-    listening = false;
+  if (pending.size === 0) {
+    if (sigchldWatch !== undefined) binding().unwatch(sigchldWatch);
+    sigchldWatch = undefined;
+    return;
   }
-  if (anyRef && keepAlive === undefined) {
-    keepAlive = setInterval(() => undefined, 0x7fffffff);
-  } else if (!anyRef && keepAlive !== undefined) {
-    clearInterval(keepAlive);
-    keepAlive = undefined;
+  prepareSigchldWatch();
+  const anyRef = [...pending.values()].some((p) => p.ref);
+  if (anyRef !== sigchldRef && sigchldWatch !== undefined) {
+    binding().refWatch(sigchldWatch, anyRef);
+    sigchldRef = anyRef;
   }
 }
 
 /**
- * Installs the SIGCHLD listener before a child is started, so that its exit cannot be
+ * Starts the SIGCHLD watch before a child is started, so that its exit cannot be
  * signalled before anyone listens. @internal
  */
 export function prepareSigchldWatch(): void {
-  if (!listening) {
-    process.on('SIGCHLD', sweep);
-    listening = true;
-  }
+  if (sigchldWatch !== undefined) return;
+  const h = binding().watchSignal(SIGCHLD, sweep);
+  if (typeof h === 'number') throw systemError(h, 'uv_signal_start');
+  sigchldWatch = h;
+  sigchldRef = true;
 }
 
 function watchSigchld(pid: number, onExit: (report: ExitReport) => void): ExitWatcher {
@@ -207,7 +208,7 @@ export function watchChildExit(
  * once when it has exited. @internal
  */
 export function watchPidfdReady(pidfd: number, onReady: () => void): ExitWatcher {
-  let handle: PidfdWatchHandle | undefined;
+  let handle: WatchHandle | undefined;
   const h = binding().watchPidfd(pidfd, () => {
     handle = undefined;
     onReady();
@@ -216,11 +217,11 @@ export function watchPidfdReady(pidfd: number, onReady: () => void): ExitWatcher
   handle = h;
   return {
     cancel(): void {
-      if (handle !== undefined) binding().unwatchPidfd(handle);
+      if (handle !== undefined) binding().unwatch(handle);
       handle = undefined;
     },
     setRef(ref: boolean): void {
-      if (handle !== undefined) binding().refPidfdWatch(handle, ref);
+      if (handle !== undefined) binding().refWatch(handle, ref);
     },
   };
 }

@@ -6,8 +6,8 @@
  */
 import { native } from '../native';
 
-/** Opaque handle of a pidfd watch (a napi External). */
-export type PidfdWatchHandle = { readonly __pidfdWatch: unique symbol };
+/** Opaque handle of a pidfd or signal watch (a napi External). */
+export type WatchHandle = { readonly __unixprocWatch: unique symbol };
 
 export interface SpawnBinding {
   spawnChild(
@@ -17,9 +17,10 @@ export interface SpawnBinding {
     cwd: string,
     config: Int32Array,
   ): number[];
-  watchPidfd(pidfd: number, callback: (status: number) => void): PidfdWatchHandle | number;
-  unwatchPidfd(handle: PidfdWatchHandle): number;
-  refPidfdWatch(handle: PidfdWatchHandle, ref: boolean): number;
+  watchPidfd(pidfd: number, callback: (status: number) => void): WatchHandle | number;
+  watchSignal(signo: number, callback: (signo: number) => void): WatchHandle | number;
+  unwatch(handle: WatchHandle): number;
+  refWatch(handle: WatchHandle, ref: boolean): number;
   liveExitWatches(): number;
   pidfdOpen(pid: number, flags: number): number;
   pidfdSendSignal(pidfd: number, sig: number): number;
