@@ -111,12 +111,9 @@ static void OnSignal(uv_signal_t* handle, int signo) {
   CallIntoJs(env, w->async_context, w->callback.Value(), signo);
 }
 
-static void FinalizeExternal(Napi::Env env, Watch* w) {
-  if (w->async_context != nullptr) {
-    napi_async_destroy(env, w->async_context);
-    w->async_context = nullptr;
-  }
-  w->callback.Reset();
+// The External was collected. An open watch stays open (its callback is still owed a
+// call); the record goes when its handle is closed too.
+static void FinalizeExternal(Napi::Env, Watch* w) {
   ReleaseWatch(w);
 }
 
