@@ -1,9 +1,11 @@
 // Starting a child with options: clone(2) + execve(2), the child side in C.
 //
-// spawnChild(candidates, argv, envp, cwd, config) where
+// spawnChild(candidates, argv, envp, cwd, config, extraEnv) where
 //   candidates  paths to try with execve, in order (execvpe semantics; the PATH search is
 //               done in TypeScript before the call, as CPython's _posixsubprocess does);
-//   argv, envp  string arrays, copied to C before the clone;
+//   argv, envp  string arrays, copied to C before the clone (envp is built from the JS
+//               process.env, not environ(7): in worker threads and sandboxes they differ);
+//   extraEnv    optional "KEY=value" strings that replace the same keys of envp;
 //   cwd         directory to chdir to in the child, "" for none;
 //   config      Int32Array, see the Config* indices below.
 // Returns [pid, pidfd, stdinFd, stdoutFd, stderrFd] (-1 where there is none), or, when a
@@ -206,10 +208,30 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   std::string cwd = ArgString(info, 3);
   Napi::Int32Array config = info[4].As<Napi::Int32Array>();
   if (config.ElementLength() < ConfigLength) return NegErrno(env, EINVAL);
+  std::vector<std::string> extra_env;
+  if (info.Length() > 5 && info[5].IsArray()) extra_env = ArgStringArray(info, 5);
 
   std::vector<char*> candidates = CStringVector(candidate_strings);
   std::vector<char*> argv = CStringVector(argv_strings);
-  std::vector<char*> envp = CStringVector(envp_strings);
+  std::vector<char*> envp;
+  {
+    // An entry of the base environment survives unless an extra entry has its key.
+    auto replaced = [&](const char* entry) {
+      const char* eq = strchr(entry, '=');
+      size_t key_len = eq == nullptr ? strlen(entry) : static_cast<size_t>(eq - entry);
+      for (const std::string& x : extra_env) {
+        if (x.size() > key_len && x[key_len] == '=' && x.compare(0, key_len, entry, key_len) == 0) {
+          return true;
+        }
+      }
+      return false;
+    };
+    for (std::string& e : envp_strings) {
+      if (!replaced(e.c_str())) envp.push_back(const_cast<char*>(e.c_str()));
+    }
+    for (std::string& x : extra_env) envp.push_back(const_cast<char*>(x.c_str()));
+    envp.push_back(nullptr);
+  }
   const int flags = config[ConfigFlags];
   const bool fork_mode = (flags & FlagFork) != 0;
 

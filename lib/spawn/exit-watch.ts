@@ -68,6 +68,36 @@ export function setExitWatchMode(next: ExitWatchMode | undefined): void {
   mode = next;
 }
 
+// ---- delivery ---------------------------------------------------------------------------
+
+// Exits are reaped as soon as the kernel reports them, but delivered (promises resolved) at
+// most EXITS_PER_TURN per turn of the event loop. Code awaiting an exit often starts the
+// next child at once; a burst of 64 exits in one poll phase would otherwise run 64 spawns
+// back to back, and timers and I/O would wait for all of them (bench/spawn-throughput.js
+// measures this as event-loop delay). Deferring costs one loop phase per exit.
+const EXITS_PER_TURN = 2;
+let queue: (() => void)[] = [];
+let drainScheduled = false;
+
+function drain(): void {
+  drainScheduled = false;
+  const now = queue.length > EXITS_PER_TURN ? queue.slice(0, EXITS_PER_TURN) : queue;
+  queue = queue.length > EXITS_PER_TURN ? queue.slice(EXITS_PER_TURN) : [];
+  if (queue.length > 0) scheduleDrain(); // the rest on the next turn
+  for (const deliverOne of now) deliverOne();
+}
+
+function scheduleDrain(): void {
+  if (drainScheduled) return;
+  drainScheduled = true;
+  setImmediate(drain);
+}
+
+function deliver(onExit: (report: ExitReport) => void, report: ExitReport): void {
+  queue.push(() => onExit(report));
+  scheduleDrain();
+}
+
 // ---- pidfd ----------------------------------------------------------------------------
 
 /** Reaps the exited process behind `pidfd`; undefined when it has not exited yet. */
@@ -86,7 +116,7 @@ function watchPidfd(pidfd: number, onExit: (report: ExitReport) => void): ExitWa
       handle = undefined;
       const report = reapPidfd(pidfd);
       if (report === undefined) arm(); // not exited after all: watch again
-      else onExit(report);
+      else deliver(onExit, report);
     });
     if (typeof h === 'number') {
       onExit({ error: systemError(h, 'uv_poll_init') });
@@ -126,10 +156,10 @@ function sweep(): void {
     const r = binding().waitpid(pid, WNOHANG);
     if (typeof r === 'number') {
       pending.delete(pid);
-      p.onExit({ error: systemError(r, 'waitpid') });
+      deliver(p.onExit, { error: systemError(r, 'waitpid') });
     } else if (r[0] === pid) {
       pending.delete(pid);
-      p.onExit({ status: r[1] });
+      deliver(p.onExit, { status: r[1] });
     }
   }
   updateListener();

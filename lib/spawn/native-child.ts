@@ -16,6 +16,7 @@ export interface SpawnBinding {
     envp: string[],
     cwd: string,
     config: Int32Array,
+    extraEnv?: string[],
   ): number[];
   watchPidfd(pidfd: number, callback: (status: number) => void): WatchHandle | number;
   watchSignal(signo: number, callback: (signo: number) => void): WatchHandle | number;

@@ -142,6 +142,8 @@ export function validateMilliseconds(value: unknown, name: string, allowInfinity
 export function validateSpawnOptions(options: unknown): SpawnSpec {
   const o = validateOptions<SpawnOptions>(options, 'options');
   const cwd = o.cwd === undefined ? undefined : validatePath(o.cwd, 'options.cwd');
+  // process.env, the JS object (not environ(7)): in worker threads and sandboxes it is
+  // the environment the caller sees, as child_process uses it.
   const env = validateEnv(o.env === undefined ? process.env : o.env, 'options.env');
   const stdio = validateStdio(o.stdio);
   const argv0 = o.argv0 === undefined ? undefined : validateCString(o.argv0, 'options.argv0');

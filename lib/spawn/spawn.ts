@@ -3,7 +3,7 @@
  */
 import { invalidArgType, systemError } from '../errors';
 import { AbortError } from './errors';
-import { lineageEntry, LINEAGE_ENV } from '../lineage';
+import { lineageEntry } from '../lineage';
 import { validatePath, validateStringArray } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
 import { Subprocess } from './handle';
@@ -78,19 +78,15 @@ export function spawn(file: string, args?: readonly string[], options?: SpawnOpt
     throw new AbortError(undefined, { cause: spec.signal.reason });
   }
 
-  let env = spec.env;
-  if (spec.lineage) {
-    const prefix = `${LINEAGE_ENV}=`;
-    env = env.filter((e) => !e.startsWith(prefix));
-    env.push(lineageEntry(binding().getpid(), spec.setsid ? 'daemon' : 'child'));
-  }
-  const candidates = execCandidates(path, searchPath(env));
+  // The lineage entry replaces any inherited one (in native code, with the environment).
+  const extraEnv = spec.lineage ? [lineageEntry(binding().getpid(), spec.setsid ? 'daemon' : 'child')] : [];
+  const candidates = execCandidates(path, searchPath(spec.env));
   const argv = [spec.argv0 ?? path, ...argList];
 
   const usePidfd = exitWatchMode() === 'pidfd';
   if (!usePidfd) prepareSigchldWatch();
   const config = nativeConfig(spec, usePidfd, spawnMethod() === 'fork');
-  const r = binding().spawnChild(candidates, argv, env, spec.cwd ?? '', config);
+  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv);
   if (typeof r === 'number' || r[0] < 0) {
     if (!usePidfd) settleSigchldWatch();
     if (typeof r === 'number') throw systemError(r, 'spawn');

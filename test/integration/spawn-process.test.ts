@@ -117,6 +117,22 @@ describe('session, group, credentials, cwd, env', () => {
     expect(parseLineage(lines[0].slice('UNIXPROC_LINEAGE='.length))?.spawnerPid).toBe(process.pid);
   });
 
+  test("without env, the child gets this process's environment, lineage replaced", async () => {
+    process.env.UNIXPROC_SPAWN_TEST = 'inherited value';
+    process.env.UNIXPROC_LINEAGE = '1:2:daemon';
+    try {
+      const out = await output('/usr/bin/env', []);
+      const lines = out.trim().split('\n');
+      expect(lines).toContain('UNIXPROC_SPAWN_TEST=inherited value');
+      const lineage = lines.filter((l) => l.startsWith('UNIXPROC_LINEAGE='));
+      expect(lineage).toHaveLength(1);
+      expect(parseLineage(lineage[0].slice('UNIXPROC_LINEAGE='.length))?.spawnerPid).toBe(process.pid);
+    } finally {
+      delete process.env.UNIXPROC_SPAWN_TEST;
+      delete process.env.UNIXPROC_LINEAGE;
+    }
+  });
+
   test('file is searched in the PATH of the given env', async () => {
     expect(await output('echo', ['found'], { env: { PATH: '/nonexistent:/bin' } })).toBe('found\n');
   });
