@@ -123,7 +123,8 @@ export class Subprocess {
    * Sends a signal to the child through its pidfd (pidfd_send_signal(2)).
    * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
    * @returns true when the signal was sent; false when the child has already exited
-   *   (reaped or not): nothing is sent then, and no other process can be hit.
+   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped): nothing is sent
+   *   then, and no other process can be hit.
    * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
    *   signal; EPERM when not allowed to signal the child (it changed uid).
    * @see pidfd_send_signal(2), kill(2)
