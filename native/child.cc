@@ -1,8 +1,375 @@
-// (placeholder: filled in by the issue that owns this concern)
+// Starting a child with options: clone(2) + execve(2), the child side in C.
+//
+// spawnChild(candidates, argv, envp, cwd, config, extraEnv) where
+//   candidates  paths to try with execve, in order (execvpe semantics; the PATH search is
+//               done in TypeScript before the call, as CPython's _posixsubprocess does);
+//   argv, envp  string arrays, copied to C before the clone (envp is built from the JS
+//               process.env, not environ(7): in worker threads and sandboxes they differ);
+//   extraEnv    optional "KEY=value" strings that replace the same keys of envp;
+//   cwd         directory to chdir to in the child, "" for none;
+//   config      Int32Array, see the Config* indices below.
+// Returns [pid, pidfd, stdinFd, stdoutFd, stderrFd] (-1 where there is none), or, when a
+// step failed, [-errno, step] with the child already reaped (waitpid on its pid).
+//
+// How the child is made (measured in bench/spawn-throughput.js, docs/spawning.md):
+// clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD) on a separate stack, as glibc's posix_spawn
+// does: no page-table copy of the (large) Node process, so it costs a fraction of fork().
+// The calling thread is suspended until the child execs or exits; other threads keep
+// running. What makes sharing the address space safe:
+// - argv/envp/paths are built before the clone and never written by the child;
+// - every signal is blocked in the parent thread across the clone, so no handler of the
+//   parent can run in the child (which shares its memory) before the child has reset every
+//   disposition to SIG_DFL (its handler table is its own: no CLONE_SIGHAND);
+// - the child calls only async-signal-safe functions (signal-safety(7)) and raw syscalls
+//   for credentials (glibc's setuid() would broadcast to the parent's threads, see nptl(7));
+// - the child reports a failure by writing errno + step into the caller's memory, which
+//   the caller reads once the kernel has resumed it (exec done or child exited).
+// With config[ConfigFlags] & FlagFork the child is a copy instead (no CLONE_VM): then the
+// failure travels through a CLOEXEC pipe, as in libuv and CPython. Kept for measurement.
+//
+// The child's sequence follows libuv's uv__process_child_init: signals to default, session
+// and group, stdio, close every other fd, cwd, credentials, parent-death signal (after the
+// credentials: changing them clears it, prctl(2)), empty signal mask, execve.
+//
+// See clone(2), execve(2), pidfd_open(2), prctl(2), close_range(2), credentials(7).
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "addon.h"
+#include "child_setup.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 namespace unixproc {
 
-void InitChild(Napi::Env, Napi::Object) {}
+// Indices into the config Int32Array (mirrored in lib/spawn/native-child.ts).
+enum ConfigIndex {
+  ConfigStdin = 0,    // per stream: >= 0 an fd to give, or one of the Stdio* values
+  ConfigStdout = 1,
+  ConfigStderr = 2,
+  ConfigSetsid = 3,   // 1: setsid()
+  ConfigPgid = 4,     // -1: keep; 0: a new group led by the child; > 0: join that group
+  ConfigDeathSignal = 5,  // 0: none; else PR_SET_PDEATHSIG with it
+  ConfigUid = 6,      // -1: keep
+  ConfigGid = 7,      // -1: keep
+  ConfigFlags = 8,
+  ConfigLength = 9,
+};
+enum StdioKind { StdioInherit = -1, StdioIgnore = -2, StdioPipe = -3 };
+enum Flags { FlagPidfd = 1, FlagFork = 2 };
+
+// Which step failed (mirrored in lib/spawn/native-child.ts, which names the syscall).
+enum Step {
+  StepNone = 0, StepStdio = 1, StepSetsid = 2, StepSetpgid = 3, StepCloseRange = 4,
+  StepChdir = 5, StepSetgroups = 6, StepSetgid = 7, StepSetuid = 8, StepPrctl = 9,
+  StepExecve = 10,
+};
+
+struct ChildArgs {
+  char* const* candidates;
+  size_t candidate_count;
+  char* const* argv;
+  char* const* envp;
+  const char* cwd;  // nullptr: none
+  int stdio[3];     // fd for 0..2, or StdioInherit
+  bool setsid;
+  int pgid;
+  int death_signal;
+  int uid;
+  int gid;
+  pid_t parent_pid;
+  unsigned int max_fd;  // for the fallback close loop (rlimit read before the clone)
+  int error_pipe;       // fork mode: the write end; -1 with CLONE_VM
+  volatile int err;     // CLONE_VM mode: written by the child on failure
+  volatile int step;
+};
+
+// Fails the child: report errno and step, then _exit. Never returns.
+[[noreturn]] static void ChildFail(ChildArgs* a, int step, int err) {
+  if (a->error_pipe >= 0) {
+    int msg[2] = {err, step};
+    ssize_t unused = write(a->error_pipe, msg, sizeof msg);  // a pipe write of 8 bytes is atomic
+    (void)unused;
+  } else {
+    a->err = err;
+    a->step = step;
+  }
+  _exit(127);
+}
+
+// Closes (marks CLOEXEC, so the error pipe lives until exec) every fd >= 3.
+static int CloseOtherFds(ChildArgs* a) {
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  // Kernels before 5.11: close one by one, sparing the error pipe.
+  for (unsigned int fd = 3; fd < a->max_fd; fd++) {
+    if (static_cast<int>(fd) != a->error_pipe) close(static_cast<int>(fd));
+  }
+  return 0;
+}
+
+// The child. Only async-signal-safe calls from here to execve.
+static int ChildMain(void* arg) {
+  ChildArgs* a = static_cast<ChildArgs*>(arg);
+  // Every signal is blocked (the parent did it before the clone): reset the handlers
+  // before anything can unblock them.
+  ResetSignalDispositions();
+
+  if (a->setsid && setsid() < 0) ChildFail(a, StepSetsid, errno);
+  if (a->pgid >= 0 && setpgid(0, a->pgid) < 0) ChildFail(a, StepSetpgid, errno);
+
+  // stdio: first move any source that sits in 0..2 (and is not already in place) out of
+  // the way, so that a dup2 cannot overwrite a source another stream still needs.
+  int src[3];
+  for (int i = 0; i < 3; i++) {
+    src[i] = a->stdio[i];
+    if (src[i] >= 0 && src[i] < 3 && src[i] != i) {
+      src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 3);
+      if (src[i] < 0) ChildFail(a, StepStdio, errno);
+    }
+  }
+  for (int i = 0; i < 3; i++) {
+    if (src[i] == StdioInherit || src[i] == i) {
+      // Inherited as is: libuv marked it CLOEXEC at start-up. A closed fd stays closed.
+      if (ClearCloexec(i) < 0 && errno != EBADF) ChildFail(a, StepStdio, errno);
+    } else if (RetryEintr([&] { return dup2(src[i], i); }) < 0) {
+      ChildFail(a, StepStdio, errno);
+    }
+    // O_NONBLOCK is on the open file description: cat and friends fail with EAGAIN.
+    SetBlocking(i);
+  }
+
+  if (CloseOtherFds(a) < 0) ChildFail(a, StepCloseRange, errno);
+  if (a->cwd != nullptr && chdir(a->cwd) < 0) ChildFail(a, StepChdir, errno);
+
+  // Raw syscalls: the glibc wrappers signal every thread of the (shared) process.
+  if (a->uid >= 0 || a->gid >= 0) {
+    // As libuv: drop supplementary groups; EPERM (not root) is not an error here.
+    syscall(SYS_setgroups, 0, nullptr);
+  }
+  if (a->gid >= 0 && syscall(SYS_setgid, a->gid) < 0) ChildFail(a, StepSetgid, errno);
+  if (a->uid >= 0 && syscall(SYS_setuid, a->uid) < 0) ChildFail(a, StepSetuid, errno);
+
+  if (a->death_signal > 0) {
+    if (prctl(PR_SET_PDEATHSIG, a->death_signal) < 0) ChildFail(a, StepPrctl, errno);
+    // The parent may have died between the clone and the prctl: then no signal will
+    // come, and the child would run on as an orphan. getppid() tells (prctl(2)).
+    if (getppid() != a->parent_pid) ChildFail(a, StepPrctl, ESRCH);
+  }
+
+  UnblockAllSignals();
+
+  // execvpe semantics (glibc's posix/execvpe.c, CPython's _posixsubprocess): try each
+  // candidate; remember EACCES; move on for ENOENT/ENOTDIR and the like; stop otherwise.
+  int err = ENOENT;
+  bool saw_eacces = false;
+  for (size_t i = 0; i < a->candidate_count; i++) {
+    execve(a->candidates[i], a->argv, a->envp);
+    err = errno;
+    if (err == EACCES) {
+      saw_eacces = true;
+      continue;
+    }
+    if (err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENODEV ||
+        err == ETIMEDOUT || err == ELOOP || err == ENAMETOOLONG) {
+      continue;
+    }
+    break;
+  }
+  if (saw_eacces && (err == ENOENT || err == ENOTDIR)) err = EACCES;
+  ChildFail(a, StepExecve, err);
+}
+
+static void CloseIfOpen(int fd) {
+  if (fd >= 0) close(fd);
+}
+
+static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> candidate_strings = ArgStringArray(info, 0);
+  std::vector<std::string> argv_strings = ArgStringArray(info, 1);
+  std::vector<std::string> envp_strings = ArgStringArray(info, 2);
+  std::string cwd = ArgString(info, 3);
+  Napi::Int32Array config = info[4].As<Napi::Int32Array>();
+  if (config.ElementLength() < ConfigLength) return NegErrno(env, EINVAL);
+  std::vector<std::string> extra_env;
+  if (info.Length() > 5 && info[5].IsArray()) extra_env = ArgStringArray(info, 5);
+
+  std::vector<char*> candidates = CStringVector(candidate_strings);
+  std::vector<char*> argv = CStringVector(argv_strings);
+  std::vector<char*> envp;
+  {
+    // An entry of the base environment survives unless an extra entry has its key.
+    auto replaced = [&](const char* entry) {
+      const char* eq = strchr(entry, '=');
+      size_t key_len = eq == nullptr ? strlen(entry) : static_cast<size_t>(eq - entry);
+      for (const std::string& x : extra_env) {
+        if (x.size() > key_len && x[key_len] == '=' && x.compare(0, key_len, entry, key_len) == 0) {
+          return true;
+        }
+      }
+      return false;
+    };
+    for (std::string& e : envp_strings) {
+      if (!replaced(e.c_str())) envp.push_back(const_cast<char*>(e.c_str()));
+    }
+    for (std::string& x : extra_env) envp.push_back(const_cast<char*>(x.c_str()));
+    envp.push_back(nullptr);
+  }
+  const int flags = config[ConfigFlags];
+  const bool fork_mode = (flags & FlagFork) != 0;
+
+  ChildArgs a{};
+  a.candidates = candidates.data();
+  a.candidate_count = candidate_strings.size();
+  a.argv = argv.data();
+  a.envp = envp.data();
+  a.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  a.setsid = config[ConfigSetsid] != 0;
+  a.pgid = config[ConfigPgid];
+  a.death_signal = config[ConfigDeathSignal];
+  a.uid = config[ConfigUid];
+  a.gid = config[ConfigGid];
+  a.parent_pid = getpid();
+  a.error_pipe = -1;
+  struct rlimit rl {};
+  a.max_fd = (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+                 ? static_cast<unsigned int>(rl.rlim_cur) : 65536U;
+
+  // Everything the parent opens here is CLOEXEC and closed on every path out.
+  int parent_end[3] = {-1, -1, -1};
+  int child_end[3] = {-1, -1, -1};
+  int dev_null = -1;
+  int error_pipe[2] = {-1, -1};
+  auto close_all = [&] {
+    for (int i = 0; i < 3; i++) {
+      CloseIfOpen(parent_end[i]);
+      CloseIfOpen(child_end[i]);
+    }
+    CloseIfOpen(dev_null);
+    CloseIfOpen(error_pipe[0]);
+    CloseIfOpen(error_pipe[1]);
+  };
+
+  for (int i = 0; i < 3; i++) {
+    int kind = config[i];
+    if (kind == StdioPipe) {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) < 0) {
+        int err = errno;
+        close_all();
+        return NegErrno(env, err);
+      }
+      // stdin: the child reads; stdout/stderr: the child writes.
+      child_end[i] = i == 0 ? p[0] : p[1];
+      parent_end[i] = i == 0 ? p[1] : p[0];
+      a.stdio[i] = child_end[i];
+    } else if (kind == StdioIgnore) {
+      if (dev_null < 0) dev_null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (dev_null < 0) {
+        int err = errno;
+        close_all();
+        return NegErrno(env, err);
+      }
+      a.stdio[i] = dev_null;
+    } else {
+      a.stdio[i] = kind;  // an fd, or StdioInherit
+    }
+  }
+  if (fork_mode) {
+    if (pipe2(error_pipe, O_CLOEXEC) < 0) {
+      int err = errno;
+      close_all();
+      return NegErrno(env, err);
+    }
+    a.error_pipe = error_pipe[1];
+  }
+
+  // The child's stack: glibc's posix_spawn uses a separate one too; the caller is
+  // suspended (CLONE_VFORK) until the child is done with it.
+  constexpr size_t kStackSize = 64 * 1024;
+  std::vector<char> stack(kStackSize);
+  char* stack_top = stack.data() + kStackSize;
+  stack_top = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(stack_top) & ~uintptr_t{15});
+
+  int clone_flags = SIGCHLD;
+  if (!fork_mode) clone_flags |= CLONE_VM | CLONE_VFORK;
+  int pidfd = -1;
+  if (flags & FlagPidfd) clone_flags |= CLONE_PIDFD;
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(ChildMain, stack_top, clone_flags, &a, &pidfd);
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) {
+    close_all();
+    return NegErrno(env, clone_errno);
+  }
+
+  int err = 0;
+  int step = StepNone;
+  if (fork_mode) {
+    CloseIfOpen(error_pipe[1]);
+    error_pipe[1] = -1;
+    int msg[2] = {0, 0};
+    ssize_t n = RetryEintr([&] { return read(error_pipe[0], msg, sizeof msg); });
+    if (n == static_cast<ssize_t>(sizeof msg)) {
+      err = msg[0];
+      step = msg[1];
+    }
+  } else {
+    err = a.err;
+    step = a.step;
+  }
+
+  // The child's ends belong to the child now.
+  for (int i = 0; i < 3; i++) {
+    CloseIfOpen(child_end[i]);
+    child_end[i] = -1;
+  }
+  CloseIfOpen(dev_null);
+  dev_null = -1;
+
+  if (step != StepNone) {
+    // The child has exited (127): reap that exact pid, never -1.
+    int status = 0;
+    RetryEintr([&] { return waitpid(pid, &status, 0); });
+    CloseIfOpen(pidfd);
+    close_all();
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, Napi::Number::New(env, -err));
+    out.Set(1u, Napi::Number::New(env, step));
+    return out;
+  }
+  CloseIfOpen(error_pipe[0]);
+
+  Napi::Array out = Napi::Array::New(env, 5);
+  out.Set(0u, Napi::Number::New(env, pid));
+  out.Set(1u, Napi::Number::New(env, pidfd));
+  for (uint32_t i = 0; i < 3; i++) out.Set(i + 2, Napi::Number::New(env, parent_end[i]));
+  return out;
+}
+
+void InitChild(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "spawnChild", SpawnChild);
+}
 
 }  // namespace unixproc

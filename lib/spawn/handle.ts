@@ -1,0 +1,221 @@
+/**
+ * The handle of a spawned child: its pid, its exit (awaitable, decoded), signals sent
+ * through its pidfd, its piped streams, and the timeout/abort termination sequence.
+ */
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { check } from '../errors';
+import { decodeWaitStatus, type ExitStatus } from '../exit-status';
+import { validateSignal } from '../validate';
+import { AbortError } from './errors';
+import { watchChildExit, type ExitReport, type ExitWatcher } from './exit-watch';
+import { binding } from './native-child';
+
+/** Why this library terminated the child, if it did. */
+export type TerminationReason = 'timeout' | 'abort';
+
+/** What the handle needs to know at birth. @internal */
+export interface ChildInit {
+  readonly pid: number;
+  /** -1 in `sigchld` mode. */
+  readonly pidfd: number;
+  readonly args: readonly string[];
+  /** Parent ends of the pipes, -1 where a stream is not piped. */
+  readonly fds: readonly [number, number, number];
+  readonly timeout: number;
+  readonly killSignal: number;
+  readonly killGracePeriod: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+const ESRCH = 3;
+
+/** Children spawned here and not yet reaped, by pid (for waitForExit(pid)). @internal */
+export const liveChildren = new Map<number, Subprocess>();
+
+/**
+ * A running (or finished) child started by {@link spawn}.
+ *
+ * Pid-reuse safety: the handle holds the child's pidfd until it has reaped the child, and
+ * every signal goes through it (pidfd_send_signal(2)); once the child is reaped the pidfd
+ * is closed and `kill` does nothing. So a signal can never reach another process that got
+ * the same pid later.
+ */
+export class Subprocess {
+  /** The child's pid. */
+  readonly pid: number;
+  /** The command as started: `[file, ...args]`. */
+  readonly args: readonly string[];
+  /** The write end of the child's stdin when `stdio[0]` is `'pipe'`, else null. */
+  readonly stdin: Writable | null;
+  /** The read end of the child's stdout when `stdio[1]` is `'pipe'`, else null. */
+  readonly stdout: Readable | null;
+  /** The read end of the child's stderr when `stdio[2]` is `'pipe'`, else null. */
+  readonly stderr: Readable | null;
+
+  #pidfd: number;
+  #status: ExitStatus | undefined;
+  #error: Error | undefined;
+  #waiters: { resolve: (s: ExitStatus) => void; reject: (e: Error) => void }[] = [];
+  #watcher: ExitWatcher;
+  #timeoutTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #abortSignal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  #killSignal: number;
+  #killGracePeriod: number;
+  #terminationReason: TerminationReason | undefined;
+
+  /** @internal Handles are made by {@link spawn}. */
+  constructor(init: ChildInit) {
+    this.pid = init.pid;
+    this.args = init.args;
+    this.#pidfd = init.pidfd;
+    this.#killSignal = init.killSignal;
+    this.#killGracePeriod = init.killGracePeriod;
+    this.stdin = init.fds[0] >= 0 ? new Socket({ fd: init.fds[0], readable: false, writable: true }) : null;
+    this.stdout = init.fds[1] >= 0 ? new Socket({ fd: init.fds[1], readable: true, writable: false }) : null;
+    this.stderr = init.fds[2] >= 0 ? new Socket({ fd: init.fds[2], readable: true, writable: false }) : null;
+    liveChildren.set(init.pid, this);
+    this.#watcher = watchChildExit(init.pid, init.pidfd, (report) => this.#onExit(report));
+    if (init.timeout > 0) {
+      this.#timeoutTimer = setTimeout(() => this.#terminate('timeout'), init.timeout);
+      this.#timeoutTimer.unref(); // the exit watch keeps the loop alive, or not (unref())
+    }
+    if (init.signal !== undefined) {
+      this.#abortSignal = init.signal;
+      this.#onAbort = () => this.#terminate('abort');
+      if (init.signal.aborted) queueMicrotask(this.#onAbort);
+      else init.signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** Whether the child has exited and been reaped (its status is known). */
+  get exited(): boolean {
+    return this.#status !== undefined || this.#error !== undefined;
+  }
+
+  /** How the child ended, once it has (`undefined` before). */
+  get exitStatus(): ExitStatus | undefined {
+    return this.#status;
+  }
+
+  /** `'timeout'` or `'abort'` when this library started terminating the child, else undefined. */
+  get terminationReason(): TerminationReason | undefined {
+    return this.#terminationReason;
+  }
+
+  /**
+   * Resolves with how the child ended, once it has exited and been reaped. Never blocks
+   * the event loop; may be called any number of times.
+   * @throws (rejects) ECHILD (`syscall` 'waitid' or 'waitpid') when something else reaped
+   *   the child first, e.g. a `waitpid(-1)` elsewhere in the process.
+   * @see waitid(2)
+   */
+  wait(): Promise<ExitStatus> {
+    if (this.#status !== undefined) return Promise.resolve(this.#status);
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Sends a signal to the child through its pidfd (pidfd_send_signal(2)).
+   * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
+   * @returns true when the signal was sent; false when the child has already exited
+   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped): nothing is sent
+   *   then, and no other process can be hit.
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
+   *   signal; EPERM when not allowed to signal the child (it changed uid).
+   * @see pidfd_send_signal(2), kill(2)
+   */
+  kill(signal: string | number = 'SIGTERM'): boolean {
+    const signo = validateSignal(signal, 'signal');
+    if (this.exited) return false;
+    if (this.#pidfd >= 0) {
+      const r = binding().pidfdSendSignal(this.#pidfd, signo);
+      if (r === -ESRCH) return false;
+      check(r, 'pidfd_send_signal');
+      return true;
+    }
+    // sigchld mode (no pidfd): the child is not reaped yet (exited is false), so its pid
+    // still names it, exited or not: only this process can reap it.
+    try {
+      process.kill(this.pid, signo);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Terminates the child as a timeout would: `killSignal` now, SIGKILL after
+   * `killGracePeriod` if it is still alive. Does nothing once it has exited.
+   */
+  terminate(): void {
+    this.#terminate(undefined);
+  }
+
+  /** Lets the event loop end while this child runs (as child_process's `unref()`). Streams are unaffected. */
+  unref(): void {
+    this.#watcher.setRef(false);
+  }
+
+  /** Undoes {@link Subprocess.unref}. */
+  ref(): void {
+    this.#watcher.setRef(true);
+  }
+
+  #terminate(reason: TerminationReason | undefined): void {
+    if (this.exited) return;
+    if (reason !== undefined) this.#terminationReason ??= reason;
+    this.kill(this.#killSignal);
+    if (this.#graceTimer === undefined && Number.isFinite(this.#killGracePeriod)) {
+      this.#graceTimer = setTimeout(() => this.kill('SIGKILL'), this.#killGracePeriod);
+      this.#graceTimer.unref();
+    }
+  }
+
+  #onExit(report: ExitReport): void {
+    liveChildren.delete(this.pid);
+    if (this.#pidfd >= 0) {
+      closeSync(this.#pidfd);
+      this.#pidfd = -1;
+    }
+    clearTimeout(this.#timeoutTimer);
+    clearTimeout(this.#graceTimer);
+    if (this.#onAbort !== undefined) this.#abortSignal?.removeEventListener('abort', this.#onAbort);
+    this.#abortSignal = undefined;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    if ('status' in report) {
+      this.#status = decodeWaitStatus(report.status);
+      for (const w of waiters) w.resolve(this.#status);
+    } else {
+      this.#error = report.error;
+      for (const w of waiters) w.reject(report.error);
+    }
+  }
+}
+
+/** Rejects with an AbortError when `signal` aborts first. @internal */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+

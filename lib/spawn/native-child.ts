@@ -1,0 +1,89 @@
+/**
+ * The slice of the addon that spawning uses (native/child.cc, native/exit_watch.cc,
+ * native/pidfd.cc, native/wait.cc, native/identity.cc), and the layout of spawnChild's
+ * config array, mirrored from native/child.cc.
+ * @internal
+ */
+import { native } from '../native';
+
+/** Opaque handle of a pidfd or signal watch (a napi External). */
+export type WatchHandle = { readonly __unixprocWatch: unique symbol };
+
+export interface SpawnBinding {
+  spawnChild(
+    candidates: string[],
+    argv: string[],
+    envp: string[],
+    cwd: string,
+    config: Int32Array,
+    extraEnv?: string[],
+  ): number[];
+  watchPidfd(pidfd: number, callback: (status: number) => void): WatchHandle | number;
+  watchSignal(signo: number, callback: (signo: number) => void): WatchHandle | number;
+  unwatch(handle: WatchHandle): number;
+  refWatch(handle: WatchHandle, ref: boolean): number;
+  liveExitWatches(): number;
+  pidfdOpen(pid: number, flags: number): number;
+  pidfdSendSignal(pidfd: number, sig: number): number;
+  waitid(idtype: number, id: number, options: number): number[] | number;
+  waitpid(pid: number, options: number): [number, number] | number;
+  getpid(): number;
+}
+
+/** The addon, typed for this module. */
+export const binding = (): SpawnBinding => native<SpawnBinding>();
+
+/** Indices into spawnChild's config (native/child.cc, ConfigIndex). */
+export const Config = {
+  stdin: 0,
+  stdout: 1,
+  stderr: 2,
+  setsid: 3,
+  pgid: 4,
+  deathSignal: 5,
+  uid: 6,
+  gid: 7,
+  flags: 8,
+  length: 9,
+} as const;
+
+/** Stdio kinds in the config (native/child.cc, StdioKind); an fd is >= 0. */
+export const StdioKind = { inherit: -1, ignore: -2, pipe: -3 } as const;
+
+/** Config flags (native/child.cc, Flags). */
+export const Flag = { pidfd: 1, fork: 2 } as const;
+
+/** The syscall behind each failed step (native/child.cc, Step), for the error. */
+export const stepSyscall: Readonly<Record<number, string>> = {
+  1: 'dup2',
+  2: 'setsid',
+  3: 'setpgid',
+  4: 'close_range',
+  5: 'chdir',
+  6: 'setgroups',
+  7: 'setgid',
+  8: 'setuid',
+  9: 'prctl',
+  10: 'execve',
+};
+
+/** Linux's waitid(2) constants. */
+export const P_PID = 1;
+export const P_PIDFD = 3;
+export const WNOHANG = 1;
+export const WEXITED = 4;
+export const WNOWAIT = 0x01000000;
+export const CLD_EXITED = 1;
+export const CLD_KILLED = 2;
+export const CLD_DUMPED = 3;
+
+/**
+ * The raw wait status (as waitpid(2) gives it) for a waitid(2) result's si_code and
+ * si_status, so that every path decodes through decodeWaitStatus.
+ */
+export function statusFromSiginfo(code: number, status: number): number {
+  if (code === CLD_EXITED) return (status & 0xff) << 8;
+  if (code === CLD_KILLED) return status & 0x7f;
+  if (code === CLD_DUMPED) return (status & 0x7f) | 0x80;
+  return -1;
+}

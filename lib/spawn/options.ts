@@ -1,0 +1,191 @@
+/**
+ * The options of {@link spawn}: their types, and their validation into the plain values
+ * the native call takes. Every option is checked here, before any native code runs.
+ * @internal
+ */
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import {
+  INT32_MAX,
+  validateBoolean,
+  validateCString,
+  validateEnv,
+  validateFd,
+  validateInteger,
+  validateOptions,
+  validatePath,
+  validatePid,
+  validateSignal,
+} from '../validate';
+
+/** What one of the child's standard streams is connected to. */
+export type StdioOption =
+  /** The parent's own fd 0, 1 or 2 (the default). */
+  | 'inherit'
+  /** /dev/null. */
+  | 'ignore'
+  /** A pipe to this process, exposed as `handle.stdin` / `stdout` / `stderr`. */
+  | 'pipe'
+  /** A file descriptor of this process, given to the child as the stream. */
+  | number;
+
+/** Options of {@link spawn}. */
+export interface SpawnOptions {
+  /** Working directory of the child (chdir(2) in the child, before exec). */
+  readonly cwd?: string | Buffer;
+  /**
+   * The child's whole environment (default: `process.env`). `PATH` in it, when present,
+   * is the one searched for `file`. `UNIXPROC_LINEAGE` is added unless `lineage` is false.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | ReadonlyMap<string, string>;
+  /** The three standard streams: one value for all, or `[stdin, stdout, stderr]`. Default `'inherit'`. */
+  readonly stdio?: StdioOption | readonly [StdioOption?, StdioOption?, StdioOption?];
+  /** `argv[0]` as the child sees it (default: `file`). */
+  readonly argv0?: string;
+  /** Start a new session (setsid(2)): the child leads a new session and process group, with no controlling terminal. */
+  readonly setsid?: boolean;
+  /** `true`: the child leads a new process group; a number: join that process group (setpgid(2)). */
+  readonly processGroup?: boolean | number;
+  /**
+   * Kill the child when this thread dies (prctl(2) PR_SET_PDEATHSIG): `true` for SIGKILL,
+   * or a signal. A child whose parent died before the prctl exits at once.
+   */
+  readonly killOnParentDeath?: boolean | string | number;
+  /** Aborting sends `killSignal` (then SIGKILL after `killGracePeriod`). */
+  readonly signal?: AbortSignal;
+  /** Milliseconds after which the child is sent `killSignal` (0 or absent: never). */
+  readonly timeout?: number;
+  /** The signal for `timeout`, `signal` and `handle.terminate()` (default `'SIGTERM'`). */
+  readonly killSignal?: string | number;
+  /**
+   * Milliseconds between `killSignal` and SIGKILL when the child is still alive
+   * (default 5000; `Infinity`: never escalate).
+   */
+  readonly killGracePeriod?: number;
+  /** User id to run as (setuid(2) in the child; needs privilege). */
+  readonly uid?: number;
+  /** Group id to run as (setgid(2) in the child; supplementary groups are dropped). */
+  readonly gid?: number;
+  /** Put the lineage record `UNIXPROC_LINEAGE` into the child's environment (default true). */
+  readonly lineage?: boolean;
+}
+
+/** The validated options. @internal */
+export interface SpawnSpec {
+  readonly cwd: string | undefined;
+  readonly env: string[];
+  readonly stdio: readonly [StdioOption, StdioOption, StdioOption];
+  readonly argv0: string | undefined;
+  readonly setsid: boolean;
+  /** -1: keep; 0: new group; > 0: join. */
+  readonly pgid: number;
+  readonly deathSignal: number;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number;
+  readonly killSignal: number;
+  readonly killGracePeriod: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly lineage: boolean;
+}
+
+function validateStdioValue(value: unknown, name: string): StdioOption {
+  if (value === undefined || value === null) return 'inherit';
+  if (value === 'inherit' || value === 'ignore' || value === 'pipe') return value;
+  if (typeof value === 'number') return validateFd(value, name);
+  if (typeof value === 'string') {
+    throw invalidArgValue(name, value, "must be 'inherit', 'ignore', 'pipe' or a file descriptor");
+  }
+  throw invalidArgType(name, "one of 'inherit', 'ignore', 'pipe' or a file descriptor", value);
+}
+
+function validateStdio(value: unknown): [StdioOption, StdioOption, StdioOption] {
+  if (!Array.isArray(value)) {
+    const one = validateStdioValue(value, 'options.stdio');
+    return [one, one, one];
+  }
+  if (value.length > 3) {
+    throw invalidArgValue('options.stdio', value, 'must have at most 3 entries (stdin, stdout, stderr)');
+  }
+  return [0, 1, 2].map((i) => validateStdioValue(value[i], `options.stdio[${i}]`)) as [
+    StdioOption,
+    StdioOption,
+    StdioOption,
+  ];
+}
+
+/** An AbortSignal, checked as Node's own validateAbortSignal does (duck-typed, cross-realm). */
+export function validateAbortSignal(value: unknown, name: string): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !('aborted' in value) ||
+    typeof (value as AbortSignal).addEventListener !== 'function'
+  ) {
+    throw invalidArgType(name, 'an instance of AbortSignal', value);
+  }
+  return value as AbortSignal;
+}
+
+/** Milliseconds: a non-negative number (`Infinity` only where `allowInfinity`). */
+export function validateMilliseconds(value: unknown, name: string, allowInfinity: boolean): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (allowInfinity && value === Infinity) return value;
+  if (!Number.isFinite(value) || value < 0) {
+    throw outOfRange(name, allowInfinity ? 'a non-negative number or Infinity' : 'a non-negative finite number', value);
+  }
+  if (value > INT32_MAX) throw outOfRange(name, `<= ${INT32_MAX}`, value);
+  return value;
+}
+
+/** Validates spawn's options (all of them, before anything runs). @internal */
+export function validateSpawnOptions(options: unknown): SpawnSpec {
+  const o = validateOptions<SpawnOptions>(options, 'options');
+  const cwd = o.cwd === undefined ? undefined : validatePath(o.cwd, 'options.cwd');
+  // process.env, the JS object (not environ(7)): in worker threads and sandboxes it is
+  // the environment the caller sees, as child_process uses it.
+  const env = validateEnv(o.env === undefined ? process.env : o.env, 'options.env');
+  const stdio = validateStdio(o.stdio);
+  const argv0 = o.argv0 === undefined ? undefined : validateCString(o.argv0, 'options.argv0');
+  const setsid = o.setsid === undefined ? false : validateBoolean(o.setsid, 'options.setsid');
+
+  let pgid = -1;
+  if (o.processGroup !== undefined && o.processGroup !== false) {
+    if (o.processGroup === true) pgid = 0;
+    else if (typeof o.processGroup === 'number') pgid = validatePid(o.processGroup, 'options.processGroup');
+    else throw invalidArgType('options.processGroup', 'of type boolean or number', o.processGroup);
+  }
+  if (setsid && pgid > 0) {
+    throw invalidArgValue(
+      'options.processGroup',
+      pgid,
+      'cannot name a group to join together with setsid (a session leader cannot change group)',
+    );
+  }
+  if (setsid) pgid = -1; // setsid() already made the child a group leader
+
+  let deathSignal = 0;
+  if (o.killOnParentDeath !== undefined && o.killOnParentDeath !== false) {
+    if (o.killOnParentDeath === true) deathSignal = 9;
+    else deathSignal = validateSignal(o.killOnParentDeath, 'options.killOnParentDeath');
+    if (deathSignal === 0) {
+      throw outOfRange('options.killOnParentDeath', 'a signal number from 1 to 64', o.killOnParentDeath);
+    }
+  }
+
+  const signal = validateAbortSignal(o.signal, 'options.signal');
+  const timeout = o.timeout === undefined ? 0 : validateMilliseconds(o.timeout, 'options.timeout', false);
+  const killSignal = o.killSignal === undefined ? 15 : validateSignal(o.killSignal, 'options.killSignal');
+  if (killSignal === 0) throw outOfRange('options.killSignal', 'a signal number from 1 to 64', o.killSignal);
+  const killGracePeriod =
+    o.killGracePeriod === undefined ? 5000 : validateMilliseconds(o.killGracePeriod, 'options.killGracePeriod', true);
+  // uid_t/gid_t are unsigned 32-bit, with -1 reserved; the native config holds int32.
+  const uid = o.uid === undefined ? -1 : validateInteger(o.uid, 'options.uid', 0, INT32_MAX);
+  const gid = o.gid === undefined ? -1 : validateInteger(o.gid, 'options.gid', 0, INT32_MAX);
+  const lineage = o.lineage === undefined ? true : validateBoolean(o.lineage, 'options.lineage');
+
+  return {
+    cwd, env, stdio, argv0, setsid, pgid, deathSignal, signal, timeout, killSignal,
+    killGracePeriod, uid, gid, lineage,
+  };
+}

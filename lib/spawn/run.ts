@@ -1,0 +1,123 @@
+/**
+ * run(): Python's subprocess.run for Node: start, feed, collect, wait, check.
+ */
+import type { Readable } from 'node:stream';
+import { invalidArgType, invalidArgValue } from '../errors';
+import type { ExitStatus } from '../exit-status';
+import { validateOptions, validateStringArray } from '../validate';
+import { AbortError, CalledProcessError, TimeoutExpiredError, type Captured } from './errors';
+import { spawn } from './spawn';
+import type { SpawnOptions, StdioOption } from './options';
+
+/** Options of {@link run}: those of {@link spawn}, plus: */
+export interface RunOptions extends SpawnOptions {
+  /** Written to the child's stdin (a pipe), which is then closed. */
+  readonly input?: string | Uint8Array;
+  /**
+   * Collect stdout and stderr: `'text'` (or `true`) as strings (UTF-8, see `encoding`),
+   * `'buffer'` as Buffers. Default false: they follow `stdio`.
+   */
+  readonly capture?: boolean | 'text' | 'buffer';
+  /** The encoding of captured text (default `'utf8'`). */
+  readonly encoding?: BufferEncoding;
+  /** Reject with a {@link CalledProcessError} unless the child exits with code 0. */
+  readonly check?: boolean;
+}
+
+/** What {@link run} resolves to. */
+export interface RunResult {
+  /** The command: `[file, ...args]`. */
+  readonly args: readonly string[];
+  /** How the child ended. */
+  readonly status: ExitStatus;
+  /** Captured stdout (`null` when not captured). */
+  readonly stdout: Captured;
+  /** Captured stderr (`null` when not captured). */
+  readonly stderr: Captured;
+}
+
+function collect(stream: Readable | null): { done: Promise<void>; chunks: Buffer[] } {
+  const chunks: Buffer[] = [];
+  if (stream === null) return { done: Promise.resolve(), chunks };
+  const done = new Promise<void>((resolve) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('error', () => undefined); // the status tells what happened
+    stream.on('close', () => resolve());
+  });
+  return { done, chunks };
+}
+
+/**
+ * Runs `args[0]` with `args.slice(1)` to completion: writes `input`, collects the output,
+ * waits, and resolves `{ args, status, stdout, stderr }`, as Python's `subprocess.run`.
+ * Never blocks the event loop.
+ * @param args - `[file, ...arguments]`; `file` is searched in PATH as by {@link spawn}.
+ * @param options - {@link RunOptions}; `timeout`, `killSignal`, `killGracePeriod` and
+ *   `signal` kill the child as in {@link spawn}, and the promise settles once it is reaped.
+ * @throws (rejects) every error of {@link spawn} (ENOENT with path...);
+ *   {@link CalledProcessError} with `check` when the child did not exit 0;
+ *   {@link TimeoutExpiredError} after `timeout` (the child killed and reaped, partial output
+ *   attached); AbortError when `signal` aborted (the child killed and reaped);
+ *   ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad arguments.
+ * @see docs/spawning.md
+ */
+export async function run(args: readonly string[], options?: RunOptions): Promise<RunResult> {
+  const argv = validateStringArray(args, 'args', false);
+  const o = validateOptions<RunOptions>(options, 'options');
+  const { input, capture = false, encoding = 'utf8', check = false, ...spawnOptions } = o;
+  if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    throw invalidArgType('options.input', 'of type string or an instance of Buffer or Uint8Array', input);
+  }
+  if (capture !== true && capture !== false && capture !== 'text' && capture !== 'buffer') {
+    throw invalidArgValue('options.capture', capture, "must be a boolean, 'text' or 'buffer'");
+  }
+  if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) {
+    throw invalidArgValue('options.encoding', encoding, 'must be a Buffer encoding');
+  }
+  if (typeof check !== 'boolean') throw invalidArgType('options.check', 'of type boolean', check);
+
+  let stdio: StdioOption[] = ['inherit', 'inherit', 'inherit'];
+  const given = spawnOptions.stdio;
+  if (Array.isArray(given)) stdio = [0, 1, 2].map((i) => given[i] ?? 'inherit');
+  else if (given !== undefined) stdio = [given, given, given] as StdioOption[];
+  if (input !== undefined) stdio[0] = 'pipe';
+  if (capture !== false) stdio[1] = stdio[2] = 'pipe';
+
+  const child = spawn(argv[0], argv.slice(1), {
+    ...spawnOptions,
+    stdio: stdio as [StdioOption, StdioOption, StdioOption],
+  });
+  const out = collect(capture !== false ? child.stdout : null);
+  const err = collect(capture !== false ? child.stderr : null);
+  if (input !== undefined && child.stdin !== null) {
+    child.stdin.on('error', () => undefined); // EPIPE: the child did not read it all
+    child.stdin.end(input);
+  }
+
+  const status = await child.wait();
+  if (child.terminationReason !== undefined) {
+    // Killed: a grandchild may still hold the pipes; do not wait for it.
+    child.stdin?.destroy();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  }
+  await Promise.all([out.done, err.done]);
+  const decode = (chunks: Buffer[]): Captured => {
+    if (capture === false) return null;
+    const b = Buffer.concat(chunks);
+    return capture === 'buffer' ? b : b.toString(encoding);
+  };
+  const stdout = decode(out.chunks);
+  const stderr = decode(err.chunks);
+
+  if (child.terminationReason === 'timeout') {
+    throw new TimeoutExpiredError(child.args, spawnOptions.timeout ?? 0, status, stdout, stderr);
+  }
+  if (child.terminationReason === 'abort') {
+    throw new AbortError(undefined, { cause: spawnOptions.signal?.reason });
+  }
+  if (check && !(status.kind === 'exited' && status.code === 0)) {
+    throw new CalledProcessError(child.args, status, stdout, stderr);
+  }
+  return { args: child.args, status, stdout, stderr };
+}

@@ -1,0 +1,107 @@
+/**
+ * spawn(): start a child, non-blocking, pid-reuse safe.
+ */
+import { invalidArgType, systemError } from '../errors';
+import { AbortError } from './errors';
+import { lineageEntry } from '../lineage';
+import { validatePath, validateStringArray } from '../validate';
+import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
+import { Subprocess } from './handle';
+import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
+import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
+import { execCandidates, searchPath } from './path-search';
+
+function stdioConfig(value: StdioOption): number {
+  if (typeof value === 'number') return value;
+  return StdioKind[value];
+}
+
+/** Native config from validated options. @internal */
+function nativeConfig(spec: SpawnSpec, pidfd: boolean, forkMode: boolean): Int32Array {
+  const c = new Int32Array(Config.length);
+  c[Config.stdin] = stdioConfig(spec.stdio[0]);
+  c[Config.stdout] = stdioConfig(spec.stdio[1]);
+  c[Config.stderr] = stdioConfig(spec.stdio[2]);
+  c[Config.setsid] = spec.setsid ? 1 : 0;
+  c[Config.pgid] = spec.pgid;
+  c[Config.deathSignal] = spec.deathSignal;
+  c[Config.uid] = spec.uid;
+  c[Config.gid] = spec.gid;
+  c[Config.flags] = (pidfd ? Flag.pidfd : 0) | (forkMode ? Flag.fork : 0);
+  return c;
+}
+
+/**
+ * How the child is created (native/child.cc): `'vfork'` (clone with CLONE_VM|CLONE_VFORK,
+ * the default) or `'fork'` (a copy of this process, kept to measure the difference).
+ * Set with the `UNIXPROC_SPAWN_METHOD` environment variable. @internal
+ */
+export function spawnMethod(): 'vfork' | 'fork' {
+  return process.env.UNIXPROC_SPAWN_METHOD === 'fork' ? 'fork' : 'vfork';
+}
+
+/**
+ * Starts `file` with `args` as a child of this process and returns its handle at once.
+ *
+ * - `file` is searched in `PATH` (the child's, from `options.env`, when it has one) unless
+ *   it contains a slash, as execvp(3) does; `argv[0]` is `file` unless `options.argv0`.
+ * - The program starts clean: every signal at its default disposition, an empty signal
+ *   mask, blocking stdio, and no fd but 0, 1 and 2 (everything else is closed).
+ * - Exec failure is reported here, synchronously, as ENOENT/EACCES (...) with `path`.
+ * - Its exit is watched by the event loop through a pidfd (no thread, no polling), and the
+ *   child is reaped by pid, never with `waitpid(-1)`: child_process's children are safe.
+ * - Lineage: unless `options.lineage` is false, the child's environment gets
+ *   `UNIXPROC_LINEAGE=<spawner pid>:<spawner start time>:<child|daemon>` (`daemon` when
+ *   `setsid` is set), which unixproc's /proc readers use to tell a daemon from an orphan.
+ *
+ * @param file - the program (a path, or a name searched in PATH).
+ * @param args - its arguments (not including argv[0]).
+ * @param options - see {@link SpawnOptions}.
+ * @returns the {@link Subprocess} handle.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
+ *   argument or option (NUL bytes, bad stdio, negative timeout, uid out of range, ...);
+ *   a system error with `syscall` naming the step that failed in the child:
+ *   `execve` (ENOENT, EACCES, ENOEXEC..., with `path` = file), `chdir` (with `path` = cwd),
+ *   `setsid`, `setpgid`, `setuid`, `setgid`, `prctl`, `dup2`; or `spawn` (EMFILE, EAGAIN)
+ *   when the child could not be created; AbortError when `options.signal` is already aborted.
+ * @see clone(2), execve(2), pidfd_open(2), docs/spawning.md
+ */
+export function spawn(file: string, args?: readonly string[], options?: SpawnOptions): Subprocess {
+  const path = validatePath(file, 'file');
+  let argList: readonly string[] = [];
+  if (args !== undefined) {
+    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
+    argList = validateStringArray(args, 'args');
+  }
+  const spec = validateSpawnOptions(options);
+  if (spec.signal?.aborted) {
+    throw new AbortError(undefined, { cause: spec.signal.reason });
+  }
+
+  // The lineage entry replaces any inherited one (in native code, with the environment).
+  const extraEnv = spec.lineage ? [lineageEntry(binding().getpid(), spec.setsid ? 'daemon' : 'child')] : [];
+  const candidates = execCandidates(path, searchPath(spec.env));
+  const argv = [spec.argv0 ?? path, ...argList];
+
+  const usePidfd = exitWatchMode() === 'pidfd';
+  if (!usePidfd) prepareSigchldWatch();
+  const config = nativeConfig(spec, usePidfd, spawnMethod() === 'fork');
+  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv);
+  if (typeof r === 'number' || r[0] < 0) {
+    if (!usePidfd) settleSigchldWatch();
+    if (typeof r === 'number') throw systemError(r, 'spawn');
+    const syscall = stepSyscall[r[1]] ?? 'spawn';
+    const errPath = syscall === 'execve' ? path : syscall === 'chdir' ? spec.cwd : undefined;
+    throw systemError(r[0], syscall, errPath);
+  }
+  return new Subprocess({
+    pid: r[0],
+    pidfd: r[1],
+    args: [path, ...argList],
+    fds: [r[2], r[3], r[4]],
+    timeout: spec.timeout,
+    killSignal: spec.killSignal,
+    killGracePeriod: spec.killGracePeriod,
+    signal: spec.signal,
+  });
+}

@@ -1,0 +1,134 @@
+// The core of spawn(): exit statuses, signals, kill after reaping, abort and timeout
+// escalation, exec failures. Every test runs against both exit-watch paths: pidfd and
+// the SIGCHLD fallback.
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from '../../lib/spawn';
+import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
+import { readAll } from '../helpers/spawn-helpers';
+
+describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch', (mode) => {
+  beforeAll(() => setExitWatchMode(mode));
+  afterAll(() => setExitWatchMode(undefined));
+
+  test.each([0, 1, 255])('wait() resolves exited with code %i', async (code) => {
+    const child = spawn('/bin/sh', ['-c', `exit ${code}`]);
+    expect(child.pid).toBeGreaterThan(0);
+    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code });
+    expect(child.exited).toBe(true);
+    expect(child.exitStatus).toEqual({ kind: 'exited', code });
+  });
+
+  test.each(['SIGTERM', 'SIGKILL', 'SIGUSR1'])('wait() resolves signaled for a child killed by %s', async (sig) => {
+    const child = spawn('/bin/sh', ['-c', `kill -${sig.slice(3)} $$`]);
+    const status = await child.wait();
+    expect(status).toMatchObject({ kind: 'signaled', signal: sig, coreDumped: false });
+  });
+
+  test('kill() through the handle ends a running child with that signal', async () => {
+    const child = spawn('/bin/sleep', ['100']);
+    expect(child.exited).toBe(false);
+    expect(child.kill('SIGTERM')).toBe(true);
+    await expect(child.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+  });
+
+  test('wait() may be called many times and gives the same status', async () => {
+    const child = spawn('/bin/sh', ['-c', 'exit 7']);
+    const [a, b] = await Promise.all([child.wait(), child.wait()]);
+    expect(a).toEqual({ kind: 'exited', code: 7 });
+    expect(await child.wait()).toBe(a);
+    expect(b).toBe(a);
+  });
+
+  test('kill() after the child exited and was reaped returns false and sends nothing', async () => {
+    const child = spawn('/bin/true');
+    await child.wait();
+    expect(child.kill('SIGKILL')).toBe(false);
+    expect(child.kill(0)).toBe(false);
+  });
+
+  test('abort sends killSignal, then SIGKILL after the grace period to a child that ignores it', async () => {
+    const ac = new AbortController();
+    const child = spawn('/bin/sh', ['-c', 'trap "" TERM; echo ready; exec sleep 100'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      signal: ac.signal,
+      killGracePeriod: 200,
+    });
+    // Abort only once the trap is in place, so SIGTERM is known to be ignored.
+    const firstLine = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d))));
+    expect(firstLine).toBe('ready\n');
+    ac.abort();
+    const status = await child.wait();
+    child.stdout!.destroy();
+    expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    expect(child.terminationReason).toBe('abort');
+  });
+
+  test('abort ends a child that does not ignore killSignal with killSignal', async () => {
+    const ac = new AbortController();
+    const child = spawn('/bin/sleep', ['100'], { signal: ac.signal, killSignal: 'SIGINT' });
+    ac.abort();
+    await expect(child.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGINT' });
+    expect(child.terminationReason).toBe('abort');
+  });
+
+  test('timeout sends killSignal; a child ignoring it is SIGKILLed after the grace period', async () => {
+    // SIGCONT's default action does not end a running process: the child survives the
+    // killSignal as surely as one that ignores it, with no start-up race.
+    const child = spawn('/bin/sleep', ['100'], { timeout: 50, killSignal: 'SIGCONT', killGracePeriod: 50 });
+    await expect(child.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    expect(child.terminationReason).toBe('timeout');
+  });
+
+  test('timeout with a trap on SIGTERM escalates to SIGKILL', async () => {
+    const child = spawn('/bin/sh', ['-c', 'trap "" TERM; exec sleep 100'], {
+      timeout: 1500,
+      killGracePeriod: 100,
+    });
+    await expect(child.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    expect(child.terminationReason).toBe('timeout');
+  });
+
+  test('a child that exits before its timeout is not killed', async () => {
+    const child = spawn('/bin/sh', ['-c', 'exit 3'], { timeout: 60000 });
+    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 3 });
+    expect(child.terminationReason).toBeUndefined();
+  });
+
+  test('exec of a missing file throws ENOENT with the path', () => {
+    expect(() => spawn('/no/such/program')).toThrow(
+      expect.objectContaining({ code: 'ENOENT', errno: -2, syscall: 'execve', path: '/no/such/program' }),
+    );
+  });
+
+  test('exec of a name not found in PATH throws ENOENT with the name as path', () => {
+    expect(() => spawn('no-such-program-unixproc', [], { env: { PATH: '/usr/bin:/bin' } })).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'execve', path: 'no-such-program-unixproc' }),
+    );
+  });
+
+  test('exec of a file without execute permission throws EACCES with the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unixproc-spawn-'));
+    try {
+      const file = join(dir, 'not-executable');
+      writeFileSync(file, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+      expect(() => spawn(file)).toThrow(expect.objectContaining({ code: 'EACCES', syscall: 'execve', path: file }));
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  test('a cwd that does not exist throws ENOENT from chdir with the cwd as path', () => {
+    expect(() => spawn('/bin/true', [], { cwd: '/no/such/dir' })).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'chdir', path: '/no/such/dir' }),
+    );
+  });
+
+  test('stdout piped: the child output arrives, then EOF', async () => {
+    const child = spawn('/bin/echo', ['hello', 'world'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [out, status] = await Promise.all([readAll(child.stdout), child.wait()]);
+    expect(out).toBe('hello world\n');
+    expect(status).toEqual({ kind: 'exited', code: 0 });
+  });
+});

@@ -1,0 +1,212 @@
+// What the spawned program gets: a clean start, its session and group, its credentials,
+// its cwd and environment with the lineage record; and what a handle may no longer do
+// once the pid is someone else's.
+import { constants, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn, waitForExit } from '../../lib/spawn';
+import { parseLineage } from '../../lib/lineage';
+import { native } from '../../lib/native';
+import { processState, readAll } from '../helpers/spawn-helpers';
+
+const LOADER = join(__dirname, '..', 'helpers', 'spawn-ts-loader.js');
+const LIB = join(__dirname, '..', '..', 'lib', 'spawn', 'index.ts');
+
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+async function output(file: string, args: string[], options: Parameters<typeof spawn>[2] = {}): Promise<string> {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
+  const [out, status] = await Promise.all([readAll(child.stdout), child.wait()]);
+  expect(status).toEqual({ kind: 'exited', code: 0 });
+  return out;
+}
+
+describe('the spawned program starts clean', () => {
+  test('no signal ignored or blocked (Node ignores SIGPIPE; the child must not)', async () => {
+    // The spawned program reads its own status (not a shell's: dash blocks every signal
+    // around its own forks).
+    const out = await output('/bin/grep', ['-E', '^(SigIgn|SigBlk):', '/proc/self/status']);
+    expect(out).toBe('SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+  });
+
+  test('only fds 0, 1 and 2 are open in the new program', async () => {
+    const out = await output('/bin/sh', ['-c', 'ls /proc/$$/fd']);
+    expect(out.trim().split('\n').sort()).toEqual(['0', '1', '2']);
+  });
+
+  test('a non-blocking fd given as stdin arrives blocking', async () => {
+    const fd = openSync('/dev/null', constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const before = Number.parseInt(/flags:\s*(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
+      expect(before & constants.O_NONBLOCK).toBe(constants.O_NONBLOCK);
+      const out = await output('/bin/sh', ['-c', 'grep flags /proc/$$/fdinfo/0'], { stdio: [fd, 'pipe', 'inherit'] });
+      const flags = Number.parseInt(/flags:\s*(\d+)/.exec(out)![1], 8);
+      expect(flags & constants.O_NONBLOCK).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+describe('session, group, credentials, cwd, env', () => {
+  test('setsid: the child leads a new session and group', async () => {
+    const child = spawn('/bin/sleep', ['100'], { setsid: true });
+    const f = statFields(child.pid);
+    expect([Number(f[2]), Number(f[3])]).toEqual([child.pid, child.pid]);
+    child.kill('SIGKILL');
+    await child.wait();
+  });
+
+  test('processGroup true: a new group led by the child, same session', async () => {
+    const child = spawn('/bin/sleep', ['100'], { processGroup: true });
+    const f = statFields(child.pid);
+    expect(Number(f[2])).toBe(child.pid);
+    expect(Number(f[3])).toBe(Number(statFields(process.pid)[3]));
+    child.kill('SIGKILL');
+    await child.wait();
+  });
+
+  test('processGroup <pgid>: the child joins that group', async () => {
+    const leader = spawn('/bin/sleep', ['100'], { processGroup: true });
+    const member = spawn('/bin/sleep', ['100'], { processGroup: leader.pid });
+    expect(Number(statFields(member.pid)[2])).toBe(leader.pid);
+    member.kill('SIGKILL');
+    leader.kill('SIGKILL');
+    await Promise.all([member.wait(), leader.wait()]);
+  });
+
+  test('processGroup of a group that does not exist throws EPERM from setpgid', () => {
+    expect(() => spawn('/bin/true', [], { processGroup: 2 ** 22 + 5 })).toThrow(
+      expect.objectContaining({ code: 'EPERM', syscall: 'setpgid' }),
+    );
+  });
+
+  const root = process.getuid?.() === 0;
+  (root ? test : test.skip)('uid and gid: the program runs as that user and group (needs root)', async () => {
+    const out = await output('/usr/bin/id', [], { uid: 65534, gid: 65534 });
+    expect(out).toMatch(/^uid=65534\b.* gid=65534\b.* groups=65534\b/);
+  });
+
+  test('cwd: the program starts in that directory', async () => {
+    expect(await output('/bin/pwd', [], { cwd: '/usr/lib' })).toBe('/usr/lib\n');
+  });
+
+  test('env is the whole environment, plus the lineage record', async () => {
+    const out = await output('/usr/bin/env', [], { env: { FOO: 'bar baz' } });
+    const lines = out.trim().split('\n').sort();
+    expect(lines[0]).toBe('FOO=bar baz');
+    expect(lines[1]).toMatch(/^UNIXPROC_LINEAGE=/);
+    expect(lines).toHaveLength(2);
+    const lineage = parseLineage(lines[1].slice('UNIXPROC_LINEAGE='.length));
+    expect(lineage).toEqual({ spawnerPid: process.pid, spawnerStartTime: Number(statFields(process.pid)[19]), intent: 'child' });
+  });
+
+  test('lineage intent is daemon with setsid, and absent with lineage: false', async () => {
+    const daemon = await output('/bin/sh', ['-c', 'echo "$UNIXPROC_LINEAGE"'], { setsid: true });
+    expect(parseLineage(daemon.trim())?.intent).toBe('daemon');
+    const none = await output('/usr/bin/env', [], { env: { A: '1' }, lineage: false });
+    expect(none).toBe('A=1\n');
+  });
+
+  test('an inherited UNIXPROC_LINEAGE is replaced, not duplicated', async () => {
+    const out = await output('/usr/bin/env', [], { env: { UNIXPROC_LINEAGE: '1:2:daemon' } });
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(parseLineage(lines[0].slice('UNIXPROC_LINEAGE='.length))?.spawnerPid).toBe(process.pid);
+  });
+
+  test("without env, the child gets this process's environment, lineage replaced", async () => {
+    process.env.UNIXPROC_SPAWN_TEST = 'inherited value';
+    process.env.UNIXPROC_LINEAGE = '1:2:daemon';
+    try {
+      const out = await output('/usr/bin/env', []);
+      const lines = out.trim().split('\n');
+      expect(lines).toContain('UNIXPROC_SPAWN_TEST=inherited value');
+      const lineage = lines.filter((l) => l.startsWith('UNIXPROC_LINEAGE='));
+      expect(lineage).toHaveLength(1);
+      expect(parseLineage(lineage[0].slice('UNIXPROC_LINEAGE='.length))?.spawnerPid).toBe(process.pid);
+    } finally {
+      delete process.env.UNIXPROC_SPAWN_TEST;
+      delete process.env.UNIXPROC_LINEAGE;
+    }
+  });
+
+  test('file is searched in the PATH of the given env', async () => {
+    expect(await output('echo', ['found'], { env: { PATH: '/nonexistent:/bin' } })).toBe('found\n');
+  });
+
+  test('argv0 is what the program sees as argv[0]', async () => {
+    expect(await output('/bin/sh', ['-c', 'echo $0'], { argv0: 'custom-name' })).toBe('custom-name\n');
+  });
+});
+
+describe('killOnParentDeath', () => {
+  const prctl = () => native<{ setChildSubreaper(on: boolean): number }>();
+  // The grandchild is orphaned when its parent dies: this worker adopts and reaps it.
+  beforeAll(() => expect(prctl().setChildSubreaper(true)).toBe(0));
+  afterAll(() => expect(prctl().setChildSubreaper(false)).toBe(0));
+
+  async function grandchildOfDeadParent(options: string): Promise<number> {
+    const script = `const { spawn } = require(${JSON.stringify(LIB)});
+      const c = spawn('/bin/sleep', ['100'], { stdio: 'ignore', ...${options} });
+      c.unref();
+      process.stdout.write(String(c.pid));`;
+    const parent = spawn(process.execPath, ['-r', LOADER, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [out, status] = await Promise.all([readAll(parent.stdout), parent.wait()]);
+    expect(status).toEqual({ kind: 'exited', code: 0 });
+    return Number(out);
+  }
+
+  test('the child gets the signal when its parent dies', async () => {
+    const pid = await grandchildOfDeadParent("{ killOnParentDeath: 'SIGKILL' }");
+    await expect(waitForExit(pid, { reap: true })).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+  });
+
+  test('without it, the child outlives its parent', async () => {
+    const pid = await grandchildOfDeadParent('{}');
+    const state = processState(pid);
+    process.kill(pid, 'SIGTERM');
+    expect(state).toMatch(/^[RSD]$/);
+    await expect(waitForExit(pid, { reap: true })).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+  });
+});
+
+describe('pid reuse', () => {
+  // Ask the kernel for a given pid next (ns_last_pid, needs CAP_SYS_ADMIN or
+  // CAP_CHECKPOINT_RESTORE). Another process on the machine may take it first: retry.
+  async function spawnWithPid(pid: number): Promise<ReturnType<typeof spawn> | undefined> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+      } catch {
+        return undefined;
+      }
+      const child = spawn('/bin/sleep', ['100']);
+      if (child.pid === pid) return child;
+      child.kill('SIGKILL');
+      await child.wait();
+    }
+    return undefined;
+  }
+
+  test('kill() through a reaped handle does not reach the process that got its pid', async () => {
+    const old = spawn('/bin/true');
+    await old.wait();
+    const other = await spawnWithPid(old.pid);
+    if (other === undefined) {
+      console.warn('pid reuse could not be forced here (ns_last_pid not writable or contended)');
+      return;
+    }
+    try {
+      expect(other.pid).toBe(old.pid);
+      expect(old.kill('SIGKILL')).toBe(false);
+      expect(processState(other.pid)).toMatch(/^[RSD]$/); // alive, not a zombie
+    } finally {
+      // The new process still dies of the signal we send it now, not of the SIGKILL above.
+      expect(other.kill('SIGTERM')).toBe(true);
+      await expect(other.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+    }
+  });
+});

@@ -1,0 +1,151 @@
+// run(): capture, check, timeout, input, abort; and large output through stdio pipes.
+import { createHash, randomBytes } from 'node:crypto';
+import { run, spawn, CalledProcessError, TimeoutExpiredError } from '../../lib/spawn';
+
+describe('run', () => {
+  test('capture text resolves args, status, stdout and stderr', async () => {
+    const r = await run(['/bin/sh', '-c', 'echo out; echo err >&2; exit 0'], { capture: true });
+    expect(r).toEqual({
+      args: ['/bin/sh', '-c', 'echo out; echo err >&2; exit 0'],
+      status: { kind: 'exited', code: 0 },
+      stdout: 'out\n',
+      stderr: 'err\n',
+    });
+  });
+
+  test("capture 'buffer' gives Buffers", async () => {
+    const r = await run(['/usr/bin/printf', '\\x00\\xff'], { capture: 'buffer' });
+    expect(Buffer.isBuffer(r.stdout)).toBe(true);
+    expect([...(r.stdout as Buffer)]).toEqual([0, 255]);
+  });
+
+  test('without capture, stdout and stderr are null', async () => {
+    const r = await run(['/bin/true']);
+    expect(r.stdout).toBeNull();
+    expect(r.stderr).toBeNull();
+  });
+
+  test('a non-zero exit resolves without check', async () => {
+    const r = await run(['/bin/sh', '-c', 'exit 4']);
+    expect(r.status).toEqual({ kind: 'exited', code: 4 });
+  });
+
+  test('check: a non-zero exit rejects with CalledProcessError carrying status and output', async () => {
+    const p = run(['/bin/sh', '-c', 'echo partial; echo why >&2; exit 3'], { capture: true, check: true });
+    await expect(p).rejects.toBeInstanceOf(CalledProcessError);
+    await expect(p).rejects.toMatchObject({
+      name: 'CalledProcessError',
+      code: 'ERR_UNIXPROC_CHILD_FAILED',
+      status: { kind: 'exited', code: 3 },
+      stdout: 'partial\n',
+      stderr: 'why\n',
+      args: ['/bin/sh', '-c', 'echo partial; echo why >&2; exit 3'],
+    });
+  });
+
+  test('check: death by a signal rejects too', async () => {
+    await expect(run(['/bin/sh', '-c', 'kill -KILL $$'], { check: true })).rejects.toMatchObject({
+      status: { kind: 'signaled', signal: 'SIGKILL' },
+    });
+  });
+
+  test('timeout rejects with TimeoutExpiredError after killing and reaping the child', async () => {
+    const p = run(['/bin/sh', '-c', 'echo started; exec sleep 100'], { capture: true, timeout: 300 });
+    const err = (await p.catch((e) => e)) as TimeoutExpiredError;
+    expect(err).toBeInstanceOf(TimeoutExpiredError);
+    expect(err).toMatchObject({
+      code: 'ERR_UNIXPROC_TIMEOUT',
+      timeout: 300,
+      status: { kind: 'signaled', signal: 'SIGTERM' },
+      stdout: 'started\n',
+    });
+  });
+
+  test('abort rejects with AbortError after killing and reaping the child', async () => {
+    const ac = new AbortController();
+    const p = run(['/bin/sleep', '100'], { signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(p).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: new Error('stop') });
+  });
+
+  test('input is written to stdin and stdin is closed', async () => {
+    const r = await run(['/usr/bin/tr', 'a-z', 'A-Z'], { input: 'hello\n', capture: true });
+    expect(r.stdout).toBe('HELLO\n');
+  });
+
+  test('input the child does not read does not fail run (EPIPE is ignored)', async () => {
+    const r = await run(['/bin/true'], { input: Buffer.alloc(1 << 20) });
+    expect(r.status).toEqual({ kind: 'exited', code: 0 });
+  });
+
+  test('exec failure rejects ENOENT with path', async () => {
+    await expect(run(['/no/such/program'])).rejects.toMatchObject({ code: 'ENOENT', path: '/no/such/program' });
+  });
+
+  test.each([
+    ['args not an array', 'ls', 'ERR_INVALID_ARG_TYPE'],
+    ['empty args', [], 'ERR_INVALID_ARG_VALUE'],
+    ['NUL in args', ['/bin/echo', 'a\0b'], 'ERR_INVALID_ARG_VALUE'],
+  ])('rejects %s (%#)', async (_what, args, code) => {
+    await expect(run(args as string[])).rejects.toMatchObject({ code });
+  });
+
+  test.each([
+    ['input', { input: 5 }, 'ERR_INVALID_ARG_TYPE'],
+    ['capture', { capture: 'lines' }, 'ERR_INVALID_ARG_VALUE'],
+    ['encoding', { encoding: 'klingon' }, 'ERR_INVALID_ARG_VALUE'],
+    ['check', { check: 'yes' }, 'ERR_INVALID_ARG_TYPE'],
+    ['timeout', { timeout: -1 }, 'ERR_OUT_OF_RANGE'],
+  ])('rejects a bad %s option', async (_what, options, code) => {
+    await expect(run(['/bin/true'], options as never)).rejects.toMatchObject({ code });
+  });
+});
+
+describe('stdio pipes with large data', () => {
+  const SIZE = 10 * 1024 * 1024;
+
+  test('10 MB through cat, in and out, arrives whole and in order', async () => {
+    const data = randomBytes(SIZE);
+    const r = await run(['/bin/cat'], { input: data, capture: 'buffer' });
+    const out = r.stdout as Buffer;
+    expect(out.length).toBe(SIZE);
+    expect(createHash('sha256').update(out).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  test('10 MB on stdout and 10 MB on stderr at once, without loss', async () => {
+    const child = spawn('/bin/sh', ['-c', `head -c ${SIZE} /dev/zero & head -c ${SIZE} /dev/zero >&2; wait`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = 0;
+    let err = 0;
+    child.stdout!.on('data', (c: Buffer) => (out += c.length));
+    child.stderr!.on('data', (c: Buffer) => (err += c.length));
+    const closed = (s: NodeJS.ReadableStream) => new Promise((r) => s.on('close', r));
+    const [status] = await Promise.all([child.wait(), closed(child.stdout!), closed(child.stderr!)]);
+    expect(status).toEqual({ kind: 'exited', code: 0 });
+    expect([out, err]).toEqual([SIZE, SIZE]);
+  });
+
+  test('backpressure: a paused reader does not lose data', async () => {
+    const child = spawn('/usr/bin/head', ['-c', String(SIZE), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.pause();
+    // The child blocks on a full pipe while we do not read: it cannot have exited yet.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(child.exited).toBe(false);
+    let total = 0;
+    child.stdout!.on('data', (c: Buffer) => (total += c.length));
+    child.stdout!.resume();
+    await Promise.all([child.wait(), new Promise((r) => child.stdout!.on('close', r))]);
+    expect(total).toBe(SIZE);
+  });
+
+  test('stdin EOF: closing the writable ends the child reading it', async () => {
+    const child = spawn('/usr/bin/wc', ['-c'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin!.write('12345');
+    child.stdin!.end();
+    const chunks: Buffer[] = [];
+    child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    await Promise.all([child.wait(), new Promise((r) => child.stdout!.on('close', r))]);
+    expect(Buffer.concat(chunks).toString().trim()).toBe('5');
+  });
+});

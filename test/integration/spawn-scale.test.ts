@@ -1,0 +1,99 @@
+// Many children: no thread per child, child_process undisturbed, nothing leaked.
+import { spawn as cpSpawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from '../../lib/spawn';
+import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
+import { threadCount, readAll } from '../helpers/spawn-helpers';
+
+describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('at scale, with the %s exit watch', (mode) => {
+  beforeAll(() => setExitWatchMode(mode));
+  afterAll(() => setExitWatchMode(undefined));
+
+  test('500 children awaited at once add no thread', async () => {
+    await fsp.readFile(__filename); // the libuv thread pool exists before the baseline
+    const before = threadCount();
+    const children = Array.from({ length: 500 }, () => spawn('/bin/sleep', ['1000'], { stdio: 'ignore' }));
+    const waits = children.map((c) => c.wait());
+    const during = threadCount();
+    for (const c of children) expect(c.kill('SIGTERM')).toBe(true);
+    const statuses = await Promise.all(waits);
+    expect(during).toBe(before);
+    expect(statuses.every((s) => s.kind === 'signaled' && s.signal === 'SIGTERM')).toBe(true);
+  });
+
+  test("child_process children spawned among unixproc children all get their 'exit' with their code", async () => {
+    const cpExits: Promise<[number | null, number]>[] = [];
+    const ours: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const code = i % 7;
+      const cp = cpSpawn('/bin/sh', ['-c', `exit ${code}`], { stdio: 'ignore' });
+      cpExits.push(new Promise((resolve) => cp.on('exit', (c) => resolve([c, code]))));
+      ours.push(spawn('/bin/sh', ['-c', `exit ${(code + 1) % 7}`]).wait());
+    }
+    const [cpResults, ourResults] = await Promise.all([Promise.all(cpExits), Promise.all(ours)]);
+    for (const [got, want] of cpResults) expect(got).toBe(want);
+    expect(ourResults.map((s) => (s as { code: number }).code)).toEqual(
+      Array.from({ length: 60 }, (_, i) => ((i % 7) + 1) % 7),
+    );
+  });
+});
+
+describe('leaks', () => {
+  // Run in a separate node with --expose-gc, so the heap is measured after real
+  // collections and jest's own allocations do not blur it.
+  test('fds, exit watches and memory are back at their baseline after 5000 spawns', async () => {
+    const loader = join(__dirname, '..', 'helpers', 'spawn-ts-loader.js');
+    const lib = join(__dirname, '..', '..', 'lib', 'spawn', 'index.ts');
+    const nativeTs = join(__dirname, '..', '..', 'lib', 'native.ts');
+    const script = `
+      const fs = require('node:fs');
+      const { spawn } = require(${JSON.stringify(lib)});
+      const b = require(${JSON.stringify(nativeTs)}).native();
+      async function batch(n) {
+        let started = 0;
+        async function lane() {
+          while (started < n) {
+            started++;
+            const c = spawn('/bin/true', [], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 60000 });
+            c.stdout.resume();
+            await Promise.all([c.wait(), new Promise((r) => c.stdout.on('close', r))]);
+          }
+        }
+        await Promise.all(Array.from({ length: 32 }, lane));
+      }
+      // napi finalizers run on a later turn of the loop than the collection.
+      async function settle() {
+        for (let i = 0; i < 4; i++) { global.gc(); await new Promise((r) => setImmediate(r)); }
+      }
+      (async () => {
+        await batch(500);
+        await settle();
+        const fds0 = fs.readdirSync('/proc/self/fd').length;
+        const heap0 = process.memoryUsage().heapUsed;
+        const rss0 = process.memoryUsage().rss;
+        const watches0 = b.liveExitWatches();
+        await batch(5000);
+        await settle();
+        const m = process.memoryUsage();
+        process.stdout.write(JSON.stringify({
+          fds: [fds0, fs.readdirSync('/proc/self/fd').length],
+          watches: [watches0, b.liveExitWatches()],
+          heap: [heap0, m.heapUsed],
+          rss: [rss0, m.rss],
+        }));
+      })();`;
+    const child = spawn(process.execPath, ['--expose-gc', '-r', loader, '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [out, status] = await Promise.all([readAll(child.stdout), child.wait()]);
+    expect(status).toEqual({ kind: 'exited', code: 0 });
+    const r = JSON.parse(out) as Record<string, [number, number]>;
+    expect(r.fds[1]).toBe(r.fds[0]);
+    expect(r.watches).toEqual([0, 0]);
+    // One leaked handle per spawn would be well over 1 KB each: 5 MB over 5000 spawns.
+    expect(r.heap[1] - r.heap[0]).toBeLessThan(2 * 1024 * 1024);
+    // A leaked child stack (64 KB) per spawn would be 320 MB.
+    expect(r.rss[1] - r.rss[0]).toBeLessThan(32 * 1024 * 1024);
+  });
+});
