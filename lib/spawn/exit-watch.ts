@@ -19,6 +19,7 @@
  * @internal
  */
 import { systemError } from '../errors';
+import { unregisterForeignChild } from '../os/foreign-children';
 import {
   P_PIDFD,
   WEXITED,
@@ -106,6 +107,9 @@ function reapPidfd(pidfd: number): ExitReport | undefined {
   const r = binding().waitid(P_PIDFD, pidfd, WEXITED | WNOHANG);
   if (typeof r === 'number') return { error: systemError(r, 'waitid') };
   if (r[0] === 0) return undefined;
+  // Reaped: from now on the pid may be reused, so "any child" waits must stop treating it
+  // as this handle's (delivery to the handle comes a few loop turns later).
+  unregisterForeignChild(r[0]);
   return { status: statusFromSiginfo(r[4], r[3]) };
 }
 
@@ -160,6 +164,7 @@ function sweep(): void {
       deliver(p.onExit, { error: systemError(r, 'waitpid') });
     } else if (r[0] === pid) {
       pending.delete(pid);
+      unregisterForeignChild(pid); // see reapPidfd
       deliver(p.onExit, { status: r[1] });
     }
   }

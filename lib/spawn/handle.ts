@@ -7,6 +7,7 @@ import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { check } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
+import { registerForeignChild, unregisterForeignChild } from '../os/foreign-children';
 import { validateSignal } from '../validate';
 import { AbortError } from './errors';
 import { watchChildExit, type ExitReport, type ExitWatcher } from './exit-watch';
@@ -66,6 +67,8 @@ export class Subprocess {
   #killSignal: number;
   #killGracePeriod: number;
   #terminationReason: TerminationReason | undefined;
+  /** The status, when an "any child" wait of unixproc/os reaped the child and handed it back. */
+  #handedBack: number | undefined;
 
   /** @internal Handles are made by {@link spawn}. */
   constructor(init: ChildInit) {
@@ -79,6 +82,13 @@ export class Subprocess {
     this.stderr = init.fds[2] >= 0 ? new Socket({ fd: init.fds[2], readable: true, writable: false }) : null;
     liveChildren.set(init.pid, this);
     this.#watcher = watchChildExit(init.pid, init.pidfd, (report) => this.#onExit(report));
+    // unixproc/os wait(), waitpid(-1) and friends may reap this child first: they hand the
+    // status back here instead of swallowing it (lib/os/foreign-children.ts).
+    registerForeignChild(init.pid, (status) => {
+      this.#watcher.cancel();
+      this.#handedBack = status;
+      setImmediate(() => this.#onExit({ status }));
+    });
     if (init.timeout > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate('timeout'), init.timeout);
       this.#timeoutTimer.unref(); // the exit watch keeps the loop alive, or not (unref())
@@ -109,8 +119,9 @@ export class Subprocess {
   /**
    * Resolves with how the child ended, once it has exited and been reaped. Never blocks
    * the event loop; may be called any number of times.
-   * @throws (rejects) ECHILD (`syscall` 'waitid' or 'waitpid') when something else reaped
-   *   the child first, e.g. a `waitpid(-1)` elsewhere in the process.
+   * @throws (rejects) ECHILD (`syscall` 'waitid' or 'waitpid') when something outside this
+   *   library reaped the child first (unixproc/os's `wait()`/`waitpid(-1)` hand the status
+   *   back here instead).
    * @see waitid(2)
    */
   wait(): Promise<ExitStatus> {
@@ -131,7 +142,7 @@ export class Subprocess {
    */
   kill(signal: string | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
-    if (this.exited) return false;
+    if (this.exited || this.#handedBack !== undefined) return false;
     if (this.#pidfd >= 0) {
       const r = binding().pidfdSendSignal(this.#pidfd, signo);
       if (r === -ESRCH) return false;
@@ -178,6 +189,9 @@ export class Subprocess {
   }
 
   #onExit(report: ExitReport): void {
+    if (this.exited) return;
+    if (this.#handedBack !== undefined) report = { status: this.#handedBack };
+    unregisterForeignChild(this.pid);
     liveChildren.delete(this.pid);
     if (this.#pidfd >= 0) {
       closeSync(this.#pidfd);

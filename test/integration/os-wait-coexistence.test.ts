@@ -125,3 +125,38 @@ describe('any-child waits beside child_process', () => {
     await expect(done).resolves.toEqual({ code: 0, signal: null, closed: true });
   });
 });
+
+describe('any-child waits beside spawn() handles', () => {
+  test('50 spawn() handles, 50 child_process and 50 posix_spawn children: wait() returns only the posix_spawn ones, every handle and ChildProcess gets its own exit', async () => {
+    // spawn() lives above os; imported here so that the registry is shared as in an app.
+    const { spawn } = await import('../../lib/spawn');
+    await untilNoChildren();
+    expect(childrenOf(process.pid)).toEqual([]);
+    const ours = new Map<number, number>();
+    const handles: { wait: Promise<unknown>; expected: number; kill: () => boolean }[] = [];
+    const theirs: { done: Promise<Observed>; expected: Omit<Observed, 'closed'> }[] = [];
+    for (let i = 0; i < 50; i++) {
+      const h = spawn('/bin/sh', ['-c', `exit ${(i * 3) % 256}`], { stdio: 'ignore' });
+      handles.push({ wait: h.wait(), expected: (i * 3) % 256, kill: () => h.kill('SIGTERM') });
+      const { child, expected } = cpChild(i);
+      theirs.push({ done: watch(child), expected });
+      const pid = spawnSh(`exit ${(i * 11) % 256}`);
+      ours.set(pid, (i * 11) % 256);
+    }
+    // Synchronously: every child is met by these waits first, not by libuv or the pidfd watch.
+    const returned: number[] = [];
+    while (returned.length < ours.size) {
+      const [got, status] = os.wait();
+      returned.push(got);
+      expect(ours.get(got)).toBe(os.WEXITSTATUS(status));
+    }
+    expect(() => os.wait()).toThrow(expect.objectContaining({ code: 'ECHILD' }));
+    // Every spawn() child was reaped above and handed back: kill sends nothing.
+    expect(handles.map((h) => h.kill())).toEqual(handles.map(() => false));
+    expect(returned.sort((a, b) => a - b)).toEqual([...ours.keys()].sort((a, b) => a - b));
+    const statuses = await Promise.all(handles.map((h) => h.wait));
+    expect(statuses).toEqual(handles.map((h) => ({ kind: 'exited', code: h.expected })));
+    const observed = await Promise.all(theirs.map((t) => t.done));
+    expect(observed.map((o) => ({ code: o.code, signal: o.signal }))).toEqual(theirs.map((t) => t.expected));
+  });
+});
