@@ -79,11 +79,29 @@ export function validatePath(value: unknown, name: string): string {
   return validateCString(value, name, false);
 }
 
-/** An array (or other iterable that is not a string) of C strings, e.g. argv. */
-export function validateStringArray(value: unknown, name: string, allowEmpty = true): string[] {
+/**
+ * Reads an array into a fresh, dense, plain array, element by element with an index loop:
+ * `map`/`forEach` skip holes (a sparse argv would reach native code with a different
+ * length) and `map` honours `Symbol.species` (a subclass could return a non-array).
+ * `item` validates one element (a hole is `undefined`) and names it `name[i]`.
+ */
+export function validateArray<T>(
+  value: unknown,
+  name: string,
+  item: (element: unknown, elementName: string) => T,
+  allowEmpty = true,
+): T[] {
   if (!Array.isArray(value)) throw invalidArgType(name, 'an instance of Array', value);
-  if (!allowEmpty && value.length === 0) throw invalidArgValue(name, value, 'must not be empty');
-  return value.map((item, i) => validateCString(item, `${name}[${i}]`));
+  const length = value.length;
+  if (!allowEmpty && length === 0) throw invalidArgValue(name, value, 'must not be empty');
+  const out: T[] = [];
+  for (let i = 0; i < length; i++) out.push(item(value[i], `${name}[${i}]`));
+  return out;
+}
+
+/** An array of C strings, e.g. argv; holes are rejected as `undefined` elements. */
+export function validateStringArray(value: unknown, name: string, allowEmpty = true): string[] {
+  return validateArray(value, name, (item, itemName) => validateCString(item, itemName), allowEmpty);
 }
 
 /**

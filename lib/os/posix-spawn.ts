@@ -30,6 +30,7 @@ import {
   validatePath,
   validatePid,
   validateSignal,
+  validateArray,
   validateStringArray,
 } from '../validate';
 
@@ -118,9 +119,9 @@ function validateSignals(value: unknown, name: string): number[] {
 }
 
 function validateFileActions(value: unknown): (number | string)[][] {
-  if (!Array.isArray(value)) throw invalidArgType('options.file_actions', 'an instance of Array', value);
-  return value.map((action: unknown, i) => {
-    const name = `options.file_actions[${i}]`;
+  // An index loop (validateArray), never value.map: map skips holes and honours
+  // Symbol.species, and native code must get a dense plain array of plain arrays.
+  return validateArray(value, 'options.file_actions', (action: unknown, name): (number | string)[] => {
     if (!Array.isArray(action)) throw invalidArgType(name, 'an instance of Array', action);
     const tag = action[0];
     const expect = (n: number, shape: string): void => {
