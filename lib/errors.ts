@@ -20,8 +20,11 @@ export interface ErrnoException extends Error {
   readonly errno: number;
   /** The syscall that failed, e.g. `'waitpid'`. */
   readonly syscall: string;
-  /** The path involved, when there is one. */
-  readonly path?: string;
+  /**
+   * The path involved, when there is one: the value the caller gave, a string or a Buffer
+   * (a Buffer is kept as it is, so that a name that is not UTF-8 is not lost).
+   */
+  readonly path?: string | Buffer;
 }
 
 /** An argument error with one of Node's `ERR_*` codes. */
@@ -115,10 +118,11 @@ export function errnoName(errno: number): string {
  * Builds a Node-shaped system error from a negative (or positive) errno.
  * @param errno - the errno; its sign is normalised to negative, as Node reports it.
  * @param syscall - the syscall that failed, as the man page names it.
- * @param path - the path involved, if any.
+ * @param path - the path involved, if any, as the caller gave it (string or Buffer); the
+ *   message shows a Buffer decoded as UTF-8.
  * @internal
  */
-export function systemError(errno: number, syscall: string, path?: string): ErrnoException {
+export function systemError(errno: number, syscall: string, path?: string | Buffer): ErrnoException {
   const negative = -Math.abs(errno);
   const code = errnoName(negative);
   const message =
@@ -127,7 +131,7 @@ export function systemError(errno: number, syscall: string, path?: string): Errn
     code: string;
     errno: number;
     syscall: string;
-    path?: string;
+    path?: string | Buffer;
   };
   err.errno = negative;
   err.code = code;
@@ -141,7 +145,7 @@ export function systemError(errno: number, syscall: string, path?: string): Errn
  * Native functions return a negative number for failure and anything else for success.
  * @internal
  */
-export function check<T>(result: T | number, syscall: string, path?: string): T {
+export function check<T>(result: T | number, syscall: string, path?: string | Buffer): T {
   if (typeof result === 'number' && result < 0) throw systemError(result, syscall, path);
   return result as T;
 }

@@ -51,23 +51,37 @@ export function nameOfSignal(signo: number): string {
   coreDump: (s: number): boolean => (s & 0x80) !== 0,
 };
 
+/** The highest signal number on Linux (SIGRTMAX, signal(7)). */
+const SIGNAL_MAX = 64;
+const SIGTRAP = 5;
+
 /**
  * Decodes a raw wait status (as `waitpid` returns it) into an {@link ExitStatus}.
+ * Only the shapes the kernel reports are accepted (exit code in bits 8..15 and nothing else;
+ * a signal 1..64 in bits 0..6 with the core flag in bit 7; a stop by a signal 1..64, or
+ * SIGTRAP|0x80 for a ptrace syscall stop, with a ptrace event in bits 16..23; 0xffff): the
+ * W* macros would give a meaningless answer for anything else, such as an exit status for
+ * 0x80 or a stop by signal 0 for 0x7f.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE when `status` is not a 32-bit integer;
  *   ERR_INVALID_ARG_VALUE when it is no status the kernel produces.
  * @see waitpid(2)
  */
 export function decodeWaitStatus(status: number): ExitStatus {
   const s = validateInt32(status, 'status');
-  if (statusBits.ifExited(s)) return { kind: 'exited', code: statusBits.exitStatus(s) };
-  if (statusBits.ifContinued(s)) return { kind: 'continued' };
+  const notAStatus = (): TypeError => invalidArgValue('status', status, 'is not a wait status');
+  if (s === 0xffff) return { kind: 'continued' };
   if (statusBits.ifStopped(s)) {
     const signo = statusBits.stopSig(s);
+    const validSignal = (signo >= 1 && signo <= SIGNAL_MAX) || signo === (SIGTRAP | 0x80);
+    if (!validSignal || s >>> 16 > 0xff) throw notAStatus(); // bits 16..23: PTRACE_EVENT_*
     return { kind: 'stopped', signal: nameOfSignal(signo), signo };
   }
-  if (statusBits.ifSignaled(s)) {
-    const signo = statusBits.termSig(s);
-    return { kind: 'signaled', signal: nameOfSignal(signo), signo, coreDumped: statusBits.coreDump(s) };
+  if (s & ~0xffff) throw notAStatus(); // exits and deaths by signal use 16 bits
+  if (statusBits.ifExited(s)) {
+    if (s & 0xff) throw notAStatus(); // core flag without a signal
+    return { kind: 'exited', code: statusBits.exitStatus(s) };
   }
-  throw invalidArgValue('status', status, 'is not a wait status');
+  const signo = statusBits.termSig(s);
+  if (s & 0xff00 || signo > SIGNAL_MAX) throw notAStatus();
+  return { kind: 'signaled', signal: nameOfSignal(signo), signo, coreDumped: statusBits.coreDump(s) };
 }

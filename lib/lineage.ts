@@ -10,7 +10,10 @@
  * (pid, start time) so that a recycled pid is never taken for it.
  * @internal
  */
-import { readFileSync } from 'node:fs';
+import { systemError } from './errors';
+// The /proc layer's native stat reader (native/procfs.cc), so that /proc/<pid>/stat has one
+// parser. binding.ts imports only ../native: no cycle with proc/orphans.ts, which imports this.
+import { F, procScan } from './proc/binding';
 
 /** The environment variable that carries the lineage. */
 export const LINEAGE_ENV = 'UNIXPROC_LINEAGE';
@@ -29,12 +32,20 @@ export interface Lineage {
 
 let selfStart: { pid: number; startTime: number } | undefined;
 
-/** Start time (ticks since boot) of the calling process; re-read after a fork. @internal */
+/**
+ * Start time (ticks since boot, field 22 of /proc/<pid>/stat) of the calling process, whose
+ * pid is `pid`; re-read when the pid changes (after a fork).
+ * @throws ENOENT/EACCES... (`syscall` 'open') when its stat cannot be read.
+ * @internal
+ */
 export function ownStartTime(pid: number): number {
   if (selfStart === undefined || selfStart.pid !== pid) {
-    const stat = readFileSync('/proc/self/stat', 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    selfStart = { pid, startTime: Number(fields[19]) };
+    const scan = procScan('/proc', pid, 0);
+    if (typeof scan === 'number') throw systemError(scan, 'open', '/proc');
+    if (scan.count !== 1) throw systemError(-3 /* ESRCH */, 'open', `/proc/${pid}/stat`);
+    const err = scan.values[F.err];
+    if (err !== 0) throw systemError(-Math.abs(err), 'open', `/proc/${pid}/stat`);
+    selfStart = { pid, startTime: scan.values[F.startTime] };
   }
   return selfStart.startTime;
 }

@@ -69,7 +69,10 @@ export function validateCString(value: unknown, name: string, allowEmpty = true)
   return value;
 }
 
-/** A path: a string or Buffer without NUL bytes. Buffers are decoded as UTF-8. */
+/**
+ * A path: a string or Buffer without NUL bytes. Buffers are decoded as UTF-8, which is lossy
+ * for non-UTF-8 names: where a path goes to the kernel, use {@link validateBytes}.
+ */
 export function validatePath(value: unknown, name: string): string {
   if (Buffer.isBuffer(value)) {
     if (value.includes(0)) throw invalidArgValue(name, value, 'must be a path without null bytes');
@@ -79,11 +82,45 @@ export function validatePath(value: unknown, name: string): string {
   return validateCString(value, name, false);
 }
 
-/** An array (or other iterable that is not a string) of C strings, e.g. argv. */
-export function validateStringArray(value: unknown, name: string, allowEmpty = true): string[] {
+/**
+ * A C string as Python's `os` takes one for a path, an argv entry or an env value: a string
+ * (passed as UTF-8) or a Buffer (passed as its bytes, unchanged: a file name that is not
+ * valid UTF-8 still names the file). No NUL bytes. A Buffer is returned as a copy, so that
+ * nothing can change it between this check and the native call.
+ */
+export function validateBytes(value: unknown, name: string, allowEmpty = true): string | Buffer {
+  if (Buffer.isBuffer(value)) {
+    if (value.includes(0)) throw invalidArgValue(name, value, 'must be a string or Buffer without null bytes');
+    if (!allowEmpty && value.length === 0) throw invalidArgValue(name, value, 'must not be empty');
+    return Buffer.from(value);
+  }
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string or an instance of Buffer', value);
+  return validateCString(value, name, allowEmpty);
+}
+
+/**
+ * Reads an array into a fresh, dense, plain array, element by element with an index loop:
+ * `map`/`forEach` skip holes (a sparse argv would reach native code with a different
+ * length) and `map` honours `Symbol.species` (a subclass could return a non-array).
+ * `item` validates one element (a hole is `undefined`) and names it `name[i]`.
+ */
+export function validateArray<T>(
+  value: unknown,
+  name: string,
+  item: (element: unknown, elementName: string) => T,
+  allowEmpty = true,
+): T[] {
   if (!Array.isArray(value)) throw invalidArgType(name, 'an instance of Array', value);
-  if (!allowEmpty && value.length === 0) throw invalidArgValue(name, value, 'must not be empty');
-  return value.map((item, i) => validateCString(item, `${name}[${i}]`));
+  const length = value.length;
+  if (!allowEmpty && length === 0) throw invalidArgValue(name, value, 'must not be empty');
+  const out: T[] = [];
+  for (let i = 0; i < length; i++) out.push(item(value[i], `${name}[${i}]`));
+  return out;
+}
+
+/** An array of C strings, e.g. argv; holes are rejected as `undefined` elements. */
+export function validateStringArray(value: unknown, name: string, allowEmpty = true): string[] {
+  return validateArray(value, name, (item, itemName) => validateCString(item, itemName), allowEmpty);
 }
 
 /**
@@ -105,6 +142,34 @@ export function validateEnv(value: unknown, name: string): string[] {
     if (key.includes('=')) throw invalidArgValue(`${name} key`, key, "must not contain '='");
     const val = validateCString(v, `${name}.${key}`);
     out.push(`${key}=${val}`);
+  }
+  return out;
+}
+
+/**
+ * As {@link validateEnv}, with Buffers accepted for values (and for keys of a Map), as
+ * Python's `env` accepts bytes: each entry is `KEY=value` as a string, or as a Buffer when
+ * either side is one (its bytes unchanged).
+ */
+export function validateBytesEnv(value: unknown, name: string): (string | Buffer)[] {
+  let entries: [unknown, unknown][];
+  if (value instanceof Map) entries = [...value.entries()];
+  else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    entries = Object.entries(value);
+  } else {
+    throw invalidArgType(name, 'of type object or an instance of Map', value);
+  }
+  const out: (string | Buffer)[] = [];
+  for (const [k, v] of entries) {
+    if (v === undefined) continue; // as process.env copies with a deleted key
+    const key = validateBytes(k, `${name} key`, false);
+    if (key.includes('=')) throw invalidArgValue(`${name} key`, key, "must not contain '='");
+    const val = validateBytes(v, `${name}.${key.toString()}`);
+    out.push(
+      typeof key === 'string' && typeof val === 'string'
+        ? `${key}=${val}`
+        : Buffer.concat([Buffer.from(key), Buffer.from('='), Buffer.from(val)]),
+    );
   }
   return out;
 }

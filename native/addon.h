@@ -43,7 +43,9 @@ inline auto RetryEintr(F f) -> decltype(f()) {
   return r;
 }
 
-// Argument accessors. TypeScript validated the types; these only convert.
+// Unchecked argument accessors, for values TypeScript validated. A value of the wrong type
+// leaves a pending JS exception and yields 0/"" (which a syscall would then use), so new
+// code uses the checked conversions below.
 inline int ArgInt(const Napi::CallbackInfo& info, size_t i) {
   return info[i].As<Napi::Number>().Int32Value();
 }
@@ -56,9 +58,33 @@ inline bool ArgBool(const Napi::CallbackInfo& info, size_t i) {
 inline std::string ArgString(const Napi::CallbackInfo& info, size_t i) {
   return info[i].As<Napi::String>().Utf8Value();
 }
-// An array of strings (argv, envp), kept as std::string so that c_str() pointers
-// can be collected before a fork.
-std::vector<std::string> ArgStringArray(const Napi::CallbackInfo& info, size_t i);
+
+// Checked conversions: each returns false, WITHOUT a pending JS exception, when the value
+// is not what the caller expects, so that the native function can return -EINVAL before any
+// syscall runs (a direct call of the addon with bad values must not abort Node nor act on
+// zeros; see issue 2's review: a sparse file_actions array aborted the process).
+// An integer-valued number in [INT_MIN, INT_MAX] (NaN, fractions, other types: false).
+bool ToInt(Napi::Value value, int* out);
+// An integer-valued number in [INT64_MIN / 2^11, INT64_MAX / 2^11] (exact in a double).
+bool ToInt64(Napi::Value value, int64_t* out);
+// A boolean.
+bool ToBool(Napi::Value value, bool* out);
+// A C string: a JS string (as UTF-8) or a Buffer (its bytes as they are, so that non-UTF-8
+// file names survive), without NUL bytes.
+bool ToBytes(Napi::Value value, std::string* out);
+// Element i of an array, or false (with any exception from a getter cleared).
+bool ElementOf(Napi::Array array, uint32_t i, Napi::Value* out);
+// Property `key` of an object, or false (with any exception from a getter cleared).
+bool PropertyOf(Napi::Object object, const char* key, Napi::Value* out);
+
+inline bool ArgInt(const Napi::CallbackInfo& info, size_t i, int* out) {
+  return ToInt(info[i], out);
+}
+// An array of C strings (argv, envp; each a string or a Buffer), kept as std::string so
+// that c_str() pointers can be collected before a fork. False when it is not an array or an
+// element is not a C string.
+bool ArgStringArray(const Napi::CallbackInfo& info, size_t i, std::vector<std::string>* out);
+bool ToStringArray(Napi::Value value, std::vector<std::string>* out);
 
 // NULL-terminated char* vector pointing into `strings` (which must outlive it).
 std::vector<char*> CStringVector(std::vector<std::string>& strings);

@@ -21,23 +21,32 @@ static Napi::Value GetPpid(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), getppid());
 }
 static Napi::Value GetPgid(const Napi::CallbackInfo& info) {
-  return IntOrErrno(info.Env(), getpgid(ArgInt(info, 0)));
+  pid_t pid = 0;
+  if (!ArgInt(info, 0, &pid)) return NegErrno(info.Env(), EINVAL);
+  return IntOrErrno(info.Env(), getpgid(pid));
 }
 static Napi::Value SetPgid(const Napi::CallbackInfo& info) {
-  return IntOrErrno(info.Env(), setpgid(ArgInt(info, 0), ArgInt(info, 1)));
+  pid_t pid = 0, pgid = 0;
+  if (!ArgInt(info, 0, &pid) || !ArgInt(info, 1, &pgid)) return NegErrno(info.Env(), EINVAL);
+  return IntOrErrno(info.Env(), setpgid(pid, pgid));
 }
 static Napi::Value GetSid(const Napi::CallbackInfo& info) {
-  return IntOrErrno(info.Env(), getsid(ArgInt(info, 0)));
+  pid_t pid = 0;
+  if (!ArgInt(info, 0, &pid)) return NegErrno(info.Env(), EINVAL);
+  return IntOrErrno(info.Env(), getsid(pid));
 }
 static Napi::Value SetSid(const Napi::CallbackInfo& info) {
   return IntOrErrno(info.Env(), setsid());
 }
 static Napi::Value TcGetPgrp(const Napi::CallbackInfo& info) {
-  return IntOrErrno(info.Env(), tcgetpgrp(ArgInt(info, 0)));
+  int fd = 0;
+  if (!ArgInt(info, 0, &fd)) return NegErrno(info.Env(), EINVAL);
+  return IntOrErrno(info.Env(), tcgetpgrp(fd));
 }
 static Napi::Value TcSetPgrp(const Napi::CallbackInfo& info) {
-  int fd = ArgInt(info, 0);
-  pid_t pgrp = ArgInt(info, 1);
+  int fd = 0;
+  pid_t pgrp = 0;
+  if (!ArgInt(info, 0, &fd) || !ArgInt(info, 1, &pgrp)) return NegErrno(info.Env(), EINVAL);
   return IntOrErrno(info.Env(), RetryEintr([&] { return tcsetpgrp(fd, pgrp); }));
 }
 

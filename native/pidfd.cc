@@ -20,8 +20,10 @@ namespace unixproc {
 
 // pidfdOpen(pid, flags) -> fd (O_CLOEXEC is implied by the kernel).
 static Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
-  pid_t pid = ArgInt(info, 0);
-  unsigned int flags = static_cast<unsigned int>(ArgInt(info, 1));
+  pid_t pid = 0;
+  int flagBits = 0;
+  if (!ArgInt(info, 0, &pid) || !ArgInt(info, 1, &flagBits)) return NegErrno(info.Env(), EINVAL);
+  unsigned int flags = static_cast<unsigned int>(flagBits);
   long fd = syscall(SYS_pidfd_open, pid, flags);
   if (fd < 0) return NegErrno(info.Env(), errno);
   return Napi::Number::New(info.Env(), static_cast<double>(fd));
@@ -29,8 +31,8 @@ static Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
 
 // pidfdSendSignal(pidfd, sig) -> 0. ESRCH once the process has exited (even unreaped).
 static Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
-  int pidfd = ArgInt(info, 0);
-  int sig = ArgInt(info, 1);
+  int pidfd = 0, sig = 0;
+  if (!ArgInt(info, 0, &pidfd) || !ArgInt(info, 1, &sig)) return NegErrno(info.Env(), EINVAL);
   long r = syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
   if (r < 0) return NegErrno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);

@@ -7,7 +7,9 @@
 namespace unixproc {
 
 static Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
-  unsigned long on = ArgBool(info, 0) ? 1 : 0;
+  bool enable = false;
+  if (!ToBool(info[0], &enable)) return NegErrno(info.Env(), EINVAL);
+  unsigned long on = enable ? 1 : 0;
   if (prctl(PR_SET_CHILD_SUBREAPER, on, 0, 0, 0) < 0) return NegErrno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
 }

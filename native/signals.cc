@@ -13,21 +13,28 @@ namespace unixproc {
 
 // kill(pid, sig) -> 0 or -errno.
 static Napi::Value Kill(const Napi::CallbackInfo& info) {
-  if (kill(ArgInt(info, 0), ArgInt(info, 1)) < 0) return NegErrno(info.Env(), errno);
+  int pid = 0, sig = 0;
+  // An unchecked 0 here would be kill(0, ...): the caller's whole process group.
+  if (!ArgInt(info, 0, &pid) || !ArgInt(info, 1, &sig)) return NegErrno(info.Env(), EINVAL);
+  if (kill(pid, sig) < 0) return NegErrno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
 }
 
 // killpg(pgrp, sig) -> 0 or -errno. glibc's killpg is kill(-pgrp, sig) with EINVAL for a
 // negative pgrp; pgrp 0 is the caller's own group.
 static Napi::Value Killpg(const Napi::CallbackInfo& info) {
-  if (killpg(ArgInt(info, 0), ArgInt(info, 1)) < 0) return NegErrno(info.Env(), errno);
+  int pgrp = 0, sig = 0;
+  if (!ArgInt(info, 0, &pgrp) || !ArgInt(info, 1, &sig)) return NegErrno(info.Env(), EINVAL);
+  if (killpg(pgrp, sig) < 0) return NegErrno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
 }
 
 // _exit(status): ends the process now. No atexit handlers, no stdio flush, no Node
-// 'exit' event: exactly Python's os._exit.
+// 'exit' event: exactly Python's os._exit. -EINVAL (and no exit) for a non-integer status.
 static Napi::Value Exit(const Napi::CallbackInfo& info) {
-  _exit(ArgInt(info, 0));
+  int status = 0;
+  if (!ArgInt(info, 0, &status)) return NegErrno(info.Env(), EINVAL);
+  _exit(status);
 }
 
 // times() -> [user, system, children_user, children_system, elapsed] in seconds, or

@@ -191,57 +191,100 @@ static int SpawnProcess(SpawnRequest& req, pid_t* pid) {
                     : posix_spawn(pid, req.path.c_str(), &fa.fa, &attr.attr, argv.data(), env);
 }
 
-static int IntProp(Napi::Object o, const char* key) {
-  return o.Get(key).As<Napi::Number>().Int32Value();
+// Reads one file action: [OPEN, fd, path, flags, mode] (Python's order) | [CLOSE, fd] |
+// [DUP2, fd, newfd] | [CLOSEFROM, fd]. False when it is not exactly that.
+static bool ReadAction(Napi::Value value, SpawnAction* a) {
+  if (value.IsEmpty() || !value.IsArray()) return false;
+  Napi::Array t = value.As<Napi::Array>();
+  const uint32_t length = t.Length();
+  Napi::Value v[5];
+  if (length < 2 || length > 5) return false;
+  for (uint32_t k = 0; k < length; k++) {
+    if (!ElementOf(t, k, &v[k])) return false;
+  }
+  if (!ToInt(v[0], &a->kind) || !ToInt(v[1], &a->fd)) return false;
+  switch (a->kind) {
+    case kOpen:
+      return length == 5 && ToBytes(v[2], &a->path) && ToInt(v[3], &a->arg) &&
+             ToInt(v[4], &a->mode);
+    case kDup2:
+      return length == 3 && ToInt(v[2], &a->arg);
+    case kClose:
+    case kCloseFrom:
+      return length == 2;
+    default:
+      return false;
+  }
 }
 
-// posixSpawn(path, argv, envp | null, search, attrs | null) -> pid or -errno, where attrs is
+static bool ReadIntArray(Napi::Value value, std::vector<int>* out) {
+  if (value.IsEmpty() || !value.IsArray()) return false;
+  Napi::Array array = value.As<Napi::Array>();
+  const uint32_t length = array.Length();
+  for (uint32_t i = 0; i < length; i++) {
+    Napi::Value element;
+    int n = 0;
+    if (!ElementOf(array, i, &element) || !ToInt(element, &n)) return false;
+    out->push_back(n);
+  }
+  return true;
+}
+
+// Reads the attrs object (see PosixSpawn) into req. False on any malformed member.
+static bool ReadAttributes(Napi::Value value, SpawnRequest* req) {
+  Napi::Object attrs = value.As<Napi::Object>();
+  Napi::Value actions, pgroup, resetids, setsid, mask, sched;
+  if (!PropertyOf(attrs, "actions", &actions) || !PropertyOf(attrs, "pgroup", &pgroup) ||
+      !PropertyOf(attrs, "resetids", &resetids) || !PropertyOf(attrs, "setsid", &setsid) ||
+      !PropertyOf(attrs, "sigmask", &mask) || !PropertyOf(attrs, "scheduler", &sched)) {
+    return false;
+  }
+  if (!actions.IsArray()) return false;
+  Napi::Array list = actions.As<Napi::Array>();
+  const uint32_t count = list.Length();
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::Value element;
+    SpawnAction a;
+    if (!ElementOf(list, i, &element) || !ReadAction(element, &a)) return false;
+    req->actions.push_back(std::move(a));
+  }
+  if (!ToInt(pgroup, &req->pgroup) || !ToBool(resetids, &req->resetids) ||
+      !ToBool(setsid, &req->setsid)) {
+    return false;
+  }
+  if (!mask.IsNull()) {
+    if (!ReadIntArray(mask, &req->sigmask)) return false;
+    req->hasSigmask = true;
+  }
+  if (!sched.IsNull()) {
+    std::vector<int> s;
+    if (!ReadIntArray(sched, &s) || s.size() != 2) return false;
+    req->hasScheduler = true;
+    req->schedPolicy = s[0];
+    req->schedPriority = s[1];
+  }
+  return true;
+}
+
+// posixSpawn(path, argv, envp | null, search, attrs | null) -> pid or -errno, where path,
+// each argv entry and each envp entry is a string or a Buffer (bytes passed as they are),
+// and attrs is
 // { actions: [[OPEN, fd, path, flags, mode] | [CLOSE, fd] | [DUP2, fd, newfd] | [CLOSEFROM, fd]...], pgroup, resetids, setsid,
 //   sigmask: number[] | null, scheduler: [policy (-1: param only), priority] | null }.
+// Every value is read and checked before anything is spawned: -EINVAL when one is malformed.
 static Napi::Value PosixSpawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SpawnRequest req;
-  req.path = ArgString(info, 0);
-  req.argv = ArgStringArray(info, 1);
+  if (!ToBytes(info[0], &req.path) || !ArgStringArray(info, 1, &req.argv) || req.argv.empty() ||
+      !ToBool(info[3], &req.search)) {
+    return NegErrno(env, EINVAL);
+  }
   if (!info[2].IsNull()) {
-    req.envp = ArgStringArray(info, 2);
+    if (!ArgStringArray(info, 2, &req.envp)) return NegErrno(env, EINVAL);
     req.inheritEnviron = false;
   }
-  req.search = ArgBool(info, 3);
-  if (info[4].IsObject()) {
-    Napi::Object attrs = info[4].As<Napi::Object>();
-    Napi::Array actions = attrs.Get("actions").As<Napi::Array>();
-    for (uint32_t i = 0; i < actions.Length(); i++) {
-      Napi::Array t = actions.Get(i).As<Napi::Array>();
-      SpawnAction a;
-      a.kind = t.Get(0u).As<Napi::Number>().Int32Value();
-      a.fd = t.Get(1u).As<Napi::Number>().Int32Value();
-      if (a.kind == kDup2) a.arg = t.Get(2u).As<Napi::Number>().Int32Value();
-      if (a.kind == kOpen) {  // Python's order: [OPEN, fd, path, flags, mode]
-        a.path = t.Get(2u).As<Napi::String>().Utf8Value();
-        a.arg = t.Get(3u).As<Napi::Number>().Int32Value();
-        a.mode = t.Get(4u).As<Napi::Number>().Int32Value();
-      }
-      req.actions.push_back(std::move(a));
-    }
-    req.pgroup = IntProp(attrs, "pgroup");
-    req.resetids = attrs.Get("resetids").As<Napi::Boolean>().Value();
-    req.setsid = attrs.Get("setsid").As<Napi::Boolean>().Value();
-    Napi::Value mask = attrs.Get("sigmask");
-    if (mask.IsArray()) {
-      req.hasSigmask = true;
-      Napi::Array m = mask.As<Napi::Array>();
-      for (uint32_t i = 0; i < m.Length(); i++) {
-        req.sigmask.push_back(m.Get(i).As<Napi::Number>().Int32Value());
-      }
-    }
-    Napi::Value sched = attrs.Get("scheduler");
-    if (sched.IsArray()) {
-      Napi::Array s = sched.As<Napi::Array>();
-      req.hasScheduler = true;
-      req.schedPolicy = s.Get(0u).As<Napi::Number>().Int32Value();
-      req.schedPriority = s.Get(1u).As<Napi::Number>().Int32Value();
-    }
+  if (!info[4].IsNull()) {
+    if (!info[4].IsObject() || !ReadAttributes(info[4], &req)) return NegErrno(env, EINVAL);
   }
   pid_t pid = -1;
   int rc = SpawnProcess(req, &pid);
@@ -258,7 +301,9 @@ static Napi::Value System(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SpawnRequest req;
   req.path = "/bin/sh";
-  req.argv = {"sh", "-c", ArgString(info, 0)};
+  std::string command;
+  if (!ToBytes(info[0], &command)) return NegErrno(env, EINVAL);
+  req.argv = {"sh", "-c", command};
   struct sigaction ignore {}, oldInt {}, oldQuit {};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);

@@ -14,8 +14,9 @@ namespace unixproc {
 
 static Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = ArgInt(info, 0);
-  int options = ArgInt(info, 1);
+  pid_t pid = 0;
+  int options = 0;
+  if (!ArgInt(info, 0, &pid) || !ArgInt(info, 1, &options)) return NegErrno(env, EINVAL);
   int status = 0;
   pid_t r = RetryEintr([&] { return waitpid(pid, &status, options); });
   if (r < 0) return NegErrno(env, errno);
@@ -49,8 +50,9 @@ static Napi::Array RusageArray(Napi::Env env, const struct rusage& ru) {
 // wait4(pid, options) -> [pid, status, rusage[16]]; wait3 is wait4(-1, ...).
 static Napi::Value Wait4(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = ArgInt(info, 0);
-  int options = ArgInt(info, 1);
+  pid_t pid = 0;
+  int options = 0;
+  if (!ArgInt(info, 0, &pid) || !ArgInt(info, 1, &options)) return NegErrno(env, EINVAL);
   int status = 0;
   struct rusage ru {};
   pid_t r = RetryEintr([&] { return wait4(pid, &status, options, &ru); });
@@ -67,9 +69,15 @@ static Napi::Value Wait4(const Napi::CallbackInfo& info) {
 // which TypeScript turns into Python's None.
 static Napi::Value WaitId(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  idtype_t idtype = static_cast<idtype_t>(ArgInt(info, 0));
-  id_t id = static_cast<id_t>(ArgInt64(info, 1));
-  int options = ArgInt(info, 2);
+  int type = 0;
+  int64_t id64 = 0;
+  int options = 0;
+  if (!ArgInt(info, 0, &type) || !ToInt64(info[1], &id64) || id64 < 0 || id64 > UINT32_MAX ||
+      !ArgInt(info, 2, &options)) {
+    return NegErrno(env, EINVAL);
+  }
+  idtype_t idtype = static_cast<idtype_t>(type);
+  id_t id = static_cast<id_t>(id64);
   siginfo_t si {};
   int r = RetryEintr([&] { return waitid(idtype, id, &si, options); });
   if (r < 0) return NegErrno(env, errno);

@@ -22,15 +22,15 @@ import { native } from '../native';
 import {
   INT32_MAX,
   validateBoolean,
-  validateEnv,
+  validateBytes,
+  validateBytesEnv,
   validateFd,
   validateInt32,
   validateInteger,
   validateOptions,
-  validatePath,
   validatePid,
   validateSignal,
-  validateStringArray,
+  validateArray,
 } from '../validate';
 
 /** file_actions tag: `[POSIX_SPAWN_OPEN, fd, path, flags, mode]` opens `path` as `fd`. */
@@ -87,11 +87,20 @@ export interface PosixSpawnOptions {
   readonly scheduler?: readonly [number | null, SchedParam | number] | null;
 }
 
-/** An environment mapping, as Python's `env`; null/undefined: this process's environment. */
-export type Environment = Readonly<Record<string, string | undefined>> | ReadonlyMap<string, string> | null;
+/**
+ * An environment mapping, as Python's `env`; null/undefined: this process's environment.
+ * Values (and a Map's keys) may be Buffers, passed as their bytes.
+ */
+export type Environment =
+  | Readonly<Record<string, string | Buffer | undefined>>
+  | ReadonlyMap<string | Buffer, string | Buffer>
+  | null;
+
+/** An argv entry: a string (passed as UTF-8) or a Buffer (its bytes, unchanged). */
+export type Argument = string | Buffer;
 
 interface SpawnAttributes {
-  actions: (number | string)[][];
+  actions: (number | string | Buffer)[][];
   pgroup: number;
   resetids: boolean;
   setsid: boolean;
@@ -99,7 +108,7 @@ interface SpawnAttributes {
   scheduler: [number, number] | null;
 }
 interface SpawnBinding {
-  posixSpawn(path: string, argv: string[], envp: string[] | null, search: boolean, attrs: SpawnAttributes | null): number;
+  posixSpawn(path: string | Buffer, argv: Argument[], envp: Argument[] | null, search: boolean, attrs: SpawnAttributes | null): number;
 }
 const b = (): SpawnBinding => native<SpawnBinding>();
 
@@ -117,10 +126,10 @@ function validateSignals(value: unknown, name: string): number[] {
   return out;
 }
 
-function validateFileActions(value: unknown): (number | string)[][] {
-  if (!Array.isArray(value)) throw invalidArgType('options.file_actions', 'an instance of Array', value);
-  return value.map((action: unknown, i) => {
-    const name = `options.file_actions[${i}]`;
+function validateFileActions(value: unknown): (number | string | Buffer)[][] {
+  // An index loop (validateArray), never value.map: map skips holes and honours
+  // Symbol.species, and native code must get a dense plain array of plain arrays.
+  return validateArray(value, 'options.file_actions', (action: unknown, name): (number | string | Buffer)[] => {
     if (!Array.isArray(action)) throw invalidArgType(name, 'an instance of Array', action);
     const tag = action[0];
     const expect = (n: number, shape: string): void => {
@@ -132,7 +141,7 @@ function validateFileActions(value: unknown): (number | string)[][] {
         return [
           tag,
           validateFd(action[1], `${name}[1]`),
-          validatePath(action[2], `${name}[2]`),
+          validateBytes(action[2], `${name}[2]`, false),
           validateInt32(action[3], `${name}[3]`),
           validateInteger(action[4], `${name}[4]`, 0, 0o7777),
         ];
@@ -193,19 +202,23 @@ function spawn(
   env: unknown,
   options: unknown,
 ): number {
-  const file = validatePath(path, 'path');
-  const args = validateStringArray(argv, 'argv', false);
-  if (args[0] === '') throw invalidArgValue('argv[0]', args[0], 'must not be empty');
-  const envp = env === undefined || env === null ? null : validateEnv(env, 'env');
+  const file = validateBytes(path, 'path', false);
+  const args = validateArray(argv, 'argv', (item, name) => validateBytes(item, name), false);
+  if (args[0].length === 0) throw invalidArgValue('argv[0]', args[0], 'must not be empty');
+  const envp = env === undefined || env === null ? null : validateBytesEnv(env, 'env');
   const attrs = validateAttributes(options);
-  return check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, file);
+  // err.path is what the caller gave (a Buffer stays a Buffer), as validated above.
+  return check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, path as string | Buffer);
 }
 
 /**
  * Runs the program at `path` in a new child process, as Python's `os.posix_spawn`.
  * The child starts with default signal dispositions, an empty signal mask and only fds
  * 0..2 plus `file_actions` (see the module notes). Reap it with `waitpid(pid, 0)`.
- * @param path - the program; not searched in PATH (see {@link posix_spawnp}).
+ * @param path - the program; not searched in PATH (see {@link posix_spawnp}). A string is
+ *   passed as UTF-8, a Buffer as its bytes unchanged (a file name that is not UTF-8 works,
+ *   as with Python's bytes paths). The same holds for argv entries, env values and the
+ *   path of a POSIX_SPAWN_OPEN file action.
  * @param argv - non-empty; `argv[0]` non-empty, as Python requires.
  * @param env - the child's environment as a mapping (object or Map); null or undefined:
  *   this process's environment (Python 3.13's `env=None`).
@@ -214,10 +227,11 @@ function spawn(
  *   (NUL bytes, empty argv, malformed file action, unknown signal);
  *   ENOENT / EACCES / ENOEXEC / ENOTDIR... when the program cannot be executed, and the
  *   errno of a failed file action (e.g. ENOENT for an OPEN), each with `path` set to the
- *   program, as CPython does; EINVAL, EPERM (setpgroup, scheduler).
+ *   program as the caller gave it (the same string, or the same Buffer), as CPython does;
+ *   EINVAL, EPERM (setpgroup, scheduler).
  * @see posix_spawn(3)
  */
-export function posix_spawn(path: string | Buffer, argv: readonly string[], env?: Environment, options?: PosixSpawnOptions): number {
+export function posix_spawn(path: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions): number {
   return spawn('posix_spawn', path, argv, env, options);
 }
 
@@ -228,6 +242,6 @@ export function posix_spawn(path: string | Buffer, argv: readonly string[], env?
  * @throws as {@link posix_spawn}, with `syscall` 'posix_spawnp'.
  * @see posix_spawnp(3)
  */
-export function posix_spawnp(file: string | Buffer, argv: readonly string[], env?: Environment, options?: PosixSpawnOptions): number {
+export function posix_spawnp(file: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions): number {
   return spawn('posix_spawnp', file, argv, env, options);
 }

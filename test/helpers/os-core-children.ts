@@ -122,3 +122,15 @@ export function signalMask(statusText: string, field: string): bigint {
   if (m === null) throw new Error(`no ${field} in status`);
   return BigInt(`0x${m[1]}`);
 }
+
+/**
+ * Why a test must not dump a core under this kernel.core_pattern, or undefined when the core
+ * lands in the dumping process's working directory (a test's temp dir): a pattern with a '/'
+ * writes elsewhere (e.g. /var/crash), one starting with '|' hands the core to a program
+ * (systemd-coredump, apport). See core(5).
+ */
+export function coreDumpSkipReason(pattern: string): string | undefined {
+  if (pattern.startsWith('|')) return `core_pattern pipes cores to a program (${pattern})`;
+  if (pattern.includes('/')) return `core_pattern writes cores outside the working directory (${pattern})`;
+  return undefined;
+}

@@ -1,0 +1,96 @@
+// tcgetpgrp / tcsetpgrp on a real terminal: a node child that python3's pty.fork made the
+// session leader of a new pseudo-terminal (its controlling terminal on fds 0..2).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as os from '../../lib/os';
+import { ROOT, tempDir } from '../helpers/os-core-children';
+
+const havePython = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
+const withPty = havePython ? test : test.skip;
+if (!havePython) console.warn('python3 with the pty module not found: the terminal tests are skipped');
+
+// Forks on a new pty, runs node <script> <result file> there, drains the terminal output
+// and waits for it by pid; exits with its exit code.
+const PTY_PARENT = `
+import os, pty, sys
+node, script, result = sys.argv[1:4]
+pid, master = pty.fork()
+if pid == 0:
+    os.execv(node, [node, script, result])
+while True:
+    try:
+        if not os.read(master, 4096):
+            break
+    except OSError:
+        break
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+/** Runs `code` (with `os` and `result(value)` in scope) on a new pty; returns what it reported. */
+function onNewTerminal(code: string): Record<string, unknown> {
+  const { dir, cleanup } = tempDir();
+  try {
+    const script = path.join(dir, 'script.js');
+    const result = path.join(dir, 'result.json');
+    fs.writeFileSync(
+      script,
+      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/os-core-ts-register.js'))});\n` +
+        `const os = require(${JSON.stringify(path.join(ROOT, 'lib/os'))});\n` +
+        `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
+        `const attempt = (f) => { try { return { value: f() }; } catch (e) { return { code: e.code, syscall: e.syscall }; } };\n` +
+        `${code}\n`,
+    );
+    const r = spawnSync('python3', ['-c', PTY_PARENT, process.execPath, script, result], { encoding: 'utf8', timeout: 30000 });
+    if (r.status !== 0) throw new Error(`pty child failed (${r.status} ${r.signal}): ${r.stderr}`);
+    return JSON.parse(fs.readFileSync(result, 'utf8'));
+  } finally {
+    cleanup();
+  }
+}
+
+withPty('tcgetpgrp(0) of a session leader on its new terminal is its own group', () => {
+  const r = onNewTerminal(`result({ pid: os.getpid(), sid: os.getsid(0), pgrp: os.getpgrp(), fg: os.tcgetpgrp(0) });`);
+  expect(r.sid).toBe(r.pid);
+  expect(r.pgrp).toBe(r.pid);
+  expect(r.fg).toBe(r.pid);
+});
+
+withPty('tcsetpgrp makes another group of the session the foreground group', () => {
+  const r = onNewTerminal(`
+    const child = os.posix_spawn('/bin/sleep', ['sleep', '30'], null, { setpgroup: 0 });
+    const set = attempt(() => os.tcsetpgrp(0, child));
+    const fg = os.tcgetpgrp(0);
+    os.kill(child, 'SIGKILL');
+    os.waitpid(child, 0);
+    result({ child, set, fg });
+  `);
+  expect(r.set).toEqual({}); // returned undefined, threw nothing
+  expect(r.fg).toBe(r.child);
+});
+
+withPty('tcsetpgrp to a group of another session throws EPERM', () => {
+  // Group 1 (init's) exists but is in another session than the pty's.
+  const r = onNewTerminal(`result(attempt(() => os.tcsetpgrp(0, 1)));`);
+  expect(r).toEqual({ code: 'EPERM', syscall: 'tcsetpgrp' });
+});
+
+withPty('tcsetpgrp to a group that does not exist throws ESRCH', () => {
+  // pid_max is at most 2^22 on Linux, so no group has this id.
+  const r = onNewTerminal(`result(attempt(() => os.tcsetpgrp(0, 2 ** 22 + 1)));`);
+  expect(r).toEqual({ code: 'ESRCH', syscall: 'tcsetpgrp' });
+});
+
+test.each([
+  ['a string', '1', 'ERR_INVALID_ARG_TYPE'],
+  ['a bigint', 1n, 'ERR_INVALID_ARG_TYPE'],
+  ['undefined', undefined, 'ERR_INVALID_ARG_TYPE'],
+  ['0', 0, 'ERR_OUT_OF_RANGE'],
+  ['a negative number', -1, 'ERR_OUT_OF_RANGE'],
+  ['a fraction', 1.5, 'ERR_OUT_OF_RANGE'],
+  ['NaN', NaN, 'ERR_OUT_OF_RANGE'],
+  ['2^31', 2 ** 31, 'ERR_OUT_OF_RANGE'],
+])('tcsetpgrp rejects %s as pgid with %s', (_what, pgid, code) => {
+  expect(() => os.tcsetpgrp(0, pgid as number)).toThrow(expect.objectContaining({ code, message: expect.stringContaining('"pgid"') }));
+});
