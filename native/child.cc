@@ -202,14 +202,18 @@ static void CloseIfOpen(int fd) {
 
 static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<std::string> candidate_strings = ArgStringArray(info, 0);
-  std::vector<std::string> argv_strings = ArgStringArray(info, 1);
-  std::vector<std::string> envp_strings = ArgStringArray(info, 2);
+  std::vector<std::string> candidate_strings, argv_strings, envp_strings, extra_env;
+  if (!ArgStringArray(info, 0, &candidate_strings) || !ArgStringArray(info, 1, &argv_strings) ||
+      !ArgStringArray(info, 2, &envp_strings) || !info[3].IsString() || !info[4].IsTypedArray() ||
+      info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    return NegErrno(env, EINVAL);
+  }
   std::string cwd = ArgString(info, 3);
   Napi::Int32Array config = info[4].As<Napi::Int32Array>();
   if (config.ElementLength() < ConfigLength) return NegErrno(env, EINVAL);
-  std::vector<std::string> extra_env;
-  if (info.Length() > 5 && info[5].IsArray()) extra_env = ArgStringArray(info, 5);
+  if (info.Length() > 5 && info[5].IsArray() && !ArgStringArray(info, 5, &extra_env)) {
+    return NegErrno(env, EINVAL);
+  }
 
   std::vector<char*> candidates = CStringVector(candidate_strings);
   std::vector<char*> argv = CStringVector(argv_strings);

@@ -533,13 +533,17 @@ static void Restore(const std::vector<int>& keep, const SavedState& s) {
   }
 }
 
-static std::vector<int> ArgIntArray(const Napi::CallbackInfo& info, size_t i) {
+// An array of ints; false (nothing pending) when any element is not a number.
+static bool ArgIntArray(const Napi::CallbackInfo& info, size_t i, std::vector<int>* out) {
+  if (!info[i].IsArray()) return false;
   Napi::Array array = info[i].As<Napi::Array>();
-  std::vector<int> out;
   for (uint32_t k = 0; k < array.Length(); k++) {
-    out.push_back(array.Get(k).As<Napi::Number>().Int32Value());
+    Napi::Value v;
+    int n = 0;
+    if (!ElementOf(array, k, &v) || !ToInt(v, &n)) return false;
+    out->push_back(n);
   }
-  return out;
+  return true;
 }
 
 // execve(paths, fd, argv, envp, keepFds): tries execve(2) on each path in order (the PATH
@@ -547,11 +551,14 @@ static std::vector<int> ArgIntArray(const Napi::CallbackInfo& info, size_t i) {
 // only on failure: an array with -errno of each attempt, the process state restored.
 static Napi::Value Execve(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<std::string> paths = ArgStringArray(info, 0);
-  int exec_fd = ArgInt(info, 1);
-  std::vector<std::string> argv_s = ArgStringArray(info, 2);
-  std::vector<std::string> envp_s = ArgStringArray(info, 3);
-  std::vector<int> keep = ArgIntArray(info, 4);
+  std::vector<std::string> paths, argv_s, envp_s;
+  int exec_fd = -1;
+  if (!ArgStringArray(info, 0, &paths) || !ToInt(info[1], &exec_fd) ||
+      !ArgStringArray(info, 2, &argv_s) || !ArgStringArray(info, 3, &envp_s)) {
+    return NegErrno(env, EINVAL);
+  }
+  std::vector<int> keep;
+  if (!ArgIntArray(info, 4, &keep)) return NegErrno(env, EINVAL);
   if (exec_fd >= 0) keep.push_back(exec_fd);  // its own flags are the caller's choice
   std::vector<char*> argv = CStringVector(argv_s);
   std::vector<char*> envp = CStringVector(envp_s);

@@ -16,7 +16,7 @@ import { validateEnv, validateFd, validatePath, validateStringArray } from '../v
 import { inheritableFds } from './fd-registry';
 
 interface ExecBinding {
-  execve(paths: string[], fd: number, argv: string[], envp: string[], keep: number[]): number[];
+  execve(paths: string[], fd: number, argv: string[], envp: string[], keep: number[]): number[] | number;
 }
 const b = (): ExecBinding => native<ExecBinding>();
 
@@ -40,6 +40,7 @@ function currentEnv(): string[] {
 // Tries each path in order; throws the error Python's os._execvpe would.
 function run(paths: string[], argv: string[], envp: string[]): never {
   const errors = b().execve(paths, -1, argv, envp, inheritableFds());
+  if (typeof errors === 'number') throw systemError(errors, 'execve', paths[0]);
   let saved: number | undefined;
   let savedPath = paths[0];
   for (let i = 0; i < errors.length; i++) {
@@ -80,7 +81,7 @@ export function execve(path: string | Buffer | number, argv: readonly string[], 
     const args = validateArgv(argv, 'argv');
     const envp = validateEnv(env, 'env');
     const errors = b().execve([], fd, args, envp, inheritableFds());
-    throw systemError(errors[0], 'fexecve');
+    throw systemError(typeof errors === 'number' ? errors : errors[0], 'fexecve');
   }
   const p = validatePath(path, 'path');
   return run([p], validateArgv(argv, 'argv'), validateEnv(env, 'env'));
