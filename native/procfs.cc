@@ -58,7 +58,12 @@ enum ScanField {
   kProcessor,    // (39) CPU last run on, NaN if the kernel does not report it
   kUid,          // owner of the stat file: effective uid (root if not dumpable)
   kGid,          // owner of the stat file: effective gid
-  kScanFields
+  kScanFields,
+  // Read, not returned: (38) exit_signal, -1 exactly for a task that is not a thread group
+  // leader (kernel/fork.c copy_process: CLONE_THREAD sets it to -1; de_thread gives a
+  // thread that execs as leader SIGCHLD). See ProcScan on why a tid is not a process.
+  kExitSignal = kScanFields,
+  kRowFields
 };
 
 // Field numbers (proc(5), 1-based) of the values above, counted from field 3 (state).
@@ -71,7 +76,7 @@ static const StatColumn kColumns[] = {
     {8, kTpgid},      {9, kFlags},       {10, kMinflt},  {12, kMajflt},
     {14, kUtime},     {15, kStime},      {16, kCutime},  {17, kCstime},
     {18, kPriority},  {19, kNice},       {20, kNumThreads}, {22, kStartTime},
-    {23, kVsize},     {24, kRss},        {39, kProcessor},
+    {23, kVsize},     {24, kRss},        {38, kExitSignal}, {39, kProcessor},
 };
 static const int kLastRequiredField = 24;
 
@@ -143,7 +148,7 @@ static int ScanOne(int rootfd, const char* name, double* out, std::string* comm,
   if (nlen + sizeof("/stat") > sizeof(path)) return -1;
   memcpy(path, name, nlen);
   memcpy(path + nlen, "/stat", sizeof("/stat"));
-  for (int i = 0; i < kScanFields; i++) out[i] = NAN;
+  for (int i = 0; i < kRowFields; i++) out[i] = NAN;
   out[kErr] = 0;
 
   int fd = RetryEintr([&] { return openat(rootfd, path, O_RDONLY | O_CLOEXEC); });
@@ -305,6 +310,12 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
 // `which`: a pid >= 0 reads only that entry (the array is then empty if it is gone); an
 // array of pids reads those (gone ones are left out); -1 reads every numeric entry of dir
 // (a procfs root, or /proc/<pid>/task for threads).
+//
+// A pid, not a tid: /proc/<tid> of a thread that is not its group's leader can be opened
+// (readdir does not list it) and reads like a process whose pid is the tid. When pids are
+// named (`which` a pid or a list), such an entry is left out as "no such process": its
+// stat shows exit_signal -1. Under a procfs root readdir lists leaders only; a task
+// directory lists every thread, leader or not, and all are kept.
 static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dir = ArgString(info, 0);
@@ -329,7 +340,8 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   std::string comms;
   std::string comm;
   std::string big;
-  double row[kScanFields];
+  double row[kRowFields];
+  const bool named = list || only >= 0;
   auto take = [&](const char* name) {
     int base = rootfd;
     int pidfd = -1;
@@ -341,6 +353,7 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
       else dir_err = errno;
     }
     int r = ScanOne(base, pidfd >= 0 ? "." : name, row, &comm, &big);
+    if (r == 0 && named && row[kExitSignal] == -1) r = -1;  // a thread id, not a process
     row[kPid] = strtol(name, nullptr, 10);
     size_t mark = extras.size();
     if (r == 0 && pidfd >= 0 && !ReadExtras(pidfd, mask, &extras)) r = -1;

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isErrnoException, systemError } from '../errors';
 import { validatePid } from '../validate';
 import { ProcfsOptions, ResolvedOptions, validateProcfsOptions } from './options';
-import { assertRoot } from './table';
+import { assertRoot, readOne } from './table';
 
 /** One open file descriptor. */
 export interface OpenFd {
@@ -35,7 +35,9 @@ function gone(e: unknown): boolean {
 
 /**
  * The open fds of `pid`, in fd order. An fd closed while it is being read is left out.
- * @returns the fds, or `undefined` when the process is gone.
+ * @returns the fds, or `undefined` when there is no such process (gone, or `pid` is the id
+ *   of a thread that is not its group's leader: /proc/<tid>/fd exists, but a tid is not a
+ *   process).
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when
  *   the caller may not inspect the process (another user's, without CAP_SYS_PTRACE);
  *   ENOENT/ENOTDIR when the procfs root is not there.
@@ -43,7 +45,9 @@ function gone(e: unknown): boolean {
  */
 export function openFds(pid: number, options?: ProcfsOptions): readonly OpenFd[] | undefined {
   validatePid(pid, 'pid');
-  return readFds(validateProcfsOptions(options), pid);
+  const opts = validateProcfsOptions(options);
+  if (readOne(opts, pid, 0) === undefined) return undefined; // throws for a missing root
+  return readFds(opts, pid);
 }
 
 /** openFds without validation; `only` limits to those fd numbers. @internal */

@@ -7,7 +7,7 @@ import { validatePid } from '../validate';
 import { ProcfsOptions, validateProcfsOptions } from './options';
 import { buildEntry, CpuTimes } from './process-info';
 import { ProcessState } from './states';
-import { assertRoot, scanDir } from './table';
+import { assertRoot, readOne, scanDir } from './table';
 
 /** One thread (a task of the thread group). */
 export interface ThreadInfo {
@@ -29,8 +29,10 @@ export interface ThreadInfo {
 }
 
 /**
- * The threads of `pid`, each with its own state and CPU times.
- * @returns the threads, or `undefined` when the process is gone.
+ * The threads of `pid`, each with its own state and CPU times. `pid` must name a process
+ * (a thread group): the id of a thread that is not its group's leader is not one, though
+ * /proc/<tid> can be opened, and gives `undefined`.
+ * @returns the threads, or `undefined` when there is no such process.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when the
  *   task directory cannot be read; ENOENT/ENOTDIR when the procfs root (or its `stat`, for
  *   the boot time) is not there.
@@ -39,6 +41,9 @@ export interface ThreadInfo {
 export function threads(pid: number, options?: ProcfsOptions): readonly ThreadInfo[] | undefined {
   validatePid(pid, 'pid');
   const opts = validateProcfsOptions(options);
+  // Not a process (gone, or a non-leader thread id): undefined. Throws for a missing root.
+  const proc = readOne(opts, pid, 0);
+  if (proc === undefined) return undefined;
   const dir = `${opts.procfs}/${pid}/task`;
   let scan;
   try {
@@ -52,9 +57,11 @@ export function threads(pid: number, options?: ProcfsOptions): readonly ThreadIn
     throw e;
   }
   const out: ThreadInfo[] = [];
+  let leaderSeen = false;
   for (let i = 0; i < scan.raw.count; i++) {
     const t = buildEntry(scan.raw, i, scan.ctx);
     if (!t.readable) continue;
+    if (t.pid === pid) leaderSeen = t.startTime === proc.info.startTime;
     out.push({
       tid: t.pid,
       pid,
@@ -65,5 +72,7 @@ export function threads(pid: number, options?: ProcfsOptions): readonly ThreadIn
       processor: t.processor,
     });
   }
-  return out;
+  // The leader lists itself in its task directory until the whole group is reaped; when it
+  // is missing or started at another time, the pid was recycled between the two reads.
+  return leaderSeen ? out : undefined;
 }

@@ -26,6 +26,38 @@ describe('threads', () => {
   });
 });
 
+describe('a thread id is not a process', () => {
+  // A non-main thread of this node process (libuv and V8 start several): /proc/<tid> can
+  // be opened, but readdir does not list it and it is not a thread group.
+  function otherTid(): number {
+    const tid = fs.readdirSync('/proc/self/task').map(Number).find((t) => t !== process.pid);
+    if (tid === undefined) throw new Error('this node process has a single thread');
+    expect(fs.existsSync(`/proc/${tid}/stat`)).toBe(true);
+    return tid;
+  }
+
+  test('getProcess, threads and openFds of a non-leader tid are undefined', () => {
+    const tid = otherTid();
+    expect(getProcess(tid)).toBeUndefined();
+    expect(threads(tid)).toBeUndefined();
+    expect(openFds(tid)).toBeUndefined();
+    expect(listProcesses().some((p) => p.pid === tid)).toBe(false);
+  });
+
+  test('isSameProcess and isRunning reject a ref made of a tid and its own start time', () => {
+    const tid = otherTid();
+    const t = threads(process.pid)!.find((x) => x.tid === tid)!;
+    expect(t.startTime).toBeGreaterThan(0);
+    expect(isSameProcess({ pid: tid, startTime: t.startTime })).toBe(false);
+    expect(isRunning({ pid: tid, startTime: t.startTime })).toBe(false);
+  });
+
+  test('the main thread id is the process: getProcess and threads answer for it', () => {
+    expect(getProcess(process.pid)?.pid).toBe(process.pid);
+    expect(threads(process.pid)?.every((t) => t.pid === process.pid)).toBe(true);
+  });
+});
+
 describe('identity', () => {
   test('a ref with the wrong start time for a live pid is not that process', () => {
     const me = getProcess(process.pid)!;
