@@ -106,6 +106,15 @@ export interface ProcessDetails extends ProcessInfo {
   readonly fdCount: number | undefined;
 }
 
+/**
+ * One entry, read alone: undefined when there is no such process, an
+ * {@link UnreadableProcess} when its stat cannot be read. @internal
+ */
+export function readEntry(opts: ResolvedOptions, pid: number): ProcessEntry | undefined {
+  const scan = scanDir(opts, opts.procfs, pid, 0);
+  return scan.raw.count === 0 ? undefined : buildEntry(scan.raw, 0, scan.ctx);
+}
+
 /** Reads one process with the given extras; undefined when it is gone. @internal */
 export function readOne(opts: ResolvedOptions, pid: number, extras: number): { info: ProcessInfo; scan: Scan } | undefined {
   const scan = scanDir(opts, opts.procfs, pid, extras);
