@@ -226,12 +226,34 @@ static int ReadAllAt(int dirfd, const char* name, std::string* out) {
   return 0;
 }
 
+// readlinkat(2) does not say whether it truncated: a result that fills the buffer may have
+// been cut, so it is read again with a larger one until the target fits. /proc links are at
+// most PATH_MAX - 1 bytes today (fs/proc/base.c do_proc_readlink), and so are symlinks on
+// disk, but nothing here relies on that; past 1 MiB the answer is ENAMETOOLONG, never a
+// truncated target. Most targets fit the first, small buffer.
 static int ReadLinkAt(int dirfd, const char* name, std::string* out) {
-  char buf[4096];
-  ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf));
+  char small[256];
+  ssize_t n = readlinkat(dirfd, name, small, sizeof(small));
   if (n < 0) return errno;
-  out->assign(buf, static_cast<size_t>(n));
-  return 0;
+  if (static_cast<size_t>(n) < sizeof(small)) {
+    out->assign(small, static_cast<size_t>(n));
+    return 0;
+  }
+  for (size_t size = 4096; size <= (static_cast<size_t>(1) << 20); size *= 2) {
+    out->resize(size);
+    n = readlinkat(dirfd, name, &(*out)[0], size);
+    if (n < 0) {
+      int err = errno;
+      out->clear();
+      return err;
+    }
+    if (static_cast<size_t>(n) < size) {
+      out->resize(static_cast<size_t>(n));
+      return 0;
+    }
+  }
+  out->clear();
+  return ENAMETOOLONG;
 }
 
 static int CountEntriesAt(int dirfd, const char* name, double* count) {

@@ -93,6 +93,25 @@ describe('getProcess on the live /proc', () => {
     expect(me.startDate.getTime()).toBeGreaterThan(Date.now() - 3600_000);
   });
 
+  test('reports the whole cwd of a process working in a directory with a 4000-byte path', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-deep-'));
+    let deep = base;
+    while (deep.length < 4000) deep = path.join(deep, 'd'.repeat(Math.min(200, 4000 - deep.length)));
+    fs.mkdirSync(deep, { recursive: true });
+    const child = spawn('sleep', ['300'], { stdio: 'ignore', cwd: deep });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      await waitFor('exec of sleep', () => getProcess(child.pid!)?.comm === 'sleep');
+      const cwd = getProcess(child.pid!)?.cwd;
+      expect(cwd?.length).toBe(deep.length);
+      expect(cwd).toBe(deep);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   (process.geteuid!() === 0 ? test : test.skip)(
     'fields another user may not read are undefined (EACCES) while the process is still reported',
     async () => {
