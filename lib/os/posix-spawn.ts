@@ -19,6 +19,7 @@
  */
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { native } from '../native';
+import { recordOwnChild } from '../own-children';
 import {
   INT32_MAX,
   validateBoolean,
@@ -198,7 +199,7 @@ function spawn(
   if (args[0] === '') throw invalidArgValue('argv[0]', args[0], 'must not be empty');
   const envp = env === undefined || env === null ? null : validateEnv(env, 'env');
   const attrs = validateAttributes(options);
-  return check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, file);
+  return recordOwnChild(check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, file));
 }
 
 /**
