@@ -58,7 +58,12 @@ enum ScanField {
   kProcessor,    // (39) CPU last run on, NaN if the kernel does not report it
   kUid,          // owner of the stat file: effective uid (root if not dumpable)
   kGid,          // owner of the stat file: effective gid
-  kScanFields
+  kScanFields,
+  // Read, not returned: (38) exit_signal, -1 exactly for a task that is not a thread group
+  // leader (kernel/fork.c copy_process: CLONE_THREAD sets it to -1; de_thread gives a
+  // thread that execs as leader SIGCHLD). See ProcScan on why a tid is not a process.
+  kExitSignal = kScanFields,
+  kRowFields
 };
 
 // Field numbers (proc(5), 1-based) of the values above, counted from field 3 (state).
@@ -71,7 +76,7 @@ static const StatColumn kColumns[] = {
     {8, kTpgid},      {9, kFlags},       {10, kMinflt},  {12, kMajflt},
     {14, kUtime},     {15, kStime},      {16, kCutime},  {17, kCstime},
     {18, kPriority},  {19, kNice},       {20, kNumThreads}, {22, kStartTime},
-    {23, kVsize},     {24, kRss},        {39, kProcessor},
+    {23, kVsize},     {24, kRss},        {38, kExitSignal}, {39, kProcessor},
 };
 static const int kLastRequiredField = 24;
 
@@ -143,7 +148,7 @@ static int ScanOne(int rootfd, const char* name, double* out, std::string* comm,
   if (nlen + sizeof("/stat") > sizeof(path)) return -1;
   memcpy(path, name, nlen);
   memcpy(path + nlen, "/stat", sizeof("/stat"));
-  for (int i = 0; i < kScanFields; i++) out[i] = NAN;
+  for (int i = 0; i < kRowFields; i++) out[i] = NAN;
   out[kErr] = 0;
 
   int fd = RetryEintr([&] { return openat(rootfd, path, O_RDONLY | O_CLOEXEC); });
@@ -221,12 +226,34 @@ static int ReadAllAt(int dirfd, const char* name, std::string* out) {
   return 0;
 }
 
+// readlinkat(2) does not say whether it truncated: a result that fills the buffer may have
+// been cut, so it is read again with a larger one until the target fits. /proc links are at
+// most PATH_MAX - 1 bytes today (fs/proc/base.c do_proc_readlink), and so are symlinks on
+// disk, but nothing here relies on that; past 1 MiB the answer is ENAMETOOLONG, never a
+// truncated target. Most targets fit the first, small buffer.
 static int ReadLinkAt(int dirfd, const char* name, std::string* out) {
-  char buf[4096];
-  ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf));
+  char small[256];
+  ssize_t n = readlinkat(dirfd, name, small, sizeof(small));
   if (n < 0) return errno;
-  out->assign(buf, static_cast<size_t>(n));
-  return 0;
+  if (static_cast<size_t>(n) < sizeof(small)) {
+    out->assign(small, static_cast<size_t>(n));
+    return 0;
+  }
+  for (size_t size = 4096; size <= (static_cast<size_t>(1) << 20); size *= 2) {
+    out->resize(size);
+    n = readlinkat(dirfd, name, &(*out)[0], size);
+    if (n < 0) {
+      int err = errno;
+      out->clear();
+      return err;
+    }
+    if (static_cast<size_t>(n) < size) {
+      out->resize(static_cast<size_t>(n));
+      return 0;
+    }
+  }
+  out->clear();
+  return ENAMETOOLONG;
 }
 
 static int CountEntriesAt(int dirfd, const char* name, double* count) {
@@ -305,6 +332,12 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
 // `which`: a pid >= 0 reads only that entry (the array is then empty if it is gone); an
 // array of pids reads those (gone ones are left out); -1 reads every numeric entry of dir
 // (a procfs root, or /proc/<pid>/task for threads).
+//
+// A pid, not a tid: /proc/<tid> of a thread that is not its group's leader can be opened
+// (readdir does not list it) and reads like a process whose pid is the tid. When pids are
+// named (`which` a pid or a list), such an entry is left out as "no such process": its
+// stat shows exit_signal -1. Under a procfs root readdir lists leaders only; a task
+// directory lists every thread, leader or not, and all are kept.
 static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dir = ArgString(info, 0);
@@ -329,7 +362,8 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   std::string comms;
   std::string comm;
   std::string big;
-  double row[kScanFields];
+  double row[kRowFields];
+  const bool named = list || only >= 0;
   auto take = [&](const char* name) {
     int base = rootfd;
     int pidfd = -1;
@@ -341,6 +375,7 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
       else dir_err = errno;
     }
     int r = ScanOne(base, pidfd >= 0 ? "." : name, row, &comm, &big);
+    if (r == 0 && named && row[kExitSignal] == -1) r = -1;  // a thread id, not a process
     row[kPid] = strtol(name, nullptr, 10);
     size_t mark = extras.size();
     if (r == 0 && pidfd >= 0 && !ReadExtras(pidfd, mask, &extras)) r = -1;

@@ -19,6 +19,7 @@
  */
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { native } from '../native';
+import { recordOwnChild } from '../own-children';
 import {
   INT32_MAX,
   validateBoolean,
@@ -208,7 +209,9 @@ function spawn(
   const envp = env === undefined || env === null ? null : validateBytesEnv(env, 'env');
   const attrs = validateAttributes(options);
   // err.path is what the caller gave (a Buffer stays a Buffer), as validated above.
-  return check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, path as string | Buffer);
+  return recordOwnChild(
+    check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, path as string | Buffer),
+  );
 }
 
 /**

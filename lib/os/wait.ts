@@ -24,6 +24,7 @@
 import { check, systemError } from '../errors';
 import { native } from '../native';
 import { INT32_MAX, INT32_MIN, validateInt32, validateInteger } from '../validate';
+import { ownChildWaited } from '../own-children';
 import { handBackExit, hasForeignChildren, isForeignChild } from './foreign-children';
 import {
   CLD_CONTINUED,
@@ -160,11 +161,13 @@ function waitpidCore(pid: number, options: number, syscall: string): [number, nu
       // Reaped meanwhile by another thread: look again.
       if (typeof r === 'number' || r[0] === 0) continue;
       if (isForeignChild(own)) handBackExit(own, r[1]); // a foreign stop/continue report
+      ownChildWaited(own, r[1]);
       return r;
     }
   }
   const r = check(b().waitpid(pid, options), syscall);
   if (r[0] > 0 && isForeignChild(r[0])) handBackExit(r[0], r[1]);
+  ownChildWaited(r[0], r[1]);
   return r;
 }
 
@@ -177,11 +180,13 @@ function wait4Core(pid: number, options: number, syscall: string): [number, numb
       const r = b().wait4(own, options);
       if (typeof r === 'number' || r[0] === 0) continue;
       if (isForeignChild(own)) handBackExit(own, r[1]);
+      ownChildWaited(own, r[1]);
       return [r[0], r[1], toRusage(r[2])];
     }
   }
   const r = check(b().wait4(pid, options), syscall);
   if (r[0] > 0 && isForeignChild(r[0])) handBackExit(r[0], r[1]);
+  ownChildWaited(r[0], r[1]);
   return [r[0], r[1], toRusage(r[2])];
 }
 
@@ -283,11 +288,13 @@ export function waitid(idtype: number, id: number, options: number): WaitidResul
       }
       const r = b().waitid(P_PID, own, opts);
       if (typeof r === 'number' || r[0] === 0) continue;
+      ownChildWaited(r[0], statusOfSiginfo(r[4], r[3]));
       return toWaitidResult(r);
     }
   }
   const r = check(b().waitid(type, ident, opts), 'waitid');
   const pid = r[0];
   if (pid > 0 && !(opts & WNOWAIT) && isForeignChild(pid)) handBackExit(pid, statusOfSiginfo(r[4], r[3]));
+  if (!(opts & WNOWAIT)) ownChildWaited(pid, statusOfSiginfo(r[4], r[3]));
   return toWaitidResult(r);
 }

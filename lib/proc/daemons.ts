@@ -77,7 +77,7 @@ export function findDaemons(options?: OrphanOptions): readonly Daemon[] {
     }
     let fds: OpenFd[] | undefined;
     try {
-      fds = readFds(opts.procfs, orphan.process.pid, (fd) => fd > 2)?.filter((f) => f.cloexec === false);
+      fds = readFds(opts, orphan.process.pid, (fd) => fd > 2)?.filter((f) => f.cloexec === false);
     } catch {
       fds = undefined;
     }

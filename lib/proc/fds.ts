@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isErrnoException, systemError } from '../errors';
 import { validatePid } from '../validate';
-import { ProcfsOptions, validateProcfsOptions } from './options';
+import { ProcfsOptions, ResolvedOptions, validateProcfsOptions } from './options';
+import { assertRoot, readOne } from './table';
 
 /** One open file descriptor. */
 export interface OpenFd {
@@ -34,25 +35,33 @@ function gone(e: unknown): boolean {
 
 /**
  * The open fds of `pid`, in fd order. An fd closed while it is being read is left out.
- * @returns the fds, or `undefined` when the process is gone.
+ * @returns the fds, or `undefined` when there is no such process (gone, or `pid` is the id
+ *   of a thread that is not its group's leader: /proc/<tid>/fd exists, but a tid is not a
+ *   process).
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when
- *   the caller may not inspect the process (another user's, without CAP_SYS_PTRACE).
+ *   the caller may not inspect the process (another user's, without CAP_SYS_PTRACE);
+ *   ENOENT/ENOTDIR when the procfs root is not there.
  * @see proc(5) /proc/pid/fd, /proc/pid/fdinfo
  */
 export function openFds(pid: number, options?: ProcfsOptions): readonly OpenFd[] | undefined {
   validatePid(pid, 'pid');
-  const { procfs } = validateProcfsOptions(options);
-  return readFds(procfs, pid);
+  const opts = validateProcfsOptions(options);
+  if (readOne(opts, pid, 0) === undefined) return undefined; // throws for a missing root
+  return readFds(opts, pid);
 }
 
 /** openFds without validation; `only` limits to those fd numbers. @internal */
-export function readFds(procfs: string, pid: number, only?: (fd: number) => boolean): OpenFd[] | undefined {
+export function readFds(opts: ResolvedOptions, pid: number, only?: (fd: number) => boolean): OpenFd[] | undefined {
+  const { procfs } = opts;
   const dir = `${procfs}/${pid}/fd`;
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch (e) {
-    if (gone(e)) return undefined;
+    if (gone(e)) {
+      assertRoot(opts); // a missing root is an error, not a gone process
+      return undefined;
+    }
     if (isErrnoException(e)) throw systemError(e.errno, 'scandir', dir);
     throw e;
   }

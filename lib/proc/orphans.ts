@@ -6,11 +6,13 @@
  */
 import { constants } from 'node:os';
 import { Lineage, lineageFromEnviron } from '../lineage';
+import { isForeignChild } from '../os/foreign-children';
+import { isOwnChild } from '../own-children';
 import { validateOptions } from '../validate';
 import { Extra, F, procScan } from './binding';
 import { optionalPidList, ProcfsOptions, resolveProcfs, ResolvedOptions } from './options';
 import { extrasOf, extraString, ProcessInfo } from './process-info';
-import { knownSubreapers } from './subreapers';
+import { knownSubreapers, selfSubreaper } from './subreapers';
 import { readableOnly, scanTable } from './table';
 
 /** Options of {@link findOrphans} and {@link findDaemons}. */
@@ -53,7 +55,11 @@ export interface Orphan {
   /** Who adopted it: init (ppid 1) or a known subreaper. */
   readonly reparentedTo: 'init' | 'subreaper';
   readonly classification: 'daemon' | 'leaked-orphan';
-  /** `lineage`: decided from the spawn record (a fact); `heuristic`: from the evidence. */
+  /**
+   * `lineage`: decided from the spawn record (a fact); `heuristic`: from the evidence. A
+   * process whose parent is a subreaper and that has no spawn record is always
+   * `heuristic`: it may be that subreaper's own child rather than an adopted orphan.
+   */
   readonly basis: 'lineage' | 'heuristic';
   readonly evidence: OrphanEvidence;
   /** One line explaining the classification. */
@@ -173,6 +179,9 @@ export function classify(
     );
     why.push(controllingTerminal ? 'has a controlling terminal' : 'no controlling terminal');
     if (onTerminal !== undefined) why.push(onTerminal ? 'stdio on a terminal' : 'stdio away from a terminal');
+    if (reparentedTo === 'subreaper') {
+      why.push(`parent ${p.ppid} is a subreaper: it may have started this process itself, which /proc cannot tell from an adoption`);
+    }
     reason = why.join(', ');
   }
   return { process: p, reparentedTo, classification, basis, evidence, reason };
@@ -181,12 +190,16 @@ export function classify(
 /** The orphans of one table. @internal */
 export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], named: readonly number[]): Orphan[] {
   const subreapers = knownSubreapers(opts, named);
+  const self = selfSubreaper(opts);
   const byPid = new Map<number, ProcessInfo>();
   for (const p of procs) byPid.set(p.pid, p);
   const candidates: ProcessInfo[] = [];
   for (const p of procs) {
     if (p.kernelThread || p.pid === 1 || p.state.name === 'zombie' || p.state.name === 'dead') continue;
-    if (p.ppid === 1 || subreapers.has(p.ppid)) candidates.push(p);
+    if (p.ppid !== 1 && !subreapers.has(p.ppid)) continue;
+    // This subreaper's own children (posix_spawn, child_process...) are children, not orphans.
+    if (p.ppid === self && (isOwnChild(p.pid) || isForeignChild(p.pid))) continue;
+    candidates.push(p);
   }
   const reads = readOrphanEvidence(opts, candidates);
   const out: Orphan[] = [];
@@ -205,9 +218,12 @@ export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], 
  * (session leader, or its session leader gone after a double fork), has no controlling
  * terminal and keeps stdio away from terminals.
  *
- * Limits: a process started directly by init (a service) also has ppid 1; a subreaper's
- * own children look like orphans re-parented to it unless their lineage says otherwise;
- * other processes' subreaper status cannot be read (see `subreapers`).
+ * Limits: a process started directly by init (a service) also has ppid 1. A subreaper's
+ * children all have ppid == its pid, started or adopted: when the caller is a subreaper,
+ * the children it started itself (unixproc's posix_spawn, child_process) are left out;
+ * any other child of a subreaper, the caller or one named in `subreapers`, is reported
+ * with `basis: 'heuristic'` unless its lineage decides, since it may be the subreaper's
+ * own. Other processes' subreaper status cannot be read (see `subreapers`).
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options;
  *   ENOENT when the procfs root is not there.

@@ -65,9 +65,16 @@ export function stateOf(letter: string): ProcessState {
   let s = byLetter.get(letter);
   if (s === undefined) {
     s = Object.freeze({ letter, name: 'unknown' as const, meaning: `unknown state letter ${JSON.stringify(letter)}` });
-    byLetter.set(letter, s);
+    // Cache an unknown letter only when it is one ASCII letter (what a new kernel state
+    // would be): at most 52 entries, whatever strings callers pass.
+    if (/^[A-Za-z]$/.test(letter)) byLetter.set(letter, s);
   }
   return s;
+}
+
+/** How many states {@link stateOf} has cached (bounded; for tests). @internal */
+export function stateCacheSize(): number {
+  return byLetter.size;
 }
 
 const byCode: (ProcessState | undefined)[] = [];

@@ -41,6 +41,16 @@ export function scanDir(opts: ResolvedOptions, dir: string, pid: number, extras:
   return { raw: r, ctx };
 }
 
+/**
+ * Throws when the procfs root cannot be opened (ENOENT, ENOTDIR, EACCES, with the root's
+ * path). Called after ENOENT/ESRCH under `<root>/<pid>`: only when the root is there does
+ * that mean the process is gone. @internal
+ */
+export function assertRoot(opts: ResolvedOptions): void {
+  const r = procScan(opts.procfs, [], 0); // opens the root, reads nothing
+  if (typeof r === 'number') throw systemError(r, 'open', opts.procfs);
+}
+
 /** The whole table, every entry built. @internal */
 export function scanTable(opts: ResolvedOptions, extras = 0): ProcessEntry[] {
   const { raw, ctx } = scanDir(opts, opts.procfs, -1, extras);
@@ -94,6 +104,15 @@ export interface ProcessDetails extends ProcessInfo {
   readonly cwd: string | undefined;
   /** Number of open file descriptors (entries of /proc/<pid>/fd); undefined when not permitted. */
   readonly fdCount: number | undefined;
+}
+
+/**
+ * One entry, read alone: undefined when there is no such process, an
+ * {@link UnreadableProcess} when its stat cannot be read. @internal
+ */
+export function readEntry(opts: ResolvedOptions, pid: number): ProcessEntry | undefined {
+  const scan = scanDir(opts, opts.procfs, pid, 0);
+  return scan.raw.count === 0 ? undefined : buildEntry(scan.raw, 0, scan.ctx);
 }
 
 /** Reads one process with the given extras; undefined when it is gone. @internal */

@@ -2,11 +2,12 @@
  * Threads of a process, from /proc/<pid>/task/<tid>/stat: each with its own state.
  * @see proc(5) /proc/pid/task
  */
+import { isErrnoException } from '../errors';
 import { validatePid } from '../validate';
 import { ProcfsOptions, validateProcfsOptions } from './options';
 import { buildEntry, CpuTimes } from './process-info';
 import { ProcessState } from './states';
-import { scanDir } from './table';
+import { assertRoot, readOne, scanDir } from './table';
 
 /** One thread (a task of the thread group). */
 export interface ThreadInfo {
@@ -28,26 +29,39 @@ export interface ThreadInfo {
 }
 
 /**
- * The threads of `pid`, each with its own state and CPU times.
- * @returns the threads, or `undefined` when the process is gone.
+ * The threads of `pid`, each with its own state and CPU times. `pid` must name a process
+ * (a thread group): the id of a thread that is not its group's leader is not one, though
+ * /proc/<tid> can be opened, and gives `undefined`.
+ * @returns the threads, or `undefined` when there is no such process.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when the
- *   task directory cannot be read.
+ *   task directory cannot be read; ENOENT/ENOTDIR when the procfs root (or its `stat`, for
+ *   the boot time) is not there.
  * @see proc(5) /proc/pid/task/tid/stat
  */
 export function threads(pid: number, options?: ProcfsOptions): readonly ThreadInfo[] | undefined {
   validatePid(pid, 'pid');
   const opts = validateProcfsOptions(options);
+  // Not a process (gone, or a non-leader thread id): undefined. Throws for a missing root.
+  const proc = readOne(opts, pid, 0);
+  if (proc === undefined) return undefined;
+  const dir = `${opts.procfs}/${pid}/task`;
   let scan;
   try {
-    scan = scanDir(opts, `${opts.procfs}/${pid}/task`, -1, 0);
+    scan = scanDir(opts, dir, -1, 0);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'ESRCH') return undefined;
+    // Only the task directory missing means "gone"; a missing root (or root/stat) throws.
+    if (isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'ESRCH') && e.path === dir) {
+      assertRoot(opts);
+      return undefined;
+    }
     throw e;
   }
   const out: ThreadInfo[] = [];
+  let leaderSeen = false;
   for (let i = 0; i < scan.raw.count; i++) {
     const t = buildEntry(scan.raw, i, scan.ctx);
     if (!t.readable) continue;
+    if (t.pid === pid) leaderSeen = t.startTime === proc.info.startTime;
     out.push({
       tid: t.pid,
       pid,
@@ -58,5 +72,7 @@ export function threads(pid: number, options?: ProcfsOptions): readonly ThreadIn
       processor: t.processor,
     });
   }
-  return out;
+  // The leader lists itself in its task directory until the whole group is reaped; when it
+  // is missing or started at another time, the pid was recycled between the two reads.
+  return leaderSeen ? out : undefined;
 }

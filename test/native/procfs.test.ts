@@ -1,4 +1,6 @@
 // Contract of the procfs natives: procScan(dir, which, extras) and procConstants().
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { native } from '../../lib/native';
 
@@ -53,5 +55,39 @@ describe('procScan', () => {
     expect(r[2][0].split('\0')).toEqual(['+/dev/pts/3', '+/dev/null', '+/dev/null']);
     const none = b.procScan(tree, 1, 64) as [Float64Array, string, string[]];
     expect(none[2][0].split('\0')).toEqual(['-2', '-2', '-2']);
+  });
+});
+
+describe('procScan link extras are never truncated', () => {
+  // exe (2) and cwd (4) of a written tree whose links have targets of chosen lengths: 255
+  // and 256 bytes (either side of the first read's buffer), and 4095, the longest target
+  // symlink(2) accepts (PATH_MAX - 1), which is also the longest a /proc link can be.
+  let root: string;
+  const target = (len: number, c: string) => '/' + c.repeat(len - 1);
+  const stat = (pid: number) =>
+    `${pid} (long) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 1 1 0 0 20 0 1 0 100 4096 1 0 1 1 0 0 0 0 0 0 0 0 0 0 0 17 0\n`;
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-links-'));
+    fs.writeFileSync(path.join(root, 'stat'), 'btime 1700000000\n');
+    for (const [pid, exeLen, cwdLen] of [[10, 255, 256], [11, 4095, 4095]]) {
+      fs.mkdirSync(path.join(root, String(pid)));
+      fs.writeFileSync(path.join(root, String(pid), 'stat'), stat(pid));
+      fs.symlinkSync(target(exeLen, 'e'), path.join(root, String(pid), 'exe'));
+      fs.symlinkSync(target(cwdLen, 'c'), path.join(root, String(pid), 'cwd'));
+    }
+  });
+
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('targets of 255 and 256 bytes come back whole', () => {
+    const r = b.procScan(root, 10, 2 | 4) as [Float64Array, string, string[]];
+    expect(r[2].map((t) => t.length)).toEqual([255, 256]);
+    expect(r[2]).toEqual([target(255, 'e'), target(256, 'c')]);
+  });
+
+  test('a target of 4095 bytes (PATH_MAX - 1) comes back whole', () => {
+    const r = b.procScan(root, 11, 2 | 4) as [Float64Array, string, string[]];
+    expect(r[2]).toEqual([target(4095, 'e'), target(4095, 'c')]);
   });
 });

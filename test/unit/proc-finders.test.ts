@@ -181,6 +181,17 @@ describe('threads, fds and state summary on a fixture tree', () => {
     expect(threads(4242, { procfs })).toBeUndefined();
   });
 
+  test('threads and openFds throw ENOENT naming the root when the procfs root is not there', () => {
+    const missing = path.join(procfs, 'no-such-root');
+    for (const read of [() => threads(106, { procfs: missing }), () => openFds(106, { procfs: missing })]) {
+      expect(read).toThrow(expect.objectContaining({ code: 'ENOENT', path: missing }));
+    }
+  });
+
+  test('openFds of a process that is not there is undefined', () => {
+    expect(openFds(4242, { procfs })).toBeUndefined();
+  });
+
   test('openFds reads targets and close-on-exec from fdinfo flags', () => {
     expect(openFds(106, { procfs })).toEqual([
       { fd: 0, target: '/dev/pts/3', flags: 0o100002, cloexec: false },

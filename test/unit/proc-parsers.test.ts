@@ -2,7 +2,7 @@
 import { parseFdinfoFlags } from '../../lib/proc/fds';
 import { isTerminalPath } from '../../lib/proc/orphans';
 import { parseCmdline } from '../../lib/proc/process-info';
-import { STATE_NAMES, stateOf } from '../../lib/proc/states';
+import { stateCacheSize, STATE_NAMES, stateOf } from '../../lib/proc/states';
 import { parseStatus } from '../../lib/proc/status';
 import { decodeDevice, wellKnownTtyName } from '../../lib/proc/tty';
 
@@ -27,6 +27,21 @@ describe('states', () => {
 
   test('an unknown letter is unknown and keeps the letter', () => {
     expect(stateOf('?')).toEqual(expect.objectContaining({ letter: '?', name: 'unknown' }));
+  });
+
+  test('unknown strings that are not one letter are answered but never cached', () => {
+    const before = stateCacheSize();
+    for (let i = 0; i < 1000; i++) expect(stateOf(`q${i}`).name).toBe('unknown');
+    expect(stateCacheSize()).toBe(before);
+    // Not cached: each call builds its own (equal) answer.
+    expect(stateOf('q1')).not.toBe(stateOf('q1'));
+    expect(stateOf('q1')).toEqual(stateOf('q1'));
+  });
+
+  test('an unknown single letter is cached: the same object each time, one entry', () => {
+    const before = stateCacheSize();
+    expect(stateOf('Y')).toBe(stateOf('Y'));
+    expect(stateCacheSize()).toBe(before + 1);
   });
 });
 
