@@ -119,7 +119,8 @@ static void FinalizeExternal(Napi::Env, Watch* w) {
 
 static Napi::Value StartWatch(const Napi::CallbackInfo& info, bool is_signal) {
   Napi::Env env = info.Env();
-  int fd_or_signo = ArgInt(info, 0);
+  int fd_or_signo = 0;
+  if (!ToInt(info[0], &fd_or_signo) || !info[1].IsFunction()) return NegErrno(env, EINVAL);
   Napi::Function callback = info[1].As<Napi::Function>();
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
@@ -159,6 +160,7 @@ static Napi::Value WatchSignal(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value Unwatch(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) return NegErrno(info.Env(), EINVAL);
   Watch* w = info[0].As<Napi::External<Watch>>().Data();
   if (!w->closing) {
     CloseWatch(w);
@@ -172,6 +174,7 @@ static Napi::Value Unwatch(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value RefWatch(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal() || !info[1].IsBoolean()) return NegErrno(info.Env(), EINVAL);
   Watch* w = info[0].As<Napi::External<Watch>>().Data();
   if (!w->closing) {
     if (ArgBool(info, 1)) uv_ref(&w->handle);

@@ -340,20 +340,24 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
 // directory lists every thread, leader or not, and all are kept.
 static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string dir = ArgString(info, 0);
+  std::string dir;
   std::vector<int> some;
   int only = -1;
+  int mask = 0;
   bool list = info[1].IsArray();
+  if (!ToBytes(info[0], &dir) || !ToInt(info[2], &mask)) return NegErrno(env, EINVAL);
   if (list) {
     Napi::Array pids = info[1].As<Napi::Array>();
     some.reserve(pids.Length());
     for (uint32_t i = 0; i < pids.Length(); i++) {
-      some.push_back(pids.Get(i).As<Napi::Number>().Int32Value());
+      Napi::Value v;
+      int pid = 0;
+      if (!ElementOf(pids, i, &v) || !ToInt(v, &pid)) return NegErrno(env, EINVAL);
+      some.push_back(pid);
     }
-  } else {
-    only = ArgInt(info, 1);
+  } else if (!ToInt(info[1], &only)) {
+    return NegErrno(env, EINVAL);
   }
-  int mask = ArgInt(info, 2);
   int rootfd = RetryEintr([&] { return open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
   if (rootfd < 0) return NegErrno(env, errno);
 
