@@ -17,6 +17,7 @@ const fromSource = process.argv.includes('--from-source') || !fs.existsSync(path
 if (fromSource) require(path.join(root, 'test', 'helpers', 'fork-register'));
 const { fork } = require(path.join(root, fromSource ? 'lib/os/fork.ts' : 'dist/os/fork.js'));
 const binding = require('node-gyp-build')(root);
+const forkBinding = require('node-gyp-build')(path.join(root, 'fork-addon'));
 
 const ROUNDS = 40;
 const TARGET_RSS_MB = 200;
@@ -41,7 +42,7 @@ function measureNode(forkFn) {
   for (let i = 0; i < ROUNDS; i++) {
     const t0 = process.hrtime.bigint();
     const pid = forkFn();
-    if (pid === 0) binding.exitNow(0);
+    if (pid === 0) binding._exit(0);
     const t1 = process.hrtime.bigint();
     binding.waitpid(pid, 0);
     const t2 = process.hrtime.bigint();
@@ -78,10 +79,10 @@ const node = measureNode(() => fork());
 const scanTimes = [];
 for (let i = 0; i < ROUNDS; i++) {
   const t0 = process.hrtime.bigint();
-  binding.dontForkRanges();
+  forkBinding.dontForkRanges();
   scanTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
-const [dcCount, dcBytes] = binding.dontForkRanges();
+const [dcCount, dcBytes] = forkBinding.dontForkRanges();
 const py = spawnSync('python3', ['-c', PY], { encoding: 'utf8' });
 const fmt = (x) => x.toFixed(2);
 console.log(`fork-cost (${ROUNDS} rounds, medians, ${fromSource ? 'lib/ sources' : 'dist/'})`);
