@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -63,6 +64,17 @@ static std::vector<uv_async_t*> PendingAsyncHandles(uv_loop_t* loop) {
   return out;
 }
 
+// Where the last fork's time went, in the parent (bench/fork-cost.js reports it): parking
+// the pools, reading smaps, MADV_DOFORK, fork(2) itself, MADV_DONTFORK and release.
+enum Phase { kPark, kScan, kDoFork, kFork, kDontFork, kPhases };
+static double g_last_phases[kPhases];
+
+static double NowMs() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // do_fork is fork() or forkpty(); returns its pid (0 in the child) or -errno.
 template <typename F>
 static pid_t ForkNode(napi_env env, F do_fork) {
@@ -73,6 +85,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   node::Environment* node_env = node::GetCurrentEnvironment(isolate->GetCurrentContext());
   if (node_env == nullptr) return -EINVAL;
 
+  double t_park = NowMs();
   // EBUSY: threadpool work or V8 worker tasks still running after the timeout.
   bool timed_out = false;
   int pool_size = PoolSize();
@@ -88,6 +101,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
     return -EBUSY;
   }
 
+  double t_scan = NowMs();
   std::vector<Range> ranges;
   int r = FindDontForkRanges(&ranges);
   if (r < 0) {
@@ -95,6 +109,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
     ReleaseWorkers(pool);
     return r;
   }
+  double t_dofork = NowMs();
   size_t done = 0;
   r = AdviseAll(ranges, MADV_DOFORK, &done);
   if (r < 0) {
@@ -106,7 +121,9 @@ static pid_t ForkNode(napi_env env, F do_fork) {
     return r;
   }
 
+  double t_fork = NowMs();
   pid_t pid = do_fork();
+  double t_dontfork = NowMs();
   if (pid == 0) {
     // The parked threads and their ParkState are the parent's; the child leaves them be.
     ForgetPlatformWorkers();
@@ -130,6 +147,12 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   AdviseAll(ranges, MADV_DONTFORK, &ignored);
   ReleaseWorkers(parked);
   ReleaseWorkers(pool);
+  double t_end = NowMs();
+  g_last_phases[kPark] = t_scan - t_park;
+  g_last_phases[kScan] = t_dofork - t_scan;
+  g_last_phases[kDoFork] = t_fork - t_dofork;
+  g_last_phases[kFork] = t_dontfork - t_fork;
+  g_last_phases[kDontFork] = t_end - t_dontfork;
   return pid < 0 ? -fork_errno : pid;
 }
 
@@ -158,7 +181,16 @@ static Napi::Value ForkPty(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// lastForkPhases() -> [park, scan, dofork, fork, dontfork] in ms, of the last fork made by
+// this process (zeros before the first). Diagnostics for bench/fork-cost.js.
+static Napi::Value LastForkPhases(const Napi::CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(info.Env(), kPhases);
+  for (uint32_t i = 0; i < kPhases; i++) out.Set(i, Napi::Number::New(info.Env(), g_last_phases[i]));
+  return out;
+}
+
 void InitFork(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "lastForkPhases", LastForkPhases);
   Export(env, exports, "forkNode", Fork);
   Export(env, exports, "forkptyNode", ForkPty);
 }
