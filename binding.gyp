@@ -12,7 +12,7 @@
         "native/prctl.cc",
         "native/pidfd.cc",
         "native/child.cc",
-        "native/fork_exec.cc",
+        "native/exec.cc",
         "native/procfs.cc",
         "native/exit_watch.cc"
       ],

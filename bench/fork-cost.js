@@ -17,6 +17,7 @@ const fromSource = process.argv.includes('--from-source') || !fs.existsSync(path
 if (fromSource) require(path.join(root, 'test', 'helpers', 'fork-register'));
 const { fork } = require(path.join(root, fromSource ? 'lib/os/fork.ts' : 'dist/os/fork.js'));
 const binding = require('node-gyp-build')(root);
+const forkBinding = require('node-gyp-build')(path.join(root, 'fork-addon'));
 
 const ROUNDS = 40;
 const TARGET_RSS_MB = 200;
@@ -35,20 +36,31 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
+// RssAnon (the memory whose page tables fork copies) and VmPTE (page-table size), in MB.
+function memFigures() {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)[1]) / 1024;
+  return { anon: kb('RssAnon'), pte: kb('VmPTE') };
+}
+
+const PHASES = ['park', 'scan', 'dofork', 'fork(2)', 'dontfork'];
+
 function measureNode(forkFn) {
   const call = [];
   const round = [];
+  const phases = PHASES.map(() => []);
   for (let i = 0; i < ROUNDS; i++) {
     const t0 = process.hrtime.bigint();
     const pid = forkFn();
-    if (pid === 0) binding.exitNow(0);
+    if (pid === 0) binding._exit(0);
     const t1 = process.hrtime.bigint();
     binding.waitpid(pid, 0);
     const t2 = process.hrtime.bigint();
     call.push(Number(t1 - t0) / 1e6);
     round.push(Number(t2 - t0) / 1e6);
+    forkBinding.lastForkPhases().forEach((ms, i) => phases[i].push(ms));
   }
-  return { call: median(call), round: median(round) };
+  return { call: median(call), round: median(round), phases: phases.map(median) };
 }
 
 const PY = `
@@ -58,6 +70,9 @@ ballast = []
 def rss():
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+def status_mb(key):
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) for l in f if l.startswith(key + ':')) / 1024
 while rss() < target:
     ballast.append([{'i': i, 's': 'b%d' % i, 'a': [i, i + 1]} for i in range(50000)])
 call, rnd = [], []
@@ -70,27 +85,36 @@ for _ in range(${ROUNDS}):
     os.waitpid(pid, 0)
     t2 = time.perf_counter_ns()
     call.append((t1 - t0) / 1e6); rnd.append((t2 - t0) / 1e6)
-print(rss() / 1048576, statistics.median(call), statistics.median(rnd))
+print(rss() / 1048576, statistics.median(call), statistics.median(rnd), status_mb('RssAnon'), status_mb('VmPTE'))
 `;
 
 const node = measureNode(() => fork());
+const nodeMem = memFigures();
 // The DOFORK dance alone: /proc/self/smaps read and parse (what fork() adds to fork(2)).
 const scanTimes = [];
 for (let i = 0; i < ROUNDS; i++) {
   const t0 = process.hrtime.bigint();
-  binding.dontForkRanges();
+  forkBinding.dontForkRanges();
   scanTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
-const [dcCount, dcBytes] = binding.dontForkRanges();
+const [dcCount, dcBytes] = forkBinding.dontForkRanges();
 const py = spawnSync('python3', ['-c', PY], { encoding: 'utf8' });
 const fmt = (x) => x.toFixed(2);
 console.log(`fork-cost (${ROUNDS} rounds, medians, ${fromSource ? 'lib/ sources' : 'dist/'})`);
-console.log(`  unixproc fork(), parent RSS ${rssMb.toFixed(0)} MB: call ${fmt(node.call)} ms, fork+waitpid ${fmt(node.round)} ms`);
+console.log(
+  `  unixproc fork(), parent RSS ${rssMb.toFixed(0)} MB (anon ${nodeMem.anon.toFixed(0)} MB, page tables ${nodeMem.pte.toFixed(1)} MB): ` +
+    `call ${fmt(node.call)} ms, fork+waitpid ${fmt(node.round)} ms`,
+);
+console.log(`    phases (medians): ${PHASES.map((p, i) => `${p} ${fmt(node.phases[i])}`).join(', ')} ms`);
 console.log(`  of which the smaps scan: ${fmt(median(scanTimes))} ms (${dcCount} MADV_DONTFORK mappings, ${(dcBytes / 1048576).toFixed(0)} MB)`);
 if (py.status === 0) {
-  const [pyRss, pyCall, pyRound] = py.stdout.trim().split(/\s+/).map(Number);
-  console.log(`  CPython os.fork(),  RSS ${pyRss.toFixed(0)} MB: call ${fmt(pyCall)} ms, fork+waitpid ${fmt(pyRound)} ms`);
+  const [pyRss, pyCall, pyRound, pyAnon, pyPte] = py.stdout.trim().split(/\s+/).map(Number);
+  console.log(
+    `  CPython os.fork(),  RSS ${pyRss.toFixed(0)} MB (anon ${pyAnon.toFixed(0)} MB, page tables ${pyPte.toFixed(1)} MB): ` +
+      `call ${fmt(pyCall)} ms, fork+waitpid ${fmt(pyRound)} ms`,
+  );
   console.log(`  ratio vs CPython: call ${fmt(node.call / pyCall)}x, fork+waitpid ${fmt(node.round / pyRound)}x (target <= 1.00x)`);
+  console.log(`  fork(2) alone in the Node parent vs CPython's whole os.fork(): ${fmt(node.phases[3] / pyCall)}x`);
 } else {
   console.log(`  CPython anchor unavailable: ${py.stderr.trim().split('\n').pop()}`);
 }

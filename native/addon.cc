@@ -9,7 +9,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitPrctl(env, exports);
   unixproc::InitPidfd(env, exports);
   unixproc::InitChild(env, exports);
-  unixproc::InitForkExec(env, exports);
+  unixproc::InitExec(env, exports);
   unixproc::InitProcfs(env, exports);
   unixproc::InitExitWatch(env, exports);
   return exports;

@@ -24,7 +24,7 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPrctl(Napi::Env env, Napi::Object exports);
 void InitPidfd(Napi::Env env, Napi::Object exports);
 void InitChild(Napi::Env env, Napi::Object exports);
-void InitForkExec(Napi::Env env, Napi::Object exports);
+void InitExec(Napi::Env env, Napi::Object exports);
 void InitProcfs(Napi::Env env, Napi::Object exports);
 void InitExitWatch(Napi::Env env, Napi::Object exports);
 

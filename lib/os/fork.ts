@@ -11,19 +11,26 @@ import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
-import { native } from '../native';
+import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
+import { recordOwnChild } from '../own-children';
 import { validateOptions } from '../validate';
 
 interface ForkBinding {
   forkNode(): number;
   forkptyNode(): number | [number, number];
   guardChildLoop(end: (phase: string) => void): number;
-  getpid(): number;
 }
-const b = (): ForkBinding => native<ForkBinding>();
+const f = (): ForkBinding => forkNative<ForkBinding>();
+const getpid = (): number => native<{ getpid(): number }>().getpid();
 
 /** Code of the error fork()/forkpty() throw when a child could not be trusted to run. */
 export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
+
+/**
+ * Code of the error fork()/forkpty() throw when their native part (the fork addon, built
+ * for one Node ABI) cannot be loaded into this Node; the message says how to rebuild it.
+ */
+export { ERR_FORK_UNAVAILABLE };
 
 /** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. */
 export const FORK_UNSAFE_ENV = 'UNIXPROC_FORK_UNSAFE_ALLOW_THREADS';
@@ -202,14 +209,14 @@ function synchronousStdio(): void {
 function setUpChild(): void {
   // process.pid is cached at start-up; the child's must be its own.
   Object.defineProperty(process, 'pid', {
-    value: b().getpid(),
+    value: getpid(),
     writable: false,
     enumerable: true,
     configurable: true,
   });
   synchronousStdio();
   check(
-    b().guardChildLoop((phase: string) => {
+    f().guardChildLoop((phase: string) => {
       if (phase === 'beforeExit') process.emit('beforeExit', process.exitCode === undefined ? 0 : Number(process.exitCode));
       else process.exit();
     }),
@@ -219,6 +226,7 @@ function setUpChild(): void {
 
 function doFork<T>(options: unknown, call: () => number | [number, number], name: string): T {
   checkConditions(options);
+  f(); // loaded (or ERR_UNIXPROC_FORK_UNAVAILABLE) before any hook runs
   runHooks(hooks.before, true);
   const r = call();
   const pid = typeof r === 'number' ? r : r[0];
@@ -226,6 +234,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
     setUpChild();
     runHooks(hooks.child, false);
   } else {
+    recordOwnChild(pid); // a subreaper's own child is not an orphan (lib/proc/orphans.ts)
     runHooks(hooks.parent, false);
   }
   if (typeof r === 'number' && r < 0) check(r, name);
@@ -243,13 +252,14 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
  * (`waitpid`).
  * @throws ERR_UNIXPROC_FORK_UNSAFE when V8 background threads are on (unless
  *   `unsafeAllowThreads`), when called from a worker thread, or while worker threads are
- *   alive; ERR_INVALID_ARG_TYPE for bad options; EAGAIN, ENOMEM from fork; EBUSY when
+ *   alive; ERR_UNIXPROC_FORK_UNAVAILABLE when fork's native part is not built for this
+ *   Node (rebuild with `npm rebuild unixproc`); ERR_INVALID_ARG_TYPE for bad options; EAGAIN, ENOMEM from fork; EBUSY when
  *   threadpool work in flight did not finish within 5 s, or the V8 platform's worker
  *   threads could not be parked within 2 s (fork waits for both: docs/safety.md).
  * @see fork(2)
  */
 export function fork(options?: ForkOptions): number {
-  return doFork<number>(options, () => b().forkNode(), 'fork');
+  return doFork<number>(options, () => f().forkNode(), 'fork');
 }
 
 /**
@@ -260,5 +270,5 @@ export function fork(options?: ForkOptions): number {
  * @see forkpty(3)
  */
 export function forkpty(options?: ForkOptions): [number, number] {
-  return doFork<[number, number]>(options, () => b().forkptyNode(), 'forkpty');
+  return doFork<[number, number]>(options, () => f().forkptyNode(), 'forkpty');
 }

@@ -1,12 +1,13 @@
 /**
  * The package as a user gets it: `npm pack`, installed into a scratch project, loaded
  * from CommonJS `require` and ESM `import`, type-checked from TypeScript, with the
- * prebuilt N-API binary (prebuildify) loaded and no compilation at install time.
+ * prebuilt binaries (prebuildify: the N-API main addon and the fork addon built for this
+ * Node's ABI) loaded and no compilation at install time.
  *
  * The repo is copied first so that building and packing never touch the build/ and
  * dist/ that other test files are using at the same moment.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,8 +29,10 @@ beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-pack-'));
   const src = path.join(work, 'src');
   fs.mkdirSync(src);
-  for (const entry of ['package.json', 'binding.gyp', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'native', 'lib', 'scripts']) {
-    fs.cpSync(path.join(root, entry), path.join(src, entry), { recursive: true });
+  for (const entry of ['package.json', 'binding.gyp', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'native', 'lib', 'scripts', 'fork-addon']) {
+    // fork-addon/build and fork-addon/prebuilds are the working tree's own builds.
+    const own = (p: string): boolean => !['build', 'prebuilds'].includes(path.relative(path.join(root, 'fork-addon'), p));
+    fs.cpSync(path.join(root, entry), path.join(src, entry), { recursive: true, filter: own });
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
   run('npm', ['run', 'prebuild'], src);
@@ -44,12 +47,46 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('the tarball ships the prebuilt binary and installs without compiling', () => {
+function runNode(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('the tarball ships both prebuilt binaries and installs without compiling', () => {
   const installed = path.join(app, 'node_modules', 'unixproc');
-  const prebuilds = fs.readdirSync(path.join(installed, 'prebuilds'));
-  expect(prebuilds).toContain(`linux-${process.arch}`);
+  const platform = `linux-${process.arch}`;
+  expect(fs.readdirSync(path.join(installed, 'prebuilds', platform))).toEqual(['unixproc.node']);
+  expect(fs.readdirSync(path.join(installed, 'fork-addon', 'prebuilds', platform))).toEqual([
+    `node.abi${process.versions.modules}.node`,
+  ]);
   expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
+  expect(fs.existsSync(path.join(installed, 'fork-addon', 'build'))).toBe(false);
   expect(fs.existsSync(path.join(installed, 'lib'))).toBe(false);
+});
+
+test('fork() from the installed package runs a child whose exit status the parent reaps', () => {
+  const script =
+    "const os = require('unixproc/os'); const pid = os.fork(); if (pid === 0) process.exit(7);" +
+    'const [reaped, status] = os.waitpid(pid, 0); console.log(JSON.stringify([reaped === pid, os.WEXITSTATUS(status)]));';
+  const r = runNode(['--single-threaded', '-e', script], app);
+  expect(r.stderr).toBe('');
+  expect(JSON.parse(r.stdout)).toEqual([true, 7]);
+});
+
+test('without a fork addon for this Node, fork() throws ERR_UNIXPROC_FORK_UNAVAILABLE and the rest works', () => {
+  // The installed package as it is on a Node ABI it has no fork prebuild for.
+  const copy = path.join(app, 'node_modules', 'unixproc-nofork');
+  fs.cpSync(path.join(app, 'node_modules', 'unixproc'), copy, { recursive: true });
+  fs.rmSync(path.join(copy, 'fork-addon', 'prebuilds'), { recursive: true });
+  const script =
+    "const os = require('unixproc-nofork/os'); let e; try { os.fork(); } catch (err) { e = err; }" +
+    'console.log(JSON.stringify([e.code, e.message, os.getpid() === process.pid]));';
+  const r = runNode(['--single-threaded', '-e', script], app);
+  const [code, message, getpidWorks] = JSON.parse(r.stdout);
+  expect(code).toBe('ERR_UNIXPROC_FORK_UNAVAILABLE');
+  expect(message).toContain(`ABI ${process.versions.modules}`);
+  expect(message).toContain('npm rebuild unixproc');
+  expect(getpidWorks).toBe(true);
 });
 
 test('CommonJS require of unixproc/os and unixproc loads and calls the addon', () => {

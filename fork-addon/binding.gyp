@@ -1,0 +1,22 @@
+# The fork addon: fork()/forkpty() that continue in JavaScript need Node's C++ API
+# (node.h: the V8 platform, the process exit handler) and libuv's loop internals, which
+# N-API does not offer. It is built for one Node ABI (NODE_MODULE_VERSION), apart from
+# the N-API main addon (../binding.gyp) so that a prebuilt main addon stays portable.
+{
+  "targets": [
+    {
+      "target_name": "unixproc_fork",
+      "sources": [
+        "src/addon.cc",
+        "src/dont_fork.cc",
+        "src/park.cc",
+        "src/fork.cc",
+        "src/child_loop.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "../native"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17"]
+    }
+  ]
+}

@@ -1,0 +1,128 @@
+// Parking the V8 platform's worker threads and libuv's threadpool around a fork.
+//
+// - The V8 platform's worker threads do not exist in the child (pthread_atfork(3): only the
+//   forking thread is copied). An idle worker waits on the platform's task-queue condvar;
+//   copied into the child with such phantom waiters, that condvar can block the child's
+//   next post to the queue forever (glibc must wait for the phantoms to leave their group
+//   when it switches groups). V8 posts to that queue even with --single-threaded (every
+//   full GC posts a ParallelClearingJob task, seen in gdb). So every worker thread is first
+//   parked in a task of ours, where it waits on our own condvar and holds nothing of
+//   Node's or V8's, and is released in the parent after the fork.
+// - Work running in libuv's threadpool at the moment of fork is lost in the child (its
+//   threads are not copied), and its request would keep the child's loop alive forever.
+//   So before the fork one blocking work item per pool thread is queued and the fork waits
+//   until every thread runs one: the queue is FIFO, so all work queued earlier has then
+//   finished (its callback is pending on the loop, and runs in the parent and in the
+//   child, as a pending timer does).
+#include "park.h"
+
+#include <chrono>
+#include <cstdlib>
+
+#include "fork_addon.h"
+
+namespace unixproc {
+
+namespace {
+
+class ParkTask : public v8::Task {
+ public:
+  explicit ParkTask(std::shared_ptr<ParkState> state) : state_(std::move(state)) {}
+  void Run() override {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    if (state_->released) return;  // the spare task, run after the fork: nothing to wait for
+    state_->parked++;
+    state_->cv.notify_all();
+    state_->cv.wait(lock, [this] { return state_->released; });
+  }
+
+ private:
+  std::shared_ptr<ParkState> state_;
+};
+
+// A forked child has none of the platform's worker threads: parking there would wait for
+// threads that do not exist. The kernel cannot tell us this, so it is remembered here; it
+// is only ever set in a child.
+bool g_platform_workers_gone = false;
+
+struct PoolBarrier {
+  uv_work_t req;
+  std::shared_ptr<ParkState> state;
+};
+
+void PoolBarrierWork(uv_work_t* req) {
+  auto* barrier = static_cast<PoolBarrier*>(req->data);
+  ParkTask(barrier->state).Run();
+}
+
+void PoolBarrierDone(uv_work_t* req, int) { delete static_cast<PoolBarrier*>(req->data); }
+
+}  // namespace
+
+void ForgetPlatformWorkers() { g_platform_workers_gone = true; }
+
+std::shared_ptr<ParkState> ParkWorkers(int timeout_ms, bool* timed_out) {
+  *timed_out = false;
+  if (g_platform_workers_gone) return nullptr;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate == nullptr) return nullptr;
+  node::Environment* env = node::GetCurrentEnvironment(isolate->GetCurrentContext());
+  if (env == nullptr) return nullptr;
+  v8::Platform* platform = node::GetMultiIsolatePlatform(env);
+  if (platform == nullptr) return nullptr;
+  // Node counts its DelayedTaskScheduler thread among the "worker threads"
+  // (node_platform.cc: WorkerThreadsTaskRunner::NumberOfWorkerThreads is threads_.size())
+  // and that thread runs no tasks, so n - 1 threads take tasks. n tasks are posted, so
+  // that a Node that counts exactly still has every worker parked; the spare returns at
+  // once when it runs after the release.
+  int n = platform->NumberOfWorkerThreads();
+  int expected = n - 1;
+  if (expected <= 0) return nullptr;
+  auto state = std::make_shared<ParkState>();
+  for (int i = 0; i < n; i++) platform->CallOnWorkerThread(std::make_unique<ParkTask>(state));
+  std::unique_lock<std::mutex> lock(state->mutex);
+  if (!state->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return state->parked >= expected; })) {
+    *timed_out = true;
+  }
+  return state;
+}
+
+void ReleaseWorkers(const std::shared_ptr<ParkState>& state) {
+  if (!state) return;
+  std::lock_guard<std::mutex> lock(state->mutex);
+  state->released = true;
+  state->cv.notify_all();
+}
+
+// libuv sizes its pool from UV_THREADPOOL_SIZE once (threadpool.c: init_threads).
+int PoolSize() {
+  const char* v = getenv("UV_THREADPOOL_SIZE");
+  int n = v == nullptr ? 4 : atoi(v);
+  if (n <= 0) n = 1;
+  if (n > 1024) n = 1024;
+  return n;
+}
+
+std::shared_ptr<ParkState> ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool* timed_out) {
+  *timed_out = false;
+  auto state = std::make_shared<ParkState>();
+  for (int i = 0; i < n; i++) {
+    auto* barrier = new PoolBarrier();
+    barrier->state = state;
+    barrier->req.data = barrier;
+    if (uv_queue_work(loop, &barrier->req, PoolBarrierWork, PoolBarrierDone) != 0) {
+      delete barrier;
+      *timed_out = true;
+      return state;
+    }
+  }
+  std::unique_lock<std::mutex> lock(state->mutex);
+  if (!state->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return state->parked >= n; })) {
+    *timed_out = true;
+  }
+  return state;
+}
+
+}  // namespace unixproc
