@@ -6,6 +6,7 @@
 import * as os from './os/index';
 import { decodeWaitStatus } from './exit-status';
 import { findZombies, getProcess, listProcesses, stateSummary } from './proc/index';
+import { run, spawn } from './spawn/index';
 
 function section(title: string): void {
   console.log(`\n== ${title}`);
@@ -59,7 +60,38 @@ function table(): void {
   console.log(`${procs.length} processes scanned in ${ms.toFixed(1)} ms; states ${counts}; kernel threads ${summary.kernelThreads}`);
 }
 
-identity();
-spawnAndWait();
-zombies();
-table();
+async function handles(): Promise<void> {
+  section('spawn() and run(): non-blocking children, pidfd-watched, pid-reuse safe');
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  console.log(`spawn('sleep 30'): pid ${sleeper.pid}; kill() through its pidfd -> ${sleeper.kill('SIGTERM')}`);
+  console.log(`its wait() resolves: ${JSON.stringify(await sleeper.wait())}; kill() again -> ${sleeper.kill()} (nothing sent)`);
+  const r = await run(['sh', '-c', 'echo hello from $0; exit 4'], { capture: true });
+  console.log(`run(): status ${JSON.stringify(r.status)}, stdout ${JSON.stringify(r.stdout)}`);
+}
+
+function forkConditions(): void {
+  section('fork(): continues in JavaScript, but only where that is safe');
+  try {
+    const pid = os.fork();
+    if (pid === 0) os._exit(0);
+    os.waitpid(pid, 0);
+    console.log('forked and reaped a child (this Node runs with --single-threaded)');
+  } catch (e) {
+    const err = e as { code: string; message: string };
+    console.log(`refused here, with code ${err.code}:\n  ${err.message.split('\n').join('\n  ')}`);
+  }
+}
+
+async function main(): Promise<void> {
+  identity();
+  spawnAndWait();
+  zombies();
+  table();
+  await handles();
+  forkConditions();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
