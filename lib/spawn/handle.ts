@@ -69,6 +69,12 @@ export class Subprocess {
   #terminationReason: TerminationReason | undefined;
   /** The status, when an "any child" wait of unixproc/os reaped the child and handed it back. */
   #handedBack: number | undefined;
+  /**
+   * Set synchronously when the child has been reaped (by the exit watch, or found reaped
+   * by someone else), before its exit is delivered: from then on its pid may be reused,
+   * so nothing is sent to it any more.
+   */
+  #reaped = false;
 
   /** @internal Handles are made by {@link spawn}. */
   constructor(init: ChildInit) {
@@ -81,10 +87,18 @@ export class Subprocess {
     this.stdout = init.fds[1] >= 0 ? new Socket({ fd: init.fds[1], readable: true, writable: false }) : null;
     this.stderr = init.fds[2] >= 0 ? new Socket({ fd: init.fds[2], readable: true, writable: false }) : null;
     liveChildren.set(init.pid, this);
-    this.#watcher = watchChildExit(init.pid, init.pidfd, (report) => this.#onExit(report));
+    this.#watcher = watchChildExit(
+      init.pid,
+      init.pidfd,
+      (report) => this.#onExit(report),
+      () => {
+        this.#reaped = true;
+      },
+    );
     // unixproc/os wait(), waitpid(-1) and friends may reap this child first: they hand the
     // status back here instead of swallowing it (lib/os/foreign-children.ts).
     registerForeignChild(init.pid, (status) => {
+      this.#reaped = true;
       this.#watcher.cancel();
       this.#handedBack = status;
       setImmediate(() => this.#onExit({ status }));
@@ -134,23 +148,24 @@ export class Subprocess {
    * Sends a signal to the child through its pidfd (pidfd_send_signal(2)).
    * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
    * @returns true when the signal was sent; false when the child has already exited
-   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped): nothing is sent
-   *   then, and no other process can be hit.
+   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped, even while
+   *   `wait()` has not settled yet): nothing is sent then, and no other process can be hit.
    * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
    *   signal; EPERM when not allowed to signal the child (it changed uid).
    * @see pidfd_send_signal(2), kill(2)
    */
   kill(signal: string | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
-    if (this.exited || this.#handedBack !== undefined) return false;
+    if (this.exited || this.#reaped) return false;
     if (this.#pidfd >= 0) {
       const r = binding().pidfdSendSignal(this.#pidfd, signo);
       if (r === -ESRCH) return false;
       check(r, 'pidfd_send_signal');
       return true;
     }
-    // sigchld mode (no pidfd): the child is not reaped yet (exited is false), so its pid
-    // still names it, exited or not: only this process can reap it.
+    // sigchld mode (no pidfd): the child is not reaped yet (#reaped is set synchronously
+    // by the sweep that reaps it, before the exit is delivered), so its pid still names
+    // it, exited or not: only this process can reap it.
     try {
       process.kill(this.pid, signo);
       return true;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from '../../lib/spawn';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
-import { readAll } from '../helpers/spawn-helpers';
+import { duringReapWindow, readAll } from '../helpers/spawn-helpers';
 
 describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch', (mode) => {
   beforeAll(() => setExitWatchMode(mode));
@@ -41,9 +41,12 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
     expect(b).toBe(a);
   });
 
-  test('kill() after the child exited and was reaped returns false and sends nothing', async () => {
+  test('kill() once the child was reaped returns false and sends nothing, before and after wait() settles', async () => {
     const child = spawn('/bin/true');
-    await child.wait();
+    // The window between reaping (the pid is free) and delivery (wait() settles).
+    const inWindow = await duringReapWindow(child, () => [child.exited, child.kill('SIGKILL'), child.kill(0)]);
+    expect(inWindow).toEqual([false, false, false]);
+    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
     expect(child.kill('SIGKILL')).toBe(false);
     expect(child.kill(0)).toBe(false);
   });
