@@ -5,8 +5,9 @@
 //               done in TypeScript before the call, as CPython's _posixsubprocess does);
 //   argv, envp  string arrays, copied to C before the clone (envp is built from the JS
 //               process.env, not environ(7): in worker threads and sandboxes they differ);
+//               an element (and a candidate) may be a Buffer: its bytes, unchanged;
 //   extraEnv    optional "KEY=value" strings that replace the same keys of envp;
-//   cwd         directory to chdir to in the child, "" for none;
+//   cwd         directory to chdir to in the child (string or Buffer), "" for none;
 //   config      Int32Array, see the Config* indices below.
 // Returns [pid, pidfd, stdinFd, stdoutFd, stderrFd] (-1 where there is none), or, when a
 // step failed, [-errno, step] with the child already reaped (waitpid on its pid).
@@ -203,12 +204,12 @@ static void CloseIfOpen(int fd) {
 static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<std::string> candidate_strings, argv_strings, envp_strings, extra_env;
+  std::string cwd;
   if (!ArgStringArray(info, 0, &candidate_strings) || !ArgStringArray(info, 1, &argv_strings) ||
-      !ArgStringArray(info, 2, &envp_strings) || !info[3].IsString() || !info[4].IsTypedArray() ||
+      !ArgStringArray(info, 2, &envp_strings) || !ToBytes(info[3], &cwd) || !info[4].IsTypedArray() ||
       info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     return NegErrno(env, EINVAL);
   }
-  std::string cwd = ArgString(info, 3);
   Napi::Int32Array config = info[4].As<Napi::Int32Array>();
   if (config.ElementLength() < ConfigLength) return NegErrno(env, EINVAL);
   if (info.Length() > 5 && info[5].IsArray() && !ArgStringArray(info, 5, &extra_env)) {

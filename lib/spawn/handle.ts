@@ -21,7 +21,7 @@ export interface ChildInit {
   readonly pid: number;
   /** -1 in `sigchld` mode. */
   readonly pidfd: number;
-  readonly args: readonly string[];
+  readonly args: readonly (string | Buffer)[];
   /** Parent ends of the pipes, -1 where a stream is not piped. */
   readonly fds: readonly [number, number, number];
   readonly timeout: number;
@@ -46,8 +46,8 @@ export const liveChildren = new Map<number, Subprocess>();
 export class Subprocess {
   /** The child's pid. */
   readonly pid: number;
-  /** The command as started: `[file, ...args]`. */
-  readonly args: readonly string[];
+  /** The command as started: `[file, ...args]` (`file` as given: a Buffer stays a Buffer). */
+  readonly args: readonly (string | Buffer)[];
   /** The write end of the child's stdin when `stdio[0]` is `'pipe'`, else null. */
   readonly stdin: Writable | null;
   /** The read end of the child's stdout when `stdio[1]` is `'pipe'`, else null. */

@@ -11,10 +11,10 @@ export type WatchHandle = { readonly __unixprocWatch: unique symbol };
 
 export interface SpawnBinding {
   spawnChild(
-    candidates: string[],
-    argv: string[],
+    candidates: (string | Buffer)[],
+    argv: (string | Buffer)[],
     envp: string[],
-    cwd: string,
+    cwd: string | Buffer,
     config: Int32Array,
     extraEnv?: string[],
   ): number[];

@@ -147,13 +147,13 @@ export async function run(args: readonly string[], options?: RunOptions): Promis
   const stderr = decode(err.chunks);
 
   if (child.terminationReason === 'timeout') {
-    throw new TimeoutExpiredError(child.args, spawnOptions.timeout ?? 0, status, stdout, stderr);
+    throw new TimeoutExpiredError(argv, spawnOptions.timeout ?? 0, status, stdout, stderr);
   }
   if (child.terminationReason === 'abort') {
     throw new AbortError(undefined, { cause: spawnOptions.signal?.reason });
   }
   if (check && !(status.kind === 'exited' && status.code === 0)) {
-    throw new CalledProcessError(child.args, status, stdout, stderr);
+    throw new CalledProcessError(argv, status, stdout, stderr);
   }
-  return { args: child.args, status, stdout, stderr };
+  return { args: argv, status, stdout, stderr };
 }

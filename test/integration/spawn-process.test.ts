@@ -1,7 +1,8 @@
 // What the spawned program gets: a clean start, its session and group, its credentials,
 // its cwd and environment with the lineage record; and what a handle may no longer do
 // once the pid is someone else's.
-import { constants, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, openSync, closeSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, waitForExit, type Subprocess } from '../../lib/spawn';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
@@ -140,6 +141,54 @@ describe('session, group, credentials, cwd, env', () => {
 
   test('argv0 is what the program sees as argv[0]', async () => {
     expect(await output('/bin/sh', ['-c', 'echo $0'], { argv0: 'custom-name' })).toBe('custom-name\n');
+  });
+});
+
+describe('non-UTF-8 names as Buffers: the bytes reach the kernel unchanged', () => {
+  let dir: string;
+  // 0xff never occurs in UTF-8: a lossy conversion would turn it into U+FFFD.
+  const bytesIn = (base: string, tail: number[]): Buffer => Buffer.concat([Buffer.from(`${base}/`), Buffer.from(tail)]);
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'unixproc-bytes-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true }));
+
+  async function outputBytes(file: string | Buffer, options: Parameters<typeof spawn>[2]): Promise<Buffer> {
+    const child = spawn(file, [], { stdio: ['ignore', 'pipe', 'inherit'], ...options });
+    const chunks: Buffer[] = [];
+    for await (const c of child.stdout!) chunks.push(c as Buffer);
+    expect(await child.wait()).toEqual({ kind: 'exited', code: 0 });
+    return Buffer.concat(chunks);
+  }
+
+  test('cwd: a Buffer directory name that is not UTF-8', async () => {
+    const sub = bytesIn(dir, [0x63, 0xff, 0x64]);
+    mkdirSync(sub);
+    expect(await outputBytes('/bin/pwd', { cwd: sub })).toEqual(Buffer.concat([sub, Buffer.from('\n')]));
+  });
+
+  test('file: a Buffer program path that is not UTF-8', async () => {
+    const prog = bytesIn(dir, [0x70, 0xfe, 0xff]);
+    writeFileSync(prog, '#!/bin/sh\necho ran\n', { mode: 0o755 });
+    expect((await outputBytes(prog, {})).toString()).toBe('ran\n');
+  });
+
+  test('file: a Buffer program name that is not UTF-8, searched in PATH', async () => {
+    const name = Buffer.from([0x71, 0xff]);
+    writeFileSync(bytesIn(dir, [...name]), '#!/bin/sh\necho found\n', { mode: 0o755 });
+    expect((await outputBytes(name, { env: { PATH: `/nonexistent:${dir}` } })).toString()).toBe('found\n');
+  });
+
+  test('a missing Buffer cwd throws ENOENT from chdir with path = the Buffer given', () => {
+    const missing = bytesIn(dir, [0x6d, 0xff]);
+    expect(() => spawn('/bin/true', [], { cwd: missing })).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'chdir', path: missing }),
+    );
+  });
+
+  test('a missing Buffer file throws ENOENT from execve with path = the Buffer given', () => {
+    const missing = bytesIn(dir, [0x6e, 0xff]);
+    expect(() => spawn(missing)).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'execve', path: missing }));
   });
 });
 
