@@ -50,7 +50,7 @@ function detectMode(): ExitWatchMode {
   if (forced === 'pidfd' || forced === 'sigchld') return forced;
   const fd = binding().pidfdOpen(process.pid, 0);
   if (fd < 0) return 'sigchld'; // ENOSYS before Linux 5.3
-  require('node:fs').closeSync(fd);
+  binding().closeFd(fd); // not fs.closeSync: Workers warn about fds fs did not open
   return 'pidfd';
 }
 

@@ -2,7 +2,6 @@
  * The handle of a spawned child: its pid, its exit (awaitable, decoded), signals sent
  * through its pidfd, its piped streams, and the timeout/abort termination sequence.
  */
-import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { check } from '../errors';
@@ -209,7 +208,7 @@ export class Subprocess {
     unregisterForeignChild(this.pid);
     liveChildren.delete(this.pid);
     if (this.#pidfd >= 0) {
-      closeSync(this.#pidfd);
+      binding().closeFd(this.#pidfd); // not fs.closeSync: Workers warn about fds fs did not open
       this.#pidfd = -1;
     }
     clearTimeout(this.#timeoutTimer);

@@ -1,7 +1,6 @@
 /**
  * waitForExit(): await the end of any process, without blocking and without a thread.
  */
-import { closeSync } from 'node:fs';
 import { check, invalidArgType, systemError } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
 import { handBackExit, isForeignChild } from '../os/foreign-children';
@@ -71,7 +70,7 @@ function waitForPid(pid: number, reap: boolean, signal: AbortSignal | undefined)
   return new Promise((resolve, reject) => {
     let onAbort: (() => void) | undefined;
     const finish = (): void => {
-      closeSync(pidfd);
+      binding().closeFd(pidfd); // not fs.closeSync: Workers warn about fds fs did not open
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     };
     const arm = (): ReturnType<typeof watchPidfdReady> =>

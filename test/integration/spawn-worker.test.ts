@@ -1,4 +1,4 @@
-// spawn() inside Worker threads: a worker torn down with exit watches open, warnings.
+// spawn() inside Worker threads: a worker torn down with exit watches open; no warnings.
 // Each case runs in a separate node process whose main thread never loads the addon (only
 // its workers do): then the addon is unloaded when the last worker ends, and anything
 // native that outlives a worker's teardown runs in unmapped code.
@@ -54,5 +54,35 @@ describe.each(['pidfd', 'sigchld'])('in a Worker, with the %s exit watch', (mode
     expect(status).toEqual({ kind: 'exited', code: 0 });
     expect(pids).toHaveLength(3);
     expect(reaped).toEqual(pids.map(() => ({ kind: 'exited', code: 0 })));
+  });
+
+  test("20 spawns (and waitForExit on child_process children) emit no 'warning' in the worker", async () => {
+    // Node warns when fs.closeSync closes an fd that a Worker did not open through fs
+    // ("closed but not opened in unmanaged mode"): pidfds must be closed natively.
+    const code = workerCode(`
+      const { waitForExit } = require(${JSON.stringify(LIB)});
+      const cp = require('node:child_process');
+      const warnings = [];
+      process.on('warning', (w) => warnings.push(w.message));
+      (async () => {
+        for (let i = 0; i < 20; i++) await spawn('/bin/true', [], { stdio: 'ignore' }).wait();
+        for (let i = 0; i < 3; i++) {
+          const c = cp.spawn('/bin/true', [], { stdio: 'ignore' });
+          const exited = new Promise((resolve) => c.on('exit', resolve));
+          await waitForExit(c.pid);
+          await exited;
+        }
+        await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on nextTick
+        parentPort.postMessage(warnings);
+      })();`);
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const main = [];
+      process.on('warning', (w) => main.push(w.message));
+      const w = new Worker(${JSON.stringify(code)}, { eval: true, env: { ...process.env, UNIXPROC_EXIT_WATCH: ${JSON.stringify(mode)} } });
+      w.once('message', (worker) => w.once('exit', () => process.stdout.write(JSON.stringify({ worker, main }))));`;
+    const { out, status } = await runNode(script);
+    expect(status).toEqual({ kind: 'exited', code: 0 });
+    expect(JSON.parse(out)).toEqual({ worker: [], main: [] });
   });
 });
