@@ -58,6 +58,25 @@
 #define SYS_close_range 436
 #endif
 
+// On i386 and 32-bit ARM, SYS_setuid/SYS_setgid/SYS_setgroups are the old 16-bit calls
+// (ids above 65535 cannot be named); the *32 calls take full 32-bit ids. glibc's own
+// wrappers pick them the same way. Elsewhere only the 32-bit calls exist, unsuffixed.
+#ifdef SYS_setuid32
+#define UNIXPROC_SYS_SETUID SYS_setuid32
+#else
+#define UNIXPROC_SYS_SETUID SYS_setuid
+#endif
+#ifdef SYS_setgid32
+#define UNIXPROC_SYS_SETGID SYS_setgid32
+#else
+#define UNIXPROC_SYS_SETGID SYS_setgid
+#endif
+#ifdef SYS_setgroups32
+#define UNIXPROC_SYS_SETGROUPS SYS_setgroups32
+#else
+#define UNIXPROC_SYS_SETGROUPS SYS_setgroups
+#endif
+
 namespace unixproc {
 
 // Indices into the config Int32Array (mirrored in lib/spawn/native-child.ts).
@@ -162,10 +181,10 @@ static int ChildMain(void* arg) {
   // Raw syscalls: the glibc wrappers signal every thread of the (shared) process.
   if (a->uid >= 0 || a->gid >= 0) {
     // As libuv: drop supplementary groups; EPERM (not root) is not an error here.
-    syscall(SYS_setgroups, 0, nullptr);
+    syscall(UNIXPROC_SYS_SETGROUPS, 0, nullptr);
   }
-  if (a->gid >= 0 && syscall(SYS_setgid, a->gid) < 0) ChildFail(a, StepSetgid, errno);
-  if (a->uid >= 0 && syscall(SYS_setuid, a->uid) < 0) ChildFail(a, StepSetuid, errno);
+  if (a->gid >= 0 && syscall(UNIXPROC_SYS_SETGID, a->gid) < 0) ChildFail(a, StepSetgid, errno);
+  if (a->uid >= 0 && syscall(UNIXPROC_SYS_SETUID, a->uid) < 0) ChildFail(a, StepSetuid, errno);
 
   if (a->death_signal > 0) {
     if (prctl(PR_SET_PDEATHSIG, a->death_signal) < 0) ChildFail(a, StepPrctl, errno);

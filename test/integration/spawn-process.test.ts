@@ -91,6 +91,13 @@ describe('session, group, credentials, cwd, env', () => {
     expect(out).toMatch(/^uid=65534\b.* gid=65534\b.* groups=65534\b/);
   });
 
+  // Ids above 65535: the 16-bit setuid/setgid syscalls of i386 and 32-bit ARM cannot name
+  // them (the child uses the *32 calls there).
+  (root ? test : test.skip)('uid and gid above 65535 are set whole (needs root)', async () => {
+    const out = await output('/bin/sh', ['-c', 'echo $(id -u) $(id -g) $(id -G)'], { uid: 100_000, gid: 200_000 });
+    expect(out).toBe('100000 200000 200000\n');
+  });
+
   test('cwd: the program starts in that directory', async () => {
     expect(await output('/bin/pwd', [], { cwd: '/usr/lib' })).toBe('/usr/lib\n');
   });
