@@ -18,9 +18,10 @@
 // The calling thread is suspended until the child execs or exits; other threads keep
 // running. What makes sharing the address space safe:
 // - argv/envp/paths are built before the clone and never written by the child;
-// - every signal is blocked in the parent thread across the clone, so no handler of the
-//   parent can run in the child (which shares its memory) before the child has reset every
-//   disposition to SIG_DFL (its handler table is its own: no CLONE_SIGHAND);
+// - every signal (glibc's internal ones too) is blocked in the parent thread across the
+//   clone, so no handler of the parent can run in the child (which shares its memory)
+//   before the child has reset every disposition to SIG_DFL (its handler table is its
+//   own: no CLONE_SIGHAND);
 // - the child calls only async-signal-safe functions (signal-safety(7)) and raw syscalls
 //   for credentials (glibc's setuid() would broadcast to the parent's threads, see nptl(7));
 // - the child reports a failure by writing errno + step into the caller's memory, which
@@ -216,6 +217,9 @@ static int ChildMain(void* arg) {
   ChildFail(a, StepExecve, err);
 }
 
+// The kernel's sigset_t size (rt_sigprocmask(2) rejects any other): _NSIG bits.
+constexpr size_t kKernelSigsetSize = _NSIG / 8;
+
 static void CloseIfOpen(int fd) {
   if (fd >= 0) close(fd);
 }
@@ -337,12 +341,17 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   int pidfd = -1;
   if (flags & FlagPidfd) clone_flags |= CLONE_PIDFD;
 
+  // Every signal blocked across the clone, glibc's internal ones included: sigfillset and
+  // pthread_sigmask leave SIGCANCEL and SIGSETXID (32, 33) out, and a setxid broadcast
+  // from another thread would then run glibc's handler in the child, on our memory.
+  // So the raw syscall with every bit set, as glibc's posix_spawn does
+  // (__libc_signal_block_all), and the old mask restored the same way.
   sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  memset(&all, 0xff, sizeof all);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, kKernelSigsetSize);
   pid_t pid = clone(ChildMain, stack_top, clone_flags, &a, &pidfd);
   int clone_errno = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, kKernelSigsetSize);
   if (pid < 0) {
     close_all();
     return NegErrno(env, clone_errno);

@@ -8,7 +8,7 @@ import { spawn, waitForExit, type Subprocess } from '../../lib/spawn';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
 import { parseLineage } from '../../lib/lineage';
 import { native } from '../../lib/native';
-import { duringReapWindow, processState, readAll } from '../helpers/spawn-helpers';
+import { duringReapWindow, processState, readAll, statusField } from '../helpers/spawn-helpers';
 
 const LOADER = join(__dirname, '..', 'helpers', 'spawn-ts-loader.js');
 const LIB = join(__dirname, '..', '..', 'lib', 'spawn', 'index.ts');
@@ -31,6 +31,14 @@ describe('the spawned program starts clean', () => {
     // around its own forks).
     const out = await output('/bin/grep', ['-E', '^(SigIgn|SigBlk):', '/proc/self/status']);
     expect(out).toBe('SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+  });
+
+  test("spawning leaves the calling thread's signal mask as it was (blocked across the clone, then restored)", async () => {
+    const before = statusField('self', 'SigBlk');
+    const child = spawn('/bin/true');
+    const after = statusField('self', 'SigBlk');
+    await child.wait();
+    expect(after).toBe(before);
   });
 
   test('only fds 0, 1 and 2 are open in the new program', async () => {
