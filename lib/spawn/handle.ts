@@ -86,6 +86,16 @@ export class Subprocess {
     this.stdout = init.fds[1] >= 0 ? new Socket({ fd: init.fds[1], readable: true, writable: false }) : null;
     this.stderr = init.fds[2] >= 0 ? new Socket({ fd: init.fds[2], readable: true, writable: false }) : null;
     liveChildren.set(init.pid, this);
+    // unixproc/os wait(), waitpid(-1) and friends may reap this child first: they hand the
+    // status back here instead of swallowing it (lib/os/foreign-children.ts). Registered
+    // before the watch starts: a watch that fails at once ends the handle (#onExit, which
+    // unregisters) right inside watchChildExit.
+    registerForeignChild(init.pid, (status) => {
+      this.#reaped = true;
+      this.#watcher.cancel();
+      this.#handedBack = status;
+      setImmediate(() => this.#onExit({ status }));
+    });
     this.#watcher = watchChildExit(
       init.pid,
       init.pidfd,
@@ -94,14 +104,6 @@ export class Subprocess {
         this.#reaped = true;
       },
     );
-    // unixproc/os wait(), waitpid(-1) and friends may reap this child first: they hand the
-    // status back here instead of swallowing it (lib/os/foreign-children.ts).
-    registerForeignChild(init.pid, (status) => {
-      this.#reaped = true;
-      this.#watcher.cancel();
-      this.#handedBack = status;
-      setImmediate(() => this.#onExit({ status }));
-    });
     if (init.timeout > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate('timeout'), init.timeout);
       this.#timeoutTimer.unref(); // the exit watch keeps the loop alive, or not (unref())

@@ -1,10 +1,12 @@
 // The core of spawn(): exit statuses, signals, kill after reaping, abort and timeout
 // escalation, exec failures. Every test runs against both exit-watch paths: pidfd and
 // the SIGCHLD fallback.
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { openSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from '../../lib/spawn';
+import { spawn, Subprocess } from '../../lib/spawn';
+import { native } from '../../lib/native';
+import { isForeignChild } from '../../lib/os/foreign-children';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
 import { duringReapWindow, readAll } from '../helpers/spawn-helpers';
 
@@ -133,5 +135,31 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
     const [out, status] = await Promise.all([readAll(child.stdout), child.wait()]);
     expect(out).toBe('hello world\n');
     expect(status).toEqual({ kind: 'exited', code: 0 });
+  });
+});
+
+describe('a pidfd watch that cannot start', () => {
+  // A child of this process that no handle knows (the raw native call), given to a handle
+  // with an fd the event loop cannot poll (a regular file: epoll refuses it, EPERM).
+  test('rejects wait() and leaves no registration behind for "any child" waits', async () => {
+    const config = new Int32Array([-2, -2, -2, 0, -1, 0, -1, -1, 0]);
+    const r = native<{ spawnChild(...a: unknown[]): number[] }>().spawnChild(['/bin/true'], ['/bin/true'], [], '', config);
+    const pid = r[0];
+    expect(pid).toBeGreaterThan(0);
+    const fd = openSync(__filename, 'r'); // owned by the handle from here: it closes it
+    const handle = new Subprocess({
+      pid,
+      pidfd: fd,
+      args: ['/bin/true'],
+      fds: [-1, -1, -1],
+      timeout: 0,
+      killSignal: 15,
+      killGracePeriod: 5000,
+      signal: undefined,
+    });
+    const registered = isForeignChild(pid);
+    await expect(handle.wait()).rejects.toMatchObject({ code: 'EPERM', syscall: 'uv_poll_init' });
+    expect(registered).toBe(false);
+    expect(native<{ waitpid(pid: number, options: number): [number, number] | number }>().waitpid(pid, 0)).toEqual([pid, 0]);
   });
 });
