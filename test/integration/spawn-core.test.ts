@@ -87,12 +87,27 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
   });
 
   test('timeout with a trap on SIGTERM escalates to SIGKILL', async () => {
-    const child = spawn('/bin/sh', ['-c', 'trap "" TERM; exec sleep 100'], {
-      timeout: 1500,
-      killGracePeriod: 100,
-    });
-    await expect(child.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
-    expect(child.terminationReason).toBe('timeout');
+    // The timeout must not fire before sh has installed its trap, however slow the machine:
+    // the clock is jest's (only timers are faked; I/O and immediates stay real) and is
+    // moved on once the child has said it is ready.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const child = spawn('/bin/sh', ['-c', 'trap "" TERM; echo ready; exec sleep 100'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        timeout: 1500,
+        killGracePeriod: 100,
+      });
+      const firstLine = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d))));
+      expect(firstLine).toBe('ready\n');
+      jest.advanceTimersByTime(1500); // the timeout: SIGTERM, ignored
+      expect(child.terminationReason).toBe('timeout');
+      jest.advanceTimersByTime(100); // the grace period: SIGKILL
+      const status = await child.wait();
+      child.stdout!.destroy();
+      expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('a child that exits before its timeout is not killed', async () => {
