@@ -5,8 +5,9 @@
 //               done in TypeScript before the call, as CPython's _posixsubprocess does);
 //   argv, envp  string arrays, copied to C before the clone (envp is built from the JS
 //               process.env, not environ(7): in worker threads and sandboxes they differ);
+//               an element (and a candidate) may be a Buffer: its bytes, unchanged;
 //   extraEnv    optional "KEY=value" strings that replace the same keys of envp;
-//   cwd         directory to chdir to in the child, "" for none;
+//   cwd         directory to chdir to in the child (string or Buffer), "" for none;
 //   config      Int32Array, see the Config* indices below.
 // Returns [pid, pidfd, stdinFd, stdoutFd, stderrFd] (-1 where there is none), or, when a
 // step failed, [-errno, step] with the child already reaped (waitpid on its pid).
@@ -17,9 +18,10 @@
 // The calling thread is suspended until the child execs or exits; other threads keep
 // running. What makes sharing the address space safe:
 // - argv/envp/paths are built before the clone and never written by the child;
-// - every signal is blocked in the parent thread across the clone, so no handler of the
-//   parent can run in the child (which shares its memory) before the child has reset every
-//   disposition to SIG_DFL (its handler table is its own: no CLONE_SIGHAND);
+// - every signal (glibc's internal ones too) is blocked in the parent thread across the
+//   clone, so no handler of the parent can run in the child (which shares its memory)
+//   before the child has reset every disposition to SIG_DFL (its handler table is its
+//   own: no CLONE_SIGHAND);
 // - the child calls only async-signal-safe functions (signal-safety(7)) and raw syscalls
 //   for credentials (glibc's setuid() would broadcast to the parent's threads, see nptl(7));
 // - the child reports a failure by writing errno + step into the caller's memory, which
@@ -55,6 +57,25 @@
 #endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
+#endif
+
+// On i386 and 32-bit ARM, SYS_setuid/SYS_setgid/SYS_setgroups are the old 16-bit calls
+// (ids above 65535 cannot be named); the *32 calls take full 32-bit ids. glibc's own
+// wrappers pick them the same way. Elsewhere only the 32-bit calls exist, unsuffixed.
+#ifdef SYS_setuid32
+#define UNIXPROC_SYS_SETUID SYS_setuid32
+#else
+#define UNIXPROC_SYS_SETUID SYS_setuid
+#endif
+#ifdef SYS_setgid32
+#define UNIXPROC_SYS_SETGID SYS_setgid32
+#else
+#define UNIXPROC_SYS_SETGID SYS_setgid
+#endif
+#ifdef SYS_setgroups32
+#define UNIXPROC_SYS_SETGROUPS SYS_setgroups32
+#else
+#define UNIXPROC_SYS_SETGROUPS SYS_setgroups
 #endif
 
 namespace unixproc {
@@ -161,10 +182,10 @@ static int ChildMain(void* arg) {
   // Raw syscalls: the glibc wrappers signal every thread of the (shared) process.
   if (a->uid >= 0 || a->gid >= 0) {
     // As libuv: drop supplementary groups; EPERM (not root) is not an error here.
-    syscall(SYS_setgroups, 0, nullptr);
+    syscall(UNIXPROC_SYS_SETGROUPS, 0, nullptr);
   }
-  if (a->gid >= 0 && syscall(SYS_setgid, a->gid) < 0) ChildFail(a, StepSetgid, errno);
-  if (a->uid >= 0 && syscall(SYS_setuid, a->uid) < 0) ChildFail(a, StepSetuid, errno);
+  if (a->gid >= 0 && syscall(UNIXPROC_SYS_SETGID, a->gid) < 0) ChildFail(a, StepSetgid, errno);
+  if (a->uid >= 0 && syscall(UNIXPROC_SYS_SETUID, a->uid) < 0) ChildFail(a, StepSetuid, errno);
 
   if (a->death_signal > 0) {
     if (prctl(PR_SET_PDEATHSIG, a->death_signal) < 0) ChildFail(a, StepPrctl, errno);
@@ -196,6 +217,9 @@ static int ChildMain(void* arg) {
   ChildFail(a, StepExecve, err);
 }
 
+// The kernel's sigset_t size (rt_sigprocmask(2) rejects any other): _NSIG bits.
+constexpr size_t kKernelSigsetSize = _NSIG / 8;
+
 static void CloseIfOpen(int fd) {
   if (fd >= 0) close(fd);
 }
@@ -203,12 +227,12 @@ static void CloseIfOpen(int fd) {
 static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<std::string> candidate_strings, argv_strings, envp_strings, extra_env;
+  std::string cwd;
   if (!ArgStringArray(info, 0, &candidate_strings) || !ArgStringArray(info, 1, &argv_strings) ||
-      !ArgStringArray(info, 2, &envp_strings) || !info[3].IsString() || !info[4].IsTypedArray() ||
+      !ArgStringArray(info, 2, &envp_strings) || !ToBytes(info[3], &cwd) || !info[4].IsTypedArray() ||
       info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     return NegErrno(env, EINVAL);
   }
-  std::string cwd = ArgString(info, 3);
   Napi::Int32Array config = info[4].As<Napi::Int32Array>();
   if (config.ElementLength() < ConfigLength) return NegErrno(env, EINVAL);
   if (info.Length() > 5 && info[5].IsArray() && !ArgStringArray(info, 5, &extra_env)) {
@@ -317,12 +341,17 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   int pidfd = -1;
   if (flags & FlagPidfd) clone_flags |= CLONE_PIDFD;
 
+  // Every signal blocked across the clone, glibc's internal ones included: sigfillset and
+  // pthread_sigmask leave SIGCANCEL and SIGSETXID (32, 33) out, and a setxid broadcast
+  // from another thread would then run glibc's handler in the child, on our memory.
+  // So the raw syscall with every bit set, as glibc's posix_spawn does
+  // (__libc_signal_block_all), and the old mask restored the same way.
   sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  memset(&all, 0xff, sizeof all);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, kKernelSigsetSize);
   pid_t pid = clone(ChildMain, stack_top, clone_flags, &a, &pidfd);
   int clone_errno = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, kKernelSigsetSize);
   if (pid < 0) {
     close_all();
     return NegErrno(env, clone_errno);

@@ -18,7 +18,9 @@
 //
 // The watch never owns the fd: the caller closes it after the handle has been stopped
 // (it is stopped before the callback runs, and by unwatchPidfd). The record is freed when
-// both its libuv handle is closed and the External has been collected.
+// both its libuv handle is closed and the External has been collected. While a handle is
+// open, an async cleanup hook holds the environment's teardown (a Worker ending) until
+// the handle is closed; the hook releases the JS callback and its async context.
 #include <uv.h>
 
 #include <atomic>
@@ -41,6 +43,9 @@ struct Watch {
   napi_async_context async_context = nullptr;
   bool closing = false;
   int owners = 2;  // the libuv handle and the JS External
+  // Registered while the libuv handle is open: a worker's environment must not finish
+  // tearing down (and unload this addon) before OnClosed has run. Removed by OnClosed.
+  napi_async_cleanup_hook_handle cleanup = nullptr;
 
   Watch() {}
   ~Watch() { live_watches--; }
@@ -50,30 +55,44 @@ static void ReleaseWatch(Watch* w) {
   if (--w->owners == 0) delete w;
 }
 
+// The handle is closed: the environment may finish its teardown (the cleanup hook, if it
+// has started, is done), and the record loses one owner.
 static void OnClosed(uv_handle_t* handle) {
-  ReleaseWatch(static_cast<Watch*>(handle->data));
+  Watch* w = static_cast<Watch*>(handle->data);
+  if (w->cleanup != nullptr) {
+    napi_async_cleanup_hook_handle cleanup = w->cleanup;
+    w->cleanup = nullptr;
+    napi_remove_async_cleanup_hook(cleanup);
+  }
+  ReleaseWatch(w);
 }
 
-static void CleanupHook(void* arg);
+// Drops the JS callback and its async context (on the loop thread, env alive).
+static void ReleaseJs(Watch* w) {
+  if (w->async_context != nullptr) {
+    napi_async_destroy(w->env, w->async_context);
+    w->async_context = nullptr;
+  }
+  w->callback.Reset();
+}
 
-// Stops polling and closes the handle (once). The JS references go with it.
+// Stops polling and closes the handle (once); OnClosed completes it.
 static void CloseWatch(Watch* w) {
   if (w->closing) return;
   w->closing = true;
   if (w->is_signal) uv_signal_stop(&w->signal);
   else uv_poll_stop(&w->poll);
   uv_close(&w->handle, OnClosed);
-  napi_remove_env_cleanup_hook(w->env, CleanupHook, w);
 }
 
-// The environment is going away (a worker ends) while a watch is open.
-static void CleanupHook(void* arg) {
+// The environment is going away (a worker ends, or the process exits) while the handle is
+// open or closing. An async cleanup hook (N-API 8): node keeps running the loop until
+// OnClosed removes the hook, so the close callback never runs after the addon is unloaded
+// (a plain env cleanup hook would let a worker's teardown finish first: a segfault).
+static void AsyncCleanupHook(napi_async_cleanup_hook_handle, void* arg) {
   Watch* w = static_cast<Watch*>(arg);
-  if (w->closing) return;
-  w->closing = true;
-  if (w->is_signal) uv_signal_stop(&w->signal);
-  else uv_poll_stop(&w->poll);
-  uv_close(&w->handle, OnClosed);
+  ReleaseJs(w);
+  CloseWatch(w);  // a no-op when closing already: OnClosed is on its way
 }
 
 // Calls fn(status) as a callback from the event loop (async hooks, microtasks drained).
@@ -147,7 +166,13 @@ static Napi::Value StartWatch(const Napi::CallbackInfo& info, bool is_signal) {
   w->callback = Napi::Persistent(callback);
   napi_value resource_name = Napi::String::New(env, "unixproc.ExitWatch");
   napi_async_init(env, nullptr, resource_name, &w->async_context);
-  napi_add_env_cleanup_hook(env, CleanupHook, w);
+  if (napi_add_async_cleanup_hook(env, AsyncCleanupHook, w, &w->cleanup) != napi_ok) {
+    w->cleanup = nullptr;
+    ReleaseJs(w);
+    w->owners = 1;  // no External will exist
+    CloseWatch(w);
+    return NegErrno(env, ENOMEM);
+  }
   return Napi::External<Watch>::New(env, w, FinalizeExternal);
 }
 
@@ -164,11 +189,7 @@ static Napi::Value Unwatch(const Napi::CallbackInfo& info) {
   Watch* w = info[0].As<Napi::External<Watch>>().Data();
   if (!w->closing) {
     CloseWatch(w);
-    if (w->async_context != nullptr) {
-      napi_async_destroy(info.Env(), w->async_context);
-      w->async_context = nullptr;
-    }
-    w->callback.Reset();
+    ReleaseJs(w);
   }
   return Napi::Number::New(info.Env(), 0);
 }

@@ -1,4 +1,5 @@
-// Process file descriptors: pidfd_open(2) (Linux 5.3) and pidfd_send_signal(2) (5.1).
+// Process file descriptors: pidfd_open(2) (Linux 5.3) and pidfd_send_signal(2) (5.1),
+// and close(2) for them (closeFd).
 // A pidfd refers to one process, not to a pid number, so a signal sent through it can
 // never reach a process that later reuses the pid. Called through syscall(2): glibc 2.36
 // has wrappers, but older libcs do not.
@@ -38,9 +39,21 @@ static Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), 0);
 }
 
+// closeFd(fd) -> 0, or -errno (EBADF). For fds this library opened natively (pidfds):
+// fs.closeSync on them works, but inside a Worker it warns "closed but not opened in
+// unmanaged mode" (Node tracks the fds each worker opened through fs). EINTR is not
+// retried: on Linux the fd is released even then, and a retry could close a reused fd.
+static Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  int fd = 0;
+  if (!ArgInt(info, 0, &fd)) return NegErrno(info.Env(), EINVAL);
+  if (close(fd) < 0 && errno != EINTR) return NegErrno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
 void InitPidfd(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "pidfdOpen", PidfdOpen);
   Export(env, exports, "pidfdSendSignal", PidfdSendSignal);
+  Export(env, exports, "closeFd", CloseFd);
   exports.Set("PIDFD_NONBLOCK", Napi::Number::New(env, 04000));  // O_NONBLOCK, linux/pidfd.h
 }
 

@@ -50,7 +50,7 @@ function detectMode(): ExitWatchMode {
   if (forced === 'pidfd' || forced === 'sigchld') return forced;
   const fd = binding().pidfdOpen(process.pid, 0);
   if (fd < 0) return 'sigchld'; // ENOSYS before Linux 5.3
-  require('node:fs').closeSync(fd);
+  binding().closeFd(fd); // not fs.closeSync: Workers warn about fds fs did not open
   return 'pidfd';
 }
 
@@ -113,15 +113,23 @@ function reapPidfd(pidfd: number): ExitReport | undefined {
   return { status: statusFromSiginfo(r[4], r[3]) };
 }
 
-function watchPidfd(pidfd: number, onExit: (report: ExitReport) => void): ExitWatcher {
+function watchPidfd(
+  pidfd: number,
+  onExit: (report: ExitReport) => void,
+  onReaped: () => void,
+): ExitWatcher {
   let handle: WatchHandle | undefined;
   let ref = true;
   const arm = (): void => {
     const h = binding().watchPidfd(pidfd, () => {
       handle = undefined;
       const report = reapPidfd(pidfd);
-      if (report === undefined) arm(); // not exited after all: watch again
-      else deliver(onExit, report);
+      if (report === undefined) {
+        arm(); // not exited after all: watch again
+        return;
+      }
+      onReaped();
+      deliver(onExit, report);
     });
     if (typeof h === 'number') {
       onExit({ error: systemError(h, 'uv_poll_init') });
@@ -147,6 +155,7 @@ function watchPidfd(pidfd: number, onExit: (report: ExitReport) => void): ExitWa
 
 interface Pending {
   readonly onExit: (report: ExitReport) => void;
+  readonly onReaped: () => void;
   ref: boolean;
 }
 const pending = new Map<number, Pending>();
@@ -160,11 +169,14 @@ function sweep(): void {
   for (const [pid, p] of pending) {
     const r = binding().waitpid(pid, WNOHANG);
     if (typeof r === 'number') {
+      // ECHILD: someone else reaped it; the pid is free for reuse from now on too.
       pending.delete(pid);
+      p.onReaped();
       deliver(p.onExit, { error: systemError(r, 'waitpid') });
     } else if (r[0] === pid) {
       pending.delete(pid);
       unregisterForeignChild(pid); // see reapPidfd
+      p.onReaped(); // at once: the pid may name another process before delivery
       deliver(p.onExit, { status: r[1] });
     }
   }
@@ -204,8 +216,8 @@ export function prepareSigchldWatch(): void {
   sigchldRef = true;
 }
 
-function watchSigchld(pid: number, onExit: (report: ExitReport) => void): ExitWatcher {
-  pending.set(pid, { onExit, ref: true });
+function watchSigchld(pid: number, onExit: (report: ExitReport) => void, onReaped: () => void): ExitWatcher {
+  pending.set(pid, { onExit, onReaped, ref: true });
   updateListener();
   // A SIGCHLD may have come before the entry existed: look once more, soon.
   if (!sweepQueued) {
@@ -228,6 +240,9 @@ function watchSigchld(pid: number, onExit: (report: ExitReport) => void): ExitWa
 /**
  * Watches one child of this process: `onExit` runs once, on the event loop, after the
  * child was reaped (or reaping failed, e.g. ECHILD when something else reaped it).
+ * `onReaped` runs synchronously at the moment of reaping (or of that failure), before
+ * `onExit`, which is deferred: from then on the pid may name another process, so the
+ * owner must stop using it at once (no kill(2) on it).
  * @param pidfd - the child's pidfd in `pidfd` mode, -1 in `sigchld` mode.
  * @internal
  */
@@ -235,8 +250,9 @@ export function watchChildExit(
   pid: number,
   pidfd: number,
   onExit: (report: ExitReport) => void,
+  onReaped: () => void,
 ): ExitWatcher {
-  return pidfd >= 0 ? watchPidfd(pidfd, onExit) : watchSigchld(pid, onExit);
+  return pidfd >= 0 ? watchPidfd(pidfd, onExit, onReaped) : watchSigchld(pid, onExit, onReaped);
 }
 
 /**

@@ -2,7 +2,6 @@
  * The handle of a spawned child: its pid, its exit (awaitable, decoded), signals sent
  * through its pidfd, its piped streams, and the timeout/abort termination sequence.
  */
-import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { check } from '../errors';
@@ -21,7 +20,7 @@ export interface ChildInit {
   readonly pid: number;
   /** -1 in `sigchld` mode. */
   readonly pidfd: number;
-  readonly args: readonly string[];
+  readonly args: readonly (string | Buffer)[];
   /** Parent ends of the pipes, -1 where a stream is not piped. */
   readonly fds: readonly [number, number, number];
   readonly timeout: number;
@@ -46,8 +45,8 @@ export const liveChildren = new Map<number, Subprocess>();
 export class Subprocess {
   /** The child's pid. */
   readonly pid: number;
-  /** The command as started: `[file, ...args]`. */
-  readonly args: readonly string[];
+  /** The command as started: `[file, ...args]` (`file` as given: a Buffer stays a Buffer). */
+  readonly args: readonly (string | Buffer)[];
   /** The write end of the child's stdin when `stdio[0]` is `'pipe'`, else null. */
   readonly stdin: Writable | null;
   /** The read end of the child's stdout when `stdio[1]` is `'pipe'`, else null. */
@@ -69,6 +68,12 @@ export class Subprocess {
   #terminationReason: TerminationReason | undefined;
   /** The status, when an "any child" wait of unixproc/os reaped the child and handed it back. */
   #handedBack: number | undefined;
+  /**
+   * Set synchronously when the child has been reaped (by the exit watch, or found reaped
+   * by someone else), before its exit is delivered: from then on its pid may be reused,
+   * so nothing is sent to it any more.
+   */
+  #reaped = false;
 
   /** @internal Handles are made by {@link spawn}. */
   constructor(init: ChildInit) {
@@ -81,14 +86,24 @@ export class Subprocess {
     this.stdout = init.fds[1] >= 0 ? new Socket({ fd: init.fds[1], readable: true, writable: false }) : null;
     this.stderr = init.fds[2] >= 0 ? new Socket({ fd: init.fds[2], readable: true, writable: false }) : null;
     liveChildren.set(init.pid, this);
-    this.#watcher = watchChildExit(init.pid, init.pidfd, (report) => this.#onExit(report));
     // unixproc/os wait(), waitpid(-1) and friends may reap this child first: they hand the
-    // status back here instead of swallowing it (lib/os/foreign-children.ts).
+    // status back here instead of swallowing it (lib/os/foreign-children.ts). Registered
+    // before the watch starts: a watch that fails at once ends the handle (#onExit, which
+    // unregisters) right inside watchChildExit.
     registerForeignChild(init.pid, (status) => {
+      this.#reaped = true;
       this.#watcher.cancel();
       this.#handedBack = status;
       setImmediate(() => this.#onExit({ status }));
     });
+    this.#watcher = watchChildExit(
+      init.pid,
+      init.pidfd,
+      (report) => this.#onExit(report),
+      () => {
+        this.#reaped = true;
+      },
+    );
     if (init.timeout > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate('timeout'), init.timeout);
       this.#timeoutTimer.unref(); // the exit watch keeps the loop alive, or not (unref())
@@ -134,23 +149,24 @@ export class Subprocess {
    * Sends a signal to the child through its pidfd (pidfd_send_signal(2)).
    * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
    * @returns true when the signal was sent; false when the child has already exited
-   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped): nothing is sent
-   *   then, and no other process can be hit.
+   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped, even while
+   *   `wait()` has not settled yet): nothing is sent then, and no other process can be hit.
    * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
    *   signal; EPERM when not allowed to signal the child (it changed uid).
    * @see pidfd_send_signal(2), kill(2)
    */
   kill(signal: string | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
-    if (this.exited || this.#handedBack !== undefined) return false;
+    if (this.exited || this.#reaped) return false;
     if (this.#pidfd >= 0) {
       const r = binding().pidfdSendSignal(this.#pidfd, signo);
       if (r === -ESRCH) return false;
       check(r, 'pidfd_send_signal');
       return true;
     }
-    // sigchld mode (no pidfd): the child is not reaped yet (exited is false), so its pid
-    // still names it, exited or not: only this process can reap it.
+    // sigchld mode (no pidfd): the child is not reaped yet (#reaped is set synchronously
+    // by the sweep that reaps it, before the exit is delivered), so its pid still names
+    // it, exited or not: only this process can reap it.
     try {
       process.kill(this.pid, signo);
       return true;
@@ -194,7 +210,7 @@ export class Subprocess {
     unregisterForeignChild(this.pid);
     liveChildren.delete(this.pid);
     if (this.#pidfd >= 0) {
-      closeSync(this.#pidfd);
+      binding().closeFd(this.#pidfd); // not fs.closeSync: Workers warn about fds fs did not open
       this.#pidfd = -1;
     }
     clearTimeout(this.#timeoutTimer);

@@ -11,10 +11,10 @@ export type WatchHandle = { readonly __unixprocWatch: unique symbol };
 
 export interface SpawnBinding {
   spawnChild(
-    candidates: string[],
-    argv: string[],
+    candidates: (string | Buffer)[],
+    argv: (string | Buffer)[],
     envp: string[],
-    cwd: string,
+    cwd: string | Buffer,
     config: Int32Array,
     extraEnv?: string[],
   ): number[];
@@ -25,6 +25,8 @@ export interface SpawnBinding {
   liveExitWatches(): number;
   pidfdOpen(pid: number, flags: number): number;
   pidfdSendSignal(pidfd: number, sig: number): number;
+  /** close(2) of an fd opened natively (a pidfd): 0 or -errno. */
+  closeFd(fd: number): number;
   waitid(idtype: number, id: number, options: number): number[] | number;
   waitpid(pid: number, options: number): [number, number] | number;
   getpid(): number;

@@ -12,7 +12,7 @@ import {
   validateFd,
   validateInteger,
   validateOptions,
-  validatePath,
+  validateBytes,
   validatePid,
   validateSignal,
 } from '../validate';
@@ -30,7 +30,10 @@ export type StdioOption =
 
 /** Options of {@link spawn}. */
 export interface SpawnOptions {
-  /** Working directory of the child (chdir(2) in the child, before exec). */
+  /**
+   * Working directory of the child (chdir(2) in the child, before exec). A Buffer is
+   * passed as its bytes, unchanged (a directory name that is not valid UTF-8).
+   */
   readonly cwd?: string | Buffer;
   /**
    * The child's whole environment (default: `process.env`). `PATH` in it, when present,
@@ -71,7 +74,7 @@ export interface SpawnOptions {
 
 /** The validated options. @internal */
 export interface SpawnSpec {
-  readonly cwd: string | undefined;
+  readonly cwd: string | Buffer | undefined;
   readonly env: string[];
   readonly stdio: readonly [StdioOption, StdioOption, StdioOption];
   readonly argv0: string | undefined;
@@ -141,7 +144,7 @@ export function validateMilliseconds(value: unknown, name: string, allowInfinity
 /** Validates spawn's options (all of them, before anything runs). @internal */
 export function validateSpawnOptions(options: unknown): SpawnSpec {
   const o = validateOptions<SpawnOptions>(options, 'options');
-  const cwd = o.cwd === undefined ? undefined : validatePath(o.cwd, 'options.cwd');
+  const cwd = o.cwd === undefined ? undefined : validateBytes(o.cwd, 'options.cwd', false);
   // process.env, the JS object (not environ(7)): in worker threads and sandboxes it is
   // the environment the caller sees, as child_process uses it.
   const env = validateEnv(o.env === undefined ? process.env : o.env, 'options.env');

@@ -20,9 +20,14 @@ export function searchPath(env: readonly string[]): string {
 /**
  * The paths execve will be tried on, in order: `file` itself when it contains a slash;
  * else each PATH entry joined with it (an empty entry means the child's working
- * directory, as in execvp(3)).
+ * directory, as in execvp(3)). A Buffer `file` keeps its bytes (joined as bytes).
  */
-export function execCandidates(file: string, path: string): string[] {
-  if (file.includes('/')) return [file];
-  return path.split(':').map((dir) => (dir === '' ? file : `${dir.replace(/\/+$/, '')}/${file}`));
+export function execCandidates(file: string | Buffer, path: string): (string | Buffer)[] {
+  const SLASH = 0x2f;
+  if (typeof file === 'string' ? file.includes('/') : file.includes(SLASH)) return [file];
+  return path.split(':').map((dir) => {
+    if (dir === '') return file;
+    const prefix = `${dir.replace(/\/+$/, '')}/`;
+    return typeof file === 'string' ? prefix + file : Buffer.concat([Buffer.from(prefix), file]);
+  });
 }

@@ -11,11 +11,12 @@ import type { SpawnOptions, StdioOption } from './options';
 
 /** Options of {@link run}: those of {@link spawn}, plus: */
 export interface RunOptions extends SpawnOptions {
-  /** Written to the child's stdin (a pipe), which is then closed. */
+  /** Written to the child's stdin (a pipe), which is then closed. Cannot be combined with an explicit `stdio[0]`. */
   readonly input?: string | Uint8Array;
   /**
    * Collect stdout and stderr: `'text'` (or `true`) as strings (UTF-8, see `encoding`),
-   * `'buffer'` as Buffers. Default false: they follow `stdio`.
+   * `'buffer'` as Buffers. Default false: they follow `stdio`. Cannot be combined with an
+   * explicit `stdio[1]` or `stdio[2]`.
    */
   readonly capture?: boolean | 'text' | 'buffer';
   /** The encoding of captured text (default `'utf8'`). */
@@ -47,6 +48,46 @@ function collect(stream: Readable | null): { done: Promise<void>; chunks: Buffer
   return { done, chunks };
 }
 
+const STREAM_NAMES = ['stdin', 'stdout', 'stderr'];
+
+/**
+ * The child's stdio for run(), as Python's subprocess.run decides it: `input` makes stdin a
+ * pipe, `capture` stdout and stderr; run reads and writes those pipes and no other. So a
+ * `'pipe'` that run would not consume (the child would block on it forever) is rejected,
+ * and so is an explicit `stdio[0]` with `input`, or `stdio[1]`/`stdio[2]` with `capture`
+ * (Python's ValueError for `stdin` with `input`, `stdout` with `capture_output`). A single
+ * value is the default of every stream that `input`/`capture` do not take.
+ */
+function runStdio(given: unknown, input: boolean, capture: boolean): [StdioOption, StdioOption, StdioOption] {
+  const taken = [input, capture, capture];
+  const takenBy = ['options.input', 'options.capture', 'options.capture'];
+  const explicit = Array.isArray(given);
+  if (explicit && given.length > 3) {
+    throw invalidArgValue('options.stdio', given, 'must have at most 3 entries (stdin, stdout, stderr)');
+  }
+  const out: StdioOption[] = [];
+  for (let i = 0; i < 3; i++) {
+    const name = explicit ? `options.stdio[${i}]` : 'options.stdio';
+    const value: unknown = explicit ? (given as unknown[])[i] : given;
+    if (taken[i]) {
+      if (explicit && value !== undefined) {
+        throw invalidArgValue(name, value, `cannot be given together with ${takenBy[i]}, which makes ${STREAM_NAMES[i]} a pipe`);
+      }
+      out.push('pipe');
+    } else if (value === 'pipe') {
+      throw invalidArgValue(
+        name,
+        value,
+        `must not be 'pipe' in run(), which would never ${i === 0 ? 'write' : 'read'} it (the child could block ` +
+          `forever): use ${takenBy[i]} to ${i === 0 ? 'feed stdin' : 'collect stdout and stderr'}`,
+      );
+    } else {
+      out.push(value === undefined || value === null ? 'inherit' : (value as StdioOption));
+    }
+  }
+  return out as [StdioOption, StdioOption, StdioOption];
+}
+
 /**
  * Runs `args[0]` with `args.slice(1)` to completion: writes `input`, collects the output,
  * waits, and resolves `{ args, status, stdout, stderr }`, as Python's `subprocess.run`.
@@ -58,7 +99,10 @@ function collect(stream: Readable | null): { done: Promise<void>; chunks: Buffer
  *   {@link CalledProcessError} with `check` when the child did not exit 0;
  *   {@link TimeoutExpiredError} after `timeout` (the child killed and reaped, partial output
  *   attached); AbortError when `signal` aborted (the child killed and reaped);
- *   ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad arguments.
+ *   ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad arguments, including a `'pipe'`
+ *   in `stdio` that run would not consume (use `input` / `capture`), `input` with an
+ *   explicit `stdio[0]`, `capture` with an explicit `stdio[1]`/`stdio[2]`, or more than 3
+ *   `stdio` entries.
  * @see docs/spawning.md
  */
 export async function run(args: readonly string[], options?: RunOptions): Promise<RunResult> {
@@ -76,17 +120,9 @@ export async function run(args: readonly string[], options?: RunOptions): Promis
   }
   if (typeof check !== 'boolean') throw invalidArgType('options.check', 'of type boolean', check);
 
-  let stdio: StdioOption[] = ['inherit', 'inherit', 'inherit'];
-  const given = spawnOptions.stdio;
-  if (Array.isArray(given)) stdio = [0, 1, 2].map((i) => given[i] ?? 'inherit');
-  else if (given !== undefined) stdio = [given, given, given] as StdioOption[];
-  if (input !== undefined) stdio[0] = 'pipe';
-  if (capture !== false) stdio[1] = stdio[2] = 'pipe';
+  const stdio = runStdio(spawnOptions.stdio, input !== undefined, capture !== false);
 
-  const child = spawn(argv[0], argv.slice(1), {
-    ...spawnOptions,
-    stdio: stdio as [StdioOption, StdioOption, StdioOption],
-  });
+  const child = spawn(argv[0], argv.slice(1), { ...spawnOptions, stdio });
   const out = collect(capture !== false ? child.stdout : null);
   const err = collect(capture !== false ? child.stderr : null);
   if (input !== undefined && child.stdin !== null) {
@@ -111,13 +147,13 @@ export async function run(args: readonly string[], options?: RunOptions): Promis
   const stderr = decode(err.chunks);
 
   if (child.terminationReason === 'timeout') {
-    throw new TimeoutExpiredError(child.args, spawnOptions.timeout ?? 0, status, stdout, stderr);
+    throw new TimeoutExpiredError(argv, spawnOptions.timeout ?? 0, status, stdout, stderr);
   }
   if (child.terminationReason === 'abort') {
     throw new AbortError(undefined, { cause: spawnOptions.signal?.reason });
   }
   if (check && !(status.kind === 'exited' && status.code === 0)) {
-    throw new CalledProcessError(child.args, status, stdout, stderr);
+    throw new CalledProcessError(argv, status, stdout, stderr);
   }
-  return { args: child.args, status, stdout, stderr };
+  return { args: argv, status, stdout, stderr };
 }

@@ -4,7 +4,7 @@
 import { invalidArgType, systemError } from '../errors';
 import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
-import { validatePath, validateStringArray } from '../validate';
+import { validateBytes, validateStringArray } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
 import { Subprocess } from './handle';
 import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
@@ -54,20 +54,22 @@ export function spawnMethod(): 'vfork' | 'fork' {
  *   `UNIXPROC_LINEAGE=<spawner pid>:<spawner start time>:<child|daemon>` (`daemon` when
  *   `setsid` is set), which unixproc's /proc readers use to tell a daemon from an orphan.
  *
- * @param file - the program (a path, or a name searched in PATH).
+ * @param file - the program (a path, or a name searched in PATH). A Buffer is passed as
+ *   its bytes, unchanged (a file name that is not valid UTF-8); so is a Buffer `cwd`.
  * @param args - its arguments (not including argv[0]).
  * @param options - see {@link SpawnOptions}.
  * @returns the {@link Subprocess} handle.
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
  *   argument or option (NUL bytes, bad stdio, negative timeout, uid out of range, ...);
  *   a system error with `syscall` naming the step that failed in the child:
- *   `execve` (ENOENT, EACCES, ENOEXEC..., with `path` = file), `chdir` (with `path` = cwd),
+ *   `execve` (ENOENT, EACCES, ENOEXEC..., with `path` = file as given, string or
+ *   Buffer), `chdir` (with `path` = cwd as given),
  *   `setsid`, `setpgid`, `setuid`, `setgid`, `prctl`, `dup2`; or `spawn` (EMFILE, EAGAIN)
  *   when the child could not be created; AbortError when `options.signal` is already aborted.
  * @see clone(2), execve(2), pidfd_open(2), docs/spawning.md
  */
-export function spawn(file: string, args?: readonly string[], options?: SpawnOptions): Subprocess {
-  const path = validatePath(file, 'file');
+export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
+  const path = validateBytes(file, 'file', false);
   let argList: readonly string[] = [];
   if (args !== undefined) {
     if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);

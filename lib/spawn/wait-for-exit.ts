@@ -1,9 +1,10 @@
 /**
  * waitForExit(): await the end of any process, without blocking and without a thread.
  */
-import { closeSync } from 'node:fs';
 import { check, invalidArgType, systemError } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
+import { handBackExit, isForeignChild } from '../os/foreign-children';
+import { ownChildWaited } from '../own-children';
 import { validateBoolean, validateOptions, validatePid } from '../validate';
 import { AbortError } from './errors';
 import { watchPidfdReady } from './exit-watch';
@@ -17,8 +18,8 @@ export interface WaitForExitOptions {
   readonly signal?: AbortSignal;
   /**
    * Reap the process when it is a child of this process (default false: its status is
-   * read with WNOWAIT and it stays a zombie for its owner to reap). Never set this for a
-   * child of Node's child_process: its 'exit' event would never fire.
+   * read with WNOWAIT and it stays a zombie for its owner to reap). A child of Node's
+   * child_process still gets its 'exit' event: the status is handed back to it.
    */
   readonly reap?: boolean;
 }
@@ -69,7 +70,7 @@ function waitForPid(pid: number, reap: boolean, signal: AbortSignal | undefined)
   return new Promise((resolve, reject) => {
     let onAbort: (() => void) | undefined;
     const finish = (): void => {
-      closeSync(pidfd);
+      binding().closeFd(pidfd); // not fs.closeSync: Workers warn about fds fs did not open
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     };
     const arm = (): ReturnType<typeof watchPidfdReady> =>
@@ -83,7 +84,14 @@ function waitForPid(pid: number, reap: boolean, signal: AbortSignal | undefined)
           watcher = arm(); // readable but not yet waitable: look again
         } else {
           finish();
-          resolve(decodeWaitStatus(statusFromSiginfo(r[4], r[3])));
+          const status = statusFromSiginfo(r[4], r[3]);
+          if (reap) {
+            // Reaped here: a child_process child's owner gets its exit handed back (its
+            // 'exit' fires), and unixproc/os's own-children bookkeeping forgets the pid.
+            if (isForeignChild(pid)) handBackExit(pid, status);
+            ownChildWaited(pid, status);
+          }
+          resolve(decodeWaitStatus(status));
         }
       });
     let watcher = arm();

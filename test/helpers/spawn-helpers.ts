@@ -1,5 +1,5 @@
 // Helpers for the spawn tests: /proc readings of this process and of children.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 /** A field of /proc/<pid>/status (e.g. 'Threads', 'SigIgn'). */
@@ -36,4 +36,31 @@ export function processState(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Runs `fn` in the turn of the event loop in which `child` has just been reaped by the
+ * exit watch but its handle has not yet been told (`exited` still false): the window
+ * between reaping and delivery (delivery is a setImmediate queued by the reap, behind
+ * the one polling here, which is re-queued every turn). Rejects if the window was missed.
+ */
+export function duringReapWindow<T>(child: { readonly pid: number; readonly exited: boolean }, fn: () => T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      if (existsSync(`/proc/${child.pid}`)) {
+        setImmediate(poll); // running, or a zombie not reaped yet
+        return;
+      }
+      if (child.exited) {
+        reject(new Error('the reap window was missed: the handle already knew'));
+        return;
+      }
+      try {
+        resolve(fn());
+      } catch (e) {
+        reject(e);
+      }
+    };
+    setImmediate(poll);
+  });
 }

@@ -1,12 +1,14 @@
 // The core of spawn(): exit statuses, signals, kill after reaping, abort and timeout
 // escalation, exec failures. Every test runs against both exit-watch paths: pidfd and
 // the SIGCHLD fallback.
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { openSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from '../../lib/spawn';
+import { spawn, Subprocess } from '../../lib/spawn';
+import { native } from '../../lib/native';
+import { isForeignChild } from '../../lib/os/foreign-children';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
-import { readAll } from '../helpers/spawn-helpers';
+import { duringReapWindow, readAll } from '../helpers/spawn-helpers';
 
 describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch', (mode) => {
   beforeAll(() => setExitWatchMode(mode));
@@ -41,9 +43,12 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
     expect(b).toBe(a);
   });
 
-  test('kill() after the child exited and was reaped returns false and sends nothing', async () => {
+  test('kill() once the child was reaped returns false and sends nothing, before and after wait() settles', async () => {
     const child = spawn('/bin/true');
-    await child.wait();
+    // The window between reaping (the pid is free) and delivery (wait() settles).
+    const inWindow = await duringReapWindow(child, () => [child.exited, child.kill('SIGKILL'), child.kill(0)]);
+    expect(inWindow).toEqual([false, false, false]);
+    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
     expect(child.kill('SIGKILL')).toBe(false);
     expect(child.kill(0)).toBe(false);
   });
@@ -82,12 +87,27 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
   });
 
   test('timeout with a trap on SIGTERM escalates to SIGKILL', async () => {
-    const child = spawn('/bin/sh', ['-c', 'trap "" TERM; exec sleep 100'], {
-      timeout: 1500,
-      killGracePeriod: 100,
-    });
-    await expect(child.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
-    expect(child.terminationReason).toBe('timeout');
+    // The timeout must not fire before sh has installed its trap, however slow the machine:
+    // the clock is jest's (only timers are faked; I/O and immediates stay real) and is
+    // moved on once the child has said it is ready.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const child = spawn('/bin/sh', ['-c', 'trap "" TERM; echo ready; exec sleep 100'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        timeout: 1500,
+        killGracePeriod: 100,
+      });
+      const firstLine = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d))));
+      expect(firstLine).toBe('ready\n');
+      jest.advanceTimersByTime(1500); // the timeout: SIGTERM, ignored
+      expect(child.terminationReason).toBe('timeout');
+      jest.advanceTimersByTime(100); // the grace period: SIGKILL
+      const status = await child.wait();
+      child.stdout!.destroy();
+      expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('a child that exits before its timeout is not killed', async () => {
@@ -130,5 +150,31 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
     const [out, status] = await Promise.all([readAll(child.stdout), child.wait()]);
     expect(out).toBe('hello world\n');
     expect(status).toEqual({ kind: 'exited', code: 0 });
+  });
+});
+
+describe('a pidfd watch that cannot start', () => {
+  // A child of this process that no handle knows (the raw native call), given to a handle
+  // with an fd the event loop cannot poll (a regular file: epoll refuses it, EPERM).
+  test('rejects wait() and leaves no registration behind for "any child" waits', async () => {
+    const config = new Int32Array([-2, -2, -2, 0, -1, 0, -1, -1, 0]);
+    const r = native<{ spawnChild(...a: unknown[]): number[] }>().spawnChild(['/bin/true'], ['/bin/true'], [], '', config);
+    const pid = r[0];
+    expect(pid).toBeGreaterThan(0);
+    const fd = openSync(__filename, 'r'); // owned by the handle from here: it closes it
+    const handle = new Subprocess({
+      pid,
+      pidfd: fd,
+      args: ['/bin/true'],
+      fds: [-1, -1, -1],
+      timeout: 0,
+      killSignal: 15,
+      killGracePeriod: 5000,
+      signal: undefined,
+    });
+    const registered = isForeignChild(pid);
+    await expect(handle.wait()).rejects.toMatchObject({ code: 'EPERM', syscall: 'uv_poll_init' });
+    expect(registered).toBe(false);
+    expect(native<{ waitpid(pid: number, options: number): [number, number] | number }>().waitpid(pid, 0)).toEqual([pid, 0]);
   });
 });

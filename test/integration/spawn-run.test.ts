@@ -99,6 +99,29 @@ describe('run', () => {
   ])('rejects a bad %s option', async (_what, options, code) => {
     await expect(run(['/bin/true'], options as never)).rejects.toMatchObject({ code });
   });
+
+  // A pipe run() does not consume would leave the child blocked on it (and run pending).
+  test.each([
+    ["stdio 'pipe' without input or capture", { stdio: 'pipe' }, /'options\.stdio' must not be 'pipe'.*options\.input/],
+    ["stdio 'pipe' with capture but no input (stdin)", { stdio: 'pipe', capture: true }, /options\.input/],
+    ["stdio 'pipe' with input but no capture (stdout)", { stdio: 'pipe', input: 'x' }, /options\.capture/],
+    ["stdio[1] 'pipe' without capture", { stdio: ['ignore', 'pipe'] }, /'options\.stdio\[1\]' must not be 'pipe'.*options\.capture/],
+    ["stdio[2] 'pipe' without capture", { stdio: [undefined, undefined, 'pipe'] }, /'options\.stdio\[2\]'.*options\.capture/],
+    ["stdio[0] 'pipe' without input", { stdio: ['pipe', 'inherit', 'inherit'] }, /'options\.stdio\[0\]'.*options\.input/],
+    ['input with an explicit stdio[0]', { input: 'x', stdio: ['ignore'] }, /'options\.stdio\[0\]' cannot be given together with options\.input/],
+    ['capture with an explicit stdio[1]', { capture: true, stdio: [undefined, 'ignore'] }, /'options\.stdio\[1\]' cannot be given together with options\.capture/],
+    ['more than 3 stdio entries', { stdio: ['ignore', 'ignore', 'ignore', 'ignore'] }, /at most 3 entries/],
+  ])('rejects %s with ERR_INVALID_ARG_VALUE, before starting anything', async (_what, options, message) => {
+    const p = run(['/bin/sh', '-c', 'head -c 1000000 /dev/zero'], options as never);
+    await expect(p).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(message) });
+  });
+
+  test("a single stdio value applies to the streams input and capture do not take", async () => {
+    const r = await run(['/bin/sh', '-c', 'cat; echo err >&2'], { stdio: 'pipe', input: 'in', capture: true });
+    expect([r.stdout, r.stderr]).toEqual(['in', 'err\n']);
+    const q = await run(['/bin/sh', '-c', 'cat; echo out'], { stdio: 'ignore', capture: true });
+    expect([q.stdout, q.stderr]).toEqual(['out\n', '']); // stdin was /dev/null: cat ends at once
+  });
 });
 
 describe('stdio pipes with large data', () => {

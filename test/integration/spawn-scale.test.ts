@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from '../../lib/spawn';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
-import { threadCount, readAll } from '../helpers/spawn-helpers';
+import { processState, threadCount, readAll } from '../helpers/spawn-helpers';
 
 describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('at scale, with the %s exit watch', (mode) => {
   beforeAll(() => setExitWatchMode(mode));
@@ -15,9 +15,14 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('at scale, with the %s exit w
     const before = threadCount();
     const children = Array.from({ length: 500 }, () => spawn('/bin/sleep', ['1000'], { stdio: 'ignore' }));
     const waits = children.map((c) => c.wait());
+    // Sampled after a few turns of the event loop (watches armed, sweeps run), while every
+    // child still runs: a thread started lazily by a watch would show by then.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     const during = threadCount();
+    const running = children.filter((c) => /^[RSD]$/.test(processState(c.pid) ?? '')).length;
     for (const c of children) expect(c.kill('SIGTERM')).toBe(true);
     const statuses = await Promise.all(waits);
+    expect(running).toBe(500);
     expect(during).toBe(before);
     expect(statuses.every((s) => s.kind === 'signaled' && s.signal === 'SIGTERM')).toBe(true);
   });

@@ -2,6 +2,8 @@
 import { spawn as cpSpawn } from 'node:child_process';
 import { spawn, waitForExit } from '../../lib/spawn';
 import { native } from '../../lib/native';
+import { posix_spawn } from '../../lib/os/posix-spawn';
+import { isOwnChild } from '../../lib/own-children';
 import { openFds, processState } from '../helpers/spawn-helpers';
 
 const b = () => native<{ waitpid(pid: number, options: number): [number, number] | number }>();
@@ -46,6 +48,24 @@ describe('waitForExit', () => {
     const pid = rawChild(['/bin/sh', '-c', 'exit 4']);
     await expect(waitForExit(pid, { reap: true })).resolves.toEqual({ kind: 'exited', code: 4 });
     expect(b().waitpid(pid, 1)).toBe(-10); // ECHILD: already reaped
+  });
+
+  test("reap: true on a child_process child: the status is handed back and its 'exit' fires with the code", async () => {
+    const cp = cpSpawn('/bin/sh', ['-c', 'exit 6'], { stdio: 'ignore' });
+    const cpExit = new Promise((resolve) => cp.on('exit', (code, signal) => resolve([code, signal])));
+    await expect(waitForExit(cp.pid!, { reap: true })).resolves.toEqual({ kind: 'exited', code: 6 });
+    expect(b().waitpid(cp.pid!, 1)).toBe(-10); // ECHILD: reaped here
+    // The hand-back runs on the next turn (setImmediate, queued before this one).
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([cp.exitCode, cp.signalCode]).toEqual([6, null]);
+    await expect(cpExit).resolves.toEqual([6, null]);
+  });
+
+  test('reap: true on an os.posix_spawn child: the own-children registry forgets it', async () => {
+    const pid = posix_spawn('/bin/sh', ['sh', '-c', 'exit 3'], null);
+    expect(isOwnChild(pid)).toBe(true);
+    await expect(waitForExit(pid, { reap: true })).resolves.toEqual({ kind: 'exited', code: 3 });
+    expect(isOwnChild(pid)).toBe(false);
   });
 
   test('a process that is not our child resolves null when it exits', async () => {
