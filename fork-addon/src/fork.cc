@@ -15,6 +15,8 @@
 //   (uv_loop_fork) before anything touches it; async sends pending at the fork are sent
 //   again (uv_loop_fork drops them). libuv's threadpool re-initialises itself through its
 //   own pthread_atfork handler and starts again lazily.
+// - In the child, the handles that watch the parent's children (process handles, pidfd
+//   polls) are made inactive (inherited.cc): they are not the child's children.
 //
 // Man pages: fork(2), forkpty(3), login_tty(3), madvise(2), pthread_atfork(3).
 #include <fcntl.h>
@@ -31,6 +33,7 @@
 
 #include "dont_fork.h"
 #include "fork_addon.h"
+#include "inherited.h"
 #include "park.h"
 
 namespace unixproc {
@@ -122,6 +125,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   }
 
   double t_fork = NowMs();
+  pid_t parent_pid = getpid();
   pid_t pid = do_fork();
   double t_dontfork = NowMs();
   if (pid == 0) {
@@ -135,6 +139,9 @@ static pid_t ForkNode(napi_env env, F do_fork) {
     int err = uv_loop_fork(loop);
     if (err != 0) ChildFatal("uv_loop_fork", -err);
     for (uv_async_t* h : pending) uv_async_send(h);
+    // The parent's children are not this process's: their handles must neither keep the
+    // loop alive nor call back (inherited.cc).
+    NeutraliseInheritedHandles(loop, parent_pid);
     node::SetProcessExitHandler(node_env, [](node::Environment*, int code) {
       fflush(nullptr);
       _exit(code & 0xff);

@@ -7,6 +7,7 @@
  * `ERR_UNIXPROC_FORK_UNSAFE` (overridable, with a warning). See docs/safety.md for what
  * survives into a child and what does not.
  */
+import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
@@ -206,6 +207,66 @@ function synchronousStdio(): void {
   }
 }
 
+// child_process children of this process, so that a forked child can let go of their
+// stdio pipes and IPC channel (see forgetParentsChildren). The set and the wrapper live on
+// ChildProcess.prototype under a Symbol.for key, so that every copy of this module shares
+// them; children spawned before the wrap are found among the active handles at fork time.
+const CHILD_PROCESSES = Symbol.for('unixproc.fork.childProcesses.v1');
+function trackChildProcesses(): Set<ChildProcess> {
+  const proto = ChildProcess.prototype as unknown as Record<PropertyKey, unknown> & {
+    spawn: (this: ChildProcess, ...args: unknown[]) => unknown;
+  };
+  const existing = proto[CHILD_PROCESSES] as Set<ChildProcess> | undefined;
+  if (existing !== undefined) return existing;
+  const set = new Set<ChildProcess>();
+  Object.defineProperty(proto, CHILD_PROCESSES, { value: set, enumerable: false });
+  const originalSpawn = proto.spawn;
+  proto.spawn = function spawn(this: ChildProcess, ...args: unknown[]) {
+    const result = originalSpawn.apply(this, args);
+    set.add(this);
+    const forget = (): void => {
+      set.delete(this);
+    };
+    this.once('exit', forget);
+    this.once('error', forget);
+    return result;
+  };
+  return set;
+}
+const childProcesses = trackChildProcesses();
+
+/** The foreign-children registry of lib/os/foreign-children.ts (shared through Symbol.for). */
+const FOREIGN_REGISTRY = Symbol.for('unixproc.foreignChildren.v1');
+
+// In the child: the parent's children are not ours. Their process and exit-watch handles
+// were made inactive natively (fork-addon/src/inherited.cc); here the child closes its
+// copies of their stdio pipes and IPC channels (reading them would take data meant for the
+// parent, and keep the child alive until the sibling ends) and forgets them in the
+// registry that "any child" waits consult.
+function forgetParentsChildren(): void {
+  const all = new Set(childProcesses);
+  const active = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
+  if (typeof active === 'function') {
+    for (const h of active.call(process)) if (h instanceof ChildProcess) all.add(h);
+  }
+  for (const cp of all) {
+    if (cp.exitCode !== null || cp.signalCode !== null) continue;
+    for (const stream of cp.stdio) {
+      if (stream !== null && stream !== undefined) (stream as { destroy(): void }).destroy();
+    }
+    try {
+      if (cp.connected) cp.disconnect();
+    } catch {
+      // no channel after all
+    }
+  }
+  childProcesses.clear();
+  const registry = (ChildProcess.prototype as unknown as Record<PropertyKey, unknown>)[FOREIGN_REGISTRY] as
+    | { children: Map<number, unknown> }
+    | undefined;
+  registry?.children.clear();
+}
+
 function setUpChild(): void {
   // process.pid is cached at start-up; the child's must be its own.
   Object.defineProperty(process, 'pid', {
@@ -215,6 +276,7 @@ function setUpChild(): void {
     configurable: true,
   });
   synchronousStdio();
+  forgetParentsChildren();
   check(
     f().guardChildLoop((phase: string) => {
       if (phase === 'beforeExit') process.emit('beforeExit', process.exitCode === undefined ? 0 : Number(process.exitCode));

@@ -70,6 +70,21 @@ describe('fork() child', () => {
   });
 });
 
+describe("fork() while the parent has children of its own", () => {
+  for (const [scenario, how] of [
+    ['siblingCp', 'child_process'],
+    ['siblingSpawn', 'unixproc spawn()'],
+  ] as const) {
+    test(`with a live ${how} child, the forked child still ends on its own and the parent keeps the sibling's pipes`, () => {
+      const run = runFixture('scenario.js', [scenario]);
+      expect(run.result.hung).toBe(false);
+      expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 40 });
+      expect(run.result.sibOut).toBe('got-hi\n');
+      expect(run.result.sib).toBe(0);
+    });
+  }
+});
+
 describe('fork() then exec', () => {
   test('a forked child can exec a program, whose exit code the parent reaps', () => {
     const run = runFixture('scenario.js', ['forkExec']);
