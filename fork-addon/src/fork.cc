@@ -92,6 +92,8 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   // EBUSY: threadpool work or V8 worker tasks still running after the timeout.
   bool timed_out = false;
   int pool_size = PoolSize();
+  // Slow I/O (DNS lookups) first: the barriers below would overtake it (park.cc).
+  if (!WaitSlowWork(loop, 5000)) return -EBUSY;
   std::shared_ptr<ParkState> pool = ParkPool(loop, pool_size, 5000, &timed_out);
   if (timed_out) {
     ReleaseWorkers(pool);

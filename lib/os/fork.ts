@@ -316,7 +316,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
  *   `unsafeAllowThreads`), when called from a worker thread, or while worker threads are
  *   alive; ERR_UNIXPROC_FORK_UNAVAILABLE when fork's native part is not built for this
  *   Node (rebuild with `npm rebuild unixproc`); ERR_INVALID_ARG_TYPE for bad options; EAGAIN, ENOMEM from fork; EBUSY when
- *   threadpool work in flight did not finish within 5 s, or the V8 platform's worker
+ *   threadpool work in flight (DNS lookups included) did not finish within 5 s, or the V8 platform's worker
  *   threads could not be parked within 2 s (fork waits for both: docs/safety.md).
  * @see fork(2)
  */

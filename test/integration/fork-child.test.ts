@@ -108,6 +108,18 @@ describe('fork() with threadpool work in flight', () => {
   });
 });
 
+describe('fork() with DNS lookups in flight', () => {
+  test('fork waits for queued lookups (libuv slow I/O): every child gets its 20 answers and ends', () => {
+    const run = runFixture('scenario.js', ['dnsInflight']);
+    const rounds = run.result.rounds as { hung: boolean; status: number }[];
+    expect(rounds).toHaveLength(5);
+    for (const r of rounds) {
+      expect(r.hung).toBe(false);
+      expect(decodeWaitStatus(r.status)).toEqual({ kind: 'exited', code: 41 });
+    }
+  });
+});
+
 describe('forkpty()', () => {
   test('the child runs on a new pseudo-terminal as session leader; the parent reads it from the master', () => {
     const run = runFixture('scenario.js', ['forkpty']);
