@@ -9,8 +9,7 @@
  */
 import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
-import type { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
@@ -267,6 +266,27 @@ function forgetParentsChildren(): void {
   registry?.children.clear();
 }
 
+// In the child, `new Worker(...)` throws: a Worker's teardown waits for the V8 platform to
+// drain its tasks (NodePlatform::DrainTasks), which no thread runs in a forked child, so
+// the child hung for ever. Every Worker constructor (subclasses and references taken
+// before the fork included) starts with super(), that is with a call of Worker's
+// [[Prototype]]: that prototype is replaced by a function that throws, with EventEmitter's
+// statics and prototype behind it.
+function refuseWorkers(): void {
+  const base = Object.getPrototypeOf(Worker) as (new () => object) & { prototype: object };
+  const refused = function WorkerInForkedChild(): never {
+    throw unsafe(
+      'new Worker() in a forked child: worker threads cannot run in a process made by fork() ' +
+        '(the V8 platform it would share with them was not copied, and the child would hang when ' +
+        'the worker ends). Start workers before forking, in the parent, or exec a fresh Node in ' +
+        'the child (execv(process.execPath, [...])).',
+    );
+  };
+  Object.setPrototypeOf(refused, base);
+  refused.prototype = base.prototype;
+  Object.setPrototypeOf(Worker, refused);
+}
+
 function setUpChild(): void {
   // process.pid is cached at start-up; the child's must be its own.
   Object.defineProperty(process, 'pid', {
@@ -277,6 +297,7 @@ function setUpChild(): void {
   });
   synchronousStdio();
   forgetParentsChildren();
+  refuseWorkers();
   check(
     f().guardChildLoop((phase: string) => {
       if (phase === 'beforeExit') process.emit('beforeExit', process.exitCode === undefined ? 0 : Number(process.exitCode));
@@ -306,7 +327,8 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
 /**
  * Forks the process (Python's `os.fork`): returns the child's pid in the parent and 0 in
  * the child, which goes on running JavaScript (timers, promises, fs, crypto,
- * child_process, nested forks; `process.exit`, `process.exitCode`, uncaught exceptions and
+ * child_process, nested forks, but not worker threads: `new Worker()` throws
+ * ERR_UNIXPROC_FORK_UNSAFE in the child; `process.exit`, `process.exitCode`, uncaught exceptions and
  * the natural end behave as usual). In the child, `process.pid` is the child's, and
  * stdout/stderr on pipes write synchronously so that no output is lost.
  *

@@ -85,6 +85,16 @@ describe("fork() while the parent has children of its own", () => {
   }
 });
 
+describe('worker threads in a forked child', () => {
+  test('new Worker() in the child throws ERR_UNIXPROC_FORK_UNSAFE, and the child ends normally', () => {
+    const run = runFixture('scenario.js', ['workerInChild']);
+    expect(run.result.hung).toBe(false);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 42 });
+    expect(run.stdout).toContain('codes: ERR_UNIXPROC_FORK_UNSAFE,ERR_UNIXPROC_FORK_UNSAFE,ERR_UNIXPROC_FORK_UNSAFE\n');
+    expect(run.stdout).toMatch(/message: new Worker\(\) in a forked child: .*exec a fresh Node/);
+  });
+});
+
 describe('fork() then exec', () => {
   test('a forked child can exec a program, whose exit code the parent reaps', () => {
     const run = runFixture('scenario.js', ['forkExec']);
