@@ -287,6 +287,21 @@ function refuseWorkers(): void {
   Object.setPrototypeOf(Worker, refused);
 }
 
+// Node's crypto keeps random bytes ahead of use: randomUUID() 128 UUIDs' worth
+// (kBatchSize), randomInt() a 6 KiB cache read 6 bytes per draw (Node 20,
+// lib/internal/crypto/random.js). A child would draw the same values as the parent from
+// its copy. Drawing one full cycle of each cache makes it refill in the child, after
+// which everything left in it is the child's own: 128 UUIDs, and 1024 draws of 6 bytes
+// (a draw that is rejected consumes 6 more, which only adds to the refill). Skipped when
+// the parent never loaded that part of crypto (its caches are then still empty).
+function freshRandomCaches(): void {
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  if (loaded !== undefined && !loaded.includes('NativeModule internal/crypto/random')) return;
+  const crypto = require('node:crypto') as typeof import('node:crypto');
+  for (let i = 0; i < 128; i++) crypto.randomUUID();
+  for (let i = 0; i < 1024; i++) crypto.randomInt(2);
+}
+
 function setUpChild(): void {
   // process.pid is cached at start-up; the child's must be its own.
   Object.defineProperty(process, 'pid', {
@@ -298,6 +313,7 @@ function setUpChild(): void {
   synchronousStdio();
   forgetParentsChildren();
   refuseWorkers();
+  freshRandomCaches();
   check(
     f().guardChildLoop((phase: string) => {
       if (phase === 'beforeExit') process.emit('beforeExit', process.exitCode === undefined ? 0 : Number(process.exitCode));

@@ -95,6 +95,18 @@ describe('worker threads in a forked child', () => {
   });
 });
 
+describe('random values in a forked child', () => {
+  test("crypto.randomUUID() and randomInt() in the child do not repeat the parent's values", () => {
+    const run = runFixture('scenario.js', ['randomCaches']);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
+    const parent = run.result.parent as { uuids: string[]; ints: number[] };
+    const child = run.result.child as { uuids: string[]; ints: number[] };
+    expect(child.uuids).toHaveLength(5);
+    expect(child.uuids.filter((u) => parent.uuids.includes(u))).toEqual([]);
+    expect(child.ints.filter((n) => parent.ints.includes(n))).toEqual([]);
+  });
+});
+
 describe('fork() then exec', () => {
   test('a forked child can exec a program, whose exit code the parent reaps', () => {
     const run = runFixture('scenario.js', ['forkExec']);
