@@ -130,6 +130,25 @@ function unsafe(message: string): Error & { code: string } {
 
 let warned = false;
 
+/** `word` quoted for a POSIX shell when it needs it. */
+function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line of this process with `--single-threaded` added, shell-quoted: the same
+ * node, flags (an `-e` script included), script and arguments.
+ */
+function restartCommand(
+  argv0: string = process.argv0,
+  execArgv: readonly string[] = process.execArgv,
+  argv: readonly string[] = process.argv,
+): string {
+  const flags = execArgv.filter((a) => !/^--(no-?)?single[-_]threaded(=.*)?$/.test(a));
+  return [argv0 || 'node', '--single-threaded', ...flags, ...argv.slice(1)].map(shellQuote).join(' ');
+}
+
 function checkConditions(options: unknown): void {
   const o = validateOptions<ForkOptions>(options, 'options');
   if (o.unsafeAllowThreads !== undefined && typeof o.unsafeAllowThreads !== 'boolean') {
@@ -147,12 +166,10 @@ function checkConditions(options: unknown): void {
   if (isSingleThreaded()) return;
   const allow = o.unsafeAllowThreads ?? process.env[FORK_UNSAFE_ENV] === '1';
   if (!allow) {
-    const flags = process.execArgv.filter((a) => !a.startsWith('--eval') && a !== '-e');
-    const script = process.argv[1] ? ` ${process.argv[1]}` : ' app.js';
-    const command = ['node', '--single-threaded', ...flags].join(' ') + script;
     throw unsafe(
       'fork() refused: V8 background threads are on, and a forked child could hang or crash. ' +
-        `Run the program with V8's background threads off: ${command}  ` +
+        `Add --single-threaded to the node command line, to run the program with V8's background threads off:\n` +
+        `  ${restartCommand()}\n` +
         `(or pass { unsafeAllowThreads: true } / set ${FORK_UNSAFE_ENV}=1 to fork anyway).`,
     );
   }
