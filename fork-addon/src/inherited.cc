@@ -9,7 +9,11 @@
 // - uv_poll_t handles on a pidfd of one of the parent's children (unixproc's spawn() exit
 //   watch, waitForExit): the child would stay alive until that sibling exits, and its
 //   callback would then fail with ECHILD.
-// In the child both are made inactive, once, right after uv_loop_fork: they no longer keep
+// A third kind holds the parent's output: a stream's queue of writes libuv had not finished
+// (stdout on a pipe the reader has not emptied, a socket the parent is writing to). The
+// parent writes those bytes; the child's copy of the queue would write them a second time.
+// In the child each queued write is completed without writing (below).
+// In the child the first two are made inactive, once, right after uv_loop_fork: they no longer keep
 // the loop alive and never call back. They stay open, so that the JS objects that own them
 // (ProcessWrap, the exit watch) may still close them, which libuv then does as for any
 // stopped handle. Everything else (sockets, timers, the child's own handles) is untouched.
@@ -22,6 +26,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -88,11 +93,37 @@ struct WalkState {
   pid_t parent_pid;
   int processes;
   int polls;
+  int writes;
 };
+
+// Leaves every queued write of stream s with nothing left to write: each request's last
+// buffer is made empty and current, so that libuv's next write attempt (when the fd is
+// writable: the write watcher stays armed) writes 0 bytes, finds the request complete
+// and runs its callback with status 0, as if it had been written. The bytes are the
+// parent's to write.
+int DropQueuedWrites(uv_stream_t* s) {
+  int dropped = 0;
+  struct uv__queue* head = &s->write_queue;
+  for (struct uv__queue* q = head->next; q != head; q = q->next) {
+    char* base = reinterpret_cast<char*>(q) - offsetof(uv_write_t, queue);
+    auto* req = reinterpret_cast<uv_write_t*>(base);
+    if (req->nbufs == 0 || req->bufs == nullptr) continue;
+    req->write_index = req->nbufs - 1;
+    req->bufs[req->nbufs - 1].len = 0;
+    dropped++;
+  }
+  s->write_queue_size = 0;
+  return dropped;
+}
 
 void OnHandle(uv_handle_t* h, void* arg) {
   auto* state = static_cast<WalkState*>(arg);
-  if (uv_is_closing(h) || !uv_is_active(h)) return;
+  if (uv_is_closing(h)) return;
+  if (h->type == UV_NAMED_PIPE || h->type == UV_TCP || h->type == UV_TTY) {
+    state->writes += DropQueuedWrites(reinterpret_cast<uv_stream_t*>(h));
+    return;
+  }
+  if (!uv_is_active(h)) return;
   if (h->type == UV_PROCESS) {
     // Out of the loop's process list too: the child's SIGCHLD processing then never
     // waitpid()s the sibling's pid.
@@ -115,9 +146,9 @@ void OnHandle(uv_handle_t* h, void* arg) {
 }  // namespace
 
 int NeutraliseInheritedHandles(uv_loop_t* loop, pid_t parent_pid) {
-  WalkState state{parent_pid, 0, 0};
+  WalkState state{parent_pid, 0, 0, 0};
   uv_walk(loop, OnHandle, &state);
-  return state.processes + state.polls;
+  return state.processes + state.polls + state.writes;
 }
 
 }  // namespace unixproc

@@ -61,6 +61,13 @@ describe('fork() child', () => {
     const pid = run.result.pid as number;
     expect(run.stdout).toContain(`child pid=${pid} getpid=${pid} ppid=${run.result.parentPid as number}\n`);
   });
+  test('stdout data still queued in libuv at the fork is written once, by the parent', () => {
+    const run = childStatus('queuedStdout');
+    expect(run.status).toEqual({ kind: 'exited', code: 0 });
+    const body = run.stdout.slice(0, run.stdout.indexOf('RESULT '));
+    expect(body.split('P').length - 1).toBe(300000);
+    expect(body.split('C').length - 1).toBe(1);
+  });
   test('1 MiB written to a stdout pipe before process.exit() is not lost', () => {
     const run = childStatus('output');
     expect(run.status).toEqual({ kind: 'exited', code: 0 });
