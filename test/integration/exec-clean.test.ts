@@ -53,6 +53,21 @@ describe('exec variants', () => {
   });
 });
 
+describe('exec with bytes', () => {
+  for (const [scenario, how] of [
+    ['bytesPath', 'execv'],
+    ['bytesPathSearch', 'execvpe (PATH search)'],
+  ] as const) {
+    test(`${how}: a Buffer program name that is not UTF-8 and a Buffer argument reach the program as their bytes`, () => {
+      const run = runExecFixture(scenario);
+      expect(run.exitCode).toBe(0);
+      const expected = /^expect=([0-9a-f]+)$/m.exec(run.stdout)?.[1];
+      expect(expected).toMatch(/ff7c61fe$/); // ...\xff|a\xfe
+      expect(run.stdout.split('\n')[1]).toBe(expected);
+    });
+  }
+});
+
 describe('exec failure', () => {
   const missing = resultOf(runExecFixture('missing'));
 
