@@ -70,7 +70,7 @@ describe('fork() conditions', () => {
     expect(error.message).toMatch(/node --single-threaded \S*test\/fixtures\/fork\/scenario\.js/);
   });
   test('unsafeAllowThreads forks anyway and emits one UnixprocWarning', () => {
-    const run = runFixture('scenario.js', ['optIn'], []);
+    const run = runFixture('scenario.js', ['optIn'], [], envWithoutOptIn());
     expect(run.result.hung).toBe(false);
     expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
     expect(run.result.warnings).toEqual([
@@ -87,7 +87,14 @@ describe('fork() conditions', () => {
     expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 4 });
   });
   test('the jest worker (not single-threaded) is refused before anything forks', () => {
-    expect(() => fork()).toThrow(expect.objectContaining({ code: 'ERR_UNIXPROC_FORK_UNSAFE' }));
+    // The opt-in variable in the environment would make fork() fork the jest worker itself.
+    const saved = process.env.UNIXPROC_FORK_UNSAFE_ALLOW_THREADS;
+    delete process.env.UNIXPROC_FORK_UNSAFE_ALLOW_THREADS;
+    try {
+      expect(() => fork()).toThrow(expect.objectContaining({ code: 'ERR_UNIXPROC_FORK_UNSAFE' }));
+    } finally {
+      if (saved !== undefined) process.env.UNIXPROC_FORK_UNSAFE_ALLOW_THREADS = saved;
+    }
   });
   test('isSingleThreaded reads V8 flags from execArgv, last mention wins', () => {
     expect(isSingleThreaded(['--single-threaded'])).toBe(true);
