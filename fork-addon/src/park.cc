@@ -150,14 +150,23 @@ void ReleaseWorkers(const std::shared_ptr<ParkState>& state) {
   state->cv.notify_all();
 }
 
-// libuv sizes its pool from UV_THREADPOOL_SIZE once (threadpool.c: init_threads).
-int PoolSize() {
-  const char* v = getenv("UV_THREADPOOL_SIZE");
-  int n = v == nullptr ? 4 : atoi(v);
-  if (n <= 0) n = 1;
+// libuv sizes its pool from UV_THREADPOOL_SIZE once, when the pool starts (1.46
+// threadpool.c init_threads: `nthreads = atoi(val)` into an unsigned int, 0 -> 1, capped at
+// MAX_THREADPOOL_SIZE 1024, so a negative value means 1024 threads). The environment is
+// read here the same way, once per process (at the fork addon's load, on the first fork),
+// so that a later change of process.env.UV_THREADPOOL_SIZE, which libuv never sees, is not
+// seen here either.
+static unsigned int ParsePoolSize(const char* v) {
+  unsigned int n = 4;  // libuv's default_threads
+  if (v != nullptr) n = static_cast<unsigned int>(atoi(v));
+  if (n == 0) n = 1;
   if (n > 1024) n = 1024;
   return n;
 }
+
+static const unsigned int g_pool_size = ParsePoolSize(getenv("UV_THREADPOOL_SIZE"));
+
+int PoolSize() { return static_cast<int>(g_pool_size); }
 
 std::shared_ptr<ParkState> ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool* timed_out) {
   *timed_out = false;

@@ -137,6 +137,22 @@ describe('fork() with threadpool work in flight', () => {
   });
 });
 
+describe("fork() counts libuv's pool threads as libuv does", () => {
+  test('UV_THREADPOOL_SIZE=-1 (libuv: 1024 threads): fork still waits for all work in flight', () => {
+    const run = runFixture('scenario.js', ['inflight'], undefined, { ...process.env, UV_THREADPOOL_SIZE: '-1' });
+    expect(run.result.hung).toBe(false);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
+    expect(run.stdout).toContain('pbkdf2-callback in child err=null\n');
+  });
+  test('changing UV_THREADPOOL_SIZE after the pool started does not change what fork waits for', () => {
+    const run = runFixture('scenario.js', ['poolEnvChange']);
+    const second = run.result.second as { status?: number; error?: string; hung?: boolean };
+    expect(second.error).toBeUndefined();
+    expect(second.hung).toBe(false);
+    expect(decodeWaitStatus(second.status as number)).toEqual({ kind: 'exited', code: 0 });
+  });
+});
+
 describe('fork() with DNS lookups in flight', () => {
   test('fork waits for queued lookups (libuv slow I/O): every child gets its 20 answers and ends', () => {
     const run = runFixture('scenario.js', ['dnsInflight']);
