@@ -207,10 +207,13 @@ function writeAllSync(fd: number, data: string | Uint8Array): void {
 
 // In the child, stdout/stderr on pipes write synchronously, so that nothing queued in
 // libuv is lost when the child leaves through _exit (files are synchronous already).
-function synchronousStdio(): void {
+// After forkpty(), whatever their type: fds 1 and 2 are the new terminal, but a TTY stream
+// made before the fork writes to its own fd, which libuv opened on the parent's terminal
+// (uv_tty_init reopens the tty by its path), so they are made to write to fds 1 and 2.
+function synchronousStdio(onNewTerminal: boolean): void {
   for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const) {
     const s = stream as unknown as { _type?: string; _write: unknown; _writev?: unknown };
-    if (s._type !== 'pipe') continue;
+    if (s._type !== 'pipe' && !onNewTerminal) continue;
     s._writev = undefined;
     s._write = (chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void => {
       try {
@@ -319,7 +322,7 @@ function freshRandomCaches(): void {
   for (let i = 0; i < 1024; i++) crypto.randomInt(2);
 }
 
-function setUpChild(): void {
+function setUpChild(onNewTerminal: boolean): void {
   // process.pid is cached at start-up; the child's must be its own.
   Object.defineProperty(process, 'pid', {
     value: getpid(),
@@ -327,7 +330,7 @@ function setUpChild(): void {
     enumerable: true,
     configurable: true,
   });
-  synchronousStdio();
+  synchronousStdio(onNewTerminal);
   forgetParentsChildren();
   refuseWorkers();
   freshRandomCaches();
@@ -347,7 +350,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
   const r = call();
   const pid = typeof r === 'number' ? r : r[0];
   if (pid === 0) {
-    setUpChild();
+    setUpChild(name === 'forkpty');
     runHooks(hooks.child, false);
   } else {
     recordOwnChild(pid); // a subreaper's own child is not an orphan (lib/proc/orphans.ts)
