@@ -88,6 +88,10 @@ describe('exec failure', () => {
     expect(missing.after).toEqual(missing.before);
     expect(missing.before.flags['0'].blocking).toBe(false); // set non-blocking before, kept
   });
+  test('afterwards an fd that was not close-on-exec (and that exec had marked so) is inheritable again', () => {
+    expect(missing.before.flags[String(missing.leaky)].inheritable).toBe(true);
+    expect(missing.after.flags[String(missing.leaky)].inheritable).toBe(true);
+  });
 
   const errors = resultOf(runExecFixture('errors'));
   test('a file without execute permission: EACCES with its path', () => {
