@@ -246,8 +246,10 @@ function trackChildProcesses(): Set<ChildProcess> {
     const forget = (): void => {
       set.delete(this);
     };
+    // 'close' also follows a failed spawn (ENOENT...); an 'error' listener would change
+    // what an unhandled spawn error does, so none is added.
     this.once('exit', forget);
-    this.once('error', forget);
+    this.once('close', forget);
     return result;
   };
   return set;

@@ -60,6 +60,21 @@ describe('the refusal names a command that runs', () => {
   });
 });
 
+describe('loading fork()', () => {
+  test("does not change child_process: a spawn error without an 'error' listener still ends the process", () => {
+    const code = `
+      require(${JSON.stringify(path.join(ROOT, 'test/helpers/fork-register.js'))});
+      require(${JSON.stringify(path.join(ROOT, 'lib/os/fork.ts'))});
+      require('node:child_process').spawn('/no/such/program');
+      setTimeout(() => console.log('still running'), 500);
+    `;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('ENOENT');
+    expect(r.stdout).not.toContain('still running');
+  });
+});
+
 describe('fork() conditions', () => {
   test('without --single-threaded fork() throws ERR_UNIXPROC_FORK_UNSAFE naming the command to run', () => {
     const env = { ...process.env };
