@@ -246,9 +246,9 @@ function trackChildProcesses(): Set<ChildProcess> {
     const forget = (): void => {
       set.delete(this);
     };
-    // 'close' also follows a failed spawn (ENOENT...); an 'error' listener would change
-    // what an unhandled spawn error does, so none is added.
-    this.once('exit', forget);
+    // 'close' comes once the child has exited and its stdio is closed, also after a failed
+    // spawn (ENOENT...); an 'error' listener would change what an unhandled spawn error
+    // does, so none is added.
     this.once('close', forget);
     return result;
   };
@@ -271,7 +271,7 @@ function forgetParentsChildren(): void {
     for (const h of active.call(process)) if (h instanceof ChildProcess) all.add(h);
   }
   for (const cp of all) {
-    if (cp.exitCode !== null || cp.signalCode !== null) continue;
+    // also when it has exited: its pipes may still be open (a grandchild holds them)
     for (const stream of cp.stdio) {
       if (stream !== null && stream !== undefined) (stream as { destroy(): void }).destroy();
     }
