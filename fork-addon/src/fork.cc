@@ -3,7 +3,8 @@
 // Why fork needs more than fork(2) here (measured in research/fork-in-node.md):
 // - V8's heap is MADV_DONTFORK: it is switched to MADV_DOFORK around the fork
 //   (dont_fork.cc).
-// - The V8 platform's worker threads and libuv's threadpool are parked first (park.cc).
+// - The V8 platform's worker threads and libuv's threadpool are parked first (park.cc),
+//   after libuv's slow-I/O queue (DNS lookups) has been worked off.
 // - Tasks posted in the child are never run, so the child's copy of the platform's queue
 //   always has outstanding tasks, and Node's natural end (SpinEventLoop ->
 //   NodePlatform::DrainTasks -> BlockingDrain) would wait for them forever; so would Node's
