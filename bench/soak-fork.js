@@ -1,8 +1,9 @@
 'use strict';
 // Soak for fork(): N forks (default 1000; `node --single-threaded --expose-gc
 // bench/soak-fork.js [count]`), each child allocating ~100k objects, forcing a GC, running
-// a hot loop, a timer, an fs read, a crypto.pbkdf2, every 50th forking a grandchild; the
-// parent allocates between forks. A watchdog kills any child alive after 10 s. Prints
+// a hot loop, a timer, an fs read, a crypto.pbkdf2, a DNS lookup, every 50th forking a
+// grandchild; the parent allocates between forks, and every 10th fork happens with DNS
+// lookups of the parent in flight (libuv's slow-I/O queue). A watchdog kills any child alive after 10 s. Prints
 // hung/crashed counts; exits 1 unless both are 0 (issue 3: required 0 hung, 0 crashed).
 //
 // Loads dist/ when built (`npm run build`), else the TypeScript sources through
@@ -10,6 +11,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
+const dns = require('node:dns');
 
 const root = path.resolve(__dirname, '..');
 const fromSource = process.argv.includes('--from-source') || !fs.existsSync(path.join(root, 'dist', 'os', 'fork.js'));
@@ -58,7 +60,7 @@ function childWork(withGrandchild) {
   global.gc();
   let acc = 0;
   for (let i = 0; i < 5e6; i++) acc = (acc + i * 7) % 1000003;
-  let pending = 3;
+  let pending = 4;
   let failed = false;
   const done = (ok) => {
     if (!ok) failed = true;
@@ -67,6 +69,7 @@ function childWork(withGrandchild) {
   setTimeout(() => done(objects.length === 100000 && acc >= 0), 5);
   fs.promises.readFile(__filename).then((b) => done(b.length > 0), () => done(false));
   crypto.pbkdf2('pw', 'salt', 1000, 32, 'sha256', (err, key) => done(!err && key.length === 32));
+  dns.lookup('localhost', (err) => done(!err));
   if (withGrandchild) {
     const pid = fork();
     if (pid === 0) {
@@ -87,6 +90,7 @@ const started = Date.now();
 for (let n = 1; n <= count; n++) {
   for (let i = 0; i < 20000; i++) keep.push({ n, i }); // the parent allocates between forks
   if (keep.length > 400000) keep.splice(0, 200000);
+  if (n % 10 === 0) for (let i = 0; i < 8; i++) dns.lookup('localhost', () => {}); // in flight at the fork
   const pid = fork();
   if (pid === 0) {
     childWork(n % 50 === 0);

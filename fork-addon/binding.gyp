@@ -11,7 +11,8 @@
         "src/dont_fork.cc",
         "src/park.cc",
         "src/fork.cc",
-        "src/child_loop.cc"
+        "src/child_loop.cc",
+        "src/inherited.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "../native"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

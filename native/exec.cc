@@ -15,6 +15,7 @@
 // Man pages: execve(2), fexecve(3), fcntl(2), sigaction(2), sigprocmask(2), termios(3).
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <termios.h>
 #include <unistd.h>
@@ -63,14 +64,41 @@ static void CloseOnExecOthers(const std::vector<int>& keep, SavedState* saved) {
   closedir(dir);
 }
 
+// Terminal attribute changes from a background process group raise SIGTTOU, whose
+// default action stops the process (termios(3), "Job control"); a blocked SIGTTOU lets the
+// change through instead (tty_check_change treats blocked as ignored). Every tcsetattr here
+// runs with SIGTTOU blocked, and the mask is put back after.
+class TtouBlocked {
+ public:
+  TtouBlocked() {
+    sigset_t ttou;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    pthread_sigmask(SIG_BLOCK, &ttou, &old_);
+  }
+  ~TtouBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+ private:
+  sigset_t old_;
+};
+
+static bool SameTermios(const struct termios& a, const struct termios& b) {
+  return a.c_iflag == b.c_iflag && a.c_oflag == b.c_oflag && a.c_cflag == b.c_cflag &&
+         a.c_lflag == b.c_lflag && memcmp(a.c_cc, b.c_cc, sizeof a.c_cc) == 0 &&
+         cfgetispeed(&a) == cfgetispeed(&b) && cfgetospeed(&a) == cfgetospeed(&b);
+}
+
 static void Prepare(const std::vector<int>& keep, SavedState* s) {
-  sigprocmask(SIG_SETMASK, nullptr, &s->mask);
+  pthread_sigmask(SIG_SETMASK, nullptr, &s->mask);
   for (int fd = 0; fd < 3; fd++) {
     s->fd_flags[fd] = fcntl(fd, F_GETFD);
     s->fl_flags[fd] = fcntl(fd, F_GETFL);
     s->have_termios[fd] = isatty(fd) && tcgetattr(fd, &s->termios[fd]) == 0;
   }
-  uv_tty_reset_mode();
+  {
+    TtouBlocked guard;
+    uv_tty_reset_mode();  // only writes when Node had put the terminal in raw mode
+  }
   for (int fd = 0; fd < 3; fd++) {
     if (s->fd_flags[fd] < 0) continue;  // closed: nothing to hand over
     ClearCloexec(fd);
@@ -94,7 +122,6 @@ static void Prepare(const std::vector<int>& keep, SavedState* s) {
 }
 
 static void Restore(const std::vector<int>& keep, const SavedState& s) {
-  sigprocmask(SIG_SETMASK, &s.mask, nullptr);
   for (int sig = 1; sig < NSIG; sig++) {
     if (s.changed_action[sig]) sigaction(sig, &s.actions[sig], nullptr);
   }
@@ -103,8 +130,15 @@ static void Restore(const std::vector<int>& keep, const SavedState& s) {
   for (int fd = 0; fd < 3; fd++) {
     if (s.fd_flags[fd] >= 0) fcntl(fd, F_SETFD, s.fd_flags[fd]);
     if (s.fl_flags[fd] >= 0) fcntl(fd, F_SETFL, s.fl_flags[fd]);
-    if (s.have_termios[fd]) tcsetattr(fd, TCSANOW, &s.termios[fd]);
+    if (!s.have_termios[fd]) continue;
+    // Written back only when it changed (uv_tty_reset_mode left raw mode): a process in the
+    // background of its terminal would otherwise be stopped by SIGTTOU for nothing.
+    struct termios now;
+    if (tcgetattr(fd, &now) == 0 && SameTermios(now, s.termios[fd])) continue;
+    TtouBlocked guard;
+    tcsetattr(fd, TCSANOW, &s.termios[fd]);
   }
+  pthread_sigmask(SIG_SETMASK, &s.mask, nullptr);  // last: SIGTTOU was blocked until here
 }
 
 // An array of ints; false (nothing pending) when any element is not a number.

@@ -3,7 +3,8 @@
 // Why fork needs more than fork(2) here (measured in research/fork-in-node.md):
 // - V8's heap is MADV_DONTFORK: it is switched to MADV_DOFORK around the fork
 //   (dont_fork.cc).
-// - The V8 platform's worker threads and libuv's threadpool are parked first (park.cc).
+// - The V8 platform's worker threads and libuv's threadpool are parked first (park.cc),
+//   after libuv's slow-I/O queue (DNS lookups) has been worked off.
 // - Tasks posted in the child are never run, so the child's copy of the platform's queue
 //   always has outstanding tasks, and Node's natural end (SpinEventLoop ->
 //   NodePlatform::DrainTasks -> BlockingDrain) would wait for them forever; so would Node's
@@ -15,6 +16,8 @@
 //   (uv_loop_fork) before anything touches it; async sends pending at the fork are sent
 //   again (uv_loop_fork drops them). libuv's threadpool re-initialises itself through its
 //   own pthread_atfork handler and starts again lazily.
+// - In the child, the handles that watch the parent's children (process handles, pidfd
+//   polls) are made inactive (inherited.cc): they are not the child's children.
 //
 // Man pages: fork(2), forkpty(3), login_tty(3), madvise(2), pthread_atfork(3).
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 
 #include "dont_fork.h"
 #include "fork_addon.h"
+#include "inherited.h"
 #include "park.h"
 
 namespace unixproc {
@@ -89,6 +93,8 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   // EBUSY: threadpool work or V8 worker tasks still running after the timeout.
   bool timed_out = false;
   int pool_size = PoolSize();
+  // Slow I/O (DNS lookups) first: the barriers below would overtake it (park.cc).
+  if (!WaitSlowWork(loop, 5000)) return -EBUSY;
   std::shared_ptr<ParkState> pool = ParkPool(loop, pool_size, 5000, &timed_out);
   if (timed_out) {
     ReleaseWorkers(pool);
@@ -122,6 +128,7 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   }
 
   double t_fork = NowMs();
+  pid_t parent_pid = getpid();
   pid_t pid = do_fork();
   double t_dontfork = NowMs();
   if (pid == 0) {
@@ -135,6 +142,9 @@ static pid_t ForkNode(napi_env env, F do_fork) {
     int err = uv_loop_fork(loop);
     if (err != 0) ChildFatal("uv_loop_fork", -err);
     for (uv_async_t* h : pending) uv_async_send(h);
+    // The parent's children are not this process's: their handles must neither keep the
+    // loop alive nor call back (inherited.cc).
+    NeutraliseInheritedHandles(loop, parent_pid);
     node::SetProcessExitHandler(node_env, [](node::Environment*, int code) {
       fflush(nullptr);
       _exit(code & 0xff);

@@ -14,7 +14,21 @@
 //   until every thread runs one: the queue is FIFO, so all work queued earlier has then
 //   finished (its callback is pending on the loop, and runs in the parent and in the
 //   child, as a pending timer does).
+// - Slow I/O (getaddrinfo, getnameinfo: dns.lookup, dns.lookupService) is not in that
+//   FIFO: libuv 1.46 (threadpool.c) keeps it in a queue of its own, run by at most half the
+//   threads, and puts its turn back at the tail of the main queue after each item, so the
+//   barriers overtake it and parking could complete with lookups still queued; the pool's
+//   queues are emptied in the child (init_threads after fork) and those lookups never
+//   completed there (the child hung). So before the barriers, one slow item of ours (a
+//   numeric getaddrinfo of 127.0.0.1, which returns at once) is queued behind the slow
+//   work, and the fork waits until it has run: slow items are taken in order, so every
+//   slow item queued before it has then been taken; the barriers that follow make sure it
+//   has also finished (a parked thread runs nothing else).
 #include "park.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -57,7 +71,48 @@ void PoolBarrierWork(uv_work_t* req) {
 
 void PoolBarrierDone(uv_work_t* req, int) { delete static_cast<PoolBarrier*>(req->data); }
 
+// The slow-work sentinel: freed by its callback, which runs in the parent and, if the
+// fork happened after it ran, in the child too (each frees its own copy).
+struct SlowSentinel {
+  uv_getaddrinfo_t req;
+};
+
+void SlowSentinelDone(uv_getaddrinfo_t* req, int, struct addrinfo* res) {
+  uv_freeaddrinfo(res);
+  delete reinterpret_cast<SlowSentinel*>(req);
+}
+
+// Whether the sentinel's work has run: libuv clears work_req.work under loop->wq_mutex
+// when a pool thread has finished it (threadpool.c worker(), as uv_cancel reads it).
+bool SentinelRan(uv_loop_t* loop, SlowSentinel* s) {
+  uv_mutex_lock(&loop->wq_mutex);
+  bool ran = s->req.work_req.work == nullptr;
+  uv_mutex_unlock(&loop->wq_mutex);
+  return ran;
+}
+
 }  // namespace
+
+bool WaitSlowWork(uv_loop_t* loop, int timeout_ms) {
+  auto* s = new SlowSentinel();
+  struct addrinfo hints {};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  if (uv_getaddrinfo(loop, &s->req, SlowSentinelDone, "127.0.0.1", nullptr, &hints) != 0) {
+    delete s;
+    return false;
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  long pause_ns = 20000;
+  while (!SentinelRan(loop, s)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;  // freed by its callback
+    struct timespec ts = {0, pause_ns};
+    nanosleep(&ts, nullptr);
+    if (pause_ns < 1000000) pause_ns *= 2;
+  }
+  return true;
+}
 
 void ForgetPlatformWorkers() { g_platform_workers_gone = true; }
 
@@ -95,14 +150,23 @@ void ReleaseWorkers(const std::shared_ptr<ParkState>& state) {
   state->cv.notify_all();
 }
 
-// libuv sizes its pool from UV_THREADPOOL_SIZE once (threadpool.c: init_threads).
-int PoolSize() {
-  const char* v = getenv("UV_THREADPOOL_SIZE");
-  int n = v == nullptr ? 4 : atoi(v);
-  if (n <= 0) n = 1;
+// libuv sizes its pool from UV_THREADPOOL_SIZE once, when the pool starts (1.46
+// threadpool.c init_threads: `nthreads = atoi(val)` into an unsigned int, 0 -> 1, capped at
+// MAX_THREADPOOL_SIZE 1024, so a negative value means 1024 threads). The environment is
+// read here the same way, once per process (at the fork addon's load, on the first fork),
+// so that a later change of process.env.UV_THREADPOOL_SIZE, which libuv never sees, is not
+// seen here either.
+static unsigned int ParsePoolSize(const char* v) {
+  unsigned int n = 4;  // libuv's default_threads
+  if (v != nullptr) n = static_cast<unsigned int>(atoi(v));
+  if (n == 0) n = 1;
   if (n > 1024) n = 1024;
   return n;
 }
+
+static const unsigned int g_pool_size = ParsePoolSize(getenv("UV_THREADPOOL_SIZE"));
+
+int PoolSize() { return static_cast<int>(g_pool_size); }
 
 std::shared_ptr<ParkState> ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool* timed_out) {
   *timed_out = false;

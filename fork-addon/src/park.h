@@ -27,6 +27,11 @@ std::shared_ptr<ParkState> ParkWorkers(int timeout_ms, bool* timed_out);
 // thread runs one. Returns the state to release; *timed_out when the pool stayed busy.
 std::shared_ptr<ParkState> ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool* timed_out);
 
+// Queues one slow-I/O item (libuv's getaddrinfo/getnameinfo queue) and waits until a pool
+// thread has run it: every slow item queued before it has then been taken. Returns false
+// when it did not run within timeout_ms (the caller fails with EBUSY).
+bool WaitSlowWork(uv_loop_t* loop, int timeout_ms);
+
 // Lets every thread parked on state go (state may be nullptr).
 void ReleaseWorkers(const std::shared_ptr<ParkState>& state);
 

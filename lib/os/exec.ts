@@ -8,29 +8,46 @@
  * an empty signal mask, every fd >= 3 closed on exec unless made inheritable with
  * `set_inheritable`. If the exec fails, the process is put back exactly as it was and a
  * system error is thrown (ENOENT, EACCES, ENOEXEC, E2BIG, ... with `path`).
+ * Paths, arguments and environment values may be Buffers: their bytes reach the new program
+ * unchanged (a file name that is not valid UTF-8 still names the file), as Python's bytes do.
  * See docs/safety.md.
  */
 import { systemError, invalidArgValue } from '../errors';
 import { native } from '../native';
-import { validateEnv, validateFd, validatePath, validateStringArray } from '../validate';
+import { validateArray, validateBytes, validateBytesEnv, validateEnv, validateFd } from '../validate';
 import { inheritableFds } from './fd-registry';
 
+/** A C string as the kernel gets it: a string (passed as UTF-8) or a Buffer (its bytes). */
+type Bytes = string | Buffer;
+
 interface ExecBinding {
-  execve(paths: string[], fd: number, argv: string[], envp: string[], keep: number[]): number[] | number;
+  execve(paths: Bytes[], fd: number, argv: Bytes[], envp: Bytes[], keep: number[]): number[] | number;
 }
 const b = (): ExecBinding => native<ExecBinding>();
 
-/** An environment for the new program: a plain object or a Map of name to value. */
-export type ExecEnv = Readonly<Record<string, string | undefined>> | ReadonlyMap<string, string>;
+/**
+ * An environment for the new program: a plain object or a Map of name to value. Values (and
+ * a Map's keys) may be Buffers, passed as their bytes, as Python accepts bytes.
+ */
+export type ExecEnv =
+  | Readonly<Record<string, string | Buffer | undefined>>
+  | ReadonlyMap<string | Buffer, string | Buffer>;
 
 const ENOENT = 2;
 const ENOTDIR = 20;
 
 // Python: "execv() arg 2 must not be empty" / "... first element cannot be empty".
-function validateArgv(argv: unknown, name: string): string[] {
-  const list = validateStringArray(argv, name, false);
-  if (list[0] === '') throw invalidArgValue(`${name}[0]`, '', 'must not be empty');
+// Strings or Buffers (their bytes go to the program unchanged, as with Python's bytes).
+function validateArgv(argv: unknown, name: string): Bytes[] {
+  const list = validateArray(argv, name, (item, itemName) => validateBytes(item, itemName), false);
+  if (list[0].length === 0) throw invalidArgValue(`${name}[0]`, list[0], 'must not be empty');
   return list;
+}
+
+// A path or file name: a string, or a Buffer passed as its bytes (a name that is not valid
+// UTF-8 still names the file).
+function validateExecPath(value: unknown, name: string): Bytes {
+  return validateBytes(value, name, false);
 }
 
 function currentEnv(): string[] {
@@ -38,7 +55,7 @@ function currentEnv(): string[] {
 }
 
 // Tries each path in order; throws the error Python's os._execvpe would.
-function run(paths: string[], argv: string[], envp: string[]): never {
+function run(paths: Bytes[], argv: Bytes[], envp: Bytes[]): never {
   const errors = b().execve(paths, -1, argv, envp, inheritableFds());
   if (typeof errors === 'number') throw systemError(errors, 'execve', paths[0]);
   let saved: number | undefined;
@@ -62,8 +79,8 @@ function run(paths: string[], argv: string[], envp: string[]): never {
  *   execve fails, the process being left as it was.
  * @see execve(2)
  */
-export function execv(path: string | Buffer, argv: readonly string[]): never {
-  const p = validatePath(path, 'path');
+export function execv(path: string | Buffer, argv: readonly (string | Buffer)[]): never {
+  const p = validateExecPath(path, 'path');
   return run([p], validateArgv(argv, 'argv'), currentEnv());
 }
 
@@ -75,30 +92,43 @@ export function execv(path: string | Buffer, argv: readonly string[]): never {
  *   close-on-exec), with syscall `fexecve`.
  * @see execve(2), fexecve(3)
  */
-export function execve(path: string | Buffer | number, argv: readonly string[], env: ExecEnv): never {
+export function execve(path: string | Buffer | number, argv: readonly (string | Buffer)[], env: ExecEnv): never {
   if (typeof path === 'number') {
     const fd = validateFd(path, 'path');
     const args = validateArgv(argv, 'argv');
-    const envp = validateEnv(env, 'env');
+    const envp = validateBytesEnv(env, 'env');
     const errors = b().execve([], fd, args, envp, inheritableFds());
     throw systemError(typeof errors === 'number' ? errors : errors[0], 'fexecve');
   }
-  const p = validatePath(path, 'path');
-  return run([p], validateArgv(argv, 'argv'), validateEnv(env, 'env'));
+  const p = validateExecPath(path, 'path');
+  return run([p], validateArgv(argv, 'argv'), validateBytesEnv(env, 'env'));
 }
 
 // Python's os.get_exec_path: PATH from env if given, else from os.environ, else defpath.
-function searchPath(file: string, envp: string[] | undefined): string[] {
+// With a Buffer file name or a Buffer PATH entry, the candidates are built as bytes.
+function searchPath(file: Bytes, envp: Bytes[] | undefined): Bytes[] {
   if (file.includes('/')) return [file];
-  let pathVar: string | undefined;
+  let pathVar: Bytes | undefined;
   if (envp !== undefined) {
-    const entry = envp.find((e) => e.startsWith('PATH='));
-    pathVar = entry?.slice(5);
+    for (const e of envp) {
+      if (typeof e === 'string' ? e.startsWith('PATH=') : e.subarray(0, 5).toString('latin1') === 'PATH=') {
+        pathVar = typeof e === 'string' ? e.slice(5) : e.subarray(5);
+        break;
+      }
+    }
   } else {
     pathVar = process.env.PATH;
   }
   if (pathVar === undefined) pathVar = '/bin:/usr/bin';
-  return pathVar.split(':').map((dir) => (dir === '' ? file : `${dir.replace(/\/+$/, '')}/${file}`));
+  if (typeof pathVar === 'string' && typeof file === 'string') {
+    return pathVar.split(':').map((dir) => (dir === '' ? file : `${dir.replace(/\/+$/, '')}/${file}`));
+  }
+  // As bytes; latin1 maps each byte to one char and back, so nothing is altered.
+  const dirs = Buffer.from(pathVar).toString('latin1').split(':');
+  const name = Buffer.from(file);
+  return dirs.map((dir) =>
+    dir === '' ? file : Buffer.concat([Buffer.from(`${dir.replace(/\/+$/, '')}/`, 'latin1'), name]),
+  );
 }
 
 /**
@@ -107,8 +137,8 @@ function searchPath(file: string, envp: string[] | undefined): string[] {
  * @throws as {@link execv}.
  * @see execvp(3)
  */
-export function execvp(file: string, argv: readonly string[]): never {
-  const f = validatePath(file, 'file');
+export function execvp(file: string | Buffer, argv: readonly (string | Buffer)[]): never {
+  const f = validateExecPath(file, 'file');
   return run(searchPath(f, undefined), validateArgv(argv, 'argv'), currentEnv());
 }
 
@@ -118,30 +148,30 @@ export function execvp(file: string, argv: readonly string[]): never {
  * @throws as {@link execve}.
  * @see execvpe(3)
  */
-export function execvpe(file: string, argv: readonly string[], env: ExecEnv): never {
-  const f = validatePath(file, 'file');
-  const envp = validateEnv(env, 'env');
+export function execvpe(file: string | Buffer, argv: readonly (string | Buffer)[], env: ExecEnv): never {
+  const f = validateExecPath(file, 'file');
+  const envp = validateBytesEnv(env, 'env');
   return run(searchPath(f, envp), validateArgv(argv, 'argv'), envp);
 }
 
 /** `execl(path, arg0, arg1, ...)`: {@link execv} with the arguments spread. @throws as execv. @see execl(3) */
-export function execl(path: string | Buffer, ...args: string[]): never {
+export function execl(path: string | Buffer, ...args: (string | Buffer)[]): never {
   return execv(path, args);
 }
 
 /** `execle(path, arg0, ..., env)`: {@link execve} with the arguments spread, env last. @throws as execve. @see execle(3) */
-export function execle(path: string | Buffer, ...argsAndEnv: [...string[], ExecEnv]): never {
+export function execle(path: string | Buffer, ...argsAndEnv: [...(string | Buffer)[], ExecEnv]): never {
   const env = argsAndEnv[argsAndEnv.length - 1] as ExecEnv;
-  return execve(path, argsAndEnv.slice(0, -1) as string[], env);
+  return execve(path, argsAndEnv.slice(0, -1) as (string | Buffer)[], env);
 }
 
 /** `execlp(file, arg0, ...)`: {@link execvp} with the arguments spread. @throws as execvp. @see execlp(3) */
-export function execlp(file: string, ...args: string[]): never {
+export function execlp(file: string | Buffer, ...args: (string | Buffer)[]): never {
   return execvp(file, args);
 }
 
 /** `execlpe(file, arg0, ..., env)`: {@link execvpe} with the arguments spread, env last. @throws as execvpe. */
-export function execlpe(file: string, ...argsAndEnv: [...string[], ExecEnv]): never {
+export function execlpe(file: string | Buffer, ...argsAndEnv: [...(string | Buffer)[], ExecEnv]): never {
   const env = argsAndEnv[argsAndEnv.length - 1] as ExecEnv;
-  return execvpe(file, argsAndEnv.slice(0, -1) as string[], env);
+  return execvpe(file, argsAndEnv.slice(0, -1) as (string | Buffer)[], env);
 }

@@ -7,9 +7,9 @@
  * `ERR_UNIXPROC_FORK_UNSAFE` (overridable, with a warning). See docs/safety.md for what
  * survives into a child and what does not.
  */
+import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
-import type { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
@@ -130,6 +130,25 @@ function unsafe(message: string): Error & { code: string } {
 
 let warned = false;
 
+/** `word` quoted for a POSIX shell when it needs it. */
+function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line of this process with `--single-threaded` added, shell-quoted: the same
+ * node, flags (an `-e` script included), script and arguments.
+ */
+function restartCommand(
+  argv0: string = process.argv0,
+  execArgv: readonly string[] = process.execArgv,
+  argv: readonly string[] = process.argv,
+): string {
+  const flags = execArgv.filter((a) => !/^--(no-?)?single[-_]threaded(=.*)?$/.test(a));
+  return [argv0 || 'node', '--single-threaded', ...flags, ...argv.slice(1)].map(shellQuote).join(' ');
+}
+
 function checkConditions(options: unknown): void {
   const o = validateOptions<ForkOptions>(options, 'options');
   if (o.unsafeAllowThreads !== undefined && typeof o.unsafeAllowThreads !== 'boolean') {
@@ -147,12 +166,10 @@ function checkConditions(options: unknown): void {
   if (isSingleThreaded()) return;
   const allow = o.unsafeAllowThreads ?? process.env[FORK_UNSAFE_ENV] === '1';
   if (!allow) {
-    const flags = process.execArgv.filter((a) => !a.startsWith('--eval') && a !== '-e');
-    const script = process.argv[1] ? ` ${process.argv[1]}` : ' app.js';
-    const command = ['node', '--single-threaded', ...flags].join(' ') + script;
     throw unsafe(
       'fork() refused: V8 background threads are on, and a forked child could hang or crash. ' +
-        `Run the program with V8's background threads off: ${command}  ` +
+        `Add --single-threaded to the node command line, to run the program with V8's background threads off:\n` +
+        `  ${restartCommand()}\n` +
         `(or pass { unsafeAllowThreads: true } / set ${FORK_UNSAFE_ENV}=1 to fork anyway).`,
     );
   }
@@ -190,10 +207,13 @@ function writeAllSync(fd: number, data: string | Uint8Array): void {
 
 // In the child, stdout/stderr on pipes write synchronously, so that nothing queued in
 // libuv is lost when the child leaves through _exit (files are synchronous already).
-function synchronousStdio(): void {
+// After forkpty(), whatever their type: fds 1 and 2 are the new terminal, but a TTY stream
+// made before the fork writes to its own fd, which libuv opened on the parent's terminal
+// (uv_tty_init reopens the tty by its path), so they are made to write to fds 1 and 2.
+function synchronousStdio(onNewTerminal: boolean): void {
   for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const) {
     const s = stream as unknown as { _type?: string; _write: unknown; _writev?: unknown };
-    if (s._type !== 'pipe') continue;
+    if (s._type !== 'pipe' && !onNewTerminal) continue;
     s._writev = undefined;
     s._write = (chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void => {
       try {
@@ -206,7 +226,105 @@ function synchronousStdio(): void {
   }
 }
 
-function setUpChild(): void {
+// child_process children of this process, so that a forked child can let go of their
+// stdio pipes and IPC channel (see forgetParentsChildren). The set and the wrapper live on
+// ChildProcess.prototype under a Symbol.for key, so that every copy of this module shares
+// them; children spawned before the wrap are found among the active handles at fork time.
+const CHILD_PROCESSES = Symbol.for('unixproc.fork.childProcesses.v1');
+function trackChildProcesses(): Set<ChildProcess> {
+  const proto = ChildProcess.prototype as unknown as Record<PropertyKey, unknown> & {
+    spawn: (this: ChildProcess, ...args: unknown[]) => unknown;
+  };
+  const existing = proto[CHILD_PROCESSES] as Set<ChildProcess> | undefined;
+  if (existing !== undefined) return existing;
+  const set = new Set<ChildProcess>();
+  Object.defineProperty(proto, CHILD_PROCESSES, { value: set, enumerable: false });
+  const originalSpawn = proto.spawn;
+  proto.spawn = function spawn(this: ChildProcess, ...args: unknown[]) {
+    const result = originalSpawn.apply(this, args);
+    set.add(this);
+    const forget = (): void => {
+      set.delete(this);
+    };
+    // 'close' comes once the child has exited and its stdio is closed, also after a failed
+    // spawn (ENOENT...); an 'error' listener would change what an unhandled spawn error
+    // does, so none is added.
+    this.once('close', forget);
+    return result;
+  };
+  return set;
+}
+const childProcesses = trackChildProcesses();
+
+/** The foreign-children registry of lib/os/foreign-children.ts (shared through Symbol.for). */
+const FOREIGN_REGISTRY = Symbol.for('unixproc.foreignChildren.v1');
+
+// In the child: the parent's children are not ours. Their process and exit-watch handles
+// were made inactive natively (fork-addon/src/inherited.cc); here the child closes its
+// copies of their stdio pipes and IPC channels (reading them would take data meant for the
+// parent, and keep the child alive until the sibling ends) and forgets them in the
+// registry that "any child" waits consult.
+function forgetParentsChildren(): void {
+  const all = new Set(childProcesses);
+  const active = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
+  if (typeof active === 'function') {
+    for (const h of active.call(process)) if (h instanceof ChildProcess) all.add(h);
+  }
+  for (const cp of all) {
+    // also when it has exited: its pipes may still be open (a grandchild holds them)
+    for (const stream of cp.stdio) {
+      if (stream !== null && stream !== undefined) (stream as { destroy(): void }).destroy();
+    }
+    try {
+      if (cp.connected) cp.disconnect();
+    } catch {
+      // no channel after all
+    }
+  }
+  childProcesses.clear();
+  const registry = (ChildProcess.prototype as unknown as Record<PropertyKey, unknown>)[FOREIGN_REGISTRY] as
+    | { children: Map<number, unknown> }
+    | undefined;
+  registry?.children.clear();
+}
+
+// In the child, `new Worker(...)` throws: a Worker's teardown waits for the V8 platform to
+// drain its tasks (NodePlatform::DrainTasks), which no thread runs in a forked child, so
+// the child hung for ever. Every Worker constructor (subclasses and references taken
+// before the fork included) starts with super(), that is with a call of Worker's
+// [[Prototype]]: that prototype is replaced by a function that throws, with EventEmitter's
+// statics and prototype behind it.
+function refuseWorkers(): void {
+  const base = Object.getPrototypeOf(Worker) as (new () => object) & { prototype: object };
+  const refused = function WorkerInForkedChild(): never {
+    throw unsafe(
+      'new Worker() in a forked child: worker threads cannot run in a process made by fork() ' +
+        '(the V8 platform it would share with them was not copied, and the child would hang when ' +
+        'the worker ends). Start workers before forking, in the parent, or exec a fresh Node in ' +
+        'the child (execv(process.execPath, [...])).',
+    );
+  };
+  Object.setPrototypeOf(refused, base);
+  refused.prototype = base.prototype;
+  Object.setPrototypeOf(Worker, refused);
+}
+
+// Node's crypto keeps random bytes ahead of use: randomUUID() 128 UUIDs' worth
+// (kBatchSize), randomInt() a 6 KiB cache read 6 bytes per draw (Node 20,
+// lib/internal/crypto/random.js). A child would draw the same values as the parent from
+// its copy. Drawing one full cycle of each cache makes it refill in the child, after
+// which everything left in it is the child's own: 128 UUIDs, and 1024 draws of 6 bytes
+// (a draw that is rejected consumes 6 more, which only adds to the refill). Skipped when
+// the parent never loaded that part of crypto (its caches are then still empty).
+function freshRandomCaches(): void {
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  if (loaded !== undefined && !loaded.includes('NativeModule internal/crypto/random')) return;
+  const crypto = require('node:crypto') as typeof import('node:crypto');
+  for (let i = 0; i < 128; i++) crypto.randomUUID();
+  for (let i = 0; i < 1024; i++) crypto.randomInt(2);
+}
+
+function setUpChild(onNewTerminal: boolean): void {
   // process.pid is cached at start-up; the child's must be its own.
   Object.defineProperty(process, 'pid', {
     value: getpid(),
@@ -214,7 +332,10 @@ function setUpChild(): void {
     enumerable: true,
     configurable: true,
   });
-  synchronousStdio();
+  synchronousStdio(onNewTerminal);
+  forgetParentsChildren();
+  refuseWorkers();
+  freshRandomCaches();
   check(
     f().guardChildLoop((phase: string) => {
       if (phase === 'beforeExit') process.emit('beforeExit', process.exitCode === undefined ? 0 : Number(process.exitCode));
@@ -231,7 +352,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
   const r = call();
   const pid = typeof r === 'number' ? r : r[0];
   if (pid === 0) {
-    setUpChild();
+    setUpChild(name === 'forkpty');
     runHooks(hooks.child, false);
   } else {
     recordOwnChild(pid); // a subreaper's own child is not an orphan (lib/proc/orphans.ts)
@@ -244,7 +365,8 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
 /**
  * Forks the process (Python's `os.fork`): returns the child's pid in the parent and 0 in
  * the child, which goes on running JavaScript (timers, promises, fs, crypto,
- * child_process, nested forks; `process.exit`, `process.exitCode`, uncaught exceptions and
+ * child_process, nested forks, but not worker threads: `new Worker()` throws
+ * ERR_UNIXPROC_FORK_UNSAFE in the child; `process.exit`, `process.exitCode`, uncaught exceptions and
  * the natural end behave as usual). In the child, `process.pid` is the child's, and
  * stdout/stderr on pipes write synchronously so that no output is lost.
  *
@@ -254,7 +376,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
  *   `unsafeAllowThreads`), when called from a worker thread, or while worker threads are
  *   alive; ERR_UNIXPROC_FORK_UNAVAILABLE when fork's native part is not built for this
  *   Node (rebuild with `npm rebuild unixproc`); ERR_INVALID_ARG_TYPE for bad options; EAGAIN, ENOMEM from fork; EBUSY when
- *   threadpool work in flight did not finish within 5 s, or the V8 platform's worker
+ *   threadpool work in flight (DNS lookups included) did not finish within 5 s, or the V8 platform's worker
  *   threads could not be parked within 2 s (fork waits for both: docs/safety.md).
  * @see fork(2)
  */

@@ -53,6 +53,21 @@ describe('exec variants', () => {
   });
 });
 
+describe('exec with bytes', () => {
+  for (const [scenario, how] of [
+    ['bytesPath', 'execv'],
+    ['bytesPathSearch', 'execvpe (PATH search)'],
+  ] as const) {
+    test(`${how}: a Buffer program name that is not UTF-8 and a Buffer argument reach the program as their bytes`, () => {
+      const run = runExecFixture(scenario);
+      expect(run.exitCode).toBe(0);
+      const expected = /^expect=([0-9a-f]+)$/m.exec(run.stdout)?.[1];
+      expect(expected).toMatch(/ff7c61fe$/); // ...\xff|a\xfe
+      expect(run.stdout.split('\n')[1]).toBe(expected);
+    });
+  }
+});
+
 describe('exec failure', () => {
   const missing = resultOf(runExecFixture('missing'));
 
@@ -72,6 +87,10 @@ describe('exec failure', () => {
   test('afterwards signal dispositions, the mask and fd flags are what they were', () => {
     expect(missing.after).toEqual(missing.before);
     expect(missing.before.flags['0'].blocking).toBe(false); // set non-blocking before, kept
+  });
+  test('afterwards an fd that was not close-on-exec (and that exec had marked so) is inheritable again', () => {
+    expect(missing.before.flags[String(missing.leaky)].inheritable).toBe(true);
+    expect(missing.after.flags[String(missing.leaky)].inheritable).toBe(true);
   });
 
   const errors = resultOf(runExecFixture('errors'));

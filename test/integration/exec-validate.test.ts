@@ -24,8 +24,12 @@ describe('exec argument validation', () => {
     expect(() => execv('/bin/true', 'true' as unknown as string[])).toThrow(code('ERR_INVALID_ARG_TYPE'));
     expect(() => execve(-1, ['true'], {})).toThrow(code('ERR_OUT_OF_RANGE'));
   });
-  test('execle needs its env as last argument', () => {
-    expect(() => execle('/bin/true', {})).toThrow(code('ERR_INVALID_ARG_VALUE'));
+  test('execle takes its last argument as the env: a string there is rejected as env, not run as an argument', () => {
+    const call = () => execle('/bin/true', 'true', 'not-an-env' as unknown as Record<string, string>);
+    expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^The "env" argument/) }));
+  });
+  test('execle with only an env has an empty argv, which is rejected', () => {
+    expect(() => execle('/bin/true', {})).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/'argv' must not be empty/) }));
   });
 });
 

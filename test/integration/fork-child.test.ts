@@ -61,12 +61,56 @@ describe('fork() child', () => {
     const pid = run.result.pid as number;
     expect(run.stdout).toContain(`child pid=${pid} getpid=${pid} ppid=${run.result.parentPid as number}\n`);
   });
+  test('stdout data still queued in libuv at the fork is written once, by the parent', () => {
+    const run = childStatus('queuedStdout');
+    expect(run.status).toEqual({ kind: 'exited', code: 0 });
+    const body = run.stdout.slice(0, run.stdout.indexOf('RESULT '));
+    expect(body.split('P').length - 1).toBe(300000);
+    expect(body.split('C').length - 1).toBe(1);
+  });
   test('1 MiB written to a stdout pipe before process.exit() is not lost', () => {
     const run = childStatus('output');
     expect(run.status).toEqual({ kind: 'exited', code: 0 });
     const body = run.stdout.slice(0, run.stdout.indexOf('RESULT '));
     expect(body.length).toBe(1024 * 1024);
     expect(run.stderr).toContain('stderr-line\n');
+  });
+});
+
+describe("fork() while the parent has children of its own", () => {
+  for (const [scenario, how] of [
+    ['siblingCp', 'child_process'],
+    ['siblingSpawn', 'unixproc spawn()'],
+  ] as const) {
+    test(`with a live ${how} child, the forked child still ends on its own and the parent keeps the sibling's pipes`, () => {
+      const run = runFixture('scenario.js', [scenario]);
+      expect(run.result.hung).toBe(false);
+      expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 40 });
+      expect(run.result.sibOut).toBe('got-hi\n');
+      expect(run.result.sib).toBe(0);
+    });
+  }
+});
+
+describe('worker threads in a forked child', () => {
+  test('new Worker() in the child throws ERR_UNIXPROC_FORK_UNSAFE, and the child ends normally', () => {
+    const run = runFixture('scenario.js', ['workerInChild']);
+    expect(run.result.hung).toBe(false);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 42 });
+    expect(run.stdout).toContain('codes: ERR_UNIXPROC_FORK_UNSAFE,ERR_UNIXPROC_FORK_UNSAFE,ERR_UNIXPROC_FORK_UNSAFE\n');
+    expect(run.stdout).toMatch(/message: new Worker\(\) in a forked child: .*exec a fresh Node/);
+  });
+});
+
+describe('random values in a forked child', () => {
+  test("crypto.randomUUID() and randomInt() in the child do not repeat the parent's values", () => {
+    const run = runFixture('scenario.js', ['randomCaches']);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
+    const parent = run.result.parent as { uuids: string[]; ints: number[] };
+    const child = run.result.child as { uuids: string[]; ints: number[] };
+    expect(child.uuids).toHaveLength(5);
+    expect(child.uuids.filter((u) => parent.uuids.includes(u))).toEqual([]);
+    expect(child.ints.filter((n) => parent.ints.includes(n))).toEqual([]);
   });
 });
 
@@ -89,6 +133,34 @@ describe('fork() with threadpool work in flight', () => {
       'readFile-callback in parent err=null',
     ]) {
       expect(run.stdout).toContain(`${line}\n`);
+    }
+  });
+});
+
+describe("fork() counts libuv's pool threads as libuv does", () => {
+  test('UV_THREADPOOL_SIZE=-1 (libuv: 1024 threads): fork still waits for all work in flight', () => {
+    const run = runFixture('scenario.js', ['inflight'], undefined, { ...process.env, UV_THREADPOOL_SIZE: '-1' });
+    expect(run.result.hung).toBe(false);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
+    expect(run.stdout).toContain('pbkdf2-callback in child err=null\n');
+  });
+  test('changing UV_THREADPOOL_SIZE after the pool started does not change what fork waits for', () => {
+    const run = runFixture('scenario.js', ['poolEnvChange']);
+    const second = run.result.second as { status?: number; error?: string; hung?: boolean };
+    expect(second.error).toBeUndefined();
+    expect(second.hung).toBe(false);
+    expect(decodeWaitStatus(second.status as number)).toEqual({ kind: 'exited', code: 0 });
+  });
+});
+
+describe('fork() with DNS lookups in flight', () => {
+  test('fork waits for queued lookups (libuv slow I/O): every child gets its 20 answers and ends', () => {
+    const run = runFixture('scenario.js', ['dnsInflight']);
+    const rounds = run.result.rounds as { hung: boolean; status: number }[];
+    expect(rounds).toHaveLength(5);
+    for (const r of rounds) {
+      expect(r.hung).toBe(false);
+      expect(decodeWaitStatus(r.status)).toEqual({ kind: 'exited', code: 41 });
     }
   });
 });

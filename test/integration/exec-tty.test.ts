@@ -1,0 +1,101 @@
+// A failed exec on a terminal: the process is put back as it was without touching the
+// terminal needlessly. The node process runs on a new pseudo-terminal made by python3's
+// pty.fork, in the foreground or in a background process group of that session.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const havePython = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
+const withPty = havePython ? test : test.skip;
+if (!havePython) console.warn('python3 with the pty module not found: the terminal exec tests are skipped');
+
+// Runs node <script> <result> on a new pty; with bg=1 in a background process group of the
+// terminal's session (the session leader, in the foreground, waits for it with WUNTRACED).
+// Exits with node's exit code, or 100 + the signal that stopped it (it is then killed and
+// reaped by pid).
+const PTY_PARENT = `
+import os, pty, signal, sys
+node, script, result, bg = sys.argv[1:5]
+pid, master = pty.fork()
+if pid == 0:
+    if bg == '1':
+        g = os.fork()
+        if g == 0:
+            os.setpgid(0, 0)
+            os.execv(node, [node, script, result])
+        _, st = os.waitpid(g, os.WUNTRACED)
+        if os.WIFSTOPPED(st):
+            os.kill(g, signal.SIGKILL)
+            os.waitpid(g, 0)
+            os._exit(100 + os.WSTOPSIG(st))
+        os._exit(os.waitstatus_to_exitcode(st))
+    os.execv(node, [node, script, result])
+while True:
+    try:
+        if not os.read(master, 4096):
+            break
+    except OSError:
+        break
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+function onTerminal(code: string, background: boolean): { exitCode: number | null; result: Record<string, any> | undefined } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-exec-tty-'));
+  try {
+    const script = path.join(dir, 'script.js');
+    const result = path.join(dir, 'result.json');
+    fs.writeFileSync(
+      script,
+      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/fork-register.js'))});\n` +
+        `const exec = require(${JSON.stringify(path.join(ROOT, 'lib/os/exec.ts'))});\n` +
+        `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
+        `${code}\n`,
+    );
+    const r = spawnSync('python3', ['-c', PTY_PARENT, process.execPath, script, result, background ? '1' : '0'], {
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    const text = fs.existsSync(result) ? fs.readFileSync(result, 'utf8') : undefined;
+    return { exitCode: r.status, result: text === undefined ? undefined : JSON.parse(text) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const FAILED_EXEC = `
+let error;
+try { exec.execv('/no/such/program', ['program']); } catch (e) { error = e.code; }
+result({ error, isatty: require('node:tty').isatty(0) });
+`;
+
+withPty('a failed exec in a background process group of its terminal is not stopped by SIGTTOU', () => {
+  const run = onTerminal(FAILED_EXEC, true);
+  expect(run.exitCode).toBe(0); // 100 + 22 (SIGTTOU) when it was stopped
+  expect(run.result).toEqual({ error: 'ENOENT', isatty: true });
+});
+
+// Raw mode (Node's setRawMode), read with stty from the terminal itself before and after
+// the failed exec: exec resets the terminal to the mode Node found (uv_tty_reset_mode),
+// and the failure must put raw mode back.
+const RAW_MODE_RESTORED = `
+const { spawnSync } = require('node:child_process');
+const stty = () => spawnSync('stty', ['-g'], { stdio: ['inherit', 'pipe', 'pipe'], encoding: 'utf8' }).stdout.trim();
+const cooked = stty();
+process.stdin.setRawMode(true);
+const raw = stty();
+let error;
+try { exec.execv('/no/such/program', ['program']); } catch (e) { error = e.code; }
+const after = stty();
+process.stdin.setRawMode(false);
+result({ error, changed: raw !== cooked, restored: after === raw });
+process.stdin.destroy();
+`;
+
+withPty("a failed exec puts back the terminal's raw mode, which the exec attempt had reset", () => {
+  const run = onTerminal(RAW_MODE_RESTORED, false);
+  expect(run.exitCode).toBe(0);
+  expect(run.result).toEqual({ error: 'ENOENT', changed: true, restored: true });
+});
