@@ -6,16 +6,17 @@
  * the watch is a shared SIGCHLD handle, which must not stay referenced for them), closes
  * its copies of their stdio pipes (reading them would take the parent's data) and forgets
  * them, so that `waitForExit(pid)` in the child does not wait on the parent's handle.
- * Their `wait()` promises never settle in the child (with the SIGCHLD fallback they
- * reject with ECHILD at the child's first SIGCHLD). See docs/safety.md.
+ * Each handle is made inert (no signal from kill(), its timeout or its AbortSignal, no
+ * exit watch); its `wait()` promise never settles in the child. See docs/safety.md.
  * @internal
  */
 import { register_at_fork } from '../os/fork';
-import { liveChildren } from './handle';
+import { abandonInForkedChild, liveChildren } from './handle';
 
 register_at_fork({
   after_in_child(): void {
     for (const sub of liveChildren.values()) {
+      abandonInForkedChild(sub);
       sub.unref();
       for (const stream of [sub.stdin, sub.stdout, sub.stderr]) stream?.destroy();
     }

@@ -42,6 +42,18 @@ export const liveChildren = new Map<number, Subprocess>();
  * is closed and `kill` does nothing. So a signal can never reach another process that got
  * the same pid later.
  */
+let abandon: (sub: Subprocess) => void;
+
+/**
+ * In a forked child: makes a handle copied from the parent inert. Its process is the
+ * parent's child, not this one's: no signal (kill() returns false, timeout and abort
+ * send nothing), no exit watch (in the SIGCHLD fallback its sweep would reap nothing
+ * and reject with ECHILD). Its `wait()` never settles in the child. @internal
+ */
+export function abandonInForkedChild(sub: Subprocess): void {
+  abandon(sub);
+}
+
 export class Subprocess {
   /** The child's pid. */
   readonly pid: number;
@@ -192,6 +204,21 @@ export class Subprocess {
   /** Undoes {@link Subprocess.unref}. */
   ref(): void {
     this.#watcher.setRef(true);
+  }
+
+  static {
+    abandon = (sub) => sub.#abandon();
+  }
+
+  #abandon(): void {
+    this.#reaped = true; // kill() sends nothing from now on
+    clearTimeout(this.#timeoutTimer);
+    clearTimeout(this.#graceTimer);
+    if (this.#onAbort !== undefined) this.#abortSignal?.removeEventListener('abort', this.#onAbort);
+    this.#abortSignal = undefined;
+    // The pidfd watch was made inactive natively at the fork (fork-addon/src/inherited.cc);
+    // the SIGCHLD fallback's pending entry is plain JS and goes here.
+    if (this.#pidfd < 0) this.#watcher.cancel();
   }
 
   #terminate(reason: TerminationReason | undefined): void {

@@ -92,6 +92,18 @@ describe("fork() while the parent has children of its own", () => {
   }
 });
 
+describe('spawn() handles copied into a forked child', () => {
+  test("send nothing from the child: kill() returns false, and the copied timeout and AbortSignal do not signal the parent's child", () => {
+    const run = runFixture('scenario.js', ['siblingSpawnInert']);
+    expect(run.result.hung).toBe(false);
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 43 });
+    // The parent's own timeout (SIGTERM) ended the sibling: the child's abort() and its
+    // SIGKILL did not reach it first.
+    expect(run.result.sib).toEqual({ kind: 'signaled', signal: 'SIGTERM', signo: 15, coreDumped: false });
+    expect(run.result.reason).toBe('timeout');
+  });
+});
+
 describe('worker threads in a forked child', () => {
   test('new Worker() in the child throws ERR_UNIXPROC_FORK_UNSAFE, and the child ends normally', () => {
     const run = runFixture('scenario.js', ['workerInChild']);
