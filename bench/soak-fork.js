@@ -1,4 +1,5 @@
 'use strict';
+// bench-flags: --single-threaded --expose-gc
 // Soak for fork(): N forks (default 1000; `node --single-threaded --expose-gc
 // bench/soak-fork.js [count]`), each child allocating ~100k objects, forcing a GC, running
 // a hot loop, a timer, an fs read, a crypto.pbkdf2, a DNS lookup, every 50th forking a
@@ -6,7 +7,7 @@
 // lookups of the parent in flight (libuv's slow-I/O queue). A watchdog kills any child alive after 10 s. Prints
 // hung/crashed counts; exits 1 unless both are 0 (issue 3: required 0 hung, 0 crashed).
 //
-// Loads dist/ when built (`npm run build`), else the TypeScript sources through
+// Loads dist/ when built (`npm run build:ts`), else the TypeScript sources through
 // test/helpers/fork-register.js. `--from-source` forces the sources.
 const path = require('node:path');
 const fs = require('node:fs');
