@@ -5,7 +5,7 @@
 // loop, >= 5x faster than ps-list, >= 3x faster than psutil; findZombies() and
 // findOrphans() <= 1.2x a table scan.
 //
-//   node bench/proc-scan.js            (needs `npm run build` for dist/; builds the anchor)
+//   node bench/proc-scan.js            (needs `npm run build:ts` for dist/; builds the anchor)
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -3,7 +3,7 @@
 // exit; unixproc's spawn() vs child_process.spawn in the same run (stdio 'ignore' for
 // both), with the event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution)
 // during each run. Targets (issue 4): throughput >= 2x child_process; loop delay p99
-// <= 10 ms. Runs against dist/ (built here with `npm run build` when missing).
+// <= 10 ms. Runs against dist/ (built here with `npm run build:ts` when missing).
 //
 // UNIXPROC_SPAWN_METHOD=fork measures the fork() variant of native/child.cc instead of
 // clone(CLONE_VM|CLONE_VFORK); UNIXPROC_EXIT_WATCH=sigchld the SIGCHLD fallback.
