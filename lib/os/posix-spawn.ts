@@ -43,11 +43,15 @@ export const POSIX_SPAWN_DUP2 = 2;
 /** file_actions tag: `[POSIX_SPAWN_CLOSEFROM, fd]` closes every fd >= `fd` (glibc 2.34; Python 3.13). */
 export const POSIX_SPAWN_CLOSEFROM = 3;
 
-/** Scheduling policies for the `scheduler` option (sched(7)). */
+/** Scheduling policy for the `scheduler` option: the default time-sharing policy (sched(7)). */
 export const SCHED_OTHER = 0;
+/** Scheduling policy: real-time first-in first-out (sched(7)); needs CAP_SYS_NICE. */
 export const SCHED_FIFO = 1;
+/** Scheduling policy: real-time round-robin (sched(7)); needs CAP_SYS_NICE. */
 export const SCHED_RR = 2;
+/** Scheduling policy: batch (sched(7)); glibc's posix_spawn rejects it with EINVAL. */
 export const SCHED_BATCH = 3;
+/** Scheduling policy: very low priority background jobs (sched(7)); glibc's posix_spawn rejects it with EINVAL. */
 export const SCHED_IDLE = 5;
 /** Or'ed into a policy: the child's children do not inherit a real-time policy. */
 export const SCHED_RESET_ON_FORK = 0x40000000;

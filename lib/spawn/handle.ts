@@ -34,14 +34,6 @@ const ESRCH = 3;
 /** Children spawned here and not yet reaped, by pid (for waitForExit(pid)). @internal */
 export const liveChildren = new Map<number, Subprocess>();
 
-/**
- * A running (or finished) child started by {@link spawn}.
- *
- * Pid-reuse safety: the handle holds the child's pidfd until it has reaped the child, and
- * every signal goes through it (pidfd_send_signal(2)); once the child is reaped the pidfd
- * is closed and `kill` does nothing. So a signal can never reach another process that got
- * the same pid later.
- */
 let abandon: (sub: Subprocess) => void;
 
 /**
@@ -54,6 +46,14 @@ export function abandonInForkedChild(sub: Subprocess): void {
   abandon(sub);
 }
 
+/**
+ * A running (or finished) child started by {@link spawn}.
+ *
+ * Pid-reuse safety: the handle holds the child's pidfd until it has reaped the child, and
+ * every signal goes through it (pidfd_send_signal(2)); once the child is reaped the pidfd
+ * is closed and `kill` does nothing. So a signal can never reach another process that got
+ * the same pid later.
+ */
 export class Subprocess {
   /** The child's pid. */
   readonly pid: number;
