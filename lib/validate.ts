@@ -123,18 +123,19 @@ export function validateStringArray(value: unknown, name: string, allowEmpty = t
   return validateArray(value, name, (item, itemName) => validateCString(item, itemName), allowEmpty);
 }
 
+/** The entries of an env mapping (a plain object or a Map). */
+function envEntries(value: unknown, name: string): [unknown, unknown][] {
+  if (value instanceof Map) return [...value.entries()];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return Object.entries(value);
+  throw invalidArgType(name, 'of type object or an instance of Map', value);
+}
+
 /**
  * An environment mapping: a plain object or Map of string to string (as Python's `env`
  * argument), turned into `KEY=value` strings. Keys must not contain `=` or NUL.
  */
 export function validateEnv(value: unknown, name: string): string[] {
-  let entries: [unknown, unknown][];
-  if (value instanceof Map) entries = [...value.entries()];
-  else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    entries = Object.entries(value);
-  } else {
-    throw invalidArgType(name, 'of type object or an instance of Map', value);
-  }
+  const entries = envEntries(value, name);
   const out: string[] = [];
   for (const [k, v] of entries) {
     if (v === undefined) continue; // as process.env copies with a deleted key
@@ -152,13 +153,7 @@ export function validateEnv(value: unknown, name: string): string[] {
  * either side is one (its bytes unchanged).
  */
 export function validateBytesEnv(value: unknown, name: string): (string | Buffer)[] {
-  let entries: [unknown, unknown][];
-  if (value instanceof Map) entries = [...value.entries()];
-  else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    entries = Object.entries(value);
-  } else {
-    throw invalidArgType(name, 'of type object or an instance of Map', value);
-  }
+  const entries = envEntries(value, name);
   const out: (string | Buffer)[] = [];
   for (const [k, v] of entries) {
     if (v === undefined) continue; // as process.env copies with a deleted key
