@@ -3,7 +3,7 @@
 // same run (issue 3 target: <= 1.0x CPython). Both sides time the fork call in the parent
 // (child _exit immediately) and fork + waitpid round trips.
 // Run: node --single-threaded bench/fork-cost.js  (re-execs itself with --single-threaded
-// when needed). Loads dist/ when built, else lib/ through test/helpers/fork-register.js.
+// when needed). Loads dist/ when built, else lib/ through test/helpers/ts-register.js.
 const path = require('node:path');
 const fs = require('node:fs');
 const { spawnSync } = require('node:child_process');
@@ -14,7 +14,7 @@ if (!process.execArgv.includes('--single-threaded')) {
   process.exit(r.status ?? 1);
 }
 const fromSource = process.argv.includes('--from-source') || !fs.existsSync(path.join(root, 'dist', 'os', 'fork.js'));
-if (fromSource) require(path.join(root, 'test', 'helpers', 'fork-register'));
+if (fromSource) require(path.join(root, 'test', 'helpers', 'ts-register'));
 const { fork } = require(path.join(root, fromSource ? 'lib/os/fork.ts' : 'dist/os/fork.js'));
 const binding = require('node-gyp-build')(root);
 const forkBinding = require('node-gyp-build')(path.join(root, 'fork-addon'));

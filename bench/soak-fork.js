@@ -8,7 +8,7 @@
 // hung/crashed counts; exits 1 unless both are 0 (issue 3: required 0 hung, 0 crashed).
 //
 // Loads dist/ when built (`npm run build:ts`), else the TypeScript sources through
-// test/helpers/fork-register.js. `--from-source` forces the sources.
+// test/helpers/ts-register.js. `--from-source` forces the sources.
 const path = require('node:path');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
@@ -18,7 +18,7 @@ const root = path.resolve(__dirname, '..');
 const fromSource = process.argv.includes('--from-source') || !fs.existsSync(path.join(root, 'dist', 'os', 'fork.js'));
 let forkModule;
 if (fromSource) {
-  require(path.join(root, 'test', 'helpers', 'fork-register'));
+  require(path.join(root, 'test', 'helpers', 'ts-register'));
   forkModule = require(path.join(root, 'lib', 'os', 'fork.ts'));
 } else {
   forkModule = require(path.join(root, 'dist', 'os', 'fork.js'));

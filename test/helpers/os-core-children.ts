@@ -74,7 +74,7 @@ export function runNodeScript(code: string, options: os.PosixSpawnOptions = {}):
     const script = path.join(dir, 'script.js');
     fs.writeFileSync(
       script,
-      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/os-core-ts-register.js'))});\n` +
+      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});\n` +
         `const os = require(${JSON.stringify(path.join(ROOT, 'lib/os'))});\n${code}\n`,
     );
     const out = path.join(dir, 'stdout');

@@ -49,7 +49,7 @@ function onTerminal(code: string, background: boolean): { exitCode: number | nul
     const result = path.join(dir, 'result.json');
     fs.writeFileSync(
       script,
-      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/fork-register.js'))});\n` +
+      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});\n` +
         `const exec = require(${JSON.stringify(path.join(ROOT, 'lib/os/exec.ts'))});\n` +
         `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
         `${code}\n`,

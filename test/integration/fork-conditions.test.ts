@@ -10,7 +10,7 @@ import { runFixture } from '../helpers/fork-run';
 const ROOT = path.resolve(__dirname, '..', '..');
 // Forks; prints `forked args=<json>` after reaping the child, or the refusal's message.
 const FORKING = `
-require(${JSON.stringify(path.join(ROOT, 'test/helpers/fork-register.js'))});
+require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});
 const { fork } = require(${JSON.stringify(path.join(ROOT, 'lib/os/fork.ts'))});
 const { reap } = require(${JSON.stringify(path.join(ROOT, 'test/fixtures/fork/reap.js'))});
 let pid;
@@ -63,7 +63,7 @@ describe('the refusal names a command that runs', () => {
 describe('loading fork()', () => {
   test("does not change child_process: a spawn error without an 'error' listener still ends the process", () => {
     const code = `
-      require(${JSON.stringify(path.join(ROOT, 'test/helpers/fork-register.js'))});
+      require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});
       require(${JSON.stringify(path.join(ROOT, 'lib/os/fork.ts'))});
       require('node:child_process').spawn('/no/such/program');
       setTimeout(() => console.log('still running'), 500);

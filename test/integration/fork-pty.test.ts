@@ -34,7 +34,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 `;
 
 const SCRIPT = `
-require(${JSON.stringify(path.join(ROOT, 'test/helpers/fork-register.js'))});
+require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});
 const fs = require('node:fs');
 const { forkpty } = require(${JSON.stringify(path.join(ROOT, 'lib/os/fork.ts'))});
 const { reap } = require(${JSON.stringify(path.join(ROOT, 'test/fixtures/fork/reap.js'))});

@@ -36,7 +36,7 @@ function onNewTerminal(code: string): Record<string, unknown> {
     const result = path.join(dir, 'result.json');
     fs.writeFileSync(
       script,
-      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/os-core-ts-register.js'))});\n` +
+      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});\n` +
         `const os = require(${JSON.stringify(path.join(ROOT, 'lib/os'))});\n` +
         `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
         `const attempt = (f) => { try { return { value: f() }; } catch (e) { return { code: e.code, syscall: e.syscall }; } };\n` +

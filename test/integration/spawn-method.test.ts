@@ -39,7 +39,7 @@ describe('UNIXPROC_SPAWN_METHOD=fork', () => {
 
 describe('worker threads', () => {
   test('a worker terminated while its child runs: the watch is closed, the child can still be reaped', async () => {
-    const loader = join(__dirname, '..', 'helpers', 'spawn-ts-loader.js');
+    const loader = join(__dirname, '..', 'helpers', 'ts-register.js');
     const lib = join(__dirname, '..', '..', 'lib', 'spawn', 'index.ts');
     const worker = new Worker(
       `require(${JSON.stringify(loader)});

@@ -10,7 +10,7 @@ import { parseLineage } from '../../lib/lineage';
 import { native } from '../../lib/native';
 import { duringReapWindow, processState, readAll, statusField } from '../helpers/spawn-helpers';
 
-const LOADER = join(__dirname, '..', 'helpers', 'spawn-ts-loader.js');
+const LOADER = join(__dirname, '..', 'helpers', 'ts-register.js');
 const LIB = join(__dirname, '..', '..', 'lib', 'spawn', 'index.ts');
 
 function statFields(pid: number): string[] {

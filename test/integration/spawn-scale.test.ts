@@ -48,7 +48,7 @@ describe('leaks', () => {
   // Run in a separate node with --expose-gc, so the heap is measured after real
   // collections and jest's own allocations do not blur it.
   test('fds, exit watches and memory are back at their baseline after 5000 spawns', async () => {
-    const loader = join(__dirname, '..', 'helpers', 'spawn-ts-loader.js');
+    const loader = join(__dirname, '..', 'helpers', 'ts-register.js');
     const lib = join(__dirname, '..', '..', 'lib', 'spawn', 'index.ts');
     const nativeTs = join(__dirname, '..', '..', 'lib', 'native.ts');
     const script = `

@@ -7,7 +7,7 @@ import { spawn, waitForExit } from '../../lib/spawn';
 import { native } from '../../lib/native';
 import { readAll } from '../helpers/spawn-helpers';
 
-const LOADER = join(__dirname, '..', 'helpers', 'spawn-ts-loader.js');
+const LOADER = join(__dirname, '..', 'helpers', 'ts-register.js');
 const LIB = join(__dirname, '..', '..', 'lib', 'spawn', 'index.ts');
 
 /** Runs `script` in a new node process; its stdout, and how it ended. */
