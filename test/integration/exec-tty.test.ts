@@ -1,46 +1,13 @@
 // A failed exec on a terminal: the process is put back as it was without touching the
 // terminal needlessly. The node process runs on a new pseudo-terminal made by python3's
 // pty.fork, in the foreground or in a background process group of that session.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ptyTest, runOnPty } from '../helpers/pty';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const havePython = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
-const withPty = havePython ? test : test.skip;
-if (!havePython) console.warn('python3 with the pty module not found: the terminal exec tests are skipped');
-
-// Runs node <script> <result> on a new pty; with bg=1 in a background process group of the
-// terminal's session (the session leader, in the foreground, waits for it with WUNTRACED).
-// Exits with node's exit code, or 100 + the signal that stopped it (it is then killed and
-// reaped by pid).
-const PTY_PARENT = `
-import os, pty, signal, sys
-node, script, result, bg = sys.argv[1:5]
-pid, master = pty.fork()
-if pid == 0:
-    if bg == '1':
-        g = os.fork()
-        if g == 0:
-            os.setpgid(0, 0)
-            os.execv(node, [node, script, result])
-        _, st = os.waitpid(g, os.WUNTRACED)
-        if os.WIFSTOPPED(st):
-            os.kill(g, signal.SIGKILL)
-            os.waitpid(g, 0)
-            os._exit(100 + os.WSTOPSIG(st))
-        os._exit(os.waitstatus_to_exitcode(st))
-    os.execv(node, [node, script, result])
-while True:
-    try:
-        if not os.read(master, 4096):
-            break
-    except OSError:
-        break
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
+const withPty = ptyTest('the terminal exec tests');
 
 function onTerminal(code: string, background: boolean): { exitCode: number | null; result: Record<string, any> | undefined } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-exec-tty-'));
@@ -54,10 +21,7 @@ function onTerminal(code: string, background: boolean): { exitCode: number | nul
         `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
         `${code}\n`,
     );
-    const r = spawnSync('python3', ['-c', PTY_PARENT, process.execPath, script, result, background ? '1' : '0'], {
-      encoding: 'utf8',
-      timeout: 30000,
-    });
+    const r = runOnPty([script, result], { background });
     const text = fs.existsSync(result) ? fs.readFileSync(result, 'utf8') : undefined;
     return { exitCode: r.status, result: text === undefined ? undefined : JSON.parse(text) };
   } finally {

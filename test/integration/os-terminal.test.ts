@@ -1,32 +1,12 @@
 // tcgetpgrp / tcsetpgrp on a real terminal: a node child that python3's pty.fork made the
 // session leader of a new pseudo-terminal (its controlling terminal on fds 0..2).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from '../../lib/os';
 import { ROOT, tempDir } from '../helpers/os-core-children';
+import { ptyTest, runOnPty } from '../helpers/pty';
 
-const havePython = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
-const withPty = havePython ? test : test.skip;
-if (!havePython) console.warn('python3 with the pty module not found: the terminal tests are skipped');
-
-// Forks on a new pty, runs node <script> <result file> there, drains the terminal output
-// and waits for it by pid; exits with its exit code.
-const PTY_PARENT = `
-import os, pty, sys
-node, script, result = sys.argv[1:4]
-pid, master = pty.fork()
-if pid == 0:
-    os.execv(node, [node, script, result])
-while True:
-    try:
-        if not os.read(master, 4096):
-            break
-    except OSError:
-        break
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
+const withPty = ptyTest('the terminal tests');
 
 /** Runs `code` (with `os` and `result(value)` in scope) on a new pty; returns what it reported. */
 function onNewTerminal(code: string): Record<string, unknown> {
@@ -42,7 +22,7 @@ function onNewTerminal(code: string): Record<string, unknown> {
         `const attempt = (f) => { try { return { value: f() }; } catch (e) { return { code: e.code, syscall: e.syscall }; } };\n` +
         `${code}\n`,
     );
-    const r = spawnSync('python3', ['-c', PTY_PARENT, process.execPath, script, result], { encoding: 'utf8', timeout: 30000 });
+    const r = runOnPty([script, result]);
     if (r.status !== 0) throw new Error(`pty child failed (${r.status} ${r.signal}): ${r.stderr}`);
     return JSON.parse(fs.readFileSync(result, 'utf8'));
   } finally {
