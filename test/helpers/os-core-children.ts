@@ -77,13 +77,7 @@ export function runNodeScript(code: string, options: os.PosixSpawnOptions = {}):
       `require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});\n` +
         `const os = require(${JSON.stringify(path.join(ROOT, 'lib/os'))});\n${code}\n`,
     );
-    const out = path.join(dir, 'stdout');
-    const pid = os.posix_spawn(process.execPath, ['node', script], null, {
-      ...options,
-      file_actions: [[os.POSIX_SPAWN_OPEN, 1, out, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600], ...(options.file_actions ?? [])],
-    });
-    const status = reap(pid);
-    return { status, stdout: fs.readFileSync(out, 'utf8') };
+    return runCapture(process.execPath, ['node', script], options);
   } finally {
     cleanup();
   }

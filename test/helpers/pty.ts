@@ -2,6 +2,11 @@
 // process is the session leader of that terminal), for the tests that need a real
 // terminal: tcgetpgrp/tcsetpgrp, exec's terminal restore, forkpty's stdio.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Whether python3 with its pty module is here; the terminal tests are skipped otherwise. */
 export const havePty = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' }).status === 0;
@@ -57,4 +62,31 @@ export function runOnPty(nodeArgs: string[], options: { background?: boolean; ou
     ['-c', PTY_PARENT, process.execPath, options.background ? '1' : '0', options.outer ?? '', ...nodeArgs],
     { encoding: 'utf8', timeout: 30000 },
   );
+}
+
+/**
+ * Writes `code` into a script that can require lib/ TypeScript and report a value with
+ * `result(value)`, runs it on a new terminal ({@link runOnPty}), and returns node's exit
+ * code (100 + signal when stopped in the background) and what it reported, if anything.
+ */
+export function runScriptOnPty(
+  code: string,
+  options: { background?: boolean } = {},
+): { exitCode: number | null; stderr: string; result: Record<string, any> | undefined } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-pty-'));
+  try {
+    const script = path.join(dir, 'script.js');
+    const result = path.join(dir, 'result.json');
+    fs.writeFileSync(
+      script,
+      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});\n` +
+        `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
+        `${code}\n`,
+    );
+    const r = runOnPty([script, result], options);
+    const text = fs.existsSync(result) ? fs.readFileSync(result, 'utf8') : undefined;
+    return { exitCode: r.status, stderr: r.stderr, result: text === undefined ? undefined : JSON.parse(text) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

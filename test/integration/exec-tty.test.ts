@@ -1,32 +1,14 @@
 // A failed exec on a terminal: the process is put back as it was without touching the
 // terminal needlessly. The node process runs on a new pseudo-terminal made by python3's
 // pty.fork, in the foreground or in a background process group of that session.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ptyTest, runOnPty } from '../helpers/pty';
+import { ptyTest, runScriptOnPty } from '../helpers/pty';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const withPty = ptyTest('the terminal exec tests');
 
 function onTerminal(code: string, background: boolean): { exitCode: number | null; result: Record<string, any> | undefined } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-exec-tty-'));
-  try {
-    const script = path.join(dir, 'script.js');
-    const result = path.join(dir, 'result.json');
-    fs.writeFileSync(
-      script,
-      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});\n` +
-        `const exec = require(${JSON.stringify(path.join(ROOT, 'lib/os/exec.ts'))});\n` +
-        `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
-        `${code}\n`,
-    );
-    const r = runOnPty([script, result], { background });
-    const text = fs.existsSync(result) ? fs.readFileSync(result, 'utf8') : undefined;
-    return { exitCode: r.status, result: text === undefined ? undefined : JSON.parse(text) };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return runScriptOnPty(`const exec = require(${JSON.stringify(path.join(ROOT, 'lib/os/exec.ts'))});\n${code}`, { background });
 }
 
 const FAILED_EXEC = `

@@ -1,33 +1,21 @@
 // tcgetpgrp / tcsetpgrp on a real terminal: a node child that python3's pty.fork made the
 // session leader of a new pseudo-terminal (its controlling terminal on fds 0..2).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from '../../lib/os';
-import { ROOT, tempDir } from '../helpers/os-core-children';
-import { ptyTest, runOnPty } from '../helpers/pty';
+import { ROOT } from '../helpers/os-core-children';
+import { ptyTest, runScriptOnPty } from '../helpers/pty';
 
 const withPty = ptyTest('the terminal tests');
 
 /** Runs `code` (with `os` and `result(value)` in scope) on a new pty; returns what it reported. */
 function onNewTerminal(code: string): Record<string, unknown> {
-  const { dir, cleanup } = tempDir();
-  try {
-    const script = path.join(dir, 'script.js');
-    const result = path.join(dir, 'result.json');
-    fs.writeFileSync(
-      script,
-      `require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});\n` +
-        `const os = require(${JSON.stringify(path.join(ROOT, 'lib/os'))});\n` +
-        `const result = (v) => require('node:fs').writeFileSync(process.argv[2], JSON.stringify(v));\n` +
-        `const attempt = (f) => { try { return { value: f() }; } catch (e) { return { code: e.code, syscall: e.syscall }; } };\n` +
-        `${code}\n`,
-    );
-    const r = runOnPty([script, result]);
-    if (r.status !== 0) throw new Error(`pty child failed (${r.status} ${r.signal}): ${r.stderr}`);
-    return JSON.parse(fs.readFileSync(result, 'utf8'));
-  } finally {
-    cleanup();
-  }
+  const r = runScriptOnPty(
+    `const os = require(${JSON.stringify(path.join(ROOT, 'lib/os'))});\n` +
+      `const attempt = (f) => { try { return { value: f() }; } catch (e) { return { code: e.code, syscall: e.syscall }; } };\n` +
+      code,
+  );
+  if (r.exitCode !== 0 || r.result === undefined) throw new Error(`pty child failed (${r.exitCode}): ${r.stderr}`);
+  return r.result;
 }
 
 withPty('tcgetpgrp(0) of a session leader on its new terminal is its own group', () => {
