@@ -107,8 +107,8 @@ test('ESM import of unixproc/os and unixproc loads and calls the addon', () => {
     [
       '--input-type=module',
       '-e',
-      "import { getpid, getsid } from 'unixproc/os'; import * as u from 'unixproc'; import os from 'unixproc/os';" +
-        'console.log(JSON.stringify([getpid(), process.pid, getsid(0) > 0, typeof u.isErrnoException, os.getpid === getpid]))',
+      "import { getpid, getsid } from 'unixproc/os'; import * as u from 'unixproc'; import os from 'unixproc/os'; import { readFileSync } from 'node:fs';" +
+        'console.log(JSON.stringify([getpid(), process.pid, getsid(0) === Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ")[3]), typeof u.isErrnoException, os.getpid === getpid]))',
     ],
     app,
   );

@@ -262,13 +262,16 @@ describe('cross-checks with independent implementations', () => {
   });
 
   test('ps -eo pid,ppid,pgid,sid,stat agrees on ids and state letters', () => {
-    const out = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,sid=,stat='], { encoding: 'utf8' });
+    const out = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,sid=,stat=,comm='], { encoding: 'utf8' });
     const theirs = new Map(
       out
         .trim()
         .split('\n')
         .map((l) => l.trim().split(/\s+/))
-        .map(([pid, ppid, pgid, sid, stat]) => [Number(pid), { ppid: Number(ppid), pgid: Number(pgid), sid: Number(sid), letter: stat[0] }]),
+        .map(([pid, ppid, pgid, sid, stat, ...comm]) => [
+          Number(pid),
+          { ppid: Number(ppid), pgid: Number(pgid), sid: Number(sid), letter: stat[0], comm: comm.join(' ') },
+        ]),
     );
     const mine = ours();
     for (const pid of [...pids, process.pid]) {
@@ -277,10 +280,14 @@ describe('cross-checks with independent implementations', () => {
       expect({ ppid: p.ppid, pgid: p.pgid, sid: p.sid }).toEqual({ ppid: t.ppid, pgid: t.pgid, sid: t.sid });
       if (pid !== process.pid) expect(p.state.letter).toBe(t.letter);
     }
-    // Kernel threads: ps and we agree on which pids they are (ppid 2 or pid 2).
+    // Kernel threads: kthreadd and its children, as ps names them. Inside a pid namespace
+    // (some CI containers) none are visible, and pid 2 is an ordinary process.
+    const kthreadd = [...theirs].find(([, t]) => t.ppid === 0 && t.comm === 'kthreadd')?.[0];
     for (const [pid, t] of theirs) {
       const p = mine.get(pid);
-      if (p !== undefined && (t.ppid === 2 || pid === 2)) expect(p.kernelThread).toBe(true);
+      if (p === undefined) continue;
+      if (kthreadd !== undefined && (t.ppid === kthreadd || pid === kthreadd)) expect(p.kernelThread).toBe(true);
+      if (t.ppid !== 0 && t.ppid !== kthreadd) expect([pid, p.kernelThread]).toEqual([pid, false]);
     }
   });
 });
