@@ -8,3 +8,5 @@ export type { ErrnoException, ArgumentError } from './errors';
 export * from './exit-status';
 export * from './proc/index';
 export * from './spawn/index';
+export * from './guard/index';
+export * from './supervise/index';

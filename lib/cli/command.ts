@@ -1,0 +1,84 @@
+/**
+ * The shape every `unixproc` subcommand has, and the small argument reader they share.
+ * @internal
+ */
+
+/** Where a command writes. Tests pass their own; the bin passes process.stdout/stderr. */
+export interface CliIO {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown };
+}
+
+/** One subcommand: its one-line summary, its usage text, and its body (resolving to the exit code). */
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: readonly string[], io: CliIO): Promise<number>;
+}
+
+/** A usage error: the dispatcher prints the message and the command's usage, and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** What {@link parseArgs} found: flags by long name, positionals, and what followed `--`. */
+export interface ParsedArgs {
+  readonly flags: Map<string, string | true>;
+  readonly positionals: string[];
+  /** Everything after a bare `--`, untouched; undefined when there was no `--`. */
+  readonly rest: string[] | undefined;
+}
+
+/**
+ * Reads `--name`, `--name=value`, `--name value` (for names in `withValue`), and single-letter
+ * aliases, stopping at a bare `--`. Unknown flags are a {@link UsageError}.
+ * @param known long flag names that take no value
+ * @param withValue long flag names that take a value
+ * @param aliases single letters mapped to long names, e.g. `{ j: 'json' }`
+ */
+export function parseArgs(
+  argv: readonly string[],
+  known: readonly string[],
+  withValue: readonly string[] = [],
+  aliases: Readonly<Record<string, string>> = {},
+): ParsedArgs {
+  const flags = new Map<string, string | true>();
+  const positionals: string[] = [];
+  let rest: string[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      rest = argv.slice(i + 1);
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
+      if (withValue.includes(name)) {
+        const value: string | undefined = eq === -1 ? argv[++i] : a.slice(eq + 1);
+        if (value === undefined) throw new UsageError(`--${name} needs a value`);
+        flags.set(name, value);
+      } else if (known.includes(name)) {
+        if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+        flags.set(name, true);
+      } else {
+        throw new UsageError(`unknown option --${name}`);
+      }
+    } else if (a.length > 1 && a.startsWith('-') && !/^-\d/.test(a)) {
+      for (const letter of a.slice(1)) {
+        const name = aliases[letter];
+        if (name === undefined) throw new UsageError(`unknown option -${letter}`);
+        if (withValue.includes(name)) {
+          const value = argv[++i];
+          if (value === undefined) throw new UsageError(`-${letter} needs a value`);
+          flags.set(name, value);
+        } else {
+          flags.set(name, true);
+        }
+      }
+    } else {
+      positionals.push(a);
+    }
+  }
+  return { flags, positionals, rest };
+}

@@ -1,0 +1,2 @@
+// Leak guard (placeholder; the guard helper fills lib/guard/). Re-exports only.
+export {};

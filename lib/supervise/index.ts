@@ -1,0 +1,2 @@
+// Supervisor and daemonize (placeholder; the supervise helper fills lib/supervise/). Re-exports only.
+export {};
