@@ -27,11 +27,17 @@ export interface ParsedArgs {
   readonly positionals: string[];
   /** Everything after a bare `--`, untouched; undefined when there was no `--`. */
   readonly rest: string[] | undefined;
+  /**
+   * Every value given to each flag that takes one, in order (`flags` keeps only the last):
+   * for options that may be repeated, e.g. `--pid 1 --pid 2`.
+   */
+  readonly values: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
  * Reads `--name`, `--name=value`, `--name value` (for names in `withValue`), and single-letter
- * aliases, stopping at a bare `--`. Unknown flags are a {@link UsageError}.
+ * aliases, stopping at a bare `--`. Unknown flags are a {@link UsageError}. A flag given
+ * twice keeps its last value in `flags`; `values` has them all.
  * @param known long flag names that take no value
  * @param withValue long flag names that take a value
  * @param aliases single letters mapped to long names, e.g. `{ j: 'json' }`
@@ -44,6 +50,13 @@ export function parseArgs(
 ): ParsedArgs {
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
+  const values = new Map<string, string[]>();
+  const setValue = (name: string, value: string): void => {
+    flags.set(name, value);
+    const list = values.get(name);
+    if (list === undefined) values.set(name, [value]);
+    else list.push(value);
+  };
   let rest: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,7 +70,7 @@ export function parseArgs(
       if (withValue.includes(name)) {
         const value: string | undefined = eq === -1 ? argv[++i] : a.slice(eq + 1);
         if (value === undefined) throw new UsageError(`--${name} needs a value`);
-        flags.set(name, value);
+        setValue(name, value);
       } else if (known.includes(name)) {
         if (eq !== -1) throw new UsageError(`--${name} takes no value`);
         flags.set(name, true);
@@ -71,7 +84,7 @@ export function parseArgs(
         if (withValue.includes(name)) {
           const value = argv[++i];
           if (value === undefined) throw new UsageError(`-${letter} needs a value`);
-          flags.set(name, value);
+          setValue(name, value);
         } else {
           flags.set(name, true);
         }
@@ -80,5 +93,5 @@ export function parseArgs(
       positionals.push(a);
     }
   }
-  return { flags, positionals, rest };
+  return { flags, positionals, rest, values };
 }

@@ -1,10 +1,96 @@
-// Placeholder: the helper that owns `unixproc tree` replaces this file.
-import type { Command } from './command';
+/**
+ * `unixproc tree [pid]`: the process tree (like `pstree -p -A`), from processTree().
+ * @internal
+ */
+import { processTree } from '../proc';
+import type { ProcessTreeNode } from '../proc';
+import type { CliIO, Command } from './command';
+import {
+  atMostPositionals,
+  CmdlineMap,
+  commandText,
+  COMMON_USAGE,
+  parsePid,
+  procfsOption,
+  readCmdlines,
+  readProcArgs,
+  withCmdline,
+} from './proc-args';
+import { displayLength, truncate, Width, writeError, writeJson, writeLines } from './text';
 
+const USAGE = `usage: unixproc tree [PID] [--cmdline] [--kernel] [--wide] [--json] [--procfs ROOT]
+
+The process tree rooted at PID, or, without PID, every tree whose root's parent is not in
+the table (PID 1, and processes whose parent is outside the pid namespace). One line per
+process: the branch, its pid, its state letter, and its comm (or command line).
+Children are in pid order. Drawn in ASCII: |- a child with siblings after it, \`- the last.
+
+  --cmdline        show command lines ([comm] when there is none) instead of comm
+  --kernel         include kernel threads (hidden by default; shown when PID is one)
+${COMMON_USAGE}
+
+Exit status: 0, or 1 when PID does not exist; 2 for a usage error.`;
+
+/** `node` without its kernel-thread descendants (and with command lines), unless they are wanted. */
+function prune(node: ProcessTreeNode, kernel: boolean, cmdlines: CmdlineMap | undefined): ProcessTreeNode {
+  return {
+    process: withCmdline(node.process, cmdlines),
+    children: node.children.filter((c) => kernel || !c.process.kernelThread).map((c) => prune(c, kernel, cmdlines)),
+  };
+}
+
+function render(roots: readonly ProcessTreeNode[], full: boolean, width: Width): string[] {
+  const lines: string[] = [];
+  const walk = (node: ProcessTreeNode, branch: string, indent: string): void => {
+    const p = node.process;
+    const head = `${branch}${p.pid} ${p.state.letter} `;
+    const text = commandText(p, full);
+    const room = width.columns === undefined ? undefined : Math.max(20, width.columns - displayLength(head));
+    lines.push(head + (room === undefined ? text : truncate(text, room)));
+    node.children.forEach((c, i) => {
+      const last = i === node.children.length - 1;
+      walk(c, `${indent}${last ? '`- ' : '|- '}`, `${indent}${last ? '   ' : '|  '}`);
+    });
+  };
+  for (const r of roots) walk(r, '', '');
+  return lines;
+}
+
+async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const args = readProcArgs(argv, io, ['cmdline', 'kernel']);
+  if (args.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  atMostPositionals(args, 1);
+  const rootPid = args.positionals.length === 1 ? parsePid(args.positionals[0], 'PID') : undefined;
+  const full = args.flags.has('cmdline');
+  const opts = procfsOption(args);
+
+  let roots: readonly ProcessTreeNode[];
+  let kernel = args.flags.has('kernel');
+  if (rootPid === undefined) {
+    roots = processTree(undefined, opts);
+  } else {
+    const root = processTree(rootPid, opts);
+    roots = root === undefined ? [] : [root];
+    if (root !== undefined && root.process.kernelThread) kernel = true;
+  }
+  const cmdlines = full ? readCmdlines(args) : undefined;
+  const shown = roots.filter((r) => kernel || !r.process.kernelThread).map((r) => prune(r, kernel, cmdlines));
+
+  if (args.json) writeJson(io, { roots: shown });
+  else writeLines(io, render(shown, full, args.width));
+  if (rootPid !== undefined && roots.length === 0) {
+    writeError(io, `unixproc tree: no process ${rootPid}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** `unixproc tree`. */
 export const command: Command = {
-  summary: '(tree: not built yet)',
-  usage: 'usage: unixproc tree',
-  run: async () => {
-    throw new Error('unixproc tree is not built yet');
-  },
+  summary: 'the process tree (like pstree -p), from one pid or all',
+  usage: USAGE,
+  run,
 };

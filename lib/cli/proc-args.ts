@@ -1,0 +1,173 @@
+/**
+ * What the /proc subcommands (ps, tree, zombies, orphans, daemons) share: the common
+ * options (`--json`, `--procfs`, `--wide`, `--help`), pid and state-letter arguments, and
+ * the command-line lookup that --cmdline needs.
+ * @internal
+ */
+import { listProcesses, stateOf } from '../proc';
+import type { ProcessInfo } from '../proc';
+import type { CliIO } from './command';
+import { parseArgs, ParsedArgs, UsageError } from './command';
+import { escapeText } from './text';
+import type { Width } from './text';
+
+/** The usage lines of the common options, for each command's usage text. */
+export const COMMON_USAGE = [
+  '  --json           one JSON document on stdout (the library\'s objects; Dates as ISO strings, absent values as null)',
+  '  --procfs ROOT    read ROOT instead of /proc (a procfs mounted elsewhere, or a fixture tree)',
+  '  --wide           never cut long command lines (human output cuts them to the terminal width, marked ...[+N])',
+  '  -h, --help       this text',
+].join('\n');
+
+/** Parsed arguments of a /proc subcommand, with the common options resolved. */
+export interface ProcArgs extends ParsedArgs {
+  readonly json: boolean;
+  readonly help: boolean;
+  /** The `procfs` option for the library: undefined reads /proc. */
+  readonly procfs: string | undefined;
+  /** Where human output is cut: no limit with --wide or when stdout is not a terminal. */
+  readonly width: Width;
+}
+
+/**
+ * Reads a /proc subcommand's arguments: its own flags plus the common ones.
+ * @throws UsageError for an unknown option, a missing value, or an empty `--procfs`.
+ */
+export function readProcArgs(
+  argv: readonly string[],
+  io: CliIO,
+  known: readonly string[],
+  withValue: readonly string[] = [],
+): ProcArgs {
+  const parsed = parseArgs(argv, [...known, 'json', 'wide', 'help'], [...withValue, 'procfs'], { h: 'help' });
+  if (parsed.rest !== undefined) throw new UsageError(`unexpected '--': this command runs no other command`);
+  const procfs = parsed.flags.get('procfs');
+  if (procfs === '') throw new UsageError('--procfs needs a directory');
+  if (typeof procfs === 'string' && procfs.includes('\0')) throw new UsageError('--procfs must not contain a NUL byte');
+  const wide = parsed.flags.has('wide');
+  const columns = (io.stdout as { columns?: unknown }).columns;
+  return {
+    ...parsed,
+    json: parsed.flags.has('json'),
+    help: parsed.flags.has('help'),
+    procfs: typeof procfs === 'string' ? procfs : undefined,
+    width: { columns: !wide && typeof columns === 'number' && columns > 0 ? columns : undefined },
+  };
+}
+
+/** Rejects positional arguments beyond `max`. */
+export function atMostPositionals(args: ParsedArgs, max: number): void {
+  if (args.positionals.length > max) {
+    throw new UsageError(`unexpected argument '${escapeText(args.positionals[max])}'`);
+  }
+}
+
+const PID_MAX = 2 ** 31 - 1;
+
+/**
+ * A process id from the command line: decimal digits, 1 .. 2^31-1.
+ * @throws UsageError naming `what` otherwise (negative, zero, not a number).
+ */
+export function parsePid(text: string, what: string): number {
+  if (/^-\d+$/.test(text)) throw new UsageError(`${what}: ${text} is negative; a process id is a positive integer`);
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what}: '${escapeText(text)}' is not a process id (a positive integer)`);
+  const pid = Number(text);
+  if (pid === 0 || pid > PID_MAX) throw new UsageError(`${what}: ${text} is out of range (1 to ${PID_MAX})`);
+  return pid;
+}
+
+/** Every pid given to a repeatable option, each value a comma-separated list. */
+export function parsePidList(args: ParsedArgs, flag: string): number[] {
+  const out: number[] = [];
+  for (const value of args.values.get(flag) ?? []) {
+    for (const part of value.split(',')) out.push(parsePid(part.trim(), `--${flag}`));
+  }
+  return [...new Set(out)];
+}
+
+/**
+ * State letters given to `--state` (repeatable; letters may be run together or separated
+ * by commas): each must be a letter the library knows (proc(5)), case-sensitive as the
+ * kernel writes them (`t` tracing stop is not `T` stopped).
+ * @throws UsageError for an empty value or an unknown letter.
+ */
+export function parseStateLetters(args: ParsedArgs, flag: string): Set<string> | undefined {
+  const values = args.values.get(flag);
+  if (values === undefined) return undefined;
+  const out = new Set<string>();
+  for (const value of values) {
+    const letters = value.replace(/[,\s]/g, '');
+    if (letters === '') throw new UsageError(`--${flag} needs one or more state letters, e.g. --${flag} Z`);
+    for (const letter of letters) {
+      if (stateOf(letter).name === 'unknown') {
+        throw new UsageError(`--${flag}: unknown state letter '${escapeText(letter)}' (known: R S D T t Z X x K W P I)`);
+      }
+      out.add(letter);
+    }
+  }
+  return out;
+}
+
+/** The `procfs` option object for the library. */
+export function procfsOption(args: ProcArgs): { procfs?: string } {
+  return args.procfs === undefined ? {} : { procfs: args.procfs };
+}
+
+/** Command lines by pid from one scan, with the start time that makes the pid a process. */
+export type CmdlineMap = ReadonlyMap<number, { readonly startTime: number; readonly cmdline: readonly string[] | undefined }>;
+
+/** Reads every command line in one scan (for commands whose library call reads none). */
+export function readCmdlines(args: ProcArgs): CmdlineMap {
+  const out = new Map<number, { startTime: number; cmdline: readonly string[] | undefined }>();
+  for (const p of listProcesses({ ...procfsOption(args), cmdline: true })) {
+    if (p.readable) out.set(p.pid, { startTime: p.startTime, cmdline: p.cmdline });
+  }
+  return out;
+}
+
+/**
+ * `p` with its command line from `map`, when the pid there is still the same process
+ * (same start time); `p` unchanged otherwise.
+ */
+export function withCmdline<T extends ProcessInfo>(p: T, map: CmdlineMap | undefined): T {
+  if (map === undefined || p.cmdline !== undefined) return p;
+  const c = map.get(p.pid);
+  return c !== undefined && c.startTime === p.startTime ? { ...p, cmdline: c.cmdline } : p;
+}
+
+/**
+ * What the COMMAND column shows for a process: its comm, or with `full` its command line
+ * (arguments joined by spaces, as ps does); `[comm]` when there is no command line (kernel
+ * threads, zombies, or unreadable), and ` <defunct>` after a zombie's.
+ */
+export function commandText(p: ProcessInfo, full: boolean): string {
+  let text = p.comm;
+  if (full) text = p.cmdline !== undefined && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`;
+  return p.state.name === 'zombie' ? `${text} <defunct>` : text;
+}
+
+/** The TTY column: `pts/3`, `ttyS0`...; `?` without a controlling terminal; `major:minor` when unnamed. */
+export function ttyText(p: ProcessInfo): string {
+  if (p.tty === undefined) return '?';
+  return p.tty.name !== undefined ? p.tty.name.replace(/^\/dev\//, '') : `${p.tty.major}:${p.tty.minor}`;
+}
+
+/**
+ * The STAT column as ps(1) writes it: the state letter, then `<` (nice < 0) or `N`
+ * (nice > 0), `s` session leader, `l` multi-threaded, `+` in the foreground process group
+ * of its terminal. (ps's `L`, locked pages, needs /proc/<pid>/status and is not shown.)
+ */
+export function statText(p: ProcessInfo): string {
+  let s = p.state.letter;
+  if (p.nice < 0) s += '<';
+  else if (p.nice > 0) s += 'N';
+  if (p.sid === p.pid) s += 's';
+  if (p.numThreads > 1) s += 'l';
+  if (p.tty !== undefined && p.tpgid === p.pgid) s += '+';
+  return s;
+}
+
+/** `yes`, `no` or `?` for a fact that may be unknown. */
+export function yesNo(v: boolean | undefined): string {
+  return v === undefined ? '?' : v ? 'yes' : 'no';
+}

@@ -1,0 +1,144 @@
+/**
+ * Human output of the /proc subcommands: escaping, aligned tables, explicit truncation, and
+ * the one writer every human line goes through.
+ *
+ * Every line is built from raw text (process names, command lines, paths straight from
+ * /proc) and escaped exactly once, by {@link writeLines}. Escaping works code point by code
+ * point, so escaping a whole line equals joining its escaped parts: widths computed with
+ * {@link displayLength} stay right after the line is escaped. A comm or an argument is
+ * chosen by whoever started the process, so it may hold newlines or a terminal escape
+ * sequence (ESC [ ... ) meant to rewrite the screen; none of that reaches the terminal.
+ * @internal
+ */
+import type { CliIO } from './command';
+
+// U+2028/2029 break lines in some terminals and editors; the bidi controls reorder what
+// follows them (CVE-2021-42574 "Trojan Source"): shown escaped, like control characters.
+const INVISIBLE = new Set([0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
+
+const NAMED: Readonly<Record<number, string>> = { 0x0a: '\\n', 0x09: '\\t', 0x0d: '\\r', 0x5c: '\\\\' };
+
+function hex(cp: number, digits: number): string {
+  return cp.toString(16).padStart(digits, '0');
+}
+
+/** The escaped form of one code point (itself when it is printable). */
+function escapeCodePoint(ch: string): string {
+  const cp = ch.codePointAt(0) as number;
+  const named = NAMED[cp];
+  if (named !== undefined) return named;
+  if (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp <= 0x9f)) return `\\x${hex(cp, 2)}`;
+  if (INVISIBLE.has(cp)) return `\\u${hex(cp, 4)}`;
+  return ch;
+}
+
+/**
+ * Escapes text for a terminal: backslash as `\\`, newline, tab and carriage return as
+ * `\n`, `\t`, `\r`, other C0 and C1 control characters and DEL as `\xHH` (ESC is `\x1b`),
+ * line separators and bidi controls as `\uHHHH`. Everything else is kept, so the result
+ * is unambiguous: a literal backslash-n in a name reads `\\n`.
+ */
+export function escapeText(s: string): string {
+  let out = '';
+  for (const ch of s) out += escapeCodePoint(ch);
+  return out;
+}
+
+/** The length of `s` once escaped: what it occupies on the terminal (one column per code unit). */
+export function displayLength(s: string): number {
+  let n = 0;
+  for (const ch of s) n += escapeCodePoint(ch).length;
+  return n;
+}
+
+/**
+ * `s` cut so that, escaped, it takes at most `max` columns, with the explicit marker
+ * `...[+N]` (N: characters left out) when something was cut. Cuts fall between
+ * characters, never inside an escape sequence.
+ */
+export function truncate(s: string, max: number): string {
+  if (displayLength(s) <= max) return s;
+  const chars = [...s];
+  let kept = '';
+  let used = 0;
+  let i = 0;
+  for (; i < chars.length; i++) {
+    const marker = `...[+${chars.length - i}]`.length;
+    const w = escapeCodePoint(chars[i]).length;
+    if (used + w + marker > max) break;
+    kept += chars[i];
+    used += w;
+  }
+  return `${kept}...[+${chars.length - i}]`;
+}
+
+/** A column of a {@link table}: its heading and whether its cells are right-aligned. */
+export interface Column {
+  readonly heading: string;
+  readonly right?: boolean;
+}
+
+/** How wide human output may be: a terminal's width, or unlimited (undefined). */
+export interface Width {
+  /** Maximum line length; undefined for no limit (not a terminal, or `--wide`). */
+  readonly columns: number | undefined;
+}
+
+/** The narrowest the last column is cut to, however little room the others leave. */
+const MIN_LAST = 20;
+
+/**
+ * Aligned rows (raw text: {@link writeLines} escapes them) under a heading. The last
+ * column is not padded, and is the only one ever cut, with an explicit marker, when a
+ * line would be longer than `width.columns`.
+ */
+export function table(columns: readonly Column[], rows: readonly (readonly string[])[], width: Width): string[] {
+  const widths = columns.map((c, i) => Math.max(displayLength(c.heading), ...rows.map((r) => displayLength(r[i]))));
+  const last = columns.length - 1;
+  const render = (cells: readonly string[]): string => {
+    const parts = cells.map((cell, i) => {
+      if (i === last) return cell;
+      const pad = ' '.repeat(widths[i] - displayLength(cell));
+      return columns[i].right === true ? pad + cell : cell + pad;
+    });
+    const line = parts.join('  ');
+    if (width.columns === undefined) return line;
+    const prefix = parts.slice(0, last).join('  ') + (last > 0 ? '  ' : '');
+    const room = Math.max(MIN_LAST, width.columns - displayLength(prefix));
+    return prefix + truncate(cells[last], room);
+  };
+  return [render(columns.map((c) => c.heading)).trimEnd(), ...rows.map(render)];
+}
+
+/**
+ * CPU time as ps prints it: `[DD-]HH:MM:SS`, seconds rounded down.
+ */
+export function formatCpuTime(seconds: number): string {
+  const total = Math.floor(seconds);
+  const s = total % 60;
+  const m = Math.floor(total / 60) % 60;
+  const h = Math.floor(total / 3600) % 24;
+  const d = Math.floor(total / 86400);
+  const hms = [h, m, s].map((n) => String(n).padStart(2, '0')).join(':');
+  return d > 0 ? `${d}-${hms}` : hms;
+}
+
+/** Writes human lines to stdout, each escaped ({@link escapeText}), one per line. */
+export function writeLines(io: CliIO, lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  io.stdout.write(lines.map(escapeText).join('\n') + '\n');
+}
+
+/** Writes one human line to stderr (escaped). */
+export function writeError(io: CliIO, line: string): void {
+  io.stderr.write(`${escapeText(line)}\n`);
+}
+
+/**
+ * Writes one JSON document (2-space indented) to stdout: Dates become ISO strings (their
+ * toJSON), and an absent value (`undefined`) becomes `null`, so every key of the
+ * library's objects is always there for scripts.
+ */
+export function writeJson(io: CliIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), 2)}\n`);
+}
