@@ -53,6 +53,7 @@ describe('a real zombie', () => {
     zombies = (await holder.lines(1))[0].split(' ').map(Number);
     parent = holder.child.pid!;
     await waitFor('two zombies', () => zombies.every((z) => stateLetter(z) === 'Z'));
+    await waitFor('the parent asleep in readline', () => stateLetter(parent) === 'S');
   });
 
   afterAll(async () => {
@@ -77,8 +78,8 @@ describe('a real zombie', () => {
     const r = await runCli(['zombies', '--wide']);
     expect(r.code).toBe(1);
     const comm = commOf(parent);
-    const row = r.stdout.split('\n').find((l) => l.trimStart().startsWith(`${parent}  `));
-    expect(row).toMatch(new RegExp(`^ *${parent}  S +process +2  \\S*python\\S* -c \\\\nimport os, sys\\\\npids = \\[\\]`));
+    const row = r.stdout.split('\n').find((l) => l.trim().split(/\s+/)[0] === String(parent));
+    expect(row).toMatch(new RegExp(`^ *${parent}  S\\S* +process +2  \\S*python\\S* -c \\\\nimport os, sys\\\\npids = \\[\\]`));
     expect(r.stdout).toContain(`zombies of ${parent} (${comm}): ${zombies.map((z) => `${z} ${comm}`).join(', ')}\n`);
   });
 
@@ -177,6 +178,7 @@ describe('a process with a hostile name', () => {
     proc = spawnReporter(PYTHON, ['-c', RENAME, EVIL_COMM, EVIL_ARG, 'tab\there']);
     await proc.lines(1);
     pid = proc.child.pid!;
+    await waitFor('it asleep in read', () => stateLetter(pid) === 'S');
   });
 
   afterAll(async () => {
@@ -284,7 +286,8 @@ describe('a leaked orphan', () => {
 
   test('orphans (human) lists it with its class, basis and evidence', async () => {
     const r = await runCli(['orphans']);
-    const row = r.stdout.split('\n').find((l) => l.trimStart().startsWith(`${pid}  ${process.pid}  `));
+    const row = r.stdout.split('\n').find((l) => l.trim().split(/\s+/)[0] === String(pid));
+    expect(row?.trim().split(/\s+/)[1]).toBe(String(process.pid));
     expect(row).toMatch(/ subreaper +leaked-orphan +heuristic +sleep$/);
     expect(r.stdout).toMatch(new RegExp(`\\n${pid} sleep: leaked-orphan \\(heuristic\\): .+\\n  evidence: session leader no, `));
   });
