@@ -10,6 +10,7 @@ import {
   atMostPositionals,
   commandText,
   COMMON_USAGE,
+  notSelf,
   parsePidList,
   procfsOption,
   readCmdlines,
@@ -93,7 +94,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   atMostPositionals(args, 0);
   const full = args.flags.has('cmdline');
-  let daemons = findDaemons({ ...procfsOption(args), subreapers: parsePidList(args, 'subreaper') });
+  let daemons = notSelf(args, findDaemons({ ...procfsOption(args), subreapers: parsePidList(args, 'subreaper') }));
   if (full) {
     const cmdlines = readCmdlines(args);
     daemons = daemons.map((d) => ({ ...d, process: withCmdline(d.process, cmdlines) }));

@@ -11,6 +11,7 @@ import {
   atMostPositionals,
   commandText,
   COMMON_USAGE,
+  notSelf,
   parsePidList,
   procfsOption,
   readCmdlines,
@@ -32,7 +33,8 @@ subreaper (kernel threads and zombies left out), each classified:
 BASIS is lineage when unixproc's spawn() recorded how the process was started (a fact:
 intent child or daemon, and whether the spawner still runs), heuristic otherwise.
 One row per orphan: PID PPID PGID SID TTY STAT, ADOPTED BY (init or subreaper), CLASS,
-BASIS, COMMAND; then each orphan's reason, evidence and lineage.
+BASIS, COMMAND; then each orphan's reason, evidence and lineage. The command never lists
+itself (started by a PID 1 shell, it has ppid 1 too).
 
   --groups         also list orphaned process groups (POSIX: the parent of every member is in
                    the group or outside its session), with members and stopped members
@@ -142,7 +144,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   atMostPositionals(args, 0);
   const full = args.flags.has('cmdline');
   const subreapers = parsePidList(args, 'subreaper');
-  let orphans = findOrphans({ ...procfsOption(args), subreapers });
+  let orphans = notSelf(args, findOrphans({ ...procfsOption(args), subreapers }));
   let groups = args.flags.has('groups') ? orphanedProcessGroups(procfsOption(args)) : undefined;
   if (full) {
     const cmdlines = readCmdlines(args);

@@ -108,6 +108,23 @@ export function parseStateLetters(args: ParsedArgs, flag: string): Set<string> |
   return out;
 }
 
+/**
+ * Whether this process itself would show in what the command reads: true when reading the
+ * live /proc (the pids there are this pid namespace's, as process.pid is).
+ */
+export function readsOwnProcfs(args: ProcArgs): boolean {
+  return args.procfs === undefined || args.procfs.replace(/(.)\/+$/, '$1') === '/proc';
+}
+
+/**
+ * Leaves out the command's own process. Started by a shell that is PID 1 (a container's
+ * entry point, `sh -c` in CI) or re-parented while running, the command would otherwise
+ * report itself as an orphan, and fail the check it was run for.
+ */
+export function notSelf<T extends { readonly process: { readonly pid: number } }>(args: ProcArgs, items: readonly T[]): readonly T[] {
+  return readsOwnProcfs(args) ? items.filter((x) => x.process.pid !== process.pid) : items;
+}
+
 /** The `procfs` option object for the library. */
 export function procfsOption(args: ProcArgs): { procfs?: string } {
   return args.procfs === undefined ? {} : { procfs: args.procfs };

@@ -4,6 +4,8 @@
 // This process becomes a child subreaper, so the orphans made here are re-parented here
 // and reaped here by pid; every other child is reaped by child_process.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { runBin, runCli } from '../helpers/cli-run';
 import { becomeSubreaper, killPid, ppidOf, PYTHON, reapPid, spawnReporter, stateLetter, waitFor } from '../helpers/proc-spawn';
 
@@ -335,5 +337,41 @@ describe('the real bin', () => {
     expect(r.code).toBe(0);
     const row = r.stdout.split('\n')[1].trim().split(/\s+/);
     expect(row.slice(0, 2)).toEqual([String(process.pid), String(process.ppid)]);
+  });
+
+  test('orphans does not list itself when it is an orphan (re-parented here while it waits)', async () => {
+    // The bin waits on fd 3 (this test's pipe) until told to go, so that it is an orphan
+    // of this subreaper when it scans; its output goes to a file.
+    const out = path.join(os.tmpdir(), `unixproc-cli-self-${process.pid}.json`);
+    const root = path.join(__dirname, '..', '..');
+    const starter = spawnReporter(
+      'sh',
+      ['-c', 'exec 3<&0; { read go <&3; exec 3<&-; exec "$NODE" -r "$REG" "$MAIN" orphans --json --subreaper "$SUB"; } >"$OUT" 2>&1 </dev/null & echo $!'],
+      {
+        env: {
+          ...process.env,
+          NODE: process.execPath,
+          REG: path.join(root, 'test', 'helpers', 'ts-register.js'),
+          MAIN: path.join(root, 'lib', 'cli', 'main.ts'),
+          SUB: String(process.pid),
+          OUT: out,
+        },
+      },
+    );
+    const [pid] = (await starter.lines(1)).map(Number);
+    await starter.exited();
+    try {
+      await waitFor('re-parenting to this subreaper', () => ppidOf(pid) === process.pid);
+      starter.child.stdin?.end('go\n');
+      const status = await reapPid(pid, 30000);
+      const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+      expect(doc.orphans.map((o: { process: ProcJson }) => o.process.pid)).not.toContain(pid);
+      // Its exit status still reflects the others (the machine's own orphans of init).
+      const leaked = doc.orphans.some((o: { classification: string }) => o.classification === 'leaked-orphan');
+      expect((status >> 8) & 0xff).toBe(leaked ? 1 : 0);
+    } finally {
+      killPid(pid);
+      fs.rmSync(out, { force: true });
+    }
   });
 });
