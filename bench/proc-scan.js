@@ -233,6 +233,24 @@ async function main() {
     line('unixproc findZombies()', zombies, `${(zombies / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(zombies <= 1.2 * ours)})`);
     line('unixproc findOrphans()', orphans, `${(orphans / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(orphans <= 1.2 * ours)})`);
 
+    // The command line, end to end (process start included): `unixproc ps` and `unixproc
+    // zombies --json` beside procps's ps (C) printing the same columns, and Node's own start.
+    const cli = path.join(ROOT, 'dist', 'cli', 'main.js');
+    const timeCmd = (file, args) => () => spawnSync(file, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+    const [psC, nodeStart, upPs, upZ] = timeInterleaved(
+      [
+        timeCmd('ps', ['-eo', 'pid,ppid,pgid,sid,tty,stat,time,comm']),
+        timeCmd(process.execPath, ['-e', '0']),
+        timeCmd(process.execPath, [cli, 'ps']),
+        timeCmd(process.execPath, [cli, 'zombies', '--json']),
+      ],
+      7,
+    );
+    line('procps ps -eo pid,ppid,pgid,sid,tty,stat,time,comm', psC);
+    line('node -e 0 (Node start, the floor)', nodeStart);
+    line('unixproc ps (bin, end to end)', upPs, `${(upPs / psC).toFixed(2)}x procps ps; ${(upPs - nodeStart).toFixed(1)} ms beyond Node's start (no target)`);
+    line('unixproc zombies --json (bin)', upZ, `${(upZ / psC).toFixed(2)}x procps ps (no target)`);
+
     // Orphan-heavy variant: kill the sh that parents the sleeps, so all 2000 are re-parented
     // to this process (a subreaper) and each gets findOrphans()'s per-orphan reads.
     const shExit = new Promise((r) => w.sh.once('exit', r));
