@@ -9,3 +9,7 @@ export type {
   SupervisorEvents,
 } from './supervisor';
 export type { RestartPolicy, BackoffOptions, StartLimitOptions, SupervisorOptions } from './options';
+export { daemonize } from './daemonize';
+export type { DaemonizeOptions, DaemonInfo, DaemonOutput } from './daemonize';
+export { readPidfile } from './pidfile';
+export type { PidfileStatus } from './pidfile';
