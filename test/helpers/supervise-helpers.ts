@@ -60,13 +60,17 @@ export async function untilGroupReady(pgid: number, n: number): Promise<void> {
 }
 
 /**
- * Runs `body` (CommonJS; `supervise` and friends in scope) in a new node process in its
- * own session (setsid), so that this process, its subreaper, is outside the supervisor's
- * session. `body` must print one line of JSON on stdout; resolves with it and the handle.
+ * Runs `body` (CommonJS; `supervise` and friends in scope) in a new node process, by
+ * default in its own session (setsid), so that this process, its subreaper, is outside the
+ * supervisor's session. Its stdin is a pipe from here. `body` must print one line of JSON
+ * on stdout; resolves with it and the handle.
  */
-export async function supervisorProcess(body: string): Promise<{ proc: Subprocess; report: Record<string, number> }> {
+export async function supervisorProcess(
+  body: string,
+  setsid = true,
+): Promise<{ proc: Subprocess; report: Record<string, number> }> {
   const script = `const { supervise, daemonize } = require(${JSON.stringify(SUPERVISE_LIB)});\n${body}`;
-  const proc = spawn(process.execPath, ['-r', LOADER, '-e', script], { setsid: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['-r', LOADER, '-e', script], { setsid, stdio: ['pipe', 'pipe', 'ignore'] });
   const report = await firstLine(proc);
   return { proc, report };
 }
