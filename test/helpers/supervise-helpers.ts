@@ -11,7 +11,7 @@ export const ROOT = join(__dirname, '..', '..');
 export const LOADER = join(ROOT, 'test', 'helpers', 'ts-register.js');
 export const SUPERVISE_LIB = join(ROOT, 'lib', 'supervise', 'index.ts');
 
-/** Fields of /proc/<pid>/stat after the comm (index 0 = state, 1 = ppid, 2 = pgrp, 3 = session, 4 = tty_nr...). */
+/** Fields of /proc/<pid>/stat after the comm (index 0 = state, 1 = ppid, 2 = pgrp, 3 = session, 4 = tty_nr, 19 = starttime: field n is index n - 3). */
 export function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
