@@ -2,6 +2,16 @@
 import { performance } from 'node:perf_hooks';
 import { supervise, type Supervisor } from '../../lib/supervise';
 import type { ExitStatus } from '../../lib/exit-status';
+import { becomeSubreaper } from '../helpers/proc-spawn';
+import { groupOf, reapAll } from '../helpers/supervise-helpers';
+
+// A shell stopped during its foreground `sleep` leaves the sleep to the nearest subreaper:
+// this process, which reaps it by pid.
+let restore: () => void;
+beforeAll(() => {
+  restore = becomeSubreaper();
+});
+afterAll(() => restore());
 
 interface Timeline {
   spawns: number[];
@@ -144,7 +154,9 @@ describe('the start limit', () => {
     });
     await expect(Promise.race([thirdRestart, sup.done()])).resolves.toBe('restarted 3 times');
     expect(sup.state).toBe('running');
+    const pgid = sup.pid as number;
     await sup.stop();
+    await reapAll(groupOf(pgid).map((p) => p.pid));
   });
 
   test('restarts within the window count: the limit is reached', async () => {
