@@ -46,6 +46,21 @@ export async function reapAll(pids: readonly number[]): Promise<Map<number, Exit
   return out;
 }
 
+/**
+ * Reaps `pid` once it is ours (adopted by this subreaper); undefined when it was reaped
+ * elsewhere meanwhile (its parent reaped it before dying: /proc no longer has it).
+ */
+export async function reapIfAdopted(pid: number): Promise<ExitStatus | undefined> {
+  for (;;) {
+    const gone = statFields(pid) === undefined;
+    try {
+      return decodeWaitStatus(await reapPid(pid, 50));
+    } catch {
+      if (gone) return undefined;
+    }
+  }
+}
+
 /** A shell command line that starts `n` background sleeps in its group and waits. */
 export function shellWithSleeps(n: number, prelude = ''): string {
   return `${prelude}${' sleep 300 &'.repeat(n)} wait`;
