@@ -14,9 +14,9 @@
 //              exec result on a CLOEXEC pipe; reports it; on failure reaps D by pid; _exit.
 //   D          (the daemon) is in I's session but is not its leader, so it can never
 //              acquire a controlling terminal (credentials(7): only a session leader does),
-//              whatever it opens later, O_NOCTTY or not. stdio from the given fds, the lock
-//              fd moved to 3, every other fd closed on exec, umask, chdir; then it waits for
-//              C's "go" byte, unblocks every signal and execs.
+//              whatever it opens later, O_NOCTTY or not. It waits for C's "go" byte, then
+//              takes stdio from the given fds, the lock fd as 3, every other fd closed on
+//              exec, umask, chdir; unblocks every signal and execs.
 // C reads D's start time from /proc while D waits for "go" (D is I's child and I does not
 // reap it, so the pid cannot have been recycled), writes "<pid>\n" into the lock fd (the
 // pidfile's temporary copy), sends "go", then reaps I by pid. Nothing ever waits for -1.
@@ -129,6 +129,15 @@ static void Report(int fd, int kind, int value, int step) {
 // D, from fork to execve. Only async-signal-safe calls.
 [[noreturn]] static void DaemonMain(DaemonArgs* a, int err_w) {
   close(a->report_w);  // only I reports
+  // Wait for C first: it reads this process's identity meanwhile, and nothing here may
+  // fail (and be reaped by I) before it has. EOF: C gave up.
+  char go = 0;
+  if (!ReadAll(a->go_r, &go, 1)) _exit(1);
+  // The error pipe must survive the dup2s onto 0..3 below.
+  if (err_w <= kLockFd) {
+    err_w = fcntl(err_w, F_DUPFD_CLOEXEC, kLockFd + 1);
+    if (err_w < 0) _exit(127);
+  }
   // stdio (and the lock fd): move every source out of 0..3 first, so that no dup2
   // overwrites a source another target still needs. The copies are CLOEXEC.
   int src[4];
@@ -156,10 +165,6 @@ static void Report(int fd, int kind, int value, int step) {
   }
   umask(a->umask_value);
   if (a->cwd != nullptr && chdir(a->cwd) < 0) DaemonFail(err_w, DStepChdir, errno);
-
-  // Wait for C: it reads this process's identity meanwhile. EOF: C gave up.
-  char go = 0;
-  if (!ReadAll(a->go_r, &go, 1)) _exit(1);
 
   UnblockAllSignals();
   int err = ENOENT;
