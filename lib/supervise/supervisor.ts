@@ -76,7 +76,8 @@ function isFailure(status: ExitStatus): boolean {
  * given up on after a start limit, stopped as a whole process group. Made by
  * {@link supervise}.
  *
- * Events (a Node EventEmitter): `'spawn'` (pid), `'exit'` ({@link SupervisedExit}),
+ * Events (a Node EventEmitter): `'spawn'` (pid; the first start happens inside
+ * {@link supervise}, before any listener: read {@link Supervisor.pid}), `'exit'` ({@link SupervisedExit}),
  * `'restart'` ({@link ScheduledRestart}), `'spawnError'` (Error), `'failed'`
  * ({@link SupervisorFailure}), `'stopped'` (last ExitStatus or undefined). Or await
  * {@link Supervisor.done}.
@@ -147,7 +148,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Resolves once the supervisor is `'stopped'` or `'failed'` (at once if it is), with
-   * that state. Never rejects.
+   * that state. Never rejects. (A restart() afterwards starts a new run; call done() again.)
    */
   done(): Promise<'stopped' | 'failed'> {
     if (this.#state === 'stopped' || this.#state === 'failed') return Promise.resolve(this.#state);
@@ -175,7 +176,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * group after `stopTimeout` if members remain, and resolves once the child is reaped and
    * the group is empty (its grandchildren included). In `'backoff'` it cancels the pending
    * restart. A stopped program is not restarted; {@link Supervisor.restart} starts it again.
-   * @returns the last child's exit status (undefined when none ran).
+   * @returns the last child's exit status (undefined when none ran). Never rejects: a
+   *   member that may not be signalled (EPERM) is waited for.
+   * @see killpg(3), pidfd_send_signal(2), docs/supervise.md
    */
   async stop(): Promise<ExitStatus | undefined> {
     if (this.#state === 'stopped' || this.#state === 'failed') return this.#lastStatus;
@@ -201,8 +204,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * count toward the start limit and resets the backoff. From `'stopped'` or `'failed'` it
    * starts the program afresh.
    * @returns the new child's pid.
-   * @throws the spawn error (ENOENT, EACCES... with `path`) when the program cannot be
-   *   started; the supervisor is then `'failed'`.
+   * @throws (rejects with) the spawn error (`execve` ENOENT, EACCES... with `path`) when
+   *   the program cannot be started; the supervisor is then `'failed'`.
+   * @see killpg(3), docs/supervise.md
    */
   async restart(): Promise<number> {
     if (this.#state === 'running' || this.#state === 'stopping') {
