@@ -327,8 +327,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   #members(keeperPid: number): number[] {
-    // Only while the group id is pinned (by the keeper) are the members found ours.
-    if (this.#keeper === undefined || !this.#keeper.kill(0)) return [];
+    // Without a keeper, nothing could be signalled once the leader is gone: do not wait.
+    // With one, keep looking even after the SIGKILL escalation killed it too (its exit
+    // watch may reap it before the SIGKILLed members have finished dying). Looking only
+    // observes: every signal is guarded by signalGroup's own check.
+    if (this.#keeper === undefined) return [];
     return groupMembers(this.#pgid, keeperPid);
   }
 
