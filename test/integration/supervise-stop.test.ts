@@ -43,7 +43,11 @@ describe('the child and its group', () => {
 
 describe('stop()', () => {
   test('a child that handles SIGTERM exits by itself, and stop() resolves with its status', async () => {
-    const sup = supervise('/bin/sh', ['-c', 'trap "exit 7" TERM; while :; do sleep 0.05; done'], { stopTimeout: 60000 });
+    // stdio ignored: the shell reports its sleep's death by SIGTERM ("Terminated") on stderr.
+    const sup = supervise('/bin/sh', ['-c', 'trap "exit 7" TERM; while :; do sleep 0.05; done'], {
+      stopTimeout: 60000,
+      stdio: 'ignore',
+    });
     const pid = sup.pid as number;
     await untilGroupReady(pid, 3);
     await expect(sup.stop()).resolves.toEqual({ kind: 'exited', code: 7 });
