@@ -14,7 +14,8 @@
         "native/child.cc",
         "native/exec.cc",
         "native/procfs.cc",
-        "native/exit_watch.cc"
+        "native/exit_watch.cc",
+        "native/daemon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -12,6 +12,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitExec(env, exports);
   unixproc::InitProcfs(env, exports);
   unixproc::InitExitWatch(env, exports);
+  unixproc::InitDaemon(env, exports);
   return exports;
 }
 

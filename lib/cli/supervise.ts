@@ -1,10 +1,143 @@
-// Placeholder: the helper that owns `unixproc supervise` replaces this file.
-import type { Command } from './command';
+/**
+ * `unixproc supervise [options] -- <cmd> [args...]`: runs a command under a supervisor in
+ * the foreground (lib/supervise), logging its restarts to stderr. SIGTERM or SIGINT stops
+ * it gracefully (a second one SIGKILLs the group). The exit code is the child's last one
+ * (128 + signal number when a signal ended it), or 1 when the supervisor gave up.
+ * @internal
+ */
+import { constants } from 'node:os';
+import { isErrnoException } from '../errors';
+import type { ExitStatus } from '../exit-status';
+import { supervise, type Supervisor } from '../supervise/index';
+import type { RestartPolicy, SupervisorOptions } from '../supervise/options';
+import { parseArgs, UsageError, type CliIO, type Command } from './command';
+
+const usage = `usage: unixproc supervise [options] -- <cmd> [args...]
+
+Runs <cmd> in its own process group, restarts it by policy, and stops the whole group on
+SIGTERM/SIGINT (the stop signal, then SIGKILL after the stop timeout).
+
+options:
+  --restart <policy>     always | on-failure | never (default on-failure)
+  --stop-signal <sig>    signal that starts a stop, e.g. TERM, SIGINT, 15 (default SIGTERM)
+  --stop-timeout <ms>    ms between the stop signal and SIGKILL (default 10000)
+  --max-restarts <n>     give up after n restarts within the window (default 5)
+  --window <ms>          the start-limit window (default 10000)
+  --backoff <ms>         delay before the first restart, doubled each time (default 100)
+  --backoff-max <ms>     longest delay between restarts (default 30000)
+
+exit code: the child's last exit code (128 + signal number if a signal ended it),
+1 when the supervisor gave up (start limit, or the command cannot be started), 2 usage.`;
+
+function milliseconds(flags: Map<string, string | true>, name: string): number | undefined {
+  const v = flags.get(name);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, not '${String(v)}'`);
+  return Number(v);
+}
+
+function signalOf(value: string): string | number {
+  if (/^\d+$/.test(value)) return Number(value);
+  const name = value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`;
+  if (!(name in constants.signals)) throw new UsageError(`unknown signal '${value}'`);
+  return name;
+}
+
+function describe(status: ExitStatus): string {
+  switch (status.kind) {
+    case 'exited':
+      return `exited with code ${status.code}`;
+    case 'signaled':
+      return `was killed by ${status.signal}`;
+    default:
+      return status.kind;
+  }
+}
+
+/** The exit code the command ends with, for a final state. */
+function exitCode(sup: Supervisor, final: 'stopped' | 'failed'): number {
+  if (final === 'failed') return 1;
+  const s = sup.lastStatus;
+  if (s === undefined) return 0;
+  if (s.kind === 'exited') return s.code;
+  if (s.kind === 'signaled') return 128 + s.signo;
+  return 1;
+}
+
+function options(flags: Map<string, string | true>): SupervisorOptions {
+  const restart = flags.get('restart');
+  if (restart !== undefined && !['always', 'on-failure', 'never'].includes(String(restart))) {
+    throw new UsageError(`--restart must be always, on-failure or never, not '${String(restart)}'`);
+  }
+  const stopSignal = flags.get('stop-signal');
+  const maxRestarts = milliseconds(flags, 'max-restarts');
+  const window = milliseconds(flags, 'window');
+  const initial = milliseconds(flags, 'backoff');
+  const max = milliseconds(flags, 'backoff-max');
+  if (window === 0) throw new UsageError('--window must be positive');
+  return {
+    restart: restart as RestartPolicy | undefined,
+    stopSignal: typeof stopSignal === 'string' ? signalOf(stopSignal) : undefined,
+    stopTimeout: milliseconds(flags, 'stop-timeout'),
+    startLimit: { maxRestarts, window },
+    backoff: {
+      initial,
+      max: max ?? (initial !== undefined ? Math.max(initial, 30000) : undefined),
+    },
+  };
+}
 
 export const command: Command = {
-  summary: '(supervise: not built yet)',
-  usage: 'usage: unixproc supervise',
-  run: async () => {
-    throw new Error('unixproc supervise is not built yet');
+  summary: 'run a command under a supervisor: restart policy, backoff, graceful group stop',
+  usage,
+  async run(argv: readonly string[], io: CliIO): Promise<number> {
+    const { flags, positionals, rest } = parseArgs(
+      argv,
+      [],
+      ['restart', 'stop-signal', 'stop-timeout', 'max-restarts', 'window', 'backoff', 'backoff-max'],
+    );
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (put the command after --)`);
+    if (rest === undefined || rest.length === 0) throw new UsageError('no command: unixproc supervise [options] -- <cmd> [args...]');
+    const opts = options(flags);
+    const log = (s: string): void => void io.stderr.write(`unixproc supervise: ${s}\n`);
+
+    let sup: Supervisor;
+    try {
+      sup = supervise(rest[0], rest.slice(1), opts);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('ERR_')) throw new UsageError((e as Error).message);
+      log(`cannot start ${rest[0]}: ${isErrnoException(e) ? e.message : String(e)}`);
+      return 1;
+    }
+    log(`started ${rest[0]} (pid ${sup.pid})`);
+    sup.on('spawn', (pid) => log(`restarted ${rest[0]} (pid ${pid}, restart ${sup.restarts})`));
+    sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describe(status)}`));
+    sup.on('restart', ({ delay, count }) => log(`restart ${count} in ${delay} ms`));
+    sup.on('spawnError', (e) => log(`cannot start ${rest[0]}: ${e.message}`));
+    sup.on('failed', (f) =>
+      log(f.reason === 'start-limit' ? `giving up: start limit reached (${sup.restarts} restarts)` : `giving up: ${f.error?.message}`),
+    );
+
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (!stopping) {
+        stopping = true;
+        log(`${signal}: stopping`);
+        void sup.stop();
+      } else {
+        log(`${signal} again: killing the group`);
+        sup.signal('SIGKILL');
+      }
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      const final = await sup.done();
+      return exitCode(sup, final);
+    } finally {
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    }
   },
 };

@@ -1,0 +1,188 @@
+/**
+ * daemonize(): start a program as a proper daemon (double fork in native/daemon.cc), with
+ * an optional locked pidfile.
+ */
+import { closeSync, constants as fsConstants, openSync, renameSync, unlinkSync } from 'node:fs';
+import { invalidArgType, invalidArgValue, systemError } from '../errors';
+import { lineageEntry } from '../lineage';
+import { native } from '../native';
+import { execCandidates, searchPath } from '../spawn/path-search';
+import {
+  validateBoolean,
+  validateBytes,
+  validateEnv,
+  validateFd,
+  validateInteger,
+  validateOptions,
+  validatePath,
+  validateStringArray,
+} from '../validate';
+import { EWOULDBLOCK, LOCK_EX, LOCK_NB, flock } from './pidfile';
+
+interface DaemonBinding {
+  daemonize(
+    candidates: (string | Buffer)[],
+    argv: (string | Buffer)[],
+    envp: string[],
+    cwd: string | Buffer,
+    config: Int32Array,
+    extraEnv: string[],
+  ): number[] | number;
+  getpid(): number;
+}
+const b = (): DaemonBinding => native<DaemonBinding>();
+
+/** Where a daemon's stdout or stderr goes: `'ignore'` (/dev/null), a log file path (appended to, created 0644), or an fd of this process. */
+export type DaemonOutput = 'ignore' | string | number;
+
+/** Options of {@link daemonize}. */
+export interface DaemonizeOptions {
+  /** The daemon's working directory (default `'/'`, so that it keeps no file system busy). */
+  readonly cwd?: string | Buffer;
+  /** The daemon's umask (default `0o022`). */
+  readonly umask?: number;
+  /** The daemon's stdout (default `'ignore'`). */
+  readonly stdout?: DaemonOutput;
+  /** The daemon's stderr (default `'ignore'`). stdin is always /dev/null. */
+  readonly stderr?: DaemonOutput;
+  /** The daemon's whole environment (default `process.env`); `UNIXPROC_LINEAGE` is added with intent `daemon`. */
+  readonly env?: Readonly<Record<string, string | undefined>> | ReadonlyMap<string, string>;
+  /**
+   * A pidfile to write atomically once the daemon has started, locked (flock) for as long
+   * as the daemon keeps fd 3 open. See docs/supervise.md, "pidfiles".
+   */
+  readonly pidfile?: string;
+  /** Put the lineage record into the environment (default true). */
+  readonly lineage?: boolean;
+}
+
+/** A started daemon: its identity. */
+export interface DaemonInfo {
+  readonly pid: number;
+  /** Clock ticks after boot at which it started (stat field 22): with `pid`, its identity (see isSameProcess). */
+  readonly startTime: number;
+}
+
+/** Steps of native/daemon.cc (DaemonStep) and the syscall each names. */
+const stepSyscall: Readonly<Record<number, string>> = {
+  1: 'fork',
+  2: 'setsid',
+  3: 'pipe2',
+  4: 'dup2',
+  5: 'chdir',
+  6: 'execve',
+  7: 'open',
+  8: 'pwrite',
+};
+
+function validateOutput(value: unknown, name: string): DaemonOutput {
+  if (value === undefined || value === 'ignore') return 'ignore';
+  if (typeof value === 'number') return validateFd(value, name);
+  if (typeof value === 'string') return validatePath(value, name);
+  throw invalidArgType(name, "'ignore', a path or a file descriptor", value);
+}
+
+/**
+ * Starts `file` as a daemon and returns once it has called execve(2).
+ *
+ * Step by step (daemon(7), SysV style): this process blocks every signal and forks an
+ * intermediate process, which resets every signal to its default and calls setsid(2) (a
+ * new session, no controlling terminal), then forks the daemon and exits; this process
+ * reaps the intermediate by pid. The daemon is therefore re-parented to init (or the
+ * nearest subreaper), is in a session without a leader and is not a session leader itself,
+ * so it can never acquire a controlling terminal. Before execve it gets stdin from
+ * /dev/null, stdout and stderr as asked, the pidfile lock as fd 3 (with `pidfile`), no
+ * other fd, the umask, the working directory, every signal at its default disposition and
+ * an empty signal mask, and `UNIXPROC_LINEAGE=<this pid>:<start>:daemon`. An exec failure
+ * comes back through a CLOEXEC pipe and is thrown here.
+ *
+ * @param file - the program (a path, or a name searched in PATH).
+ * @param args - its arguments.
+ * @param options - see {@link DaemonizeOptions}.
+ * @returns the daemon's `{ pid, startTime }`.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
+ *   argument or option; a system error naming the step: `execve` (ENOENT, EACCES... with
+ *   `path` = file), `chdir` (with `path` = cwd), `dup2`, `setsid`, `fork` (EAGAIN), `open`
+ *   of a log file (with `path`); `flock` EAGAIN with `path` = the pidfile when its lock is
+ *   held (the daemon already runs).
+ * @see daemon(7), setsid(2), fork(2), execve(2), flock(2), credentials(7)
+ */
+export function daemonize(file: string | Buffer, args?: readonly string[], options?: DaemonizeOptions): DaemonInfo {
+  const path = validateBytes(file, 'file', false);
+  let argList: string[] = [];
+  if (args !== undefined) {
+    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
+    argList = validateStringArray(args, 'args');
+  }
+  const o = validateOptions<DaemonizeOptions>(options, 'options');
+  const cwd = o.cwd === undefined ? '/' : validateBytes(o.cwd, 'options.cwd', false);
+  const umask = o.umask === undefined ? 0o022 : validateInteger(o.umask, 'options.umask', 0, 0o777);
+  const stdout = validateOutput(o.stdout, 'options.stdout');
+  const stderr = validateOutput(o.stderr, 'options.stderr');
+  const env = validateEnv(o.env === undefined ? process.env : o.env, 'options.env');
+  const pidfile = o.pidfile === undefined ? undefined : validatePath(o.pidfile, 'options.pidfile');
+  const lineage = o.lineage === undefined ? true : validateBoolean(o.lineage, 'options.lineage');
+  if (typeof cwd === 'string' && cwd.length === 0) throw invalidArgValue('options.cwd', cwd, 'must not be empty');
+
+  const opened: number[] = [];
+  const open = (p: string, flags: number, mode?: number): number => {
+    const fd = openSync(p, flags, mode); // libuv opens with O_CLOEXEC
+    opened.push(fd);
+    return fd;
+  };
+  let tmp: string | undefined;
+  try {
+    const devNull = open('/dev/null', fsConstants.O_RDWR);
+    const output = (v: DaemonOutput): number =>
+      v === 'ignore' ? devNull : typeof v === 'number' ? v : open(v, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+    const config = new Int32Array(5);
+    config[0] = devNull;
+    config[1] = output(stdout);
+    config[2] = output(stderr);
+    config[3] = umask;
+    config[4] = -1;
+
+    if (pidfile !== undefined) {
+      // The current pidfile's lock: held by a running daemon, or by us until the rename,
+      // so that two concurrent starts cannot both go ahead.
+      const current = open(pidfile, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
+      const r = flock(current, LOCK_EX | LOCK_NB);
+      if (r === -EWOULDBLOCK) throw systemError(r, 'flock', pidfile);
+      if (r < 0) throw systemError(r, 'flock', pidfile);
+      tmp = `${pidfile}.${b().getpid()}.tmp`;
+      try {
+        unlinkSync(tmp); // left by a start of ours that crashed (the name holds our pid)
+      } catch {
+        // none
+      }
+      const lockFd = open(tmp, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+      const l = flock(lockFd, LOCK_EX | LOCK_NB);
+      if (l < 0) throw systemError(l, 'flock', tmp);
+      config[4] = lockFd;
+    }
+
+    const extraEnv = lineage ? [lineageEntry(b().getpid(), 'daemon')] : [];
+    const candidates = execCandidates(path, searchPath(env));
+    const r = b().daemonize(candidates, [path, ...argList], env, cwd, config, extraEnv);
+    if (typeof r === 'number') throw systemError(r, 'daemonize');
+    if (r[0] < 0) {
+      const syscall = stepSyscall[r[1]] ?? 'daemonize';
+      const errPath = syscall === 'execve' ? path : syscall === 'chdir' ? cwd : undefined;
+      throw systemError(r[0], syscall, errPath);
+    }
+    if (pidfile !== undefined && tmp !== undefined) {
+      renameSync(tmp, pidfile);
+      tmp = undefined;
+    }
+    return { pid: r[0], startTime: r[1] };
+  } finally {
+    if (tmp !== undefined) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // not created
+      }
+    }
+    for (const fd of opened) closeSync(fd);
+  }
+}

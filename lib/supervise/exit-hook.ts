@@ -1,0 +1,65 @@
+/**
+ * What happens to supervised children when this process ends. Each live supervisor is
+ * registered here; on the way out their groups are SIGKILLed synchronously:
+ * - process 'exit' (a normal end, `process.exit()`, an uncaught exception): the hook
+ *   runs before the process is gone;
+ * - SIGTERM, SIGINT, SIGHUP: Node would die of them without an 'exit' event. While a
+ *   supervisor is live, a listener is installed for each; when the signal comes and no
+ *   other listener wants it, the groups are killed, the listener is removed and the signal
+ *   is raised again, so the process still dies of it (with the status a parent expects).
+ *   When the application listens to the signal too, it decides (and should call stop()).
+ * A SIGKILL runs nothing: PR_SET_PDEATHSIG and the group keeper cover that (group.ts).
+ * @internal
+ */
+
+/** A supervisor as the hook sees it. */
+export interface ExitHookEntry {
+  /** Kills the child's group at once, synchronously. */
+  killNow(): void;
+}
+
+const live = new Set<ExitHookEntry>();
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+let installed = false;
+
+function killAll(): void {
+  for (const entry of live) entry.killNow();
+}
+
+function onExit(): void {
+  killAll();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  // Another listener: the application handles the signal (and its supervisors) itself.
+  if (process.listenerCount(signal) > 1) return;
+  killAll();
+  uninstall();
+  process.kill(process.pid, signal); // no listener left: the default action, death by it
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', onExit);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function uninstall(): void {
+  if (!installed) return;
+  installed = false;
+  process.removeListener('exit', onExit);
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+}
+
+/** Registers a live supervisor (installs the hooks with the first). @internal */
+export function registerLive(entry: ExitHookEntry): void {
+  live.add(entry);
+  install();
+}
+
+/** Unregisters it (removes the hooks with the last). @internal */
+export function unregisterLive(entry: ExitHookEntry): void {
+  live.delete(entry);
+  if (live.size === 0) uninstall();
+}

@@ -1,0 +1,168 @@
+/**
+ * The options of {@link supervise}: their types, defaults, and validation. Every option is
+ * checked here, before anything is started.
+ */
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import { validateMilliseconds, validateSpawnOptions, type SpawnOptions, type StdioOption } from '../spawn/options';
+import { validateInteger, validateOptions, validateSignal } from '../validate';
+
+/**
+ * When a child that exited is started again (the meaning of systemd's `Restart=` and
+ * Docker's `--restart`):
+ * - `'always'`: whatever the exit status;
+ * - `'on-failure'` (the default): when it exited with a non-zero code or was killed by a
+ *   signal;
+ * - `'never'`: never; the supervisor stops once the child has exited.
+ * A child stopped with {@link Supervisor.stop} is never restarted.
+ */
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+/** The delay before each restart: `initial * factor^(n-1)` for the n-th consecutive one, at most `max`. */
+export interface BackoffOptions {
+  /** Milliseconds before the first restart (default 100). */
+  readonly initial?: number;
+  /** Multiplier from one consecutive restart to the next, >= 1 (default 2). */
+  readonly factor?: number;
+  /** Upper bound of the delay, in milliseconds (default 30000). */
+  readonly max?: number;
+  /**
+   * A child that ran at least this many milliseconds was stable: the next restart starts
+   * the sequence again at `initial` (default 10000).
+   */
+  readonly resetAfter?: number;
+}
+
+/**
+ * Give up (state `'failed'`) instead of restarting when `maxRestarts` restarts already
+ * happened within the last `window` milliseconds (systemd's StartLimitBurst and
+ * StartLimitIntervalSec; default 5 in 10000 ms).
+ */
+export interface StartLimitOptions {
+  /** Restarts allowed within `window` (an integer >= 0, or `Infinity`: no limit). */
+  readonly maxRestarts?: number;
+  /** The sliding window, in milliseconds (> 0). */
+  readonly window?: number;
+}
+
+/** Options of {@link supervise}. */
+export interface SupervisorOptions {
+  /** When to restart (default `'on-failure'`). See {@link RestartPolicy}. */
+  readonly restart?: RestartPolicy;
+  /** Restart delays. See {@link BackoffOptions}. */
+  readonly backoff?: BackoffOptions;
+  /** When to give up. See {@link StartLimitOptions}. */
+  readonly startLimit?: StartLimitOptions;
+  /** The first signal of a stop, sent to the child's whole process group (default `'SIGTERM'`). */
+  readonly stopSignal?: string | number;
+  /**
+   * Milliseconds between the stop signal and SIGKILL to the group when members remain
+   * (default 10000; `Infinity`: never escalate).
+   */
+  readonly stopTimeout?: number;
+  /** Working directory of the child (as {@link SpawnOptions.cwd}). */
+  readonly cwd?: SpawnOptions['cwd'];
+  /** The child's whole environment (as {@link SpawnOptions.env}; default `process.env`). */
+  readonly env?: SpawnOptions['env'];
+  /**
+   * The child's standard streams: `'inherit'` (default), `'ignore'` or an fd, one for all
+   * or `[stdin, stdout, stderr]`. `'pipe'` is refused: each restart is a new process.
+   */
+  readonly stdio?: Exclude<StdioOption, 'pipe'> | readonly [Exclude<StdioOption, 'pipe'>?, Exclude<StdioOption, 'pipe'>?, Exclude<StdioOption, 'pipe'>?];
+  /** User id to run the child as (needs privilege). */
+  readonly uid?: number;
+  /** Group id to run the child as (needs privilege). */
+  readonly gid?: number;
+}
+
+/** The validated options. @internal */
+export interface SupervisorSpec {
+  readonly restart: RestartPolicy;
+  readonly backoffInitial: number;
+  readonly backoffFactor: number;
+  readonly backoffMax: number;
+  readonly resetAfter: number;
+  readonly maxRestarts: number;
+  readonly window: number;
+  readonly stopSignal: number;
+  readonly stopTimeout: number;
+  /** What each child is spawned with. */
+  readonly spawn: SpawnOptions;
+}
+
+const POLICIES: readonly string[] = ['always', 'on-failure', 'never'];
+
+function validateRestart(value: unknown): RestartPolicy {
+  if (value === undefined) return 'on-failure';
+  if (typeof value !== 'string') throw invalidArgType('options.restart', 'of type string', value);
+  if (!POLICIES.includes(value)) {
+    throw invalidArgValue('options.restart', value, "must be 'always', 'on-failure' or 'never'");
+  }
+  return value as RestartPolicy;
+}
+
+function finiteMs(value: unknown, name: string, fallback: number): number {
+  return value === undefined ? fallback : validateMilliseconds(value, name, false);
+}
+
+/** Validates supervise()'s options (all of them, before anything runs). @internal */
+export function validateSupervisorOptions(options: unknown): SupervisorSpec {
+  const o = validateOptions<SupervisorOptions>(options, 'options');
+  const restart = validateRestart(o.restart);
+
+  const b = validateOptions<BackoffOptions>(o.backoff, 'options.backoff');
+  const backoffInitial = finiteMs(b.initial, 'options.backoff.initial', 100);
+  let backoffFactor = 2;
+  if (b.factor !== undefined) {
+    if (typeof b.factor !== 'number') throw invalidArgType('options.backoff.factor', 'of type number', b.factor);
+    if (!Number.isFinite(b.factor) || b.factor < 1) {
+      throw outOfRange('options.backoff.factor', 'a finite number >= 1', b.factor);
+    }
+    backoffFactor = b.factor;
+  }
+  const backoffMax = finiteMs(b.max, 'options.backoff.max', Math.max(30000, backoffInitial));
+  if (backoffMax < backoffInitial) {
+    throw outOfRange('options.backoff.max', `>= options.backoff.initial (${backoffInitial})`, backoffMax);
+  }
+  const resetAfter = finiteMs(b.resetAfter, 'options.backoff.resetAfter', 10000);
+
+  const l = validateOptions<StartLimitOptions>(o.startLimit, 'options.startLimit');
+  let maxRestarts = 5;
+  if (l.maxRestarts !== undefined) {
+    maxRestarts =
+      l.maxRestarts === Infinity ? Infinity : validateInteger(l.maxRestarts, 'options.startLimit.maxRestarts', 0);
+  }
+  let window = 10000;
+  if (l.window !== undefined) {
+    window = validateMilliseconds(l.window, 'options.startLimit.window', false);
+    if (window === 0) throw outOfRange('options.startLimit.window', 'a positive number of milliseconds', l.window);
+  }
+
+  const stopSignal = o.stopSignal === undefined ? 15 : validateSignal(o.stopSignal, 'options.stopSignal');
+  if (stopSignal === 0) throw outOfRange('options.stopSignal', 'a signal number from 1 to 64', o.stopSignal);
+  const stopTimeout =
+    o.stopTimeout === undefined ? 10000 : validateMilliseconds(o.stopTimeout, 'options.stopTimeout', true);
+
+  const stdio = o.stdio;
+  const stdioList = Array.isArray(stdio) ? stdio : [stdio];
+  stdioList.forEach((s, i) => {
+    if (s === 'pipe') {
+      const name = Array.isArray(stdio) ? `options.stdio[${i}]` : 'options.stdio';
+      throw invalidArgValue(name, s, "must not be 'pipe' (each restart is a new process): use 'inherit', 'ignore' or an fd");
+    }
+  });
+  const spawn: SpawnOptions = {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: o.stdio as SpawnOptions['stdio'],
+    uid: o.uid,
+    gid: o.gid,
+    // Each child leads its own group (the unit that is stopped), and dies with this thread.
+    processGroup: true,
+    killOnParentDeath: 'SIGKILL',
+  };
+  validateSpawnOptions(spawn); // the pass-through options, checked now rather than at a restart
+  return {
+    restart, backoffInitial, backoffFactor, backoffMax, resetAfter, maxRestarts, window,
+    stopSignal, stopTimeout, spawn,
+  };
+}

@@ -1,0 +1,430 @@
+/**
+ * supervise(): one program kept running by policy, stopped as a process group.
+ */
+import { EventEmitter } from 'node:events';
+import { invalidArgType } from '../errors';
+import type { ExitStatus } from '../exit-status';
+import { spawn } from '../spawn/spawn';
+import type { Subprocess } from '../spawn/handle';
+import { validateBytes, validateSignal, validateStringArray } from '../validate';
+import { registerLive, unregisterLive, type ExitHookEntry } from './exit-hook';
+import { groupMembers, killGroupNow, signalGroup, startKeeper } from './group';
+import { validateSupervisorOptions, type SupervisorOptions, type SupervisorSpec } from './options';
+
+/**
+ * Where a supervisor is:
+ * - `'running'`: a child is running;
+ * - `'backoff'`: the child exited and a restart is scheduled;
+ * - `'stopping'`: {@link Supervisor.stop} (or a restart) is ending the child's group;
+ * - `'stopped'`: stopped on request, or the child exited and the policy does not restart it;
+ * - `'failed'`: gave up (the start limit was reached, or the program could not be started).
+ */
+export type SupervisorState = 'running' | 'backoff' | 'stopping' | 'stopped' | 'failed';
+
+/** What an `'exit'` event tells. */
+export interface SupervisedExit {
+  /** The child that exited. */
+  readonly pid: number;
+  readonly status: ExitStatus;
+  /** How long it ran, in milliseconds. */
+  readonly uptime: number;
+}
+
+/** What a `'restart'` event tells. */
+export interface ScheduledRestart {
+  /** Milliseconds until the restart. */
+  readonly delay: number;
+  /** This restart's number (1 for the first). */
+  readonly count: number;
+}
+
+/** Why a supervisor gave up (`'failed'` event, {@link Supervisor.failure}). */
+export interface SupervisorFailure {
+  /** `'start-limit'`: too many restarts within the window; `'spawn'`: the program could not be started. */
+  readonly reason: 'start-limit' | 'spawn';
+  /** The last child's exit status, if a child ran. */
+  readonly status: ExitStatus | undefined;
+  /** The spawn error, for `'spawn'`. */
+  readonly error: Error | undefined;
+}
+
+/** The events of a {@link Supervisor} and their arguments. */
+export interface SupervisorEvents {
+  /** A child was started. */
+  spawn: [pid: number];
+  /** The child exited and was reaped (its group is emptied before anything else happens). */
+  exit: [exit: SupervisedExit];
+  /** A restart was scheduled. */
+  restart: [restart: ScheduledRestart];
+  /** A restart could not spawn the program (it counts as a failed run). */
+  spawnError: [error: Error];
+  /** The supervisor gave up. Final. */
+  failed: [failure: SupervisorFailure];
+  /** The supervisor stopped (on request, or by policy). Final until {@link Supervisor.restart}. */
+  stopped: [status: ExitStatus | undefined];
+}
+
+const POLL_MS = 20;
+const SIGKILL = 9;
+
+function isFailure(status: ExitStatus): boolean {
+  return !(status.kind === 'exited' && status.code === 0);
+}
+
+/**
+ * A supervised program: one child at a time, restarted by policy with exponential backoff,
+ * given up on after a start limit, stopped as a whole process group. Made by
+ * {@link supervise}.
+ *
+ * Events (a Node EventEmitter): `'spawn'` (pid; the first start happens inside
+ * {@link supervise}, before any listener: read {@link Supervisor.pid}), `'exit'` ({@link SupervisedExit}),
+ * `'restart'` ({@link ScheduledRestart}), `'spawnError'` (Error), `'failed'`
+ * ({@link SupervisorFailure}), `'stopped'` (last ExitStatus or undefined). Or await
+ * {@link Supervisor.done}.
+ */
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  /** The program, as given. */
+  readonly file: string | Buffer;
+  /** Its arguments. */
+  readonly args: readonly string[];
+
+  readonly #spec: SupervisorSpec;
+  #state: SupervisorState = 'running';
+  #child: Subprocess | undefined;
+  #keeper: Subprocess | undefined;
+  #pgid = 0;
+  #startedAt = 0;
+  #restarts = 0;
+  /** Consecutive restarts since the last stable run (the backoff exponent). */
+  #consecutive = 0;
+  /** When each restart happened (for the start limit). */
+  #restartTimes: number[] = [];
+  #lastStatus: ExitStatus | undefined;
+  #failure: SupervisorFailure | undefined;
+  #backoffTimer: NodeJS.Timeout | undefined;
+  #killTimer: NodeJS.Timeout | undefined;
+  #stopSent = false;
+  /** What to do once the current child's group is empty. */
+  #after: 'policy' | 'stop' | 'restart' = 'policy';
+  #settled: Promise<void> = Promise.resolve();
+  #stopWaiters: (() => void)[] = [];
+  #doneWaiters: (() => void)[] = [];
+  readonly #hook: ExitHookEntry;
+
+  /** @internal Made by {@link supervise}. */
+  constructor(file: string | Buffer, args: readonly string[], spec: SupervisorSpec) {
+    super();
+    this.file = file;
+    this.args = args;
+    this.#spec = spec;
+    this.#hook = { killNow: () => killGroupNow(this.#child, this.#keeper, this.#pgid) };
+    this.#start(true);
+  }
+
+  /** Where the supervisor is. */
+  get state(): SupervisorState {
+    return this.#state;
+  }
+
+  /** The running child's pid (also its process group id), or undefined. */
+  get pid(): number | undefined {
+    return this.#child !== undefined && !this.#child.exited ? this.#child.pid : undefined;
+  }
+
+  /** How many times the program was restarted (by policy or {@link Supervisor.restart}). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** How the last child ended, once one has. */
+  get lastStatus(): ExitStatus | undefined {
+    return this.#lastStatus;
+  }
+
+  /** Why the supervisor gave up, once it has. */
+  get failure(): SupervisorFailure | undefined {
+    return this.#failure;
+  }
+
+  /**
+   * Resolves once the supervisor is `'stopped'` or `'failed'` (at once if it is), with
+   * that state. Never rejects. (A restart() afterwards starts a new run; call done() again.)
+   */
+  done(): Promise<'stopped' | 'failed'> {
+    if (this.#state === 'stopped' || this.#state === 'failed') return Promise.resolve(this.#state);
+    return new Promise((resolve) => this.#doneWaiters.push(() => resolve(this.#state as 'stopped' | 'failed')));
+  }
+
+  /**
+   * Sends a signal to the child's whole process group (and to the child through its pidfd,
+   * should it have left the group). The group is signalled only while its id is known to
+   * be the child's (see docs/supervise.md, "process groups").
+   * @param signal - a signal name or number (default `'SIGTERM'`).
+   * @returns whether anything was signalled (false when no child runs).
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
+   *   signal; EPERM when no member may be signalled.
+   * @see killpg(3), pidfd_send_signal(2)
+   */
+  signal(signal: string | number = 'SIGTERM'): boolean {
+    const signo = validateSignal(signal, 'signal');
+    if (this.#child === undefined) return false;
+    return signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+  }
+
+  /**
+   * Stops the program: the stop signal to the child's whole process group, SIGKILL to the
+   * group after `stopTimeout` if members remain, and resolves once the child is reaped and
+   * the group is empty (its grandchildren included). In `'backoff'` it cancels the pending
+   * restart. A stopped program is not restarted; {@link Supervisor.restart} starts it again.
+   * @returns the last child's exit status (undefined when none ran). Never rejects: a
+   *   member that may not be signalled (EPERM) is waited for.
+   * @see killpg(3), pidfd_send_signal(2), docs/supervise.md
+   */
+  async stop(): Promise<ExitStatus | undefined> {
+    if (this.#state === 'stopped' || this.#state === 'failed') return this.#lastStatus;
+    if (this.#state === 'backoff') {
+      clearTimeout(this.#backoffTimer);
+      this.#backoffTimer = undefined;
+      this.#finish('stopped');
+      return this.#lastStatus;
+    }
+    this.#after = 'stop';
+    const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
+    if (this.#state === 'running') {
+      this.#state = 'stopping';
+      this.#beginStop();
+    }
+    await stopped;
+    return this.#lastStatus;
+  }
+
+  /**
+   * Restarts the program now: stops the running child as {@link Supervisor.stop} does (in
+   * `'backoff'`, cancels the wait), then starts it again at once. Such a restart does not
+   * count toward the start limit and resets the backoff. From `'stopped'` or `'failed'` it
+   * starts the program afresh.
+   * @returns the new child's pid.
+   * @throws (rejects with) the spawn error (`execve` ENOENT, EACCES... with `path`) when
+   *   the program cannot be started; the supervisor is then `'failed'`.
+   * @see killpg(3), docs/supervise.md
+   */
+  async restart(): Promise<number> {
+    if (this.#state === 'running' || this.#state === 'stopping') {
+      if (this.#state === 'running') {
+        this.#state = 'stopping';
+        this.#beginStop();
+      }
+      if (this.#after !== 'stop') this.#after = 'restart';
+      const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
+      await stopped;
+      if ((this.#state as SupervisorState) === 'running' && this.#child !== undefined) return this.#child.pid;
+    }
+    clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = undefined;
+    this.#consecutive = 0;
+    this.#restartTimes = [];
+    this.#failure = undefined;
+    this.#start(true);
+    return (this.#child as Subprocess).pid;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------
+
+  /**
+   * Spawns the child and its group keeper. `manual` (the first start, restart()): a spawn
+   * error fails the supervisor and is thrown; otherwise it counts as a failed run.
+   */
+  #start(manual: boolean): void {
+    let child: Subprocess;
+    try {
+      child = spawn(this.file, this.args, this.#spec.spawn);
+    } catch (e) {
+      this.#child = undefined;
+      if (manual) {
+        this.#fail({ reason: 'spawn', status: this.#lastStatus, error: e as Error });
+        throw e;
+      }
+      this.emit('spawnError', e as Error);
+      this.#afterExit(0, true);
+      return;
+    }
+    registerLive(this.#hook);
+    this.#child = child;
+    this.#pgid = child.pid;
+    this.#keeper = startKeeper(child.pid);
+    this.#startedAt = Date.now();
+    this.#stopSent = false;
+    this.#after = 'policy';
+    this.#state = 'running';
+    child.wait().then(
+      (status) => void this.#onChildExit(child, status),
+      () => void this.#onChildExit(child, undefined),
+    );
+    this.emit('spawn', child.pid);
+  }
+
+  /** The stop signal to the group now, SIGKILL after stopTimeout. */
+  #beginStop(): void {
+    if (this.#stopSent) return;
+    this.#stopSent = true;
+    this.#signalSafely(this.#spec.stopSignal);
+    if (Number.isFinite(this.#spec.stopTimeout)) {
+      this.#killTimer = setTimeout(() => this.#signalSafely(SIGKILL), this.#spec.stopTimeout);
+    }
+  }
+
+  #signalSafely(signo: number): void {
+    try {
+      signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+    } catch {
+      // EPERM: a member changed credentials; the drain waits for it up to SIGKILL
+    }
+  }
+
+  async #onChildExit(child: Subprocess, status: ExitStatus | undefined): Promise<void> {
+    const uptime = Date.now() - this.#startedAt;
+    if (status !== undefined) {
+      this.#lastStatus = status;
+      this.emit('exit', { pid: child.pid, status, uptime });
+    }
+    // What is left of the group goes before anything else: no piling-up of grandchildren.
+    await this.#drainGroup();
+    clearTimeout(this.#killTimer);
+    this.#killTimer = undefined;
+    const keeper = this.#keeper;
+    this.#keeper = undefined;
+    if (keeper !== undefined) {
+      keeper.ref(); // unref'd while the child ran; its reaping must keep the loop alive
+      keeper.kill(SIGKILL);
+      await keeper.wait().catch(() => undefined);
+    }
+    unregisterLive(this.#hook);
+    const after = this.#after;
+    const waiters = this.#stopWaiters;
+    this.#stopWaiters = [];
+    if (after === 'stop') {
+      this.#finish('stopped');
+    } else if (after === 'restart') {
+      this.#restarts++;
+      this.#consecutive = 0;
+      this.#start(false);
+    } else {
+      this.#afterExit(uptime, status === undefined);
+    }
+    for (const w of waiters) w();
+  }
+
+  /** Waits until no member but the keeper is left; signals the leftovers if needed. */
+  async #drainGroup(): Promise<void> {
+    const keeperPid = this.#keeper?.pid ?? -1;
+    let members = this.#members(keeperPid);
+    if (members.length === 0) return;
+    this.#beginStop(); // leftovers after the leader exited: the same sequence as a stop
+    while (members.length > 0) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      members = this.#members(keeperPid);
+    }
+  }
+
+  #members(keeperPid: number): number[] {
+    // Without a keeper, nothing could be signalled once the leader is gone: do not wait.
+    // With one, keep looking even after the SIGKILL escalation killed it too (its exit
+    // watch may reap it before the SIGKILLed members have finished dying). Looking only
+    // observes: every signal is guarded by signalGroup's own check.
+    if (this.#keeper === undefined) return [];
+    return groupMembers(this.#pgid, keeperPid);
+  }
+
+  /**
+   * The policy's decision once a child exited by itself. `unknown`: no status (a restart
+   * could not spawn, or the child was reaped elsewhere): a failed run.
+   */
+  #afterExit(uptime: number, unknown: boolean): void {
+    const status = this.#lastStatus;
+    const restart =
+      this.#spec.restart === 'always' ||
+      (this.#spec.restart === 'on-failure' && (unknown || status === undefined || isFailure(status)));
+    if (!restart) {
+      this.#finish('stopped');
+      return;
+    }
+    if (uptime >= this.#spec.resetAfter) this.#consecutive = 0;
+    const now = Date.now();
+    this.#restartTimes = this.#restartTimes.filter((t) => now - t < this.#spec.window);
+    if (this.#restartTimes.length >= this.#spec.maxRestarts) {
+      this.#fail({ reason: 'start-limit', status, error: undefined });
+      return;
+    }
+    const delay = Math.min(this.#spec.backoffInitial * this.#spec.backoffFactor ** this.#consecutive, this.#spec.backoffMax);
+    this.#consecutive++;
+    this.#state = 'backoff';
+    this.#child = undefined;
+    const count = this.#restarts + 1;
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      this.#restarts++;
+      this.#restartTimes.push(Date.now());
+      this.#start(false);
+    }, delay);
+    this.emit('restart', { delay, count });
+  }
+
+  #fail(failure: SupervisorFailure): void {
+    this.#failure = failure;
+    this.#state = 'failed';
+    this.#child = undefined;
+    unregisterLive(this.#hook);
+    this.emit('failed', failure);
+    this.#resolveDone();
+  }
+
+  #finish(state: 'stopped'): void {
+    this.#state = state;
+    unregisterLive(this.#hook);
+    this.emit('stopped', this.#lastStatus);
+    this.#resolveDone();
+  }
+
+  #resolveDone(): void {
+    const waiters = this.#doneWaiters;
+    this.#doneWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/**
+ * Starts `file` with `args` under supervision and returns its {@link Supervisor}.
+ *
+ * - The child leads its own process group (the unit that is signalled and stopped), gets
+ *   PR_SET_PDEATHSIG=SIGKILL (it dies if this process is killed), and is spawned by
+ *   {@link spawn} (clean signals, fds 0..2 only, lineage record).
+ * - When the child exits, what is left of its group is ended (the stop signal, then
+ *   SIGKILL after `stopTimeout`) before the policy decides; a restart waits
+ *   `backoff.initial * backoff.factor^(n-1)` (at most `backoff.max`) for the n-th
+ *   consecutive restart; a run of at least `backoff.resetAfter` resets n; more than
+ *   `startLimit.maxRestarts` restarts within `startLimit.window` ms: state `'failed'`.
+ * - If this process exits (normally, by an uncaught exception, or by SIGTERM/SIGINT/SIGHUP
+ *   with no other listener), every supervised group is SIGKILLed synchronously. If it is
+ *   SIGKILLed, the children die of their parent-death signal, and their group is hung up
+ *   by the kernel (see docs/supervise.md for the exact limits).
+ *
+ * @param file - the program (a path, or a name searched in PATH).
+ * @param args - its arguments.
+ * @param options - see {@link SupervisorOptions}.
+ * @returns the supervisor, in state `'running'`.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
+ *   argument or option (an unknown policy, a factor below 1, `stdio: 'pipe'`, a signal
+ *   0...); the spawn error of the first start (`execve` ENOENT/EACCES with `path`, `chdir`
+ *   with `path`, `setuid`/`setgid` EPERM...).
+ * @see spawn, killpg(3), prctl(2) PR_SET_PDEATHSIG, setpgid(2), docs/supervise.md
+ */
+export function supervise(file: string | Buffer, args?: readonly string[], options?: SupervisorOptions): Supervisor {
+  const path = validateBytes(file, 'file', false);
+  let argList: string[] = [];
+  if (args !== undefined) {
+    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
+    argList = validateStringArray(args, 'args');
+  }
+  const spec = validateSupervisorOptions(options);
+  return new Supervisor(path, argList, spec);
+}

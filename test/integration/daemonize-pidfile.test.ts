@@ -1,0 +1,115 @@
+// Pidfiles: written atomically by daemonize(), locked by the daemon (fd 3), refused when
+// locked; readPidfile() does not trust a stale pid. This process is a subreaper: each
+// daemon is re-parented here and reaped here, by pid.
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isSameProcess } from '../../lib/proc';
+import { spawn } from '../../lib/spawn';
+import { daemonize, readPidfile } from '../../lib/supervise';
+import { becomeSubreaper, reapPid } from '../helpers/proc-spawn';
+import { childrenOf } from '../helpers/os-core-children';
+
+let restore: () => void;
+let dir: string;
+beforeAll(() => {
+  restore = becomeSubreaper();
+  dir = mkdtempSync(join(tmpdir(), 'unixproc-pidfile-'));
+});
+afterAll(() => {
+  restore();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function end(d: { pid: number; startTime: number }): Promise<void> {
+  if (isSameProcess(d)) process.kill(d.pid, 'SIGKILL');
+  await reapPid(d.pid);
+}
+
+describe('a daemon started with a pidfile', () => {
+  let pidfile: string;
+  let d: { pid: number; startTime: number };
+  beforeAll(() => {
+    pidfile = join(dir, 'd.pid');
+    d = daemonize('/bin/sleep', ['300'], { pidfile });
+  });
+  afterAll(() => end(d));
+
+  test('the pidfile holds its pid and a newline, and no temporary file is left', () => {
+    expect(readFileSync(pidfile, 'utf8')).toBe(`${d.pid}\n`);
+    expect(readdirSync(dir)).toEqual(['d.pid']);
+  });
+
+  test('the daemon holds the pidfile open as fd 3, and nothing else beyond stdio', () => {
+    const fds = readdirSync(`/proc/${d.pid}/fd`).map(Number).sort();
+    expect(fds).toEqual([0, 1, 2, 3]);
+    expect(readlinkSync(`/proc/${d.pid}/fd/3`)).toBe(pidfile);
+  });
+
+  test('readPidfile: running and locked', () => {
+    expect(readPidfile(pidfile)).toEqual({ pid: d.pid, running: true, locked: true });
+  });
+
+  test('a second start with the same pidfile throws EAGAIN (flock) and starts nothing', () => {
+    const before = childrenOf(process.pid).sort();
+    expect(() => daemonize('/bin/sleep', ['300'], { pidfile })).toThrow(
+      expect.objectContaining({ code: 'EAGAIN', syscall: 'flock', path: pidfile }),
+    );
+    expect(childrenOf(process.pid).sort()).toEqual(before);
+    expect(readFileSync(pidfile, 'utf8')).toBe(`${d.pid}\n`);
+  });
+});
+
+describe('readPidfile', () => {
+  test('once the daemon is gone: neither running nor locked', async () => {
+    const pidfile = join(dir, 'gone.pid');
+    const d = daemonize('/bin/sleep', ['300'], { pidfile });
+    await end(d);
+    expect(readPidfile(pidfile)).toEqual({ pid: d.pid, running: false, locked: false });
+  });
+
+  test('a live process that started after the pidfile was written is a recycled pid: not running', async () => {
+    const pidfile = join(dir, 'stale.pid');
+    const other = spawn('/bin/sleep', ['300']);
+    writeFileSync(pidfile, `${other.pid}\n`);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(pidfile, hourAgo, hourAgo);
+    const result = readPidfile(pidfile);
+    other.kill('SIGKILL');
+    await other.wait();
+    expect(result).toEqual({ pid: other.pid, running: false, locked: false });
+  });
+
+  test('an unlocked pidfile naming a live process that started before it was written: running', async () => {
+    const pidfile = join(dir, 'plain.pid');
+    const other = spawn('/bin/sleep', ['300']);
+    writeFileSync(pidfile, `${other.pid}\n`);
+    const result = readPidfile(pidfile);
+    other.kill('SIGKILL');
+    await other.wait();
+    expect(result).toEqual({ pid: other.pid, running: true, locked: false });
+  });
+
+  test('a pidfile without a pid: pid undefined, not running', () => {
+    const pidfile = join(dir, 'junk.pid');
+    writeFileSync(pidfile, 'not a pid\n');
+    expect(readPidfile(pidfile)).toEqual({ pid: undefined, running: false, locked: false });
+  });
+
+  test('a missing pidfile throws ENOENT with the path', () => {
+    const missing = join(dir, 'missing.pid');
+    expect(() => readPidfile(missing)).toThrow(expect.objectContaining({ code: 'ENOENT', path: missing }));
+  });
+});
+
+describe('a failed start', () => {
+  test('leaves the previous pidfile as it was and no temporary file', () => {
+    const sub = join(dir, 'failed');
+    require('node:fs').mkdirSync(sub);
+    const pidfile = join(sub, 'x.pid');
+    writeFileSync(pidfile, '12345\n');
+    expect(() => daemonize('/nonexistent/daemon', [], { pidfile })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(readFileSync(pidfile, 'utf8')).toBe('12345\n');
+    expect(readdirSync(sub)).toEqual(['x.pid']);
+  });
+});

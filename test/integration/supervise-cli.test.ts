@@ -1,0 +1,77 @@
+// `unixproc supervise` run as a real child process (lib/cli/main.ts through ts-register).
+import { join } from 'node:path';
+import { spawn, type Subprocess } from '../../lib/spawn';
+import { becomeSubreaper } from '../helpers/proc-spawn';
+import { LOADER, ROOT, readAll, reapIfAdopted, reapPid, waitFor } from '../helpers/supervise-helpers';
+import { decodeWaitStatus } from '../../lib/exit-status';
+
+const MAIN = join(ROOT, 'lib', 'cli', 'main.ts');
+
+let restore: () => void;
+beforeAll(() => {
+  restore = becomeSubreaper();
+});
+afterAll(() => restore());
+
+function cli(args: string[]): Subprocess {
+  return spawn(process.execPath, ['-r', LOADER, MAIN, 'supervise', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function run(args: string[]): Promise<{ code: number | undefined; stderr: string }> {
+  const p = cli(args);
+  const [, stderr, status] = await Promise.all([readAll(p.stdout), readAll(p.stderr), p.wait()]);
+  return { code: status.kind === 'exited' ? status.code : undefined, stderr };
+}
+
+test("exits with the child's exit code when the policy does not restart it", async () => {
+  const r = await run(['--restart', 'never', '--', '/bin/sh', '-c', 'exit 7']);
+  expect(r.code).toBe(7);
+  expect(r.stderr).toMatch(/exited with code 7/);
+});
+
+test('logs each restart with its delay and exits 1 when the start limit is reached', async () => {
+  const r = await run(['--backoff', '20', '--max-restarts', '2', '--window', '60000', '--', '/bin/sh', '-c', 'exit 3']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/restart 1 in 20 ms/);
+  expect(r.stderr).toMatch(/restart 2 in 40 ms/);
+  expect(r.stderr).toMatch(/giving up: start limit reached \(2 restarts\)/);
+});
+
+test('SIGTERM stops the child group gracefully and exits with the child\'s code', async () => {
+  // Two sleeps in the child's group: one orphaned at once by its subshell (adopted by this
+  // subreaper), one the shell's own child, which the shell may or may not reap before its
+  // trap exits; if not, it is adopted here too. Each is reaped here by pid.
+  const p = cli(['--', '/bin/sh', '-c', 'trap "exit 3" TERM; (sleep 300 & echo $!); sleep 300 & echo $!; wait']);
+  const stderr = readAll(p.stderr);
+  let out = '';
+  p.stdout!.setEncoding('utf8');
+  p.stdout!.on('data', (d: string) => (out += d));
+  await waitFor('the sleep pids on stdout', () => out.split('\n').length > 2);
+  const sleeps = out.trim().split('\n').map(Number);
+  expect(p.kill('SIGTERM')).toBe(true);
+  const status = await p.wait();
+  expect(status).toEqual({ kind: 'exited', code: 3 });
+  expect(await stderr).toMatch(/SIGTERM: stopping/);
+  // The grandchildren got the stop signal with their group.
+  expect(decodeWaitStatus(await reapPid(sleeps[0]))).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+  const second = await reapIfAdopted(sleeps[1]);
+  if (second !== undefined) expect(second).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+});
+
+test('exits 1 with the error when the command cannot be started', async () => {
+  const r = await run(['--', '/nonexistent/cmd']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/execve ENOENT '\/nonexistent\/cmd'/);
+});
+
+test.each([
+  [['--', ], /no command/],
+  [['--restart', 'sometimes', '--', 'true'], /--restart must be/],
+  [['--stop-timeout', '-5', '--', 'true'], /--stop-timeout must be a non-negative integer/],
+  [['--stop-signal', 'SIGNOPE', '--', 'true'], /unknown signal/],
+  [['true'], /unexpected argument 'true'/],
+])('a usage error exits 2: %j', async (args, message) => {
+  const r = await run(args as string[]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(message);
+});

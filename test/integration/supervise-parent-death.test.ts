@@ -1,0 +1,77 @@
+// What becomes of supervised children when the supervisor's process ends: normally, by an
+// uncaught exception, by SIGTERM, by SIGKILL. The supervisor runs in a separate node
+// process; this process is a subreaper, adopts everything that outlives it, and reaps it
+// by pid.
+import { becomeSubreaper } from '../helpers/proc-spawn';
+import { groupOf, reapAll, statFields, supervisorProcess, untilGroupReady } from '../helpers/supervise-helpers';
+
+let restore: () => void;
+beforeAll(() => {
+  restore = becomeSubreaper();
+});
+afterAll(() => restore());
+
+const START = `const sup = supervise('/bin/sh', ['-c', 'sleep 300 & sleep 300 & wait']);
+process.stdout.write(JSON.stringify({ pid: sup.pid }) + '\\n');\n`;
+
+/** Starts a supervisor process; resolves once its child's group is complete (sh, 2 sleeps, keeper). */
+async function started(tail: string, setsid = true) {
+  const { proc, report } = await supervisorProcess(START + tail, setsid);
+  await untilGroupReady(report.pid, 4);
+  const members = groupOf(report.pid).map((p) => p.pid);
+  const keeper = groupOf(report.pid).find((p) => p.state === 'T')!.pid;
+  const sleeps = members.filter((p) => p !== report.pid && p !== keeper);
+  return { proc, leader: report.pid, keeper, sleeps, members };
+}
+
+describe('the supervisor process is SIGKILLed', () => {
+  test('the child dies of its parent-death signal, the grandchildren of the hang-up of their orphaned group', async () => {
+    const { proc, leader, keeper, sleeps } = await started('');
+    expect(proc.kill('SIGKILL')).toBe(true);
+    await expect(proc.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    const statuses = await reapAll([leader, keeper, ...sleeps]);
+    expect(statuses.get(leader)).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    for (const p of sleeps) expect(statuses.get(p)).toMatchObject({ kind: 'signaled', signal: 'SIGHUP' });
+    // The keeper, continued by the kernel, saw its new parent and exited.
+    expect(statuses.get(keeper)).toEqual({ kind: 'exited', code: 0 });
+  });
+
+  test('the limit: when the new parent is in the same session, the group is not orphaned and grandchildren survive', async () => {
+    // Not a new session: this subreaper, which adopts them, is in the supervisor's session.
+    const { proc, leader, keeper, sleeps } = await started('', false);
+    proc.kill('SIGKILL');
+    await proc.wait();
+    const leaderStatus = await reapAll([leader]);
+    expect(leaderStatus.get(leader)).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    const states = sleeps.map((p) => statFields(p)?.[0]);
+    for (const p of [keeper, ...sleeps]) process.kill(p, 'SIGKILL');
+    await reapAll([keeper, ...sleeps]);
+    expect(states).toEqual(['S', 'S']);
+  });
+});
+
+describe('the supervisor process ends otherwise: its exit hook SIGKILLs the groups', () => {
+  test('process.exit()', async () => {
+    const { proc, members } = await started("process.stdin.once('data', () => process.exit(0));");
+    proc.stdin!.end('go\n');
+    await expect(proc.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
+    const statuses = await reapAll(members);
+    for (const s of statuses.values()) expect(s).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+  });
+
+  test('an uncaught exception', async () => {
+    const { proc, members } = await started("process.stdin.once('data', () => { throw new Error('boom'); });");
+    proc.stdin!.end('go\n');
+    await expect(proc.wait()).resolves.toEqual({ kind: 'exited', code: 1 });
+    const statuses = await reapAll(members);
+    for (const s of statuses.values()) expect(s).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+  });
+
+  test('SIGTERM with no listener of its own: the process still dies of SIGTERM', async () => {
+    const { proc, members } = await started('');
+    proc.kill('SIGTERM');
+    await expect(proc.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+    const statuses = await reapAll(members);
+    for (const s of statuses.values()) expect(s).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+  });
+});

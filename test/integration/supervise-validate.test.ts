@@ -1,0 +1,70 @@
+// Every argument of supervise(), daemonize() and readPidfile() is checked before anything
+// starts: Node's ERR_* codes, naming the argument.
+import { daemonize, readPidfile, supervise } from '../../lib/supervise';
+import { childrenOf } from '../helpers/os-core-children';
+
+describe('supervise() rejects', () => {
+  test.each<[string, unknown[], string]>([
+    ['a non-string file', [42], 'ERR_INVALID_ARG_TYPE'],
+    ['an empty file', [''], 'ERR_INVALID_ARG_VALUE'],
+    ['a file with a NUL byte', ['/bin/\u0000sh'], 'ERR_INVALID_ARG_VALUE'],
+    ['args that are not an array', ['/bin/true', 'x'], 'ERR_INVALID_ARG_TYPE'],
+    ['an arg that is not a string', ['/bin/true', [1]], 'ERR_INVALID_ARG_TYPE'],
+    ['options that are not an object', ['/bin/true', [], 'x'], 'ERR_INVALID_ARG_TYPE'],
+    ['an unknown restart policy', ['/bin/true', [], { restart: 'sometimes' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a restart policy that is not a string', ['/bin/true', [], { restart: 1 }], 'ERR_INVALID_ARG_TYPE'],
+    ['a negative initial backoff', ['/bin/true', [], { backoff: { initial: -1 } }], 'ERR_OUT_OF_RANGE'],
+    ['a backoff factor below 1', ['/bin/true', [], { backoff: { factor: 0.5 } }], 'ERR_OUT_OF_RANGE'],
+    ['a backoff max below the initial delay', ['/bin/true', [], { backoff: { initial: 100, max: 10 } }], 'ERR_OUT_OF_RANGE'],
+    ['a non-finite resetAfter', ['/bin/true', [], { backoff: { resetAfter: Infinity } }], 'ERR_OUT_OF_RANGE'],
+    ['a fractional maxRestarts', ['/bin/true', [], { startLimit: { maxRestarts: 1.5 } }], 'ERR_OUT_OF_RANGE'],
+    ['a zero window', ['/bin/true', [], { startLimit: { window: 0 } }], 'ERR_OUT_OF_RANGE'],
+    ['stopSignal 0', ['/bin/true', [], { stopSignal: 0 }], 'ERR_OUT_OF_RANGE'],
+    ['an unknown stopSignal', ['/bin/true', [], { stopSignal: 'SIGNOPE' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a negative stopTimeout', ['/bin/true', [], { stopTimeout: -1 }], 'ERR_OUT_OF_RANGE'],
+    ["stdio 'pipe'", ['/bin/true', [], { stdio: 'pipe' }], 'ERR_INVALID_ARG_VALUE'],
+    ["stdio[1] 'pipe'", ['/bin/true', [], { stdio: ['inherit', 'pipe'] }], 'ERR_INVALID_ARG_VALUE'],
+    ['a bad cwd', ['/bin/true', [], { cwd: 5 }], 'ERR_INVALID_ARG_TYPE'],
+    ['a uid out of range', ['/bin/true', [], { uid: -1 }], 'ERR_OUT_OF_RANGE'],
+  ])('%s', (_what, args, code) => {
+    const before = childrenOf(process.pid).length;
+    expect(() => (supervise as (...a: unknown[]) => unknown)(...args)).toThrow(expect.objectContaining({ code }));
+    expect(childrenOf(process.pid).length).toBe(before);
+  });
+});
+
+describe('daemonize() rejects', () => {
+  test.each<[string, unknown[], string]>([
+    ['a non-string file', [null], 'ERR_INVALID_ARG_TYPE'],
+    ['args that are not an array', ['/bin/true', {}], 'ERR_INVALID_ARG_TYPE'],
+    ['a umask above 0777', ['/bin/true', [], { umask: 0o1000 }], 'ERR_OUT_OF_RANGE'],
+    ['an unknown stdout', ['/bin/true', [], { stdout: true }], 'ERR_INVALID_ARG_TYPE'],
+    ['a negative stderr fd', ['/bin/true', [], { stderr: -1 }], 'ERR_OUT_OF_RANGE'],
+    ['an empty cwd', ['/bin/true', [], { cwd: '' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a pidfile that is not a string', ['/bin/true', [], { pidfile: 1 }], 'ERR_INVALID_ARG_TYPE'],
+    ['a bad env', ['/bin/true', [], { env: 'PATH=/bin' }], 'ERR_INVALID_ARG_TYPE'],
+  ])('%s', (_what, args, code) => {
+    expect(() => (daemonize as (...a: unknown[]) => unknown)(...args)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('readPidfile() rejects', () => {
+  test.each<[string, unknown, string]>([
+    ['a number', 1, 'ERR_INVALID_ARG_TYPE'],
+    ['an empty path', '', 'ERR_INVALID_ARG_VALUE'],
+    ['a path with a NUL byte', '/tmp/\u0000x', 'ERR_INVALID_ARG_VALUE'],
+  ])('%s', (_what, path, code) => {
+    expect(() => (readPidfile as (p: unknown) => unknown)(path)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('Supervisor methods reject', () => {
+  test('signal() with an unknown signal name', async () => {
+    const sup = supervise('/bin/sleep', ['300']);
+    try {
+      expect(() => sup.signal('SIGNOPE')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    } finally {
+      await sup.stop();
+    }
+  });
+});
