@@ -48,12 +48,15 @@ describe('exit statuses of real children', () => {
   });
 
   test('stopped then continued: WUNTRACED reports WIFSTOPPED/WSTOPSIG, WCONTINUED reports WIFCONTINUED', () => {
-    const pid = spawnSh('kill -STOP $$; exit 7');
+    // The child must not exit on its own once continued: an exit before the waitpid would
+    // be reported instead of the continue (the kernel reports a zombie first).
+    const pid = spawnSh("trap 'exit 7' USR1; kill -STOP $$; while :; do sleep 0.05; done");
     const [p1, stopped] = os.waitpid(pid, os.WUNTRACED);
     expect([p1, os.WIFSTOPPED(stopped), os.WSTOPSIG(stopped), os.WIFEXITED(stopped)]).toEqual([pid, true, 19, false]);
     os.kill(pid, 'SIGCONT');
     const [p2, continued] = os.waitpid(pid, os.WCONTINUED);
     expect([p2, os.WIFCONTINUED(continued), continued]).toEqual([pid, true, 0xffff]);
+    os.kill(pid, 'SIGUSR1');
     expect(os.WEXITSTATUS(reap(pid))).toBe(7);
   });
 
@@ -76,10 +79,12 @@ describe('exit statuses of real children', () => {
   });
 
   test('waitid reports CLD_STOPPED and CLD_CONTINUED', () => {
-    const pid = spawnSh('kill -STOP $$; exit 0');
+    // As above: the child waits for SIGUSR1 once continued, so its exit cannot race the report.
+    const pid = spawnSh("trap 'exit 0' USR1; kill -STOP $$; while :; do sleep 0.05; done");
     expect(os.waitid(os.P_PID, pid, os.WSTOPPED)).toEqual(expect.objectContaining({ si_pid: pid, si_status: 19, si_code: os.CLD_STOPPED }));
     os.kill(pid, 'SIGCONT');
     expect(os.waitid(os.P_PID, pid, os.WCONTINUED)).toEqual(expect.objectContaining({ si_pid: pid, si_status: 18, si_code: os.CLD_CONTINUED }));
+    os.kill(pid, 'SIGUSR1');
     expect(reap(pid)).toBe(0);
   });
 });
