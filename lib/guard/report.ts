@@ -70,8 +70,17 @@ function describeParent(p: LeakedProcess): string {
   return `${parent.pid} (${parent.comm}, ${parent.state.name})`;
 }
 
+/** Longest command line shown in a report line; the JSON form has it all. */
+const MAX_COMMAND = 160;
+
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '?'));
+  return flat.length > MAX_COMMAND ? `${flat.slice(0, MAX_COMMAND - 1)}…` : flat;
+}
+
 function describeProcess(p: LeakedProcess): string {
-  const cmd = p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`;
+  const cmd = p.cmdline.length > 0 ? oneLine(p.cmdline.join(' ')) : `[${oneLine(p.comm)}]`;
   return `pid ${p.pid} ${p.state.letter} ${cmd}`;
 }
 
@@ -88,7 +97,8 @@ function describeRelation(p: LeakedProcess): string {
 }
 
 /**
- * The report as text, one line per process, e.g.
+ * The report as text, one line per process (control characters escaped, long command lines
+ * cut at 160 characters), e.g.
  * `  pid 4242 S sleep 30: orphan adopted by the guard (its parent exited without it)`.
  * Empty string when the report is ok.
  * @param report - what {@link LeakGuard.check} returned.

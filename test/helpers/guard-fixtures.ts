@@ -16,7 +16,7 @@ export const BACKGROUND_SLEEP = ['sh', '-c', 'sleep 300 </dev/null >/dev/null 2>
 /**
  * Leaves a zombie: a holder process (orphaned, so adopted by the guard) whose child has
  * exited and which never waits for it. Prints "<holderPid> <zombiePid>" once the child is
- * a zombie (read from /proc: a condition, not a delay).
+ * a zombie (read from /proc: a condition, not a delay). The holder's stdio is /dev/null.
  */
 export const ZOMBIE_HOLDER = [
   PYTHON,
@@ -26,6 +26,9 @@ import os, sys, time
 r, w = os.pipe()
 if os.fork() == 0:
     os.close(r)
+    fd = os.open('/dev/null', os.O_RDWR)
+    for i in (0, 1, 2):
+        os.dup2(fd, i)
     z = os.fork()
     if z == 0:
         os._exit(0)
