@@ -3,7 +3,7 @@
 import { spawn as cpSpawn } from 'node:child_process';
 import { formatLeakReport, LeakGuard, startLeakGuard } from '../../lib/guard/index';
 import { signalByIdentity } from '../../lib/guard/signal';
-import { isSameProcess } from '../../lib/proc/identity';
+import { isRunning, isSameProcess } from '../../lib/proc/identity';
 import { getProcess } from '../../lib/proc/table';
 import { spawn } from '../../lib/spawn/index';
 import { readAll } from '../helpers/spawn-helpers';
@@ -204,13 +204,44 @@ describe('cleanup', () => {
   });
 });
 
+describe('cleanupSync', () => {
+  test('SIGKILLs the leftovers at once and reaps them and their zombies before returning', () => {
+    guard = startLeakGuard();
+    const child = cpSpawn(ZOMBIE_HOLDER[0], ZOMBIE_HOLDER.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    return new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.once('close', () => {
+        try {
+          const [holder, zombie] = out.trim().split(' ').map(Number);
+          const ids = [ref(holder), ref(zombie)];
+          const result = guard!.cleanupSync({ timeout: 5000 });
+          expect(result.signaled).toEqual([expect.objectContaining({ pid: holder, signal: 'SIGKILL' })]);
+          expect(result.reaped.map((r) => r.pid).sort()).toEqual([holder, zombie].sort());
+          expect(result.remaining.ok).toBe(true);
+          for (const id of ids) expect(isSameProcess(id)).toBe(false);
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  });
+
+  test('rejects a bad timeout with ERR_OUT_OF_RANGE', () => {
+    guard = startLeakGuard();
+    expect(() => guard!.cleanupSync({ timeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+});
+
 describe('identity', () => {
   test('a signal aimed at a pid whose start time no longer matches is not sent', async () => {
     const victim = spawn('sleep', ['300']);
     const { pid, startTime } = ref(victim.pid);
     // As if the recorded process had been reaped and its pid handed to this one.
     expect(signalByIdentity({ pid, startTime: startTime + 1 }, 9)).toBe('gone');
-    expect(stateLetter(pid)).toBe('S');
+    expect(isRunning({ pid, startTime })).toBe(true);
+    expect(victim.exited).toBe(false);
     expect(signalByIdentity({ pid, startTime }, 9)).toBe('sent');
     expect(await victim.wait()).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
   });
