@@ -123,10 +123,21 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const guard = startLeakGuard({
     ignore: ignoreRe === undefined ? undefined : (p) => ignoreRe.test(p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm),
   });
+  // Handlers first: a signal that arrives while the command is being started is held and
+  // passed on once it runs, instead of killing the guard (and orphaning the command).
+  let child: Subprocess | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child === undefined) pending.push(signal);
+    else child.kill(signal);
+  };
+  for (const s of FORWARDED) process.on(s, forward);
   try {
     const [file, ...args] = rest;
-    const child = start(file, args, io);
-    if (typeof child === 'number') return child;
+    const started = start(file, args, io);
+    if (typeof started === 'number') return started;
+    child = started;
+    for (const s of pending.splice(0)) child.kill(s);
 
     // While the command runs, reap what the subreaper adopts as soon as it exits (SIGCHLD),
     // by pid, so this process collects no zombies; a slow timer covers coalesced signals.
@@ -139,11 +150,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
         if (!guard.stopped) guard.reapAdopted();
       });
     };
-    const forward = (signal: NodeJS.Signals): void => {
-      child.kill(signal);
-    };
     process.on('SIGCHLD', reapSoon);
-    for (const s of FORWARDED) process.on(s, forward);
     const timer = setInterval(reapSoon, 1000);
     let status: ExitStatus;
     try {
@@ -183,6 +190,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (code !== 0) return code;
     return report.ok ? 0 : leakExitCode;
   } finally {
+    for (const s of FORWARDED) process.off(s, forward);
     guard.stop();
   }
 }

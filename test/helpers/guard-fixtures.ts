@@ -98,9 +98,22 @@ export function runGuardCli(args: readonly string[], onStdout?: (text: string, p
     onStdout?.(stdout, child.pid as number);
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const ended = (stream: NodeJS.ReadableStream): Promise<void> => new Promise((resolve) => stream.once('close', resolve));
+  const streams = Promise.all([ended(child.stdout), ended(child.stderr)]);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.once('exit', (code, signal) => {
+      // Its output is complete once the pipes close; a leftover that kept them open (a
+      // guard that failed) must fail the test, not hang it: give up on them after 3 s.
+      const giveUp = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 3000);
+      void streams.then(() => {
+        clearTimeout(giveUp);
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
   });
 }
 
