@@ -18,7 +18,7 @@
  */
 import { isErrnoException } from '../errors';
 import { getProcess } from '../proc/table';
-import { descendants } from '../proc/tree';
+import { children, descendants } from '../proc/tree';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
@@ -131,8 +131,16 @@ export class LeakGuard {
     return isForeignChild(pid) || isOwnChild(pid);
   }
 
+  /** The guard's own process, read once per scan (for the `parent` of its children). */
+  #selfInfo: ProcessInfo | undefined | null = null;
+  #self(): ProcessInfo | undefined {
+    if (this.#selfInfo === null) this.#selfInfo = getProcess(this.pid);
+    return this.#selfInfo;
+  }
+
   /** One scan: new descendants, classified; adopted zombies are reaped, not reported. */
   #scan(): LeakReport {
+    this.#selfInfo = null;
     const all = descendants(this.pid);
     const byPid = new Map(all.map((p) => [p.pid, p] as const));
     const leaked: LeakedProcess[] = [];
@@ -180,7 +188,7 @@ export class LeakGuard {
     }
     let parent: LeakParent | undefined;
     if (p.ppid === this.pid) {
-      const self = getProcess(this.pid);
+      const self = this.#self();
       if (self !== undefined) parent = { pid: this.pid, comm: self.comm, state: self.state, isGuard: true };
     } else {
       const q = byPid.get(p.ppid);
@@ -222,7 +230,16 @@ export class LeakGuard {
    */
   reapAdopted(): readonly ReapedProcess[] {
     this.#assertUsable('reapAdopted');
-    return this.#scan().reaped;
+    // Only this process's children are looked at, and only zombies get an entry built: this
+    // runs on every SIGCHLD while a whole test run may be going on below.
+    const reaped: ReapedProcess[] = [];
+    for (const p of children(this.pid)) {
+      if (p.state.name !== 'zombie' || this.#baselineKeys.has(key(p)) || this.#isOwnChild(p.pid)) continue;
+      if (this.#ignore !== undefined && this.#ignore(this.#entry(p, 'adopted', new Map()))) continue;
+      const status = reapPid(p.pid);
+      if (status !== undefined) reaped.push(Object.freeze({ pid: p.pid, comm: p.comm, status }));
+    }
+    return Object.freeze(reaped);
   }
 
   /**

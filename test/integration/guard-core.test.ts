@@ -148,6 +148,25 @@ describe('startLeakGuard / check', () => {
     expect(stateLetter(sleepPid)).toBeUndefined();
   });
 
+  test('reapAdopted() reaps an adopted orphan that has exited, by pid, and returns its status', async () => {
+    guard = startLeakGuard();
+    const [sleepPid] = await leave(BACKGROUND_SLEEP);
+    killPid(sleepPid);
+    await waitFor('the orphan to be a zombie', () => stateLetter(sleepPid) === 'Z');
+    expect(guard.reapAdopted()).toEqual([
+      { pid: sleepPid, comm: 'sleep', status: { kind: 'signaled', signal: 'SIGKILL', signo: 9, coreDumped: false } },
+    ]);
+    expect(stateLetter(sleepPid)).toBeUndefined();
+  });
+
+  test('reapAdopted() leaves a running orphan alone', async () => {
+    guard = startLeakGuard();
+    const [sleepPid] = await leave(BACKGROUND_SLEEP);
+    const identity = ref(sleepPid);
+    expect(guard.reapAdopted()).toEqual([]);
+    expect(isRunning(identity)).toBe(true);
+  });
+
   test('the exited child of child_process is never reaped by the check: its exit event still fires', async () => {
     guard = startLeakGuard();
     const child = cpSpawn('sh', ['-c', 'exit 5']);
