@@ -11,7 +11,12 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /** `sh -c` that leaves `sleep 300` running in the background (stdio away from our pipes, so
  * a pipe reader is not held open by it) and prints its pid. */
-export const BACKGROUND_SLEEP = ['sh', '-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!'];
+export const BACKGROUND_SLEEP = [
+  'sh',
+  '-c',
+  // Prints the pid once the child has exec'd sleep (until then its cmdline is the shell's).
+  'sleep 300 </dev/null >/dev/null 2>&1 & p=$!; while read c </proc/$p/comm && [ "$c" != sleep ]; do :; done; echo $p',
+];
 
 /**
  * Leaves a zombie: a holder process (orphaned, so adopted by the guard) whose child has
@@ -48,7 +53,7 @@ print(os.read(r, 100).decode().strip(), flush=True)
 
 /**
  * A daemon the classic way: fork, setsid, fork again, the middle process exits (and is
- * reaped), stdio to /dev/null, exec `sleep 300`. Prints the daemon's pid.
+ * reaped), stdio to /dev/null, exec `sleep 300`. Prints the daemon's pid once it runs sleep.
  */
 export const DOUBLE_FORK_DAEMON = [
   PYTHON,
@@ -70,7 +75,11 @@ if middle == 0:
     os._exit(0)
 os.close(w)
 os.waitpid(middle, 0)
-print(os.read(r, 100).decode().strip(), flush=True)
+daemon = int(os.read(r, 100).decode())
+# Until it has exec'd, its cmdline is python's: wait for the exec (a condition, not a delay).
+while open('/proc/%d/comm' % daemon).read() != 'sleep\\n':
+    pass
+print(daemon, flush=True)
 `,
 ];
 
