@@ -13,7 +13,7 @@
  */
 import { isErrnoException } from '../errors';
 import type { ExitStatus } from '../exit-status';
-import type { CleanupResult } from '../guard/guard';
+import type { LeakCleanupResult } from '../guard/guard';
 import { startLeakGuard } from '../guard/guard';
 import { formatLeakReport, type LeakedProcess, type LeakReport } from '../guard/report';
 import type { Subprocess } from '../spawn/handle';
@@ -162,7 +162,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
 
     const report = await guard.settle(settle);
-    let cleanup: CleanupResult | undefined;
+    let cleanup: LeakCleanupResult | undefined;
     if (!report.ok && kill) cleanup = await guard.cleanup({ grace });
     if (json) {
       io.stdout.write(

@@ -43,13 +43,13 @@ export interface LeakGuardOptions {
 }
 
 /** Options of {@link LeakGuard.cleanup}. */
-export interface CleanupOptions {
+export interface LeakCleanupOptions {
   /** Milliseconds between SIGTERM and SIGKILL (default 1000; 0 sends SIGKILL at once). */
   readonly grace?: number;
 }
 
 /** One signal the clean-up sent. */
-export interface SignalSent {
+export interface LeakSignalSent {
   readonly pid: number;
   readonly startTime: number;
   readonly comm: string;
@@ -57,9 +57,9 @@ export interface SignalSent {
 }
 
 /** What {@link LeakGuard.cleanup} did. */
-export interface CleanupResult {
+export interface LeakCleanupResult {
   /** Every signal sent, in order (each through a pidfd, after an identity check). */
-  readonly signaled: readonly SignalSent[];
+  readonly signaled: readonly LeakSignalSent[];
   /** Adopted orphans reaped during the clean-up. */
   readonly reaped: readonly ReapedProcess[];
   /** A last check: `ok` unless something could not be killed (EPERM, uninterruptible sleep...). */
@@ -275,11 +275,11 @@ export class LeakGuard {
    *   {@link stop}; EPERM when a process may not be signalled.
    * @see pidfd_send_signal(2), kill(2), wait(2)
    */
-  async cleanup(options?: CleanupOptions): Promise<CleanupResult> {
-    const o = validateOptions<CleanupOptions>(options, 'options');
+  async cleanup(options?: LeakCleanupOptions): Promise<LeakCleanupResult> {
+    const o = validateOptions<LeakCleanupOptions>(options, 'options');
     const grace = o.grace === undefined ? 1000 : validateInteger(o.grace, 'options.grace', 0, 2 ** 31 - 1);
     this.#assertUsable('cleanup');
-    const signaled: SignalSent[] = [];
+    const signaled: LeakSignalSent[] = [];
     const reaped: ReapedProcess[] = [];
     const send = (p: LeakedProcess, signo: number, name: 'SIGTERM' | 'SIGKILL'): boolean => {
       if (signalByIdentity(p, signo) !== 'sent') return false;
@@ -315,11 +315,11 @@ export class LeakGuard {
    *   {@link stop}; EPERM when a process may not be signalled.
    * @see pidfd_send_signal(2), wait(2)
    */
-  cleanupSync(options?: { readonly timeout?: number }): CleanupResult {
+  cleanupSync(options?: { readonly timeout?: number }): LeakCleanupResult {
     const o = validateOptions<{ timeout: number }>(options, 'options');
     const timeout = o.timeout === undefined ? KILL_WAIT_MS : validateInteger(o.timeout, 'options.timeout', 0, 2 ** 31 - 1);
     this.#assertUsable('cleanupSync');
-    const signaled: SignalSent[] = [];
+    const signaled: LeakSignalSent[] = [];
     const reaped: ReapedProcess[] = [];
     const pause = new Int32Array(new SharedArrayBuffer(4));
     const deadline = Date.now() + timeout;
