@@ -158,8 +158,9 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     } finally {
       clearInterval(timer);
       process.off('SIGCHLD', reapSoon);
-      for (const s of FORWARDED) process.off(s, forward);
     }
+    // The forwarding handlers stay until the end: a ^C during the clean-up must not kill
+    // the guard halfway (its leftovers would escape to PID 1); the clean-up is bounded.
 
     const report = await guard.settle(settle);
     let cleanup: LeakCleanupResult | undefined;
