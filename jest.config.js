@@ -6,7 +6,9 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
-  // The suite owns every orphan it makes and fails if any process is left behind.
+  // The suite owns every orphan it makes and fails if any process is left behind: the
+  // library's own jest integration (unixproc/jest/global-setup and global-teardown), loaded
+  // from lib/ by these two shims.
   globalSetup: '<rootDir>/test/helpers/global-setup.js',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   testTimeout: 60000,

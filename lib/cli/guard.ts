@@ -1,10 +1,203 @@
-// Placeholder: the helper that owns `unixproc guard` replaces this file.
-import type { Command } from './command';
+/**
+ * `unixproc guard -- <cmd> [args...]`: runs a command under a leak guard and fails when it
+ * leaves processes behind (running descendants, zombies, orphans adopted through the child
+ * subreaper, daemons that double-forked away). See docs/leak-guard.md.
+ *
+ * Exit codes:
+ * - the command failed: its own code (128 + N when signal N killed it), leaks or not;
+ * - the command succeeded but left processes behind: 1, or `--leak-exit-code`;
+ * - the command succeeded and left nothing: 0;
+ * - 2: usage error; 126 / 127: the command could not be run (not executable / not found).
+ * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
+ * @internal
+ */
+import { isErrnoException } from '../errors';
+import type { ExitStatus } from '../exit-status';
+import type { LeakCleanupResult } from '../guard/guard';
+import { startLeakGuard } from '../guard/guard';
+import { formatLeakReport, type LeakedProcess, type LeakReport } from '../guard/report';
+import type { Subprocess } from '../spawn/handle';
+import { spawn } from '../spawn/spawn';
+import { type CliIO, type Command, parseArgs, UsageError } from './command';
+
+const usage = `usage: unixproc guard [options] -- <command> [args...]
+
+Runs <command> as a child subreaper, so every process it leaves behind (a background job,
+a zombie, a daemon that double-forked) is re-parented here and seen. When the command
+exits, reports what is left on stderr, kills it (SIGTERM, then SIGKILL after the grace)
+and reaps it, and fails.
+
+options:
+  --json                  print the report as one JSON line on stdout (after the command's output)
+  --no-kill               report leftovers but leave them running (you clean up)
+  --grace <ms>            between SIGTERM and SIGKILL when cleaning up (default 1000)
+  --settle <ms>           give leftovers this long to exit by themselves first (default 250)
+  --ignore-pattern <re>   never report processes whose command line matches this regular
+                          expression (use alternation for several: 'a|b')
+  --leak-exit-code <n>    exit code when the command succeeded but leaked (default 1)
+
+exit: the command's code if it failed (128+N if signal N killed it); else 1 (or
+--leak-exit-code) if it left processes behind; else 0. 2 usage, 126/127 cannot run.`;
+
+/** Signals passed on to the command (a terminal's ^C also reaches it directly). */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+function intFlag(flags: Map<string, string | true>, name: string, fallback: number, max: number): number {
+  const v = flags.get(name);
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) > max) {
+    throw new UsageError(`--${name} must be an integer from 0 to ${max}, got '${String(v)}'`);
+  }
+  return Number(v);
+}
+
+function exitCodeOf(status: ExitStatus): number {
+  if (status.kind === 'exited') return status.code;
+  if (status.kind === 'signaled') return 128 + status.signo;
+  return 1;
+}
+
+function describeStatus(status: ExitStatus): string {
+  return status.kind === 'exited' ? `exited with ${status.code}` : status.kind === 'signaled' ? `killed by ${status.signal}` : status.kind;
+}
+
+function jsonProcess(p: LeakedProcess): object {
+  return {
+    pid: p.pid,
+    startTime: p.startTime,
+    ppid: p.ppid,
+    state: p.state.letter,
+    comm: p.comm,
+    cmdline: p.cmdline,
+    relation: p.state.name === 'zombie' ? 'zombie' : p.relation,
+    parent: p.parent === undefined ? null : { pid: p.parent.pid, comm: p.parent.comm, isGuard: p.parent.isGuard },
+  };
+}
+
+function jsonReport(r: LeakReport): object {
+  return {
+    ok: r.ok,
+    guardPid: r.guardPid,
+    leaked: r.leaked.map(jsonProcess),
+    zombies: r.zombies.map(jsonProcess),
+    reaped: r.reaped.map((p) => ({ pid: p.pid, comm: p.comm, status: p.status })),
+  };
+}
+
+/** Starts the command; an exec failure becomes the shell's 127/126 and a message. */
+function start(file: string, args: string[], io: CliIO): Subprocess | number {
+  try {
+    return spawn(file, args, { stdio: 'inherit' });
+  } catch (e) {
+    if (isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ENOEXEC' || e.code === 'ENOTDIR')) {
+      io.stderr.write(`unixproc guard: ${file}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`);
+      return e.code === 'ENOENT' ? 127 : 126;
+    }
+    throw e;
+  }
+}
+
+async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const { flags, positionals, rest } = parseArgs(
+    argv,
+    ['json', 'no-kill'],
+    ['grace', 'settle', 'ignore-pattern', 'leak-exit-code'],
+  );
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (put the command after --)`);
+  if (rest === undefined || rest.length === 0) throw new UsageError('no command given after --');
+  const grace = intFlag(flags, 'grace', 1000, 2 ** 31 - 1);
+  const settle = intFlag(flags, 'settle', 250, 2 ** 31 - 1);
+  const leakExitCode = intFlag(flags, 'leak-exit-code', 1, 255);
+  const pattern = flags.get('ignore-pattern');
+  let ignoreRe: RegExp | undefined;
+  if (typeof pattern === 'string') {
+    try {
+      ignoreRe = new RegExp(pattern);
+    } catch (e) {
+      throw new UsageError(`--ignore-pattern is not a valid regular expression: ${(e as Error).message}`);
+    }
+  }
+  const json = flags.has('json');
+  const kill = !flags.has('no-kill');
+
+  const guard = startLeakGuard({
+    ignore: ignoreRe === undefined ? undefined : (p) => ignoreRe.test(p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm),
+  });
+  // Handlers first: a signal that arrives while the command is being started is held and
+  // passed on once it runs, instead of killing the guard (and orphaning the command).
+  let child: Subprocess | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child === undefined) pending.push(signal);
+    else child.kill(signal);
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    const [file, ...args] = rest;
+    const started = start(file, args, io);
+    if (typeof started === 'number') return started;
+    child = started;
+    for (const s of pending.splice(0)) child.kill(s);
+
+    // While the command runs, reap what the subreaper adopts as soon as it exits (SIGCHLD),
+    // by pid, so this process collects no zombies; a slow timer covers coalesced signals.
+    let reapQueued = false;
+    const reapSoon = (): void => {
+      if (reapQueued) return;
+      reapQueued = true;
+      setImmediate(() => {
+        reapQueued = false;
+        if (!guard.stopped) guard.reapAdopted();
+      });
+    };
+    process.on('SIGCHLD', reapSoon);
+    const timer = setInterval(reapSoon, 1000);
+    let status: ExitStatus;
+    try {
+      status = await child.wait();
+    } finally {
+      clearInterval(timer);
+      process.off('SIGCHLD', reapSoon);
+    }
+    // The forwarding handlers stay until the end: a ^C during the clean-up must not kill
+    // the guard halfway (its leftovers would escape to PID 1); the clean-up is bounded.
+
+    const report = await guard.settle(settle);
+    let cleanup: LeakCleanupResult | undefined;
+    if (!report.ok && kill) cleanup = await guard.cleanup({ grace });
+    if (json) {
+      io.stdout.write(
+        `${JSON.stringify({
+          command: rest,
+          status,
+          report: jsonReport(report),
+          cleanup:
+            cleanup === undefined
+              ? null
+              : { signaled: cleanup.signaled, reaped: cleanup.reaped, remaining: jsonReport(cleanup.remaining) },
+        })}\n`,
+      );
+    } else if (!report.ok) {
+      io.stderr.write(`unixproc guard: '${rest.join(' ')}' ${describeStatus(status)}; ${formatLeakReport(report)}`);
+      if (cleanup !== undefined) {
+        const killed = new Set(cleanup.signaled.map((s) => s.pid)).size;
+        io.stderr.write(`unixproc guard: killed ${killed} and reaped ${cleanup.reaped.length} process(es)\n`);
+        if (!cleanup.remaining.ok) io.stderr.write(`unixproc guard: could not clean up:\n${formatLeakReport(cleanup.remaining)}`);
+      } else {
+        io.stderr.write('unixproc guard: --no-kill: left running\n');
+      }
+    }
+    const code = exitCodeOf(status);
+    if (code !== 0) return code;
+    return report.ok ? 0 : leakExitCode;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+    guard.stop();
+  }
+}
 
 export const command: Command = {
-  summary: '(guard: not built yet)',
-  usage: 'usage: unixproc guard',
-  run: async () => {
-    throw new Error('unixproc guard is not built yet');
-  },
+  summary: 'run a command and fail if it leaves zombies or orphans behind',
+  usage,
+  run,
 };

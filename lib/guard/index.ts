@@ -1,2 +1,6 @@
-// Leak guard (placeholder; the guard helper fills lib/guard/). Re-exports only.
-export {};
+// Leak guard: fail a run that leaves zombies or orphans behind. Re-exports only.
+// See docs/leak-guard.md.
+export { startLeakGuard, LeakGuard } from './guard';
+export type { LeakGuardOptions, LeakCleanupOptions, LeakCleanupResult, LeakSignalSent } from './guard';
+export { formatLeakReport } from './report';
+export type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';

@@ -1,12 +1,12 @@
 'use strict';
-// Makes the jest main process a child subreaper (prctl(2) PR_SET_CHILD_SUBREAPER), so
-// every process the suite orphans is re-parented here rather than to PID 1, and the
-// teardown can find it. See test/helpers/global-teardown.js.
-const path = require('node:path');
+// The suite's own leak check, through the library's jest integration
+// (lib/integrations/jest/global-setup.ts, published as unixproc/jest/global-setup): jest's
+// main process becomes a child subreaper, so every process a test orphans is re-parented
+// here rather than to PID 1, and global-teardown.js fails the run if any is left behind.
+// The suite runs from the TypeScript sources, not dist/: ts-register.js loads them.
+require('./ts-register.js');
 
-module.exports = async function globalSetup() {
-  const binding = require('node-gyp-build')(path.join(__dirname, '..', '..'));
-  const r = binding.setChildSubreaper(true);
-  if (r < 0) throw new Error(`prctl(PR_SET_CHILD_SUBREAPER) failed: errno ${-r}`);
+module.exports = async function globalSetup(...args) {
+  await require('../../lib/integrations/jest/global-setup.ts')(...args);
   globalThis.__UNIXPROC_SUITE_PID__ = process.pid;
 };

@@ -1,0 +1,411 @@
+/**
+ * The leak guard: makes this process a child subreaper, remembers which descendants were
+ * already there, and later reports (and can kill and reap) every descendant that was not.
+ *
+ * What counts as a leak: a process that, when the check runs, is a descendant of the guard's
+ * process (a child, a grandchild..., or an orphan the kernel re-parented to it because it is
+ * a child subreaper), is alive or a zombie, and was not a descendant when the guard started.
+ * Not leaks: adopted orphans that have already exited (the check reaps them), zombies of
+ * children this process started itself (their owner, libuv or spawn(), reaps them), and
+ * whatever the `ignore` predicate accepts.
+ *
+ * Reaping: only adopted orphans, each by its own pid (waitpid(pid, WNOHANG)), never with
+ * an "any child" wait: libuv reaps its children by pid and loses one that someone else
+ * reaped (its 'exit' never fires). A child is "adopted" when its ppid is this process,
+ * it was not there at the start, and neither child_process nor unixproc's spawn()/
+ * posix_spawn started it (lib/os/foreign-children.ts, lib/own-children.ts).
+ * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
+ */
+import { isErrnoException } from '../errors';
+import { getProcess } from '../proc/table';
+import { children, descendants } from '../proc/tree';
+import type { ProcessInfo, ProcessRef } from '../proc/process-info';
+import { isForeignChild } from '../os/foreign-children';
+import { isOwnChild } from '../own-children';
+import { validateBoolean, validateFunction, validateInteger, validateOptions } from '../validate';
+import type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
+import { reapPid, signalByIdentity } from './signal';
+import { isChildSubreaper, ownPid, setChildSubreaper } from './subreaper';
+
+/** Options of {@link startLeakGuard}. */
+export interface LeakGuardOptions {
+  /**
+   * Leave a process out of every report, and never signal or reap it, when this returns
+   * true (e.g. a test runner's own workers). Its descendants are still examined.
+   */
+  readonly ignore?: (process: LeakedProcess) => boolean;
+  /**
+   * Make this process a child subreaper (default true), so that orphans of its descendants
+   * are re-parented here and seen. Without it, an orphan escapes to PID 1 (or a nearer
+   * subreaper) and only processes still attached to this tree are found.
+   */
+  readonly subreaper?: boolean;
+}
+
+/** Options of {@link LeakGuard.cleanup}. */
+export interface LeakCleanupOptions {
+  /** Milliseconds between SIGTERM and SIGKILL (default 1000; 0 sends SIGKILL at once). */
+  readonly grace?: number;
+}
+
+/** One signal the clean-up sent. */
+export interface LeakSignalSent {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly comm: string;
+  readonly signal: 'SIGTERM' | 'SIGKILL';
+}
+
+/** What {@link LeakGuard.cleanup} did. */
+export interface LeakCleanupResult {
+  /** Every signal sent, in order (each through a pidfd, after an identity check). */
+  readonly signaled: readonly LeakSignalSent[];
+  /** Adopted orphans reaped during the clean-up. */
+  readonly reaped: readonly ReapedProcess[];
+  /** A last check: `ok` unless something could not be killed (EPERM, uninterruptible sleep...). */
+  readonly remaining: LeakReport;
+}
+
+const SIGKILL = 9;
+const SIGTERM = 15;
+const SIGCONT = 18;
+const POLL_MS = 20;
+/** How long SIGKILLed processes get to die (an uninterruptible sleep can delay it). */
+const KILL_WAIT_MS = 2000;
+/** Rounds of clean-up: a killed process's children are re-parented and found next round. */
+const MAX_ROUNDS = 5;
+
+const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A running leak guard. Made by {@link startLeakGuard}.
+ */
+export class LeakGuard {
+  /** The guarding process's pid. */
+  readonly pid: number;
+  /** The descendants that were there when the guard started: never reported. */
+  readonly baseline: readonly ProcessRef[];
+  readonly #baselineKeys: Set<string>;
+  readonly #ignore: ((process: LeakedProcess) => boolean) | undefined;
+  readonly #wasSubreaper: boolean;
+  readonly #madeSubreaper: boolean;
+  #stopped = false;
+
+  /** @internal Guards are made by {@link startLeakGuard}. */
+  constructor(ignore: ((process: LeakedProcess) => boolean) | undefined, subreaper: boolean) {
+    this.pid = ownPid();
+    this.#ignore = ignore;
+    this.#wasSubreaper = isChildSubreaper();
+    if (subreaper && !this.#wasSubreaper) setChildSubreaper(true);
+    this.#madeSubreaper = subreaper && !this.#wasSubreaper;
+    // After the flag is set: an orphan made between the scan and the prctl would otherwise
+    // go to init unseen, and one made after the scan is (rightly) new.
+    const base = descendants(this.pid).map((p) => ({ pid: p.pid, startTime: p.startTime }));
+    this.baseline = Object.freeze(base.map((r) => Object.freeze(r)));
+    this.#baselineKeys = new Set(base.map(key));
+  }
+
+  /** Whether {@link stop} has been called. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  #assertUsable(method: string): void {
+    if (this.#stopped) {
+      const err = new Error(`LeakGuard.${method}() called after stop()`) as Error & { code: string };
+      err.code = 'ERR_INVALID_STATE';
+      throw err;
+    }
+    if (ownPid() !== this.pid) {
+      const err = new Error(`LeakGuard.${method}() called in a forked child; the guard belongs to ${this.pid}`) as Error & {
+        code: string;
+      };
+      err.code = 'ERR_INVALID_STATE';
+      throw err;
+    }
+  }
+
+  /** Whether `pid`, a child of this process, was started here (so its owner reaps it). */
+  #isOwnChild(pid: number): boolean {
+    return isForeignChild(pid) || isOwnChild(pid);
+  }
+
+  /** The guard's own process, read once per scan (for the `parent` of its children). */
+  #selfInfo: ProcessInfo | undefined | null = null;
+  #self(): ProcessInfo | undefined {
+    if (this.#selfInfo === null) this.#selfInfo = getProcess(this.pid);
+    return this.#selfInfo;
+  }
+
+  /** One scan: new descendants, classified; adopted zombies are reaped, not reported. */
+  #scan(): LeakReport {
+    this.#selfInfo = null;
+    const all = descendants(this.pid);
+    const byPid = new Map(all.map((p) => [p.pid, p] as const));
+    const leaked: LeakedProcess[] = [];
+    const zombies: LeakedProcess[] = [];
+    const reaped: ReapedProcess[] = [];
+    for (const p of all) {
+      if (this.#baselineKeys.has(key(p))) continue;
+      const direct = p.ppid === this.pid;
+      const own = direct && this.#isOwnChild(p.pid);
+      const zombie = p.state.name === 'zombie';
+      // A zombie of our own child: libuv or spawn() is about to reap it; never touch it.
+      if (zombie && own) continue;
+      const relation: LeakRelation = direct ? (own ? 'child' : 'adopted') : 'descendant';
+      const entry = this.#entry(p, relation, byPid);
+      if (this.#ignore !== undefined && this.#ignore(entry)) continue;
+      if (zombie && relation === 'adopted') {
+        // An orphan that ended after it was adopted: ours to reap, by its pid, and done.
+        const status = reapPid(p.pid);
+        if (status !== undefined) {
+          reaped.push(Object.freeze({ pid: p.pid, comm: p.comm, status }));
+          continue;
+        }
+      }
+      (zombie ? zombies : leaked).push(entry);
+    }
+    return Object.freeze({
+      ok: leaked.length === 0 && zombies.length === 0,
+      guardPid: this.pid,
+      leaked: Object.freeze(leaked),
+      zombies: Object.freeze(zombies),
+      reaped: Object.freeze(reaped),
+    });
+  }
+
+  #entry(p: ProcessInfo, relation: LeakRelation, byPid: Map<number, ProcessInfo>): LeakedProcess {
+    let cmdline: readonly string[] = [];
+    if (p.state.name !== 'zombie') {
+      try {
+        const d = getProcess(p.pid);
+        // The pid may have been reused since the scan: keep only its own arguments.
+        if (d !== undefined && d.startTime === p.startTime && d.cmdline !== undefined) cmdline = d.cmdline;
+      } catch (e) {
+        if (!isErrnoException(e)) throw e; // EACCES (hidepid): no cmdline
+      }
+    }
+    let parent: LeakParent | undefined;
+    if (p.ppid === this.pid) {
+      const self = this.#self();
+      if (self !== undefined) parent = { pid: this.pid, comm: self.comm, state: self.state, isGuard: true };
+    } else {
+      const q = byPid.get(p.ppid);
+      if (q !== undefined) parent = { pid: q.pid, comm: q.comm, state: q.state, isGuard: false };
+    }
+    return Object.freeze({
+      pid: p.pid,
+      startTime: p.startTime,
+      ppid: p.ppid,
+      state: p.state,
+      comm: p.comm,
+      cmdline,
+      relation,
+      parent: parent === undefined ? undefined : Object.freeze(parent),
+    });
+  }
+
+  /**
+   * Looks for processes left behind: every descendant of this process (children,
+   * grandchildren, orphans adopted through the subreaper) that is alive or a zombie and
+   * was not there when the guard started. Adopted orphans that have already exited are
+   * reaped (by pid) and listed in `reaped`, not as leaks.
+   * @throws ERR_INVALID_STATE after {@link stop} or in a forked child; ENOENT/EACCES when
+   *   /proc cannot be read.
+   * @see proc(5), wait(2)
+   */
+  check(): LeakReport {
+    this.#assertUsable('check');
+    return this.#scan();
+  }
+
+  /**
+   * Reaps adopted orphans that have exited, each by its pid with waitpid(pid, WNOHANG).
+   * Call it now and then while descendants run (the CLI does on SIGCHLD), so that the
+   * guard's process does not accumulate zombies of what it adopted.
+   * @returns what was reaped.
+   * @throws ERR_INVALID_STATE after {@link stop} or in a forked child.
+   * @see wait(2)
+   */
+  reapAdopted(): readonly ReapedProcess[] {
+    this.#assertUsable('reapAdopted');
+    // Only this process's children are looked at, and only zombies get an entry built: this
+    // runs on every SIGCHLD while a whole test run may be going on below.
+    const reaped: ReapedProcess[] = [];
+    for (const p of children(this.pid)) {
+      if (p.state.name !== 'zombie' || this.#baselineKeys.has(key(p)) || this.#isOwnChild(p.pid)) continue;
+      if (this.#ignore !== undefined && this.#ignore(this.#entry(p, 'adopted', new Map()))) continue;
+      const status = reapPid(p.pid);
+      if (status !== undefined) reaped.push(Object.freeze({ pid: p.pid, comm: p.comm, status }));
+    }
+    return Object.freeze(reaped);
+  }
+
+  /**
+   * Checks every `interval` ms until the check is ok or `timeout` ms have passed, and
+   * resolves with the last report. For processes that are on their way out (a test
+   * runner's workers, a child killed a moment ago).
+   * @param timeout - milliseconds, >= 0.
+   * @param interval - milliseconds between checks, >= 1 (default 50).
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad argument; ERR_INVALID_STATE
+   *   after {@link stop}.
+   */
+  async settle(timeout: number, interval = 50): Promise<LeakReport> {
+    const t = validateInteger(timeout, 'timeout', 0);
+    const step = validateInteger(interval, 'interval', 1);
+    this.#assertUsable('settle');
+    const deadline = Date.now() + t;
+    for (;;) {
+      const report = this.#scan();
+      if (report.ok || Date.now() >= deadline) return report;
+      await sleep(Math.min(step, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  /**
+   * Kills what was left behind and reaps what was adopted, so that even a failing run
+   * leaves nothing: SIGTERM (and SIGCONT, for stopped processes) to each leaked process,
+   * SIGKILL after `grace` ms to those still alive, each through a pidfd after an identity
+   * check (a recycled pid is never signalled). A zombie goes away when its holder is
+   * killed: it is re-parented here and reaped. Repeats while killing uncovers more
+   * (children re-parented from a killed parent, processes forked meanwhile).
+   * @param options - `grace`: ms between SIGTERM and SIGKILL (default 1000).
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ERR_INVALID_STATE after
+   *   {@link stop}; EPERM when a process may not be signalled.
+   * @see pidfd_send_signal(2), kill(2), wait(2)
+   */
+  async cleanup(options?: LeakCleanupOptions): Promise<LeakCleanupResult> {
+    const o = validateOptions<LeakCleanupOptions>(options, 'options');
+    const grace = o.grace === undefined ? 1000 : validateInteger(o.grace, 'options.grace', 0, 2 ** 31 - 1);
+    this.#assertUsable('cleanup');
+    const signaled: LeakSignalSent[] = [];
+    const reaped: ReapedProcess[] = [];
+    const send = (p: LeakedProcess, signo: number, name: 'SIGTERM' | 'SIGKILL'): boolean => {
+      if (signalByIdentity(p, signo) !== 'sent') return false;
+      signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: name }));
+      return true;
+    };
+    let report = this.#scan();
+    reaped.push(...report.reaped);
+    for (let round = 0; round < MAX_ROUNDS && !report.ok; round++) {
+      const targets = report.leaked.filter((p) => (grace > 0 ? send(p, SIGTERM, 'SIGTERM') : true));
+      if (grace > 0) for (const p of targets) signalByIdentity(p, SIGCONT);
+      const alive = await this.#waitGone(targets, grace, reaped);
+      for (const p of alive) send(p, SIGKILL, 'SIGKILL');
+      await this.#waitGone(alive, KILL_WAIT_MS, reaped);
+      report = this.#scan();
+      reaped.push(...report.reaped);
+      if (report.leaked.length === 0 && report.zombies.length > 0) {
+        // Zombies whose holders are not ours to kill (baseline, ignored): nothing more to do.
+        break;
+      }
+    }
+    return Object.freeze({ signaled: Object.freeze(signaled), reaped: Object.freeze(reaped), remaining: report });
+  }
+
+  /**
+   * {@link cleanup} for places that cannot wait for a Promise (a `process.on('exit')`
+   * handler): SIGKILL at once to every leaked process (identity-checked, through a pidfd),
+   * then reaps what was adopted, re-checking until nothing is left or `timeout` ms have
+   * passed. Blocks the thread meanwhile (Atomics.wait between checks).
+   * @param options - `timeout`: ms to keep killing and reaping (default 2000).
+   * @returns like {@link cleanup}.
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ERR_INVALID_STATE after
+   *   {@link stop}; EPERM when a process may not be signalled.
+   * @see pidfd_send_signal(2), wait(2)
+   */
+  cleanupSync(options?: { readonly timeout?: number }): LeakCleanupResult {
+    const o = validateOptions<{ timeout: number }>(options, 'options');
+    const timeout = o.timeout === undefined ? KILL_WAIT_MS : validateInteger(o.timeout, 'options.timeout', 0, 2 ** 31 - 1);
+    this.#assertUsable('cleanupSync');
+    const signaled: LeakSignalSent[] = [];
+    const reaped: ReapedProcess[] = [];
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const deadline = Date.now() + timeout;
+    let report = this.#scan();
+    reaped.push(...report.reaped);
+    const killed = new Set<string>();
+    let onlyZombies = 0;
+    while (!report.ok && Date.now() < deadline) {
+      for (const p of report.leaked) {
+        if (killed.has(key(p))) continue;
+        if (signalByIdentity(p, SIGKILL) === 'sent') {
+          killed.add(key(p));
+          signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: 'SIGKILL' as const }));
+        }
+      }
+      Atomics.wait(pause, 0, 0, POLL_MS);
+      report = this.#scan();
+      reaped.push(...report.reaped);
+      // Zombies whose holders are not ours to kill (baseline, ignored) stay: stop once a
+      // second scan in a row finds nothing alive (the first may see zombies in transit).
+      onlyZombies = report.leaked.length === 0 ? onlyZombies + 1 : 0;
+      if (onlyZombies >= 2) break;
+    }
+    return Object.freeze({ signaled: Object.freeze(signaled), reaped: Object.freeze(reaped), remaining: report });
+  }
+
+  /** Waits up to `ms` for `procs` to end (reaping adopted ones); returns those still alive. */
+  async #waitGone(procs: readonly LeakedProcess[], ms: number, reaped: ReapedProcess[]): Promise<LeakedProcess[]> {
+    const deadline = Date.now() + ms;
+    let alive = [...procs];
+    for (;;) {
+      reaped.push(...this.#scan().reaped);
+      alive = alive.filter((p) => isAlive(p));
+      if (alive.length === 0 || Date.now() >= deadline) return alive;
+      await sleep(POLL_MS);
+    }
+  }
+
+  /**
+   * Stops guarding: clears the child-subreaper flag if the guard set it. Kills nothing;
+   * call {@link cleanup} first for that.
+   * @throws what prctl(2) reports (never in practice).
+   * @see prctl(2) PR_SET_CHILD_SUBREAPER
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#madeSubreaper && ownPid() === this.pid) setChildSubreaper(false);
+  }
+}
+
+/** Alive = same process and not yet a zombie (a zombie is dead; its holder is the problem). */
+function isAlive(ref: LeakedProcess): boolean {
+  try {
+    const p = getProcess(ref.pid);
+    return p !== undefined && p.startTime === ref.startTime && p.state.name !== 'zombie' && p.state.name !== 'dead';
+  } catch (e) {
+    if (isErrnoException(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * Starts a leak guard in this process: makes it a child subreaper (so every orphan its
+ * descendants leave is re-parented here, where it can be seen and reaped) and records the
+ * descendants that exist now, by identity (pid + start time), as the baseline.
+ *
+ * @example
+ * ```ts
+ * const guard = startLeakGuard();
+ * await runTheThing();
+ * const report = guard.check();
+ * if (!report.ok) {
+ *   console.error(formatLeakReport(report));
+ *   await guard.cleanup();
+ * }
+ * guard.stop();
+ * ```
+ * @param options - `ignore` (predicate), `subreaper` (default true).
+ * @throws ERR_INVALID_ARG_TYPE for bad options; EINVAL/EPERM from prctl(2); ENOENT/EACCES
+ *   when /proc cannot be read.
+ * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
+ */
+export function startLeakGuard(options?: LeakGuardOptions): LeakGuard {
+  const o = validateOptions<LeakGuardOptions>(options, 'options');
+  const ignore = o.ignore === undefined ? undefined : (validateFunction(o.ignore, 'options.ignore') as (p: LeakedProcess) => boolean);
+  const subreaper = o.subreaper === undefined ? true : validateBoolean(o.subreaper, 'options.subreaper');
+  return new LeakGuard(ignore, subreaper);
+}

@@ -1,0 +1,86 @@
+/**
+ * Signals by identity and reaping by pid: the only two things the guard does to other
+ * processes.
+ *
+ * A pid may be recycled once its process is reaped, so a signal aimed at a process seen in
+ * an earlier scan goes through a pidfd: pidfd_open(pid), then a re-check that /proc/<pid>
+ * still has the recorded start time, then pidfd_send_signal. If the start time matches after
+ * the pidfd was opened, the pidfd names that very process (a pid cannot be reused before its
+ * process is reaped, and a pidfd keeps naming its process even then), so the signal cannot
+ * reach a newcomer. On kernels without pidfds (ENOSYS, Linux < 5.3) it falls back to kill(2)
+ * right after the identity check: a race of microseconds, documented in docs/leak-guard.md.
+ * @see pidfd_open(2), pidfd_send_signal(2), wait(2), proc(5)
+ * @internal
+ */
+import { check, isErrnoException } from '../errors';
+import { decodeWaitStatus, type ExitStatus } from '../exit-status';
+import { pidfd_open } from '../os/misc';
+import { WNOHANG } from '../os/status';
+import { waitpid } from '../os/wait';
+import { isSameProcess } from '../proc/identity';
+import type { ProcessRef } from '../proc/process-info';
+import { binding } from '../spawn/native-child';
+
+const ESRCH = 3;
+
+/** What an identity-checked signal did. */
+export type SignalOutcome = 'sent' | 'gone';
+
+function sameProcess(ref: ProcessRef): boolean {
+  try {
+    return isSameProcess(ref);
+  } catch (e) {
+    if (isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'ESRCH')) return false;
+    throw e;
+  }
+}
+
+/**
+ * Sends `signo` to the process `ref` names, only if it is still that process.
+ * @returns `'gone'` when it has exited (or its pid now names another process): nothing sent.
+ * @throws EPERM when not allowed to signal it.
+ */
+export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome {
+  let fd: number;
+  try {
+    fd = pidfd_open(ref.pid);
+  } catch (e) {
+    if (isErrnoException(e) && e.code === 'ESRCH') return 'gone';
+    if (isErrnoException(e) && e.code === 'ENOSYS') {
+      if (!sameProcess(ref)) return 'gone';
+      try {
+        process.kill(ref.pid, signo);
+        return 'sent';
+      } catch (k) {
+        if (isErrnoException(k) && k.code === 'ESRCH') return 'gone';
+        throw k;
+      }
+    }
+    throw e;
+  }
+  try {
+    if (!sameProcess(ref)) return 'gone';
+    const r = binding().pidfdSendSignal(fd, signo);
+    if (r === -ESRCH) return 'gone';
+    check(r, 'pidfd_send_signal');
+    return 'sent';
+  } finally {
+    binding().closeFd(fd);
+  }
+}
+
+/**
+ * Reaps child `pid` if it has exited: waitpid(pid, WNOHANG), never an "any child" wait.
+ * The caller must know the pid is an adopted orphan (no one else in this process will
+ * wait for it).
+ * @returns its exit status, or undefined when it is still running or is not our child.
+ */
+export function reapPid(pid: number): ExitStatus | undefined {
+  try {
+    const [got, status] = waitpid(pid, WNOHANG);
+    return got === pid ? decodeWaitStatus(status) : undefined;
+  } catch (e) {
+    if (isErrnoException(e) && e.code === 'ECHILD') return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * `unixproc/jest/global-setup`: jest `globalSetup` that starts a leak guard in jest's main
+ * process. With `unixproc/jest/global-teardown` as `globalTeardown`, a run that leaves any
+ * process behind (an orphan, a zombie, a daemon, a forgotten child) fails.
+ *
+ * ```js
+ * // jest.config.js
+ * module.exports = {
+ *   globalSetup: 'unixproc/jest/global-setup',
+ *   globalTeardown: 'unixproc/jest/global-teardown',
+ * };
+ * ```
+ * The main process becomes a child subreaper (prctl(2) PR_SET_CHILD_SUBREAPER): whatever a
+ * test orphans, in any worker, is re-parented to it rather than to PID 1, so the teardown
+ * sees it. See docs/leak-guard.md.
+ * @packageDocumentation
+ */
+import { startLeakGuard } from '../../guard/guard';
+import { getGuard, isJestWorker, setGuard } from './state';
+
+/**
+ * Starts the guard (once per jest run; a second call, e.g. from a multi-project config,
+ * keeps the first).
+ * @throws EPERM/EINVAL from prctl(2); ENOENT/EACCES when /proc cannot be read.
+ * @see prctl(2) PR_SET_CHILD_SUBREAPER
+ */
+async function globalSetup(): Promise<void> {
+  const running = getGuard();
+  if (running !== undefined && !running.stopped) return;
+  setGuard(startLeakGuard({ ignore: isJestWorker }));
+}
+
+export = globalSetup;

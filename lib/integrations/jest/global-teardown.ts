@@ -1,0 +1,59 @@
+/**
+ * `unixproc/jest/global-teardown`: jest `globalTeardown` that fails the run when the tests
+ * left processes behind. Use with `unixproc/jest/global-setup`.
+ *
+ * Jest's workers may still be on their way out when it runs, and a process a test killed
+ * at the very end may not have exited yet: whatever is left is given up to
+ * `UNIXPROC_LEAK_SETTLE_MS` (default 2000) ms to go. What stays is reported, killed
+ * (SIGTERM, SIGKILL after `UNIXPROC_LEAK_GRACE_MS`, default 1000), reaped, and the run
+ * fails with the report as the error. See docs/leak-guard.md.
+ * @packageDocumentation
+ */
+import { formatLeakReport } from '../../guard/report';
+import { getGuard, setGuard } from './state';
+
+function msFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) {
+    const err = new RangeError(`The environment variable ${name} must be a number of milliseconds. Received '${raw}'`) as RangeError & {
+      code: string;
+    };
+    err.code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+  return Number(raw);
+}
+
+/**
+ * Checks, cleans up and stops the guard that globalSetup started.
+ * @throws Error (the leak report) when processes were left behind; Error with code
+ *   ERR_INVALID_STATE when globalSetup did not run; ERR_OUT_OF_RANGE for a bad
+ *   UNIXPROC_LEAK_SETTLE_MS / UNIXPROC_LEAK_GRACE_MS.
+ */
+async function globalTeardown(): Promise<void> {
+  const guard = getGuard();
+  if (guard === undefined || guard.stopped) {
+    const err = new Error('unixproc/jest/global-teardown: no leak guard is running; add unixproc/jest/global-setup as globalSetup') as Error & {
+      code: string;
+    };
+    err.code = 'ERR_INVALID_STATE';
+    throw err;
+  }
+  const settle = msFromEnv('UNIXPROC_LEAK_SETTLE_MS', 2000);
+  const grace = msFromEnv('UNIXPROC_LEAK_GRACE_MS', 1000);
+  try {
+    const report = await guard.settle(settle);
+    if (report.ok) return;
+    const cleanup = await guard.cleanup({ grace });
+    const after = cleanup.remaining.ok
+      ? 'They have been killed and reaped.'
+      : `Some could not be cleaned up:\n${formatLeakReport(cleanup.remaining)}`;
+    throw new Error(`the test run left processes behind.\n${formatLeakReport(report)}${after}`);
+  } finally {
+    guard.stop();
+    setGuard(undefined);
+  }
+}
+
+export = globalTeardown;

@@ -1,0 +1,157 @@
+// Commands that leave processes behind, for the leak-guard tests, and a runner for the
+// `unixproc guard` CLI as a real child process. Each fixture prints the pids it left on its
+// stdout, so a test can assert on them and clean up by pid.
+import { spawn as cpSpawn } from 'node:child_process';
+import * as path from 'node:path';
+import { PYTHON } from './proc-spawn';
+
+export { PYTHON };
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** `sh -c` that leaves `sleep 300` running in the background (stdio away from our pipes, so
+ * a pipe reader is not held open by it) and prints its pid. */
+export const BACKGROUND_SLEEP = [
+  'sh',
+  '-c',
+  // Prints the pid once the child has exec'd sleep (until then its cmdline is the shell's).
+  'sleep 300 </dev/null >/dev/null 2>&1 & p=$!; while read c </proc/$p/comm && [ "$c" != sleep ]; do :; done; echo $p',
+];
+
+/**
+ * Leaves a zombie: a holder process (orphaned, so adopted by the guard) whose child has
+ * exited and which never waits for it. Prints "<holderPid> <zombiePid>" once the child is
+ * a zombie (read from /proc: a condition, not a delay). The holder's stdio is /dev/null.
+ */
+export const ZOMBIE_HOLDER = [
+  PYTHON,
+  '-c',
+  `
+import os, sys, time
+r, w = os.pipe()
+if os.fork() == 0:
+    os.close(r)
+    fd = os.open('/dev/null', os.O_RDWR)
+    for i in (0, 1, 2):
+        os.dup2(fd, i)
+    z = os.fork()
+    if z == 0:
+        os._exit(0)
+    def state(pid):
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0]
+    while state(z) != 'Z':
+        time.sleep(0.005)
+    os.write(w, ('%d %d\\n' % (os.getpid(), z)).encode())
+    os.close(w)
+    time.sleep(300)
+    os._exit(0)
+os.close(w)
+print(os.read(r, 100).decode().strip(), flush=True)
+`,
+];
+
+/**
+ * A daemon the classic way: fork, setsid, fork again, the middle process exits (and is
+ * reaped), stdio to /dev/null, exec `sleep 300`. Prints the daemon's pid once it runs sleep.
+ */
+export const DOUBLE_FORK_DAEMON = [
+  PYTHON,
+  '-c',
+  `
+import os
+r, w = os.pipe()
+middle = os.fork()
+if middle == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.close(r)
+        os.write(w, ('%d\\n' % os.getpid()).encode())
+        os.close(w)
+        fd = os.open('/dev/null', os.O_RDWR)
+        for i in (0, 1, 2):
+            os.dup2(fd, i)
+        os.execvp('sleep', ['sleep', '300'])
+    os._exit(0)
+os.close(w)
+os.waitpid(middle, 0)
+daemon = int(os.read(r, 100).decode())
+# Until it has exec'd, its cmdline is python's: wait for the exec (a condition, not a delay).
+while open('/proc/%d/comm' % daemon).read() != 'sleep\\n':
+    pass
+print(daemon, flush=True)
+`,
+];
+
+/** What a run of the CLI produced. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `unixproc guard <args>` from the TypeScript sources as a real child process and
+ * resolves when it has exited (child_process reaps it). `onStdout` sees output as it comes.
+ */
+export function runGuardCli(args: readonly string[], onStdout?: (text: string, pid: number) => void): Promise<CliRun> {
+  const child = cpSpawn(process.execPath, ['-r', './test/helpers/ts-register.js', 'lib/cli/main.ts', 'guard', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    onStdout?.(stdout, child.pid as number);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const ended = (stream: NodeJS.ReadableStream): Promise<void> => new Promise((resolve) => stream.once('close', resolve));
+  const streams = Promise.all([ended(child.stdout), ended(child.stderr)]);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      // Its output is complete once the pipes close; a leftover that kept them open (a
+      // guard that failed) must fail the test, not hang it: give up on them after 3 s.
+      const giveUp = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 3000);
+      void streams.then(() => {
+        clearTimeout(giveUp);
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
+  });
+}
+
+/** The JSON report a `--json` run printed (its last stdout line). */
+export function jsonOf(run: CliRun): GuardJson {
+  const lines = run.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as GuardJson;
+}
+
+/** The shape of `unixproc guard --json` output (the parts the tests read). */
+export interface GuardJson {
+  readonly command: string[];
+  readonly status: { kind: string; code?: number; signal?: string };
+  readonly report: JsonReport;
+  readonly cleanup: { signaled: { pid: number; signal: string }[]; reaped: { pid: number }[]; remaining: JsonReport } | null;
+}
+interface JsonProcess {
+  pid: number;
+  startTime: number;
+  ppid: number;
+  state: string;
+  comm: string;
+  cmdline: string[];
+  relation: string;
+  parent: { pid: number; comm: string; isGuard: boolean } | null;
+}
+interface JsonReport {
+  ok: boolean;
+  guardPid: number;
+  leaked: JsonProcess[];
+  zombies: JsonProcess[];
+}

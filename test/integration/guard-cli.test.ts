@@ -1,0 +1,163 @@
+// `unixproc guard -- <cmd>` run as a real child process: what it reports, what it kills and
+// reaps, and its exit codes. Every leftover is checked gone by identity (pid + start time).
+import { isSameProcess } from '../../lib/proc/identity';
+import { getProcess } from '../../lib/proc/table';
+import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
+import { BACKGROUND_SLEEP, DOUBLE_FORK_DAEMON, jsonOf, runGuardCli, ZOMBIE_HOLDER } from '../helpers/guard-fixtures';
+
+function startTimeOf(pid: number): number {
+  const p = getProcess(pid);
+  if (p === undefined) throw new Error(`no process ${pid}`);
+  return p.startTime;
+}
+
+describe('unixproc guard: a clean command', () => {
+  test('exits 0 and prints nothing of its own', async () => {
+    const run = await runGuardCli(['--', 'sh', '-c', 'echo hello']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('hello\n');
+    expect(run.stderr).toBe('');
+  });
+
+  test('passes the command’s own failure code through', async () => {
+    const run = await runGuardCli(['--', 'sh', '-c', 'exit 7']);
+    expect(run.code).toBe(7);
+    expect(run.stderr).toBe('');
+  });
+});
+
+describe('unixproc guard: leftovers', () => {
+  test('a background sleep is reported as an adopted orphan, killed and reaped, and the run exits 1', async () => {
+    const run = await runGuardCli(['--json', '--', ...BACKGROUND_SLEEP]);
+    const sleepPid = Number(run.stdout.split('\n')[0]);
+    const json = jsonOf(run);
+    expect(run.code).toBe(1);
+    expect(json.status).toEqual({ kind: 'exited', code: 0 });
+    const entry = json.report.leaked.find((p) => p.pid === sleepPid);
+    expect(entry).toMatchObject({ comm: 'sleep', cmdline: ['sleep', '300'], relation: 'adopted', ppid: json.report.guardPid });
+    expect(entry?.parent?.isGuard).toBe(true);
+    expect(json.cleanup?.signaled).toContainEqual(expect.objectContaining({ pid: sleepPid, signal: 'SIGTERM' }));
+    expect(json.cleanup?.remaining.ok).toBe(true);
+    expect(isSameProcess({ pid: sleepPid, startTime: entry!.startTime })).toBe(false);
+  });
+
+  test('the text report on stderr names the leftover and how it relates', async () => {
+    const run = await runGuardCli(['--', ...BACKGROUND_SLEEP]);
+    const sleepPid = Number(run.stdout.split('\n')[0]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`pid ${sleepPid} S sleep 300: orphan adopted by the guard`);
+    expect(run.stderr).toContain('killed 1 and reaped 1 process(es)');
+  });
+
+  test('a failing command that also leaks exits with the command’s code', async () => {
+    const run = await runGuardCli(['--', 'sh', '-c', 'sleep 300 & exit 3']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('exited with 3; leak: 1 process still running');
+  });
+
+  test('--leak-exit-code chooses the code of a leak-only failure', async () => {
+    const run = await runGuardCli(['--leak-exit-code', '42', '--', ...BACKGROUND_SLEEP]);
+    expect(run.code).toBe(42);
+  });
+
+  test('a zombie is reported with the parent that holds it, and both are cleaned up', async () => {
+    const run = await runGuardCli(['--json', '--', ...ZOMBIE_HOLDER]);
+    const [holder, zombie] = run.stdout.split('\n')[0].split(' ').map(Number);
+    const json = jsonOf(run);
+    expect(run.code).toBe(1);
+    expect(json.report.zombies).toEqual([
+      expect.objectContaining({ pid: zombie, state: 'Z', relation: 'zombie', ppid: holder, parent: expect.objectContaining({ pid: holder, isGuard: false }) }),
+    ]);
+    expect(json.report.leaked).toContainEqual(expect.objectContaining({ pid: holder, relation: 'adopted' }));
+    // Killing the holder hands the zombie to the guard, which reaps it.
+    expect(json.cleanup?.reaped.map((p) => p.pid)).toEqual(expect.arrayContaining([holder, zombie]));
+    expect(json.cleanup?.remaining.ok).toBe(true);
+  });
+
+  test('a daemon that double-forked into a new session is still caught (adopted via the subreaper)', async () => {
+    const run = await runGuardCli(['--json', '--', ...DOUBLE_FORK_DAEMON]);
+    const daemon = Number(run.stdout.split('\n')[0]);
+    const json = jsonOf(run);
+    expect(run.code).toBe(1);
+    const entry = json.report.leaked.find((p) => p.pid === daemon);
+    expect(entry).toMatchObject({ cmdline: ['sleep', '300'], relation: 'adopted' });
+    expect(json.cleanup?.remaining.ok).toBe(true);
+    expect(isSameProcess({ pid: daemon, startTime: entry!.startTime })).toBe(false);
+  });
+});
+
+describe('unixproc guard: leaving leftovers alone', () => {
+  let restore: () => void;
+  beforeEach(() => {
+    // The leftovers outlive the CLI: as a subreaper this worker adopts them and reaps them by pid.
+    restore = becomeSubreaper();
+  });
+  afterEach(() => restore());
+
+  test('--no-kill reports the leftover, exits 1 and leaves it running', async () => {
+    const run = await runGuardCli(['--no-kill', '--', ...BACKGROUND_SLEEP]);
+    const sleepPid = Number(run.stdout.split('\n')[0]);
+    try {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`pid ${sleepPid} S sleep 300`);
+      expect(run.stderr).toContain('--no-kill: left running');
+      expect(getProcess(sleepPid)?.state.name).toBe('sleeping');
+    } finally {
+      killPid(sleepPid);
+      await reapPid(sleepPid);
+    }
+  });
+
+  test('--ignore-pattern leaves matching processes out of the report', async () => {
+    const run = await runGuardCli(['--ignore-pattern', '^sleep 300$', '--', ...BACKGROUND_SLEEP]);
+    const sleepPid = Number(run.stdout.split('\n')[0]);
+    const startTime = startTimeOf(sleepPid);
+    try {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(isSameProcess({ pid: sleepPid, startTime })).toBe(true);
+    } finally {
+      killPid(sleepPid);
+      await reapPid(sleepPid);
+    }
+  });
+});
+
+describe('unixproc guard: signals and errors', () => {
+  test('SIGTERM to the guard is forwarded to the command, whose death by signal gives 128+15', async () => {
+    let sent = false;
+    const run = await runGuardCli(['--', 'sh', '-c', 'echo ready; exec sleep 300'], (out, pid) => {
+      if (!sent && out.includes('ready\n')) {
+        sent = true;
+        process.kill(pid, 'SIGTERM');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(run.code).toBe(143);
+    expect(run.signal).toBeNull();
+  });
+
+  test('a command that does not exist exits 127', async () => {
+    const run = await runGuardCli(['--', 'unixproc-no-such-command']);
+    expect(run.code).toBe(127);
+    expect(run.stderr).toContain('unixproc-no-such-command: command not found');
+  });
+
+  test('no command after -- is a usage error (2)', async () => {
+    const run = await runGuardCli(['--json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('no command given after --');
+  });
+
+  test('a bad --grace is a usage error (2)', async () => {
+    const run = await runGuardCli(['--grace', '-5', '--', 'true']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--grace must be an integer');
+  });
+
+  test('an invalid --ignore-pattern is a usage error (2)', async () => {
+    const run = await runGuardCli(['--ignore-pattern', '(', '--', 'true']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--ignore-pattern is not a valid regular expression');
+  });
+});

@@ -1,0 +1,131 @@
+// The node:test integration on real `node --test` runs (Node 20's runner starts one process
+// per test file): a file that leaks a sleep fails with the report, the leftover is killed
+// and reaped, and a clean file passes. The register module is loaded with --require through
+// ts-register (the suite runs from lib/*.ts); users load the built one with --import.
+import { spawn as cpSpawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isSameProcess } from '../../lib/proc/identity';
+import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
+
+const ROOT = path.join(__dirname, '..', '..');
+const TS_REGISTER = path.join(ROOT, 'test/helpers/ts-register.js');
+const REGISTER = path.join(ROOT, 'lib/integrations/node-test/register.ts');
+const INDEX = path.join(ROOT, 'lib/integrations/node-test/index.ts');
+
+const LEAK_BODY = `
+const test = require('node:test');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+test('starts a background sleep and forgets it', () => {
+  const r = spawnSync('sh', ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+  const pid = Number(r.stdout.trim());
+  const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+  const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  fs.writeFileSync(__filename + '.leaked.json', JSON.stringify({ pid, startTime }));
+});
+`;
+
+const CLEAN_BODY = `
+const test = require('node:test');
+const { spawnSync } = require('node:child_process');
+test('runs a command and waits for it', () => {
+  if (spawnSync('sh', ['-c', 'exit 0']).status !== 0) throw new Error('sh failed');
+});
+`;
+
+interface Run {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+function nodeTest(dir: string, args: readonly string[]): Promise<Run> {
+  const child = cpSpawn(process.execPath, ['--test', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+interface Leaked {
+  pid: number;
+  startTime: number;
+}
+
+describe('unixproc/node-test', () => {
+  let dir: string;
+  let restore: () => void;
+  const leftovers: Leaked[] = [];
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-guard-node-test-'));
+    fs.writeFileSync(path.join(dir, 'leak.test.js'), LEAK_BODY);
+    fs.writeFileSync(path.join(dir, 'clean.test.js'), CLEAN_BODY);
+    fs.writeFileSync(path.join(dir, 'explicit.test.js'), `require(${JSON.stringify(INDEX)}).leakGuard();\n${LEAK_BODY}`);
+    // Whatever a run fails to clean up comes here when its file's process exits.
+    restore = becomeSubreaper();
+  });
+
+  afterAll(async () => {
+    for (const l of leftovers) {
+      if (isSameProcess(l)) {
+        killPid(l.pid);
+        await reapPid(l.pid);
+      }
+    }
+    restore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function leakedBy(file: string): Leaked {
+    const l = JSON.parse(fs.readFileSync(path.join(dir, `${file}.leaked.json`), 'utf8')) as Leaked;
+    leftovers.push(l);
+    return l;
+  }
+
+  test('--require register: the leaking file fails with the report, the clean one passes, nothing is left', async () => {
+    const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'leak.test.js', 'clean.test.js']);
+    const leaked = leakedBy('leak.test.js');
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`unixproc/node-test: ${path.join(dir, 'leak.test.js')} left processes behind.`);
+    expect(run.output).toContain(`pid ${leaked.pid} S sleep 300: orphan adopted by the guard`);
+    expect(run.output).toContain('They have been killed and reaped.');
+    expect(run.output).toMatch(/not ok \d+ - .*leak\.test\.js/);
+    expect(run.output).not.toMatch(/not ok \d+ - .*clean\.test\.js/);
+    expect(isSameProcess(leaked)).toBe(false);
+  });
+
+  test('--require register: a run of clean files exits 0', async () => {
+    const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'clean.test.js']);
+    expect(run.output).not.toContain('left processes behind');
+    expect(run.code).toBe(0);
+  });
+
+  test('leakGuard() at the top of a file fails that file when it leaks', async () => {
+    const run = await nodeTest(dir, ['--require', TS_REGISTER, 'explicit.test.js']);
+    const leaked = leakedBy('explicit.test.js');
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`pid ${leaked.pid} S sleep 300: orphan adopted by the guard`);
+    expect(isSameProcess(leaked)).toBe(false);
+  });
+
+  test('without the guard the same leaking file passes (the check is what fails it)', async () => {
+    const run = await nodeTest(dir, ['leak.test.js']);
+    const leaked = leakedBy('leak.test.js');
+    expect(run.code).toBe(0);
+    expect(run.output).not.toContain('left processes behind');
+    // It escaped: re-parented to this subreaper worker when the file's process exited.
+    expect(isSameProcess(leaked)).toBe(true);
+  });
+
+  test('leakGuard rejects bad options with ERR_INVALID_ARG_TYPE', () => {
+    const { leakGuard } = require('../../lib/integrations/node-test/index') as typeof import('../../lib/integrations/node-test/index');
+    expect(() => leakGuard(1 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => leakGuard({ kill: 'no' } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"options.kill"') }));
+    expect(() => leakGuard({ ignore: 3 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"options.ignore"') }));
+  });
+});
