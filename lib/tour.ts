@@ -7,6 +7,8 @@ import * as os from './os/index';
 import { decodeWaitStatus } from './exit-status';
 import { findZombies, getProcess, listProcesses, stateSummary } from './proc/index';
 import { run, spawn } from './spawn/index';
+import { supervise } from './supervise/index';
+import { formatLeakReport, startLeakGuard } from './guard/index';
 
 function section(title: string): void {
   console.log(`\n== ${title}`);
@@ -69,6 +71,43 @@ async function handles(): Promise<void> {
   console.log(`run(): status ${JSON.stringify(r.status)}, stdout ${JSON.stringify(r.stdout)}`);
 }
 
+async function supervised(): Promise<void> {
+  section('supervise(): restart on failure with backoff, then a graceful stop of the group');
+  // A program that fails its first two runs (a counter in a temp file), then stays up.
+  const counter = `/tmp/unixproc-tour-${process.pid}`;
+  const script = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; [ $n -ge 2 ] && exec sleep 30; exit 1`;
+  const sup = supervise('/bin/sh', ['-c', script], { restart: 'on-failure', backoff: { initial: 50, factor: 2 } });
+  sup.on('exit', ({ pid, status }) => console.log(`  pid ${pid} ended: ${JSON.stringify(status)}`));
+  sup.on('restart', ({ delay, count }) => console.log(`  restart ${count} in ${delay} ms`));
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (sup.pid !== undefined && getProcess(sup.pid)?.comm === 'sleep') {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+  });
+  console.log(`  running as pid ${sup.pid} (its own process group), state ${sup.state}`);
+  await sup.stop();
+  console.log(`  stop(): SIGTERM to the group, reaped; state ${sup.state}`);
+  require('node:fs').rmSync(counter, { force: true });
+}
+
+async function leakGuard(): Promise<void> {
+  section('leak guard: a command that leaves a process behind is caught, then cleaned up');
+  const guard = startLeakGuard();
+  try {
+    const leaky = spawn('/bin/sh', ['-c', 'sleep 30 & exit 0'], { stdio: 'ignore' });
+    await leaky.wait();
+    const report = guard.check();
+    console.log(`  ok=${report.ok}\n  ${formatLeakReport(report).trimEnd().split('\n').join('\n  ')}`);
+    const result = await guard.cleanup({ grace: 1000 });
+    console.log(`  cleanup(): signalled ${result.signaled.length}, reaped ${result.reaped.length}; now ok=${guard.check().ok}`);
+  } finally {
+    guard.stop();
+  }
+}
+
 function forkConditions(): void {
   section('fork(): continues in JavaScript, but only where that is safe');
   try {
@@ -88,6 +127,8 @@ async function main(): Promise<void> {
   zombies();
   table();
   await handles();
+  await supervised();
+  await leakGuard();
   forkConditions();
 }
 
