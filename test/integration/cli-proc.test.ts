@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runBin, runCli } from '../helpers/cli-run';
+import { runBin, runBinIntoClosedPipe, runCli } from '../helpers/cli-run';
 import { becomeSubreaper, killPid, ppidOf, PYTHON, reapPid, spawnReporter, stateLetter, waitFor } from '../helpers/proc-spawn';
 
 let restore: () => void;
@@ -330,6 +330,13 @@ describe('the real bin', () => {
     const r = await runBin(['zombies', '--procfs', '/nonexistent/unixproc']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("unixproc: open ENOENT '/nonexistent/unixproc'\n");
+  });
+
+  test('a reader that has gone away (ps | head) ends the output quietly: no stack trace, status kept', async () => {
+    const fixture = path.join(__dirname, '..', 'fixtures', 'proc', 'tree');
+    expect(await runBinIntoClosedPipe(PYTHON, ['ps', '--json', '--procfs', fixture])).toEqual({ code: 0, stdout: '', stderr: '' });
+    // zombies still exits 1 for the zombie it found, though nobody read the report.
+    expect(await runBinIntoClosedPipe(PYTHON, ['zombies', '--procfs', fixture])).toEqual({ code: 1, stdout: '', stderr: '' });
   });
 
   test('ps lists this process with its parent', async () => {
