@@ -329,7 +329,7 @@ describe('the real bin', () => {
   test('exits 1 with the system error when the procfs root is not there', async () => {
     const r = await runBin(['zombies', '--procfs', '/nonexistent/unixproc']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("unixproc: open ENOENT '/nonexistent/unixproc'\n");
+    expect(r.stderr).toBe("unixproc zombies: open ENOENT '/nonexistent/unixproc'\n");
   });
 
   test('a reader that has gone away (ps | head) ends the output quietly: no stack trace, status kept', async () => {

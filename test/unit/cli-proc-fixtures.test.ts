@@ -397,9 +397,21 @@ describe('usage errors exit 2 with a message and the usage on stderr', () => {
     }
   });
 
-  test('a procfs root that is not there is a failure (the library\'s ENOENT), not a usage error', async () => {
-    await expect(runCli(['ps', '--procfs', '/nonexistent/unixproc'])).rejects.toThrow(
-      expect.objectContaining({ code: 'ENOENT', path: '/nonexistent/unixproc' }),
-    );
+  test('a procfs root that is not there is a failure (the library\'s ENOENT, exit 1), not a usage error', async () => {
+    expect(await runCli(['ps', '--procfs', '/nonexistent/unixproc'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "unixproc ps: open ENOENT '/nonexistent/unixproc'\n",
+    });
+  });
+
+  test('a procfs root that is a file is reported with the command name: ENOTDIR, exit 1', async () => {
+    const file = path.join(__dirname, '..', 'fixtures', 'proc', 'tree', 'stat');
+    expect(await runCli(['tree', '--procfs', file])).toEqual({ code: 1, stdout: '', stderr: `unixproc tree: open ENOTDIR '${file}'\n` });
+  });
+
+  test('a system error naming a hostile path is escaped: no terminal escape reaches stderr', async () => {
+    const r = await runCli(['zombies', '--procfs', '/nonexistent/\x1b[2J\n']);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: "unixproc zombies: open ENOENT '/nonexistent/\\x1b[2J\\n'\n" });
   });
 });
