@@ -39,7 +39,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (load === undefined) {
-    io.stderr.write(`unixproc: unknown command '${name}'\n\n${help()}`);
+    io.stderr.write(`unixproc: unknown command '${escapeText(name)}'\n\n${help()}`);
     return 2;
   }
   const command = load();
@@ -51,7 +51,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return await command.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`unixproc ${name}: ${e.message}\n\n${command.usage}\n`);
+      // Escaped here, once, like every line of human output: a usage error quotes what it
+      // was given (an unknown option, a bad pid), which may hold a terminal escape.
+      io.stderr.write(`unixproc ${name}: ${escapeText(e.message)}\n\n${command.usage}\n`);
       return 2;
     }
     // A system error (a --procfs root that is not there, EACCES...) is a failure, not a bug:

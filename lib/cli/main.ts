@@ -4,6 +4,7 @@
  * @internal
  */
 import { main } from './index';
+import { escapeText } from './text';
 
 // A reader that has gone away (`unixproc ps | head`) is not an error: Node ignores SIGPIPE,
 // so the write fails with EPIPE and the stream emits 'error', which would otherwise crash
@@ -23,7 +24,7 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).
   },
   (e: unknown) => {
     const err = e as NodeJS.ErrnoException;
-    process.stderr.write(`unixproc: ${err && err.message ? err.message : String(e)}\n`);
+    process.stderr.write(`unixproc: ${escapeText(err && err.message ? err.message : String(e))}\n`);
     process.exitCode = 1;
   },
 );

@@ -8,7 +8,6 @@ import { listProcesses, stateOf } from '../proc';
 import type { ProcessInfo } from '../proc';
 import type { CliIO } from './command';
 import { parseArgs, ParsedArgs, UsageError } from './command';
-import { escapeText } from './text';
 import type { Width } from './text';
 
 /** The usage lines of the common options, for each command's usage text. */
@@ -30,7 +29,8 @@ export interface ProcArgs extends ParsedArgs {
 }
 
 /**
- * Reads a /proc subcommand's arguments: its own flags plus the common ones.
+ * Reads a /proc subcommand's arguments: its own flags plus the common ones. (Usage errors
+ * quote their input raw; the dispatcher escapes the message as it prints it.)
  * @throws UsageError for an unknown option, a missing value, or an empty `--procfs`.
  */
 export function readProcArgs(
@@ -58,7 +58,7 @@ export function readProcArgs(
 /** Rejects positional arguments beyond `max`. */
 export function atMostPositionals(args: ParsedArgs, max: number): void {
   if (args.positionals.length > max) {
-    throw new UsageError(`unexpected argument '${escapeText(args.positionals[max])}'`);
+    throw new UsageError(`unexpected argument '${args.positionals[max]}'`);
   }
 }
 
@@ -70,7 +70,7 @@ const PID_MAX = 2 ** 31 - 1;
  */
 export function parsePid(text: string, what: string): number {
   if (/^-\d+$/.test(text)) throw new UsageError(`${what}: ${text} is negative; a process id is a positive integer`);
-  if (!/^\d+$/.test(text)) throw new UsageError(`${what}: '${escapeText(text)}' is not a process id (a positive integer)`);
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what}: '${text}' is not a process id (a positive integer)`);
   const pid = Number(text);
   if (pid === 0 || pid > PID_MAX) throw new UsageError(`${what}: ${text} is out of range (1 to ${PID_MAX})`);
   return pid;
@@ -100,7 +100,7 @@ export function parseStateLetters(args: ParsedArgs, flag: string): Set<string> |
     if (letters === '') throw new UsageError(`--${flag} needs one or more state letters, e.g. --${flag} Z`);
     for (const letter of letters) {
       if (stateOf(letter).name === 'unknown') {
-        throw new UsageError(`--${flag}: unknown state letter '${escapeText(letter)}' (known: R S D T t Z X x K W P I)`);
+        throw new UsageError(`--${flag}: unknown state letter '${letter}' (known: R S D T t Z X x K W P I)`);
       }
       out.add(letter);
     }

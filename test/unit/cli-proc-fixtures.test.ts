@@ -388,6 +388,24 @@ describe('usage errors exit 2 with a message and the usage on stderr', () => {
     expect(r.stderr).toContain(`usage: unixproc ${argv[0]}`);
   });
 
+  test.each([
+    [['ps', '--\x1b[2J'], 'unixproc ps: unknown option --\\x1b[2J'],
+    [['ps', '-\x9b'], 'unixproc ps: unknown option -\\x9b'],
+    [['tree', '1', '\x1b]0;t\x07'], "unixproc tree: unexpected argument '\\x1b]0;t\\x07'"],
+    [['ps', '--pid', '\x1b[2J'], "unixproc ps: --pid: '\\x1b[2J' is not a process id (a positive integer)"],
+    [['ps', '--state', '\x1b'], "unixproc ps: --state: unknown state letter '\\x1b' (known: R S D T t Z X x K W P I)"],
+  ])('a hostile argument is escaped exactly once in the message: %j', async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+
+  test('an unknown command is named escaped, with exit 2', async () => {
+    const r = await runCli(['p\x1b[2Js']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe("unixproc: unknown command 'p\\x1b[2Js'");
+  });
+
   test('--help (anywhere among the options) prints the usage on stdout and exits 0', async () => {
     for (const name of ['ps', 'tree', 'zombies', 'orphans', 'daemons']) {
       const r = await runCli([name, '--json', '--help']);
