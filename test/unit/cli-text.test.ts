@@ -2,7 +2,7 @@
 // tables, ps's TIME format, and the argument readers (pids, state letters, repeats).
 import { parseArgs, UsageError } from '../../lib/cli/command';
 import { parsePid, parsePidList, parseStateLetters } from '../../lib/cli/proc-args';
-import { displayLength, escapeText, formatCpuTime, table, truncate } from '../../lib/cli/text';
+import { displayLength, escapeText, formatCpuTime, table, truncate, writeJson } from '../../lib/cli/text';
 
 describe('escapeText', () => {
   test('writes newline, tab and carriage return as \\n, \\t, \\r', () => {
@@ -122,5 +122,24 @@ describe('argument readers', () => {
     expect(() => parseStateLetters(parseArgs(['--state', '\x1b'], [], ['state']), 'state')).toThrow(
       "unknown state letter '\x1b'",
     );
+  });
+});
+
+describe('writeJson', () => {
+  const json = (value: unknown): string => {
+    let out = '';
+    writeJson({ stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true } }, value);
+    return out;
+  };
+
+  test('writes C1 controls, DEL, bidi controls and line separators as \\u escapes, which JSON.stringify leaves raw', () => {
+    const comm = 'a\u009b2J\u007f\u202e\u2028\u2066b';
+    const out = json({ comm });
+    expect(out).toBe('{\n  "comm": "a\\u009b2J\\u007f\\u202e\\u2028\\u2066b"\n}\n');
+    expect(JSON.parse(out)).toEqual({ comm });
+  });
+
+  test('keeps printable non-ASCII text as it is', () => {
+    expect(json({ comm: 'café ✓' })).toBe('{\n  "comm": "café ✓"\n}\n');
   });
 });
