@@ -181,6 +181,11 @@ describe('unixproc tree --procfs (fixture tree)', () => {
     const r = await runCli(['tree', '4242', ...at]);
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'unixproc tree: no process 4242\n' });
   });
+
+  test('a pid that is there but unreadable (hidepid) is reported as unreadable, not as missing; exit 1', async () => {
+    const r = await runCli(['tree', '105', ...at]);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'unixproc tree: cannot read process 105 (EISDIR)\n' });
+  });
 });
 
 describe('unixproc zombies --procfs (fixture tree)', () => {
