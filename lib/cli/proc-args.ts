@@ -39,6 +39,13 @@ export function readProcArgs(
   known: readonly string[],
   withValue: readonly string[] = [],
 ): ProcArgs {
+  // --help wins wherever it is among the options (docs/cli.md), even after an unknown
+  // option or where a value was expected: whoever typed it wants the usage, not an error.
+  const end = argv.indexOf('--');
+  if ((end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    const flags = new Map<string, string | true>([['help', true]]);
+    return { flags, positionals: [], rest: undefined, values: new Map(), json: false, help: true, procfs: undefined, width: { columns: undefined } };
+  }
   const parsed = parseArgs(argv, [...known, 'json', 'wide', 'help'], [...withValue, 'procfs'], { h: 'help' });
   if (parsed.rest !== undefined) throw new UsageError(`unexpected '--': this command runs no other command`);
   const procfs = parsed.flags.get('procfs');

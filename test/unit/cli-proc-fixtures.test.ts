@@ -420,6 +420,17 @@ describe('usage errors exit 2 with a message and the usage on stderr', () => {
     }
   });
 
+  test('--help after an unknown option or in place of a value still prints the usage and exits 0', async () => {
+    for (const argv of [['ps', '--bogus', '--help'], ['tree', '--pid', '-h'], ['zombies', '--subreaper', '--help']]) {
+      const r = await runCli(argv);
+      expect({ code: r.code, stderr: r.stderr, head: r.stdout.split('\n')[0].split(' [')[0] }).toEqual({
+        code: 0,
+        stderr: '',
+        head: `usage: unixproc ${argv[0]}`,
+      });
+    }
+  });
+
   test('a procfs root that is not there is a failure (the library\'s ENOENT, exit 1), not a usage error', async () => {
     expect(await runCli(['ps', '--procfs', '/nonexistent/unixproc'])).toEqual({
       code: 1,
