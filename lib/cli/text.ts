@@ -14,7 +14,7 @@ import type { CliIO } from './command';
 
 // U+2028/2029 break lines in some terminals and editors; the bidi controls reorder what
 // follows them (CVE-2021-42574 "Trojan Source"): shown escaped, like control characters.
-const INVISIBLE = new Set([0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
+const INVISIBLE = new Set([0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
 
 const NAMED: Readonly<Record<number, string>> = { 0x0a: '\\n', 0x09: '\\t', 0x0d: '\\r', 0x5c: '\\\\' };
 
@@ -136,7 +136,7 @@ export function writeError(io: CliIO, line: string): void {
 
 // What JSON.stringify leaves raw although a terminal acts on it: DEL, the C1 controls
 // (U+009B is CSI in terminals that honour C1) and the characters of INVISIBLE.
-const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Writes one JSON document (2-space indented) to stdout: Dates become ISO strings (their

@@ -22,6 +22,10 @@ describe('escapeText', () => {
     expect(escapeText('x\u202ey\u2028z')).toBe('x\\u202ey\\u2028z');
   });
 
+  test('writes the Arabic letter mark U+061C, a bidi control like LRM and RLM, as \\u061c', () => {
+    expect(escapeText('x\u061cy')).toBe('x\\u061cy');
+  });
+
   test('keeps printable text, parentheses and non-ASCII letters as they are', () => {
     expect(escapeText('x) Z 1 (y été 名前')).toBe('x) Z 1 (y été 名前');
   });
@@ -133,9 +137,9 @@ describe('writeJson', () => {
   };
 
   test('writes C1 controls, DEL, bidi controls and line separators as \\u escapes, which JSON.stringify leaves raw', () => {
-    const comm = 'a\u009b2J\u007f\u202e\u2028\u2066b';
+    const comm = 'a\u009b2J\u007f\u202e\u2028\u2066\u061cb';
     const out = json({ comm });
-    expect(out).toBe('{\n  "comm": "a\\u009b2J\\u007f\\u202e\\u2028\\u2066b"\n}\n');
+    expect(out).toBe('{\n  "comm": "a\\u009b2J\\u007f\\u202e\\u2028\\u2066\\u061cb"\n}\n');
     expect(JSON.parse(out)).toEqual({ comm });
   });
 
