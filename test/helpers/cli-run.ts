@@ -38,19 +38,20 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /**
  * Runs the real bin, `node -r test/helpers/ts-register.js lib/cli/main.ts <argv>`, as a child
- * (child_process, so libuv reaps it by pid), and resolves when it has exited.
+ * (child_process, so libuv reaps it by pid), and resolves when it has exited. With
+ * `stdoutFd`, its stdout is that fd (and `stdout` is '').
  */
-export function runBin(argv: readonly string[]): Promise<CliResult> {
+export function runBin(argv: readonly string[], stdoutFd?: number): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['-r', path.join(ROOT, 'test', 'helpers', 'ts-register.js'), path.join(ROOT, 'lib', 'cli', 'main.ts'), ...argv],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === null) reject(new Error(`unixproc ${argv.join(' ')} was killed by ${signal}`));

@@ -339,6 +339,16 @@ describe('the real bin', () => {
     expect(await runBinIntoClosedPipe(PYTHON, ['zombies', '--procfs', fixture])).toEqual({ code: 1, stdout: '', stderr: '' });
   });
 
+  test('a stdout that cannot be written (/dev/full) is a failure: one line naming the error, exit 1', async () => {
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const r = await runBin(['ps', '--procfs', path.join(__dirname, '..', 'fixtures', 'proc', 'tree')], full);
+      expect(r).toEqual({ code: 1, stdout: '', stderr: 'unixproc: stdout: ENOSPC: no space left on device, write\n' });
+    } finally {
+      fs.closeSync(full);
+    }
+  });
+
   test('ps lists this process with its parent', async () => {
     const r = await runBin(['ps', '--pid', String(process.pid)]);
     expect(r.code).toBe(0);
