@@ -4,7 +4,7 @@
  * the command-line lookup that --cmdline needs.
  * @internal
  */
-import { listProcesses, stateOf } from '../proc';
+import { ancestors, listProcesses, stateOf } from '../proc';
 import type { ProcessInfo } from '../proc';
 import type { CliIO } from './command';
 import { parseArgs, ParsedArgs, UsageError } from './command';
@@ -130,6 +130,23 @@ export function readsOwnProcfs(args: ProcArgs): boolean {
  */
 export function notSelf<T extends { readonly process: { readonly pid: number } }>(args: ProcArgs, items: readonly T[]): readonly T[] {
   return readsOwnProcfs(args) ? items.filter((x) => x.process.pid !== process.pid) : items;
+}
+
+/**
+ * Leaves out the leaked orphans that are ancestors of this command: the processes running
+ * the check. Under a PID 1 shell (`sh -c 'npm run check'` as a container's entry point, as
+ * in CI), the first process it started (`npm`) has ppid 1 and stays in a session led from
+ * outside the pid namespace, so it reads as a leaked orphan and would fail every run.
+ * Ancestors classified as daemons (an sshd the command was run under) are still listed.
+ * Matched by pid and start time: the ancestors come from another scan.
+ */
+export function notRunningThis<T extends { readonly classification: string; readonly process: { readonly pid: number; readonly startTime: number } }>(
+  args: ProcArgs,
+  items: readonly T[],
+): readonly T[] {
+  if (!readsOwnProcfs(args) || !items.some((x) => x.classification === 'leaked-orphan')) return items;
+  const running = new Map(ancestors(process.pid, procfsOption(args)).map((p) => [p.pid, p.startTime] as const));
+  return items.filter((x) => x.classification !== 'leaked-orphan' || running.get(x.process.pid) !== x.process.startTime);
 }
 
 /** The `procfs` option object for the library. */

@@ -391,4 +391,38 @@ describe('the real bin', () => {
       fs.rmSync(out, { force: true });
     }
   });
+
+  test('orphans does not list the processes that run it (an ancestor adopted here, as a CI shell under a PID 1 is)', async () => {
+    // The background subshell is adopted by this subreaper, then runs the bin as its child
+    // (not exec: the subshell stays its parent and waits for it), so the orphan found is
+    // the bin's own ancestor.
+    const out = path.join(os.tmpdir(), `unixproc-cli-ancestor-${process.pid}.json`);
+    const root = path.join(__dirname, '..', '..');
+    const starter = spawnReporter(
+      'sh',
+      ['-c', 'exec 3<&0; { read go <&3; exec 3<&-; "$NODE" -r "$REG" "$MAIN" orphans --json --subreaper "$SUB"; exit $?; } >"$OUT" 2>&1 </dev/null & echo $!'],
+      {
+        env: {
+          ...process.env,
+          NODE: process.execPath,
+          REG: path.join(root, 'test', 'helpers', 'ts-register.js'),
+          MAIN: path.join(root, 'lib', 'cli', 'main.ts'),
+          SUB: String(process.pid),
+          OUT: out,
+        },
+      },
+    );
+    const [shell] = (await starter.lines(1)).map(Number);
+    await starter.exited();
+    try {
+      await waitFor('re-parenting to this subreaper', () => ppidOf(shell) === process.pid);
+      starter.child.stdin?.end('go\n');
+      await reapPid(shell, 30000);
+      const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+      expect(doc.orphans.map((o: { process: ProcJson }) => o.process.pid)).not.toContain(shell);
+    } finally {
+      killPid(shell);
+      fs.rmSync(out, { force: true });
+    }
+  });
 });
