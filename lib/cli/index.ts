@@ -5,6 +5,8 @@
  */
 import type { CliIO, Command } from './command';
 import { UsageError } from './command';
+import { isErrnoException } from '../errors';
+import { escapeText } from './text';
 
 /** Subcommands, in the order `unixproc --help` lists them. */
 const commands: Record<string, () => Command> = {
@@ -26,7 +28,8 @@ function help(): string {
 
 /**
  * Runs `unixproc` with `argv` (the arguments after the program name) and resolves to the
- * exit code: 0 success, 1 a finding (a leak, a zombie...) or a failed child, 2 a usage error.
+ * exit code: 0 success, 1 a finding (a leak, a zombie...), a failed child or a system error
+ * (printed as `unixproc <command>: <message>`), 2 a usage error.
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...args] = argv;
@@ -36,7 +39,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (load === undefined) {
-    io.stderr.write(`unixproc: unknown command '${name}'\n\n${help()}`);
+    io.stderr.write(`unixproc: unknown command '${escapeText(name)}'\n\n${help()}`);
     return 2;
   }
   const command = load();
@@ -48,8 +51,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return await command.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`unixproc ${name}: ${e.message}\n\n${command.usage}\n`);
+      // Escaped here, once, like every line of human output: a usage error quotes what it
+      // was given (an unknown option, a bad pid), which may hold a terminal escape.
+      io.stderr.write(`unixproc ${name}: ${escapeText(e.message)}\n\n${command.usage}\n`);
       return 2;
+    }
+    // A system error (a --procfs root that is not there, EACCES...) is a failure, not a bug:
+    // its message, escaped (it may hold a path from the command line), and exit 1.
+    if (isErrnoException(e)) {
+      io.stderr.write(`unixproc ${name}: ${escapeText(e.message)}\n`);
+      return 1;
     }
     throw e;
   }

@@ -11,6 +11,7 @@ import {
   atMostPositionals,
   commandText,
   COMMON_USAGE,
+  notRunningThis,
   notSelf,
   parsePidList,
   procfsOption,
@@ -34,7 +35,8 @@ BASIS is lineage when unixproc's spawn() recorded how the process was started (a
 intent child or daemon, and whether the spawner still runs), heuristic otherwise.
 One row per orphan: PID PPID PGID SID TTY STAT, ADOPTED BY (init or subreaper), CLASS,
 BASIS, COMMAND; then each orphan's reason, evidence and lineage. The command never lists
-itself (started by a PID 1 shell, it has ppid 1 too).
+itself (started by a PID 1 shell, it has ppid 1 too), nor an ancestor of its own that would
+be a leaked-orphan (npm under a container's PID 1 shell): those are running the check.
 
   --groups         also list orphaned process groups (POSIX: the parent of every member is in
                    the group or outside its session), with members and stopped members
@@ -144,7 +146,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   atMostPositionals(args, 0);
   const full = args.flags.has('cmdline');
   const subreapers = parsePidList(args, 'subreaper');
-  let orphans = notSelf(args, findOrphans({ ...procfsOption(args), subreapers }));
+  let orphans = notRunningThis(args, notSelf(args, findOrphans({ ...procfsOption(args), subreapers })));
   let groups = args.flags.has('groups') ? orphanedProcessGroups(procfsOption(args)) : undefined;
   if (full) {
     const cmdlines = readCmdlines(args);

@@ -4,11 +4,10 @@
  * the command-line lookup that --cmdline needs.
  * @internal
  */
-import { listProcesses, stateOf } from '../proc';
+import { ancestors, listProcesses, stateOf } from '../proc';
 import type { ProcessInfo } from '../proc';
 import type { CliIO } from './command';
 import { parseArgs, ParsedArgs, UsageError } from './command';
-import { escapeText } from './text';
 import type { Width } from './text';
 
 /** The usage lines of the common options, for each command's usage text. */
@@ -30,7 +29,8 @@ export interface ProcArgs extends ParsedArgs {
 }
 
 /**
- * Reads a /proc subcommand's arguments: its own flags plus the common ones.
+ * Reads a /proc subcommand's arguments: its own flags plus the common ones. (Usage errors
+ * quote their input raw; the dispatcher escapes the message as it prints it.)
  * @throws UsageError for an unknown option, a missing value, or an empty `--procfs`.
  */
 export function readProcArgs(
@@ -39,6 +39,13 @@ export function readProcArgs(
   known: readonly string[],
   withValue: readonly string[] = [],
 ): ProcArgs {
+  // --help wins wherever it is among the options (docs/cli.md), even after an unknown
+  // option or where a value was expected: whoever typed it wants the usage, not an error.
+  const end = argv.indexOf('--');
+  if ((end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    const flags = new Map<string, string | true>([['help', true]]);
+    return { flags, positionals: [], rest: undefined, values: new Map(), json: false, help: true, procfs: undefined, width: { columns: undefined } };
+  }
   const parsed = parseArgs(argv, [...known, 'json', 'wide', 'help'], [...withValue, 'procfs'], { h: 'help' });
   if (parsed.rest !== undefined) throw new UsageError(`unexpected '--': this command runs no other command`);
   const procfs = parsed.flags.get('procfs');
@@ -58,7 +65,7 @@ export function readProcArgs(
 /** Rejects positional arguments beyond `max`. */
 export function atMostPositionals(args: ParsedArgs, max: number): void {
   if (args.positionals.length > max) {
-    throw new UsageError(`unexpected argument '${escapeText(args.positionals[max])}'`);
+    throw new UsageError(`unexpected argument '${args.positionals[max]}'`);
   }
 }
 
@@ -70,7 +77,7 @@ const PID_MAX = 2 ** 31 - 1;
  */
 export function parsePid(text: string, what: string): number {
   if (/^-\d+$/.test(text)) throw new UsageError(`${what}: ${text} is negative; a process id is a positive integer`);
-  if (!/^\d+$/.test(text)) throw new UsageError(`${what}: '${escapeText(text)}' is not a process id (a positive integer)`);
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what}: '${text}' is not a process id (a positive integer)`);
   const pid = Number(text);
   if (pid === 0 || pid > PID_MAX) throw new UsageError(`${what}: ${text} is out of range (1 to ${PID_MAX})`);
   return pid;
@@ -100,7 +107,7 @@ export function parseStateLetters(args: ParsedArgs, flag: string): Set<string> |
     if (letters === '') throw new UsageError(`--${flag} needs one or more state letters, e.g. --${flag} Z`);
     for (const letter of letters) {
       if (stateOf(letter).name === 'unknown') {
-        throw new UsageError(`--${flag}: unknown state letter '${escapeText(letter)}' (known: R S D T t Z X x K W P I)`);
+        throw new UsageError(`--${flag}: unknown state letter '${letter}' (known: R S D T t Z X x K W P I)`);
       }
       out.add(letter);
     }
@@ -123,6 +130,23 @@ export function readsOwnProcfs(args: ProcArgs): boolean {
  */
 export function notSelf<T extends { readonly process: { readonly pid: number } }>(args: ProcArgs, items: readonly T[]): readonly T[] {
   return readsOwnProcfs(args) ? items.filter((x) => x.process.pid !== process.pid) : items;
+}
+
+/**
+ * Leaves out the leaked orphans that are ancestors of this command: the processes running
+ * the check. Under a PID 1 shell (`sh -c 'npm run check'` as a container's entry point, as
+ * in CI), the first process it started (`npm`) has ppid 1 and stays in a session led from
+ * outside the pid namespace, so it reads as a leaked orphan and would fail every run.
+ * Ancestors classified as daemons (an sshd the command was run under) are still listed.
+ * Matched by pid and start time: the ancestors come from another scan.
+ */
+export function notRunningThis<T extends { readonly classification: string; readonly process: { readonly pid: number; readonly startTime: number } }>(
+  args: ProcArgs,
+  items: readonly T[],
+): readonly T[] {
+  if (!readsOwnProcfs(args) || !items.some((x) => x.classification === 'leaked-orphan')) return items;
+  const running = new Map(ancestors(process.pid, procfsOption(args)).map((p) => [p.pid, p.startTime] as const));
+  return items.filter((x) => x.classification !== 'leaked-orphan' || running.get(x.process.pid) !== x.process.startTime);
 }
 
 /** The `procfs` option object for the library. */

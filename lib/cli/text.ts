@@ -14,7 +14,7 @@ import type { CliIO } from './command';
 
 // U+2028/2029 break lines in some terminals and editors; the bidi controls reorder what
 // follows them (CVE-2021-42574 "Trojan Source"): shown escaped, like control characters.
-const INVISIBLE = new Set([0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
+const INVISIBLE = new Set([0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
 
 const NAMED: Readonly<Record<number, string>> = { 0x0a: '\\n', 0x09: '\\t', 0x0d: '\\r', 0x5c: '\\\\' };
 
@@ -134,11 +134,18 @@ export function writeError(io: CliIO, line: string): void {
   io.stderr.write(`${escapeText(line)}\n`);
 }
 
+// What JSON.stringify leaves raw although a terminal acts on it: DEL, the C1 controls
+// (U+009B is CSI in terminals that honour C1) and the characters of INVISIBLE.
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 /**
  * Writes one JSON document (2-space indented) to stdout: Dates become ISO strings (their
  * toJSON), and an absent value (`undefined`) becomes `null`, so every key of the
- * library's objects is always there for scripts.
+ * library's objects is always there for scripts. The characters JSON.stringify leaves raw
+ * but a terminal would act on (DEL, C1 controls, line separators, bidi controls) are
+ * written as `\uHHHH`: the same JSON value, safe to print on a terminal.
  */
 export function writeJson(io: CliIO, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), 2)}\n`);
+  const text = JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), 2);
+  io.stdout.write(`${text.replace(JSON_UNSAFE, (ch) => `\\u${hex(ch.charCodeAt(0), 4)}`)}\n`);
 }

@@ -2,7 +2,7 @@
  * `unixproc tree [pid]`: the process tree (like `pstree -p -A`), from processTree().
  * @internal
  */
-import { processTree } from '../proc';
+import { listProcesses, processTree } from '../proc';
 import type { ProcessTreeNode } from '../proc';
 import type { CliIO, Command } from './command';
 import {
@@ -29,7 +29,7 @@ Children are in pid order. Drawn in ASCII: |- a child with siblings after it, \`
   --kernel         include kernel threads (hidden by default; shown when PID is one)
 ${COMMON_USAGE}
 
-Exit status: 0, or 1 when PID does not exist; 2 for a usage error.`;
+Exit status: 0, or 1 when PID does not exist or cannot be read; 2 for a usage error.`;
 
 /** `node` without its kernel-thread descendants (and with command lines), unless they are wanted. */
 function prune(node: ProcessTreeNode, kernel: boolean, cmdlines: CmdlineMap | undefined): ProcessTreeNode {
@@ -82,7 +82,11 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   if (args.json) writeJson(io, { roots: shown });
   else writeLines(io, render(shown, full, args.width));
   if (rootPid !== undefined && roots.length === 0) {
-    writeError(io, `unixproc tree: no process ${rootPid}`);
+    // processTree() leaves out what it cannot read: a process hidden by hidepid is there,
+    // and saying it is not would mislead. One more scan, only on this path, tells them apart.
+    const entry = listProcesses(opts).find((p) => p.pid === rootPid);
+    if (entry !== undefined && !entry.readable) writeError(io, `unixproc tree: cannot read process ${rootPid} (${entry.error})`);
+    else writeError(io, `unixproc tree: no process ${rootPid}`);
     return 1;
   }
   return 0;

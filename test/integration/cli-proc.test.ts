@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runBin, runCli } from '../helpers/cli-run';
+import { runBin, runBinIntoClosedPipe, runCli } from '../helpers/cli-run';
 import { becomeSubreaper, killPid, ppidOf, PYTHON, reapPid, spawnReporter, stateLetter, waitFor } from '../helpers/proc-spawn';
 
 let restore: () => void;
@@ -329,7 +329,24 @@ describe('the real bin', () => {
   test('exits 1 with the system error when the procfs root is not there', async () => {
     const r = await runBin(['zombies', '--procfs', '/nonexistent/unixproc']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("unixproc: open ENOENT '/nonexistent/unixproc'\n");
+    expect(r.stderr).toBe("unixproc zombies: open ENOENT '/nonexistent/unixproc'\n");
+  });
+
+  test('a reader that has gone away (ps | head) ends the output quietly: no stack trace, status kept', async () => {
+    const fixture = path.join(__dirname, '..', 'fixtures', 'proc', 'tree');
+    expect(await runBinIntoClosedPipe(PYTHON, ['ps', '--json', '--procfs', fixture])).toEqual({ code: 0, stdout: '', stderr: '' });
+    // zombies still exits 1 for the zombie it found, though nobody read the report.
+    expect(await runBinIntoClosedPipe(PYTHON, ['zombies', '--procfs', fixture])).toEqual({ code: 1, stdout: '', stderr: '' });
+  });
+
+  test('a stdout that cannot be written (/dev/full) is a failure: one line naming the error, exit 1', async () => {
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const r = await runBin(['ps', '--procfs', path.join(__dirname, '..', 'fixtures', 'proc', 'tree')], full);
+      expect(r).toEqual({ code: 1, stdout: '', stderr: 'unixproc: stdout: ENOSPC: no space left on device, write\n' });
+    } finally {
+      fs.closeSync(full);
+    }
   });
 
   test('ps lists this process with its parent', async () => {
@@ -371,6 +388,40 @@ describe('the real bin', () => {
       expect((status >> 8) & 0xff).toBe(leaked ? 1 : 0);
     } finally {
       killPid(pid);
+      fs.rmSync(out, { force: true });
+    }
+  });
+
+  test('orphans does not list the processes that run it (an ancestor adopted here, as a CI shell under a PID 1 is)', async () => {
+    // The background subshell is adopted by this subreaper, then runs the bin as its child
+    // (not exec: the subshell stays its parent and waits for it), so the orphan found is
+    // the bin's own ancestor.
+    const out = path.join(os.tmpdir(), `unixproc-cli-ancestor-${process.pid}.json`);
+    const root = path.join(__dirname, '..', '..');
+    const starter = spawnReporter(
+      'sh',
+      ['-c', 'exec 3<&0; { read go <&3; exec 3<&-; "$NODE" -r "$REG" "$MAIN" orphans --json --subreaper "$SUB"; exit $?; } >"$OUT" 2>&1 </dev/null & echo $!'],
+      {
+        env: {
+          ...process.env,
+          NODE: process.execPath,
+          REG: path.join(root, 'test', 'helpers', 'ts-register.js'),
+          MAIN: path.join(root, 'lib', 'cli', 'main.ts'),
+          SUB: String(process.pid),
+          OUT: out,
+        },
+      },
+    );
+    const [shell] = (await starter.lines(1)).map(Number);
+    await starter.exited();
+    try {
+      await waitFor('re-parenting to this subreaper', () => ppidOf(shell) === process.pid);
+      starter.child.stdin?.end('go\n');
+      await reapPid(shell, 30000);
+      const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+      expect(doc.orphans.map((o: { process: ProcJson }) => o.process.pid)).not.toContain(shell);
+    } finally {
+      killPid(shell);
       fs.rmSync(out, { force: true });
     }
   });

@@ -181,6 +181,11 @@ describe('unixproc tree --procfs (fixture tree)', () => {
     const r = await runCli(['tree', '4242', ...at]);
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'unixproc tree: no process 4242\n' });
   });
+
+  test('a pid that is there but unreadable (hidepid) is reported as unreadable, not as missing; exit 1', async () => {
+    const r = await runCli(['tree', '105', ...at]);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'unixproc tree: cannot read process 105 (EISDIR)\n' });
+  });
 });
 
 describe('unixproc zombies --procfs (fixture tree)', () => {
@@ -388,6 +393,24 @@ describe('usage errors exit 2 with a message and the usage on stderr', () => {
     expect(r.stderr).toContain(`usage: unixproc ${argv[0]}`);
   });
 
+  test.each([
+    [['ps', '--\x1b[2J'], 'unixproc ps: unknown option --\\x1b[2J'],
+    [['ps', '-\x9b'], 'unixproc ps: unknown option -\\x9b'],
+    [['tree', '1', '\x1b]0;t\x07'], "unixproc tree: unexpected argument '\\x1b]0;t\\x07'"],
+    [['ps', '--pid', '\x1b[2J'], "unixproc ps: --pid: '\\x1b[2J' is not a process id (a positive integer)"],
+    [['ps', '--state', '\x1b'], "unixproc ps: --state: unknown state letter '\\x1b' (known: R S D T t Z X x K W P I)"],
+  ])('a hostile argument is escaped exactly once in the message: %j', async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+
+  test('an unknown command is named escaped, with exit 2', async () => {
+    const r = await runCli(['p\x1b[2Js']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe("unixproc: unknown command 'p\\x1b[2Js'");
+  });
+
   test('--help (anywhere among the options) prints the usage on stdout and exits 0', async () => {
     for (const name of ['ps', 'tree', 'zombies', 'orphans', 'daemons']) {
       const r = await runCli([name, '--json', '--help']);
@@ -397,9 +420,32 @@ describe('usage errors exit 2 with a message and the usage on stderr', () => {
     }
   });
 
-  test('a procfs root that is not there is a failure (the library\'s ENOENT), not a usage error', async () => {
-    await expect(runCli(['ps', '--procfs', '/nonexistent/unixproc'])).rejects.toThrow(
-      expect.objectContaining({ code: 'ENOENT', path: '/nonexistent/unixproc' }),
-    );
+  test('--help after an unknown option or in place of a value still prints the usage and exits 0', async () => {
+    for (const argv of [['ps', '--bogus', '--help'], ['tree', '--pid', '-h'], ['zombies', '--subreaper', '--help']]) {
+      const r = await runCli(argv);
+      expect({ code: r.code, stderr: r.stderr, head: r.stdout.split('\n')[0].split(' [')[0] }).toEqual({
+        code: 0,
+        stderr: '',
+        head: `usage: unixproc ${argv[0]}`,
+      });
+    }
+  });
+
+  test('a procfs root that is not there is a failure (the library\'s ENOENT, exit 1), not a usage error', async () => {
+    expect(await runCli(['ps', '--procfs', '/nonexistent/unixproc'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "unixproc ps: open ENOENT '/nonexistent/unixproc'\n",
+    });
+  });
+
+  test('a procfs root that is a file is reported with the command name: ENOTDIR, exit 1', async () => {
+    const file = path.join(__dirname, '..', 'fixtures', 'proc', 'tree', 'stat');
+    expect(await runCli(['tree', '--procfs', file])).toEqual({ code: 1, stdout: '', stderr: `unixproc tree: open ENOTDIR '${file}'\n` });
+  });
+
+  test('a system error naming a hostile path is escaped: no terminal escape reaches stderr', async () => {
+    const r = await runCli(['zombies', '--procfs', '/nonexistent/\x1b[2J\n']);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: "unixproc zombies: open ENOENT '/nonexistent/\\x1b[2J\\n'\n" });
   });
 });

@@ -2,7 +2,7 @@
 // tables, ps's TIME format, and the argument readers (pids, state letters, repeats).
 import { parseArgs, UsageError } from '../../lib/cli/command';
 import { parsePid, parsePidList, parseStateLetters } from '../../lib/cli/proc-args';
-import { displayLength, escapeText, formatCpuTime, table, truncate } from '../../lib/cli/text';
+import { displayLength, escapeText, formatCpuTime, table, truncate, writeJson } from '../../lib/cli/text';
 
 describe('escapeText', () => {
   test('writes newline, tab and carriage return as \\n, \\t, \\r', () => {
@@ -20,6 +20,10 @@ describe('escapeText', () => {
 
   test('writes bidi overrides and line separators as \\uHHHH', () => {
     expect(escapeText('x\u202ey\u2028z')).toBe('x\\u202ey\\u2028z');
+  });
+
+  test('writes the Arabic letter mark U+061C, a bidi control like LRM and RLM, as \\u061c', () => {
+    expect(escapeText('x\u061cy')).toBe('x\\u061cy');
   });
 
   test('keeps printable text, parentheses and non-ASCII letters as they are', () => {
@@ -118,9 +122,28 @@ describe('argument readers', () => {
     expect(() => parseStateLetters(parseArgs(['--state', ','], [], ['state']), 'state')).toThrow(/needs one or more/);
   });
 
-  test('parseStateLetters escapes a control character it names in the error', () => {
+  test('parseStateLetters names the letter raw in the error (the dispatcher escapes the message once)', () => {
     expect(() => parseStateLetters(parseArgs(['--state', '\x1b'], [], ['state']), 'state')).toThrow(
-      "unknown state letter '\\x1b'",
+      "unknown state letter '\x1b'",
     );
+  });
+});
+
+describe('writeJson', () => {
+  const json = (value: unknown): string => {
+    let out = '';
+    writeJson({ stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true } }, value);
+    return out;
+  };
+
+  test('writes C1 controls, DEL, bidi controls and line separators as \\u escapes, which JSON.stringify leaves raw', () => {
+    const comm = 'a\u009b2J\u007f\u202e\u2028\u2066\u061cb';
+    const out = json({ comm });
+    expect(out).toBe('{\n  "comm": "a\\u009b2J\\u007f\\u202e\\u2028\\u2066\\u061cb"\n}\n');
+    expect(JSON.parse(out)).toEqual({ comm });
+  });
+
+  test('keeps printable non-ASCII text as it is', () => {
+    expect(json({ comm: 'café ✓' })).toBe('{\n  "comm": "café ✓"\n}\n');
   });
 });
