@@ -31,28 +31,41 @@ ${COMMON_USAGE}
 
 Exit status: 0, or 1 when PID does not exist or cannot be read; 2 for a usage error.`;
 
-/** `node` without its kernel-thread descendants (and with command lines), unless they are wanted. */
+/**
+ * `node` without its kernel-thread descendants (and with command lines), unless they are
+ * wanted. Iterative, like processTree(), so a very deep chain cannot overflow the stack.
+ */
 function prune(node: ProcessTreeNode, kernel: boolean, cmdlines: CmdlineMap | undefined): ProcessTreeNode {
-  return {
-    process: withCmdline(node.process, cmdlines),
-    children: node.children.filter((c) => kernel || !c.process.kernelThread).map((c) => prune(c, kernel, cmdlines)),
-  };
+  type Mutable = { process: ProcessTreeNode['process']; children: ProcessTreeNode[] };
+  const top: Mutable = { process: withCmdline(node.process, cmdlines), children: [] };
+  for (const stack: [ProcessTreeNode, Mutable][] = [[node, top]]; stack.length > 0; ) {
+    const [from, to] = stack.pop()!;
+    for (const c of from.children) {
+      if (!kernel && c.process.kernelThread) continue;
+      const copy: Mutable = { process: withCmdline(c.process, cmdlines), children: [] };
+      to.children.push(copy);
+      stack.push([c, copy]);
+    }
+  }
+  return top;
 }
 
 function render(roots: readonly ProcessTreeNode[], full: boolean, width: Width): string[] {
   const lines: string[] = [];
-  const walk = (node: ProcessTreeNode, branch: string, indent: string): void => {
+  // Depth first with an explicit stack: children pushed last-first so they print in order.
+  const stack: [ProcessTreeNode, string, string][] = [...roots].reverse().map((r) => [r, '', ''] as [ProcessTreeNode, string, string]);
+  while (stack.length > 0) {
+    const [node, branch, indent] = stack.pop()!;
     const p = node.process;
     const head = `${branch}${p.pid} ${p.state.letter} `;
     const text = commandText(p, full);
     const room = width.columns === undefined ? undefined : Math.max(20, width.columns - displayLength(head));
     lines.push(head + (room === undefined ? text : truncate(text, room)));
-    node.children.forEach((c, i) => {
+    for (let i = node.children.length - 1; i >= 0; i--) {
       const last = i === node.children.length - 1;
-      walk(c, `${indent}${last ? '`- ' : '|- '}`, `${indent}${last ? '   ' : '|  '}`);
-    });
-  };
-  for (const r of roots) walk(r, '', '');
+      stack.push([node.children[i], `${indent}${last ? '`- ' : '|- '}`, `${indent}${last ? '   ' : '|  '}`]);
+    }
+  }
   return lines;
 }
 

@@ -87,10 +87,21 @@ export function ancestors(pid: number, options?: ProcfsOptions): readonly Proces
   return out;
 }
 
-function build(p: ProcessInfo, byParent: Map<number, ProcessInfo[]>, seen: Set<number>): ProcessTreeNode {
-  seen.add(p.pid);
-  const kids = (byParent.get(p.pid) ?? []).filter((c) => !seen.has(c.pid)).map((c) => build(c, byParent, seen));
-  return { process: p, children: kids };
+// Iterative, so that a chain thousands of processes deep cannot overflow the stack.
+function build(root: ProcessInfo, byParent: Map<number, ProcessInfo[]>, seen: Set<number>): ProcessTreeNode {
+  const top: { process: ProcessInfo; children: ProcessTreeNode[] } = { process: root, children: [] };
+  seen.add(root.pid);
+  for (const stack = [top]; stack.length > 0; ) {
+    const node = stack.pop()!;
+    for (const c of byParent.get(node.process.pid) ?? []) {
+      if (seen.has(c.pid)) continue;
+      seen.add(c.pid);
+      const child = { process: c, children: [] };
+      node.children.push(child);
+      stack.push(child);
+    }
+  }
+  return top;
 }
 
 /**
