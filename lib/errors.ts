@@ -102,6 +102,18 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
   );
 }
 
+/**
+ * `TypeError [ERR_WORKER_UNSUPPORTED_OPERATION]: <operation> is not supported in workers`,
+ * as Node's own (process.chdir() in a worker). `why` is appended after a colon.
+ * @internal
+ */
+export function workerUnsupported(operation: string, why?: string): TypeError & { code: string } {
+  return withCode(
+    new TypeError(`${operation} is not supported in workers${why === undefined ? '' : `: ${why}`}`),
+    'ERR_WORKER_UNSUPPORTED_OPERATION',
+  );
+}
+
 // libuv's names (util.getSystemErrorName) lack some errnos this library meets, ECHILD
 // among them; os.constants.errno has the kernel's full list. First name wins for aliases.
 const errnoNames = new Map<number, string>();

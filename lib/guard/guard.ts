@@ -16,7 +16,8 @@
  * posix_spawn started it (lib/os/foreign-children.ts, lib/own-children.ts).
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
-import { isErrnoException } from '../errors';
+import { isMainThread } from 'node:worker_threads';
+import { isErrnoException, workerUnsupported } from '../errors';
 import { getProcess } from '../proc/table';
 import { children, descendants } from '../proc/tree';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
@@ -399,7 +400,8 @@ function isAlive(ref: LeakedProcess): boolean {
  * guard.stop();
  * ```
  * @param options - `ignore` (predicate), `subreaper` (default true).
- * @throws ERR_INVALID_ARG_TYPE for bad options; EINVAL/EPERM from prctl(2); ENOENT/EACCES
+ * @throws ERR_INVALID_ARG_TYPE for bad options; ERR_WORKER_UNSUPPORTED_OPERATION in a worker
+ *   thread (start the guard in the main thread); EINVAL/EPERM from prctl(2); ENOENT/EACCES
  *   when /proc cannot be read.
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
@@ -407,5 +409,12 @@ export function startLeakGuard(options?: LeakGuardOptions): LeakGuard {
   const o = validateOptions<LeakGuardOptions>(options, 'options');
   const ignore = o.ignore === undefined ? undefined : (validateFunction(o.ignore, 'options.ignore') as (p: LeakedProcess) => boolean);
   const subreaper = o.subreaper === undefined ? true : validateBoolean(o.subreaper, 'options.subreaper');
+  // The children a worker thread knows as its own (child_process, spawn()) are not the ones
+  // the main thread knows, yet all are children of the one process: a guard in either thread
+  // would take the other's children for adopted orphans, report and kill them, and reap
+  // their exits from under libuv.
+  if (!isMainThread) {
+    throw workerUnsupported('startLeakGuard()', "a guard is per process and needs the main thread's registry of owned children");
+  }
   return new LeakGuard(ignore, subreaper);
 }

@@ -1,6 +1,8 @@
 // The leak guard's core on real processes: what counts as a leak, how each leftover relates
 // to the guard, clean-up by identity, and that it never reaps a child someone else owns.
 import { spawn as cpSpawn } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { formatLeakReport, LeakGuard, startLeakGuard } from '../../lib/guard/index';
 import { signalByIdentity } from '../../lib/guard/signal';
 import { isRunning, isSameProcess } from '../../lib/proc/identity';
@@ -298,6 +300,21 @@ describe('lifecycle and validation', () => {
     ['options.subreaper', { subreaper: 1 }, 'ERR_INVALID_ARG_TYPE'],
   ])('startLeakGuard rejects a bad %s with %s', (name, options, code) => {
     expect(() => startLeakGuard(options as never)).toThrow(expect.objectContaining({ code, message: expect.stringContaining(`"${name}"`) }));
+  });
+
+  test('startLeakGuard in a worker thread throws ERR_WORKER_UNSUPPORTED_OPERATION (it would see the main thread\'s children as adopted)', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const worker = new Worker(
+      `require(${JSON.stringify(path.join(root, 'test/helpers/ts-register.js'))});
+      const { startLeakGuard } = require(${JSON.stringify(path.join(root, 'lib/guard/guard.ts'))});
+      const { parentPort } = require('node:worker_threads');
+      try { startLeakGuard().stop(); parentPort.postMessage('started'); }
+      catch (e) { parentPort.postMessage(e.name + ' ' + e.code); }`,
+      { eval: true },
+    );
+    const answer = await new Promise((resolve) => worker.once('message', resolve));
+    expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+    expect(answer).toBe('TypeError ERR_WORKER_UNSUPPORTED_OPERATION');
   });
 
   test.each([

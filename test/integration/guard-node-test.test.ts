@@ -35,6 +35,30 @@ test('runs a command and waits for it', () => {
 });
 `;
 
+// A Worker thread starts (and ends) while the main thread has child_process children: one
+// still running, one exited (so a zombie until libuv reaps it). --require preloads run in
+// every worker thread too.
+const WORKER_BODY = `
+const test = require('node:test');
+const assert = require('node:assert');
+const { spawn } = require('node:child_process');
+const { Worker } = require('node:worker_threads');
+test('a worker thread that ends leaves the main thread\\'s children alone', async () => {
+  const w = new Worker('require("node:worker_threads").parentPort.once("message", () => process.exit(0)); require("node:worker_threads").parentPort.postMessage("up")', { eval: true });
+  await new Promise((r) => w.once('message', r));
+  const running = spawn('sleep', ['300'], { stdio: 'ignore' });
+  const done = spawn('true', { stdio: 'ignore' });
+  const doneExit = new Promise((r) => done.once('exit', (code) => r(code)));
+  w.postMessage('stop');
+  assert.strictEqual(await new Promise((r) => w.once('exit', r)), 0);
+  assert.strictEqual(running.exitCode, null);
+  assert.strictEqual(running.signalCode, null);
+  assert.strictEqual(await doneExit, 0);
+  running.kill('SIGKILL');
+  assert.strictEqual(await new Promise((r) => running.once('exit', (code, signal) => r(signal))), 'SIGKILL');
+});
+`;
+
 interface Run {
   readonly code: number | null;
   readonly output: string;
@@ -65,6 +89,7 @@ describe('unixproc/node-test', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-guard-node-test-'));
     fs.writeFileSync(path.join(dir, 'leak.test.js'), LEAK_BODY);
     fs.writeFileSync(path.join(dir, 'clean.test.js'), CLEAN_BODY);
+    fs.writeFileSync(path.join(dir, 'worker.test.js'), WORKER_BODY);
     fs.writeFileSync(path.join(dir, 'explicit.test.js'), `require(${JSON.stringify(INDEX)}).leakGuard();\n${LEAK_BODY}`);
     // Whatever a run fails to clean up comes here when its file's process exits.
     restore = becomeSubreaper();
@@ -101,6 +126,12 @@ describe('unixproc/node-test', () => {
 
   test('--require register: a run of clean files exits 0', async () => {
     const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'clean.test.js']);
+    expect(run.output).not.toContain('left processes behind');
+    expect(run.code).toBe(0);
+  });
+
+  test('--require register: a worker thread that ends does not check, kill or reap the main thread\'s children', async () => {
+    const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'worker.test.js']);
     expect(run.output).not.toContain('left processes behind');
     expect(run.code).toBe(0);
   });
