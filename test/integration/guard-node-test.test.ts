@@ -59,6 +59,40 @@ test('a worker thread that ends leaves the main thread\\'s children alone', asyn
 });
 `;
 
+// A "daemonizing CLI" run with child_process.fork(), which passes the file's execArgv (so
+// the --require'd register module too) on to it: it starts a detached sleep and exits 0.
+// The test file then stops that sleep itself and waits until it has ended.
+const DAEMON_CLI_BODY = `
+const { spawn } = require('node:child_process');
+const c = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+c.unref();
+process.stdout.write(String(c.pid));
+`;
+const FORKS_CLI_BODY = `
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const { fork } = require('node:child_process');
+test('a forked CLI that starts a daemon exits 0 and its daemon keeps running', async () => {
+  const cli = fork(require.resolve('./daemon-cli.js'), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let out = '';
+  let err = '';
+  cli.stdout.on('data', (d) => (out += d));
+  cli.stderr.on('data', (d) => (err += d));
+  const code = await new Promise((r) => cli.once('close', r));
+  const pid = Number(out);
+  const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+  fs.writeFileSync(__filename + '.leaked.json', JSON.stringify({ pid, startTime: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) }));
+  assert.strictEqual(err, '');
+  assert.strictEqual(code, 0);
+  assert.strictEqual(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), 'S');
+  process.kill(pid, 'SIGKILL');
+  // Until the kernel has finished it; this process (the guard, a subreaper) reaps it at exit.
+  const ended = () => { try { return fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1][0] === 'Z'; } catch { return true; } };
+  while (!ended()) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+});
+`;
+
 interface Run {
   readonly code: number | null;
   readonly output: string;
@@ -90,6 +124,8 @@ describe('unixproc/node-test', () => {
     fs.writeFileSync(path.join(dir, 'leak.test.js'), LEAK_BODY);
     fs.writeFileSync(path.join(dir, 'clean.test.js'), CLEAN_BODY);
     fs.writeFileSync(path.join(dir, 'worker.test.js'), WORKER_BODY);
+    fs.writeFileSync(path.join(dir, 'daemon-cli.js'), DAEMON_CLI_BODY);
+    fs.writeFileSync(path.join(dir, 'forks-cli.test.js'), FORKS_CLI_BODY);
     fs.writeFileSync(path.join(dir, 'explicit.test.js'), `require(${JSON.stringify(INDEX)}).leakGuard();\n${LEAK_BODY}`);
     // Whatever a run fails to clean up comes here when its file's process exits.
     restore = becomeSubreaper();
@@ -134,6 +170,14 @@ describe('unixproc/node-test', () => {
     const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'worker.test.js']);
     expect(run.output).not.toContain('left processes behind');
     expect(run.code).toBe(0);
+  });
+
+  test('--require register: a node process the test file forks (inheriting execArgv) is not guarded itself', async () => {
+    const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'forks-cli.test.js']);
+    const leaked = leakedBy('forks-cli.test.js');
+    expect(run.output).not.toContain('left processes behind');
+    expect(run.code).toBe(0);
+    expect(isSameProcess(leaked)).toBe(false);
   });
 
   test('leakGuard() at the top of a file fails that file when it leaks', async () => {

@@ -1,12 +1,27 @@
 /**
  * `unixproc/node-test/register`: `node --test --import unixproc/node-test/register` (or
- * `--require`) guards every test file's process with {@link leakGuard}. In the runner's
- * own process (started with `--test`), where the files are its children, and in worker
- * threads (where `--require` preloads run too), it does nothing.
+ * `--require`) guards every test file's process with {@link leakGuard}. It does nothing:
+ * - in the runner's own process (started with `--test`), where the files are its children;
+ * - in worker threads (where `--require` preloads run too);
+ * - in node processes that a guarded test file starts with the module preloaded (a
+ *   `child_process.fork()` passes the file's execArgv on, NODE_OPTIONS is inherited): they
+ *   are the code under test, which may leave a daemon on purpose, and the file's guard
+ *   already sees whatever they leave. The guarded process records its pid in the
+ *   environment variable `UNIXPROC_NODE_TEST_GUARD_PID`, which they inherit.
  * @packageDocumentation
  */
 import { isMainThread } from 'node:worker_threads';
 import { leakGuard } from './index';
 
-// --require preloads run again in every worker thread: the guard belongs to the main one.
-if (isMainThread && !process.execArgv.includes('--test')) leakGuard();
+const GUARD_PID = 'UNIXPROC_NODE_TEST_GUARD_PID';
+
+function isTestFileProcess(): boolean {
+  if (!isMainThread || process.execArgv.includes('--test')) return false;
+  const guardedBy = process.env[GUARD_PID];
+  return guardedBy === undefined || guardedBy === String(process.pid);
+}
+
+if (isTestFileProcess()) {
+  leakGuard();
+  process.env[GUARD_PID] = String(process.pid);
+}
