@@ -267,6 +267,18 @@ describe('identity', () => {
     expect(isRunning({ pid, startTime })).toBe(false);
   });
 
+  test('a pid that now names a thread (not a process) is reported gone, not an error', () => {
+    // pidfd_open(2) refuses a thread that is not a thread-group leader (EINVAL; ENOENT since
+    // Linux 6.9); a leaked process's pid can be recycled as such a thread's id. This
+    // process's own threads stand in for one, with their real start time.
+    const fs = require('node:fs') as typeof import('node:fs');
+    const tid = fs.readdirSync('/proc/self/task').map(Number).find((t) => t !== process.pid);
+    expect(tid).toBeGreaterThan(0);
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    expect(signalByIdentity({ pid: tid as number, startTime }, 0)).toBe('gone');
+  });
+
   test('a process that is gone is reported gone, not an error', async () => {
     const child = spawn('true');
     const id = ref(child.pid);
