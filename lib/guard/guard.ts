@@ -77,6 +77,15 @@ const KILL_WAIT_MS = 2000;
 const MAX_ROUNDS = 5;
 
 const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
+
+/**
+ * Whether `p` has ended (a zombie or dead). A leader that shows 'Z' while other threads run
+ * (its main thread called pthread_exit) is alive: /proc shows the leader's own state, and
+ * num_threads counts the leader plus the live threads (proc(5), pthread_exit(3)); such a
+ * process must be signalled, and wait(2) cannot reap it yet.
+ */
+const hasEnded = (p: ProcessInfo): boolean =>
+  p.state.name === 'dead' || (p.state.name === 'zombie' && p.numThreads <= 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -151,7 +160,7 @@ export class LeakGuard {
       if (this.#baselineKeys.has(key(p))) continue;
       const direct = p.ppid === this.pid;
       const own = direct && this.#isOwnChild(p.pid);
-      const zombie = p.state.name === 'zombie';
+      const zombie = hasEnded(p);
       // A zombie of our own child: libuv or spawn() is about to reap it; never touch it.
       if (zombie && own) continue;
       const relation: LeakRelation = direct ? (own ? 'child' : 'adopted') : 'descendant';
@@ -235,7 +244,7 @@ export class LeakGuard {
     // runs on every SIGCHLD while a whole test run may be going on below.
     const reaped: ReapedProcess[] = [];
     for (const p of children(this.pid)) {
-      if (p.state.name !== 'zombie' || this.#baselineKeys.has(key(p)) || this.#isOwnChild(p.pid)) continue;
+      if (!hasEnded(p) || this.#baselineKeys.has(key(p)) || this.#isOwnChild(p.pid)) continue;
       if (this.#ignore !== undefined && this.#ignore(this.#entry(p, 'adopted', new Map()))) continue;
       const status = reapPid(p.pid);
       if (status !== undefined) reaped.push(Object.freeze({ pid: p.pid, comm: p.comm, status }));
@@ -376,7 +385,7 @@ export class LeakGuard {
 function isAlive(ref: LeakedProcess): boolean {
   try {
     const p = getProcess(ref.pid);
-    return p !== undefined && p.startTime === ref.startTime && p.state.name !== 'zombie' && p.state.name !== 'dead';
+    return p !== undefined && p.startTime === ref.startTime && !hasEnded(p);
   } catch (e) {
     if (isErrnoException(e)) return false;
     throw e;

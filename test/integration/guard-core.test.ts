@@ -10,7 +10,7 @@ import { getProcess } from '../../lib/proc/table';
 import { spawn } from '../../lib/spawn/index';
 import { readAll } from '../helpers/spawn-helpers';
 import { killPid, reapPid, stateLetter, waitFor } from '../helpers/proc-spawn';
-import { BACKGROUND_SLEEP, DOUBLE_FORK_DAEMON, ZOMBIE_HOLDER } from '../helpers/guard-fixtures';
+import { BACKGROUND_SLEEP, DOUBLE_FORK_DAEMON, LEADER_EXITED, ZOMBIE_HOLDER } from '../helpers/guard-fixtures';
 
 let guard: LeakGuard | undefined;
 
@@ -214,6 +214,22 @@ describe('cleanup', () => {
     const signals = result.signaled.filter((s) => s.pid === pid).map((s) => s.signal);
     expect(signals).toEqual(['SIGTERM', 'SIGKILL']);
     expect(result.remaining.ok).toBe(true);
+  });
+
+  test('a process whose main thread exited (its leader shows Z, another thread runs) is reported alive and killed', async () => {
+    guard = startLeakGuard();
+    const [pid] = await leave(LEADER_EXITED);
+    const identity = ref(pid);
+    expect(stateLetter(pid)).toBe('Z');
+    const report = guard.check();
+    expect(report.leaked.map((p) => [p.pid, p.relation])).toEqual([[pid, 'adopted']]);
+    expect(report.zombies).toEqual([]);
+    expect(formatLeakReport(report)).toContain(`pid ${pid} Z [python3]: orphan adopted by the guard`);
+    const result = await guard.cleanup({ grace: 0 });
+    expect(result.signaled).toContainEqual(expect.objectContaining({ pid, signal: 'SIGKILL' }));
+    expect(result.reaped.map((r) => r.pid)).toContain(pid);
+    expect(result.remaining.ok).toBe(true);
+    expect(isSameProcess(identity)).toBe(false);
   });
 
   test('a child of spawn() killed by the clean-up is reaped by its own handle, which sees the signal', async () => {
