@@ -98,8 +98,8 @@ interface Run {
   readonly output: string;
 }
 
-function nodeTest(dir: string, args: readonly string[]): Promise<Run> {
-  const child = cpSpawn(process.execPath, ['--test', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+function nodeTest(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const child = cpSpawn(process.execPath, ['--test', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -178,6 +178,21 @@ describe('unixproc/node-test', () => {
     expect(run.output).not.toContain('left processes behind');
     expect(run.code).toBe(0);
     expect(isSameProcess(leaked)).toBe(false);
+  });
+
+  test('--require register: a guard mark inherited from a process that is not an ancestor is ignored', async () => {
+    // A live process that is not an ancestor of the run: this jest worker's own child.
+    const stranger = cpSpawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      const env = { ...process.env, UNIXPROC_NODE_TEST_GUARD_PID: String(stranger.pid) };
+      const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'leak.test.js'], env);
+      const leaked = leakedBy('leak.test.js');
+      expect(run.output).toContain(`pid ${leaked.pid} S sleep 300: orphan adopted by the guard`);
+      expect(run.code).toBe(1);
+    } finally {
+      stranger.kill('SIGKILL');
+      await new Promise((resolve) => stranger.once('exit', resolve));
+    }
   });
 
   test('leakGuard() at the top of a file fails that file when it leaks', async () => {

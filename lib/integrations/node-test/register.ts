@@ -7,18 +7,23 @@
  *   `child_process.fork()` passes the file's execArgv on, NODE_OPTIONS is inherited): they
  *   are the code under test, which may leave a daemon on purpose, and the file's guard
  *   already sees whatever they leave. The guarded process records its pid in the
- *   environment variable `UNIXPROC_NODE_TEST_GUARD_PID`, which they inherit.
+ *   environment variable `UNIXPROC_NODE_TEST_GUARD_PID`, which they inherit; the mark
+ *   counts only while that pid is one of their ancestors.
  * @packageDocumentation
  */
 import { isMainThread } from 'node:worker_threads';
+import { ancestors } from '../../proc/tree';
 import { leakGuard } from './index';
 
 const GUARD_PID = 'UNIXPROC_NODE_TEST_GUARD_PID';
 
 function isTestFileProcess(): boolean {
   if (!isMainThread || process.execArgv.includes('--test')) return false;
-  const guardedBy = process.env[GUARD_PID];
-  return guardedBy === undefined || guardedBy === String(process.pid);
+  const guardedBy = Number(process.env[GUARD_PID]);
+  if (!Number.isSafeInteger(guardedBy) || guardedBy <= 0 || guardedBy === process.pid) return true;
+  // Only a live ancestor's mark counts: one inherited from elsewhere (a CI step's saved
+  // environment, a runner started by a guarded file whose guard has exited) is stale.
+  return !ancestors(process.pid).some((p) => p.pid === guardedBy);
 }
 
 if (isTestFileProcess()) {
