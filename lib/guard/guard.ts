@@ -256,14 +256,15 @@ export class LeakGuard {
    * Checks every `interval` ms until the check is ok or `timeout` ms have passed, and
    * resolves with the last report. For processes that are on their way out (a test
    * runner's workers, a child killed a moment ago).
-   * @param timeout - milliseconds, >= 0.
-   * @param interval - milliseconds between checks, >= 1 (default 50).
+   * @param timeout - milliseconds, 0 to 2**31 - 1.
+   * @param interval - milliseconds between checks, 1 to 2**31 - 1 (default 50).
    * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad argument; ERR_INVALID_STATE
    *   after {@link stop}.
    */
   async settle(timeout: number, interval = 50): Promise<LeakReport> {
-    const t = validateInteger(timeout, 'timeout', 0);
-    const step = validateInteger(interval, 'interval', 1);
+    // setTimeout's range, as for cleanup()'s grace: a longer delay fires after 1 ms.
+    const t = validateInteger(timeout, 'timeout', 0, 2 ** 31 - 1);
+    const step = validateInteger(interval, 'interval', 1, 2 ** 31 - 1);
     this.#assertUsable('settle');
     const deadline = Date.now() + t;
     for (;;) {

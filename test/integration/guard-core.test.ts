@@ -359,6 +359,8 @@ describe('lifecycle and validation', () => {
     [-1, undefined, 'ERR_OUT_OF_RANGE'],
     ['1', undefined, 'ERR_INVALID_ARG_TYPE'],
     [10, 0, 'ERR_OUT_OF_RANGE'],
+    [2 ** 31, undefined, 'ERR_OUT_OF_RANGE'],
+    [10, 2 ** 31, 'ERR_OUT_OF_RANGE'],
   ])('settle(%p, %p) rejects with %s', async (timeout, interval, code) => {
     guard = startLeakGuard();
     await expect(guard.settle(timeout as never, interval as never)).rejects.toMatchObject({ code });
