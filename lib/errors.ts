@@ -114,6 +114,15 @@ export function workerUnsupported(operation: string, why?: string): TypeError & 
   );
 }
 
+/**
+ * `TypeError [ERR_ILLEGAL_CONSTRUCTOR]: Illegal constructor`, as Node's own (a class whose
+ * instances only a factory makes).
+ * @internal
+ */
+export function illegalConstructor(): TypeError & { code: string } {
+  return withCode(new TypeError('Illegal constructor'), 'ERR_ILLEGAL_CONSTRUCTOR');
+}
+
 // libuv's names (util.getSystemErrorName) lack some errnos this library meets, ECHILD
 // among them; os.constants.errno has the kernel's full list. First name wins for aliases.
 const errnoNames = new Map<number, string>();

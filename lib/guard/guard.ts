@@ -17,7 +17,7 @@
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
 import { isMainThread } from 'node:worker_threads';
-import { isErrnoException, workerUnsupported } from '../errors';
+import { illegalConstructor, isErrnoException, workerUnsupported } from '../errors';
 import { getProcess } from '../proc/table';
 import { children, descendants } from '../proc/tree';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
@@ -77,6 +77,8 @@ const KILL_WAIT_MS = 2000;
 const MAX_ROUNDS = 5;
 
 const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
+/** Only {@link startLeakGuard}, which validates its options and the thread, holds this. */
+const CONSTRUCT = Symbol('LeakGuard.construct');
 
 /**
  * Whether `p` has ended (a zombie or dead). A leader that shows 'Z' while other threads run
@@ -102,8 +104,12 @@ export class LeakGuard {
   readonly #madeSubreaper: boolean;
   #stopped = false;
 
-  /** @internal Guards are made by {@link startLeakGuard}. */
-  constructor(ignore: ((process: LeakedProcess) => boolean) | undefined, subreaper: boolean) {
+  /**
+   * @internal Guards are made by {@link startLeakGuard}.
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, ignore: ((process: LeakedProcess) => boolean) | undefined, subreaper: boolean) {
+    if (token !== CONSTRUCT) throw illegalConstructor();
     this.pid = ownPid();
     this.#ignore = ignore;
     this.#wasSubreaper = isChildSubreaper();
@@ -426,5 +432,5 @@ export function startLeakGuard(options?: LeakGuardOptions): LeakGuard {
   if (!isMainThread) {
     throw workerUnsupported('startLeakGuard()', "a guard is per process and needs the main thread's registry of owned children");
   }
-  return new LeakGuard(ignore, subreaper);
+  return new LeakGuard(CONSTRUCT, ignore, subreaper);
 }

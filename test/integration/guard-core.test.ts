@@ -330,6 +330,19 @@ describe('lifecycle and validation', () => {
     expect(() => startLeakGuard(options as never)).toThrow(expect.objectContaining({ code, message: expect.stringContaining(`"${name}"`) }));
   });
 
+  test('new LeakGuard() throws ERR_ILLEGAL_CONSTRUCTOR: only startLeakGuard makes guards (it validates first)', () => {
+    const { isChildSubreaper } = require('../../lib/guard/subreaper') as typeof import('../../lib/guard/subreaper');
+    const was = isChildSubreaper();
+    const Ctor = LeakGuard as unknown as new (...args: unknown[]) => LeakGuard;
+    let made: LeakGuard | undefined;
+    try {
+      expect(() => (made = new Ctor(undefined, true))).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
+      expect(isChildSubreaper()).toBe(was);
+    } finally {
+      made?.stop();
+    }
+  });
+
   test('startLeakGuard in a worker thread throws ERR_WORKER_UNSUPPORTED_OPERATION (it would see the main thread\'s children as adopted)', async () => {
     const root = path.join(__dirname, '..', '..');
     const worker = new Worker(
