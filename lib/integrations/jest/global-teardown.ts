@@ -9,18 +9,18 @@
  * fails with the report as the error. See docs/leak-guard.md.
  * @packageDocumentation
  */
+import { outOfRange } from '../../errors';
 import { formatLeakReport } from '../../guard/report';
 import { getGuard, setGuard } from './state';
+
+/** setTimeout's range, which settle() and cleanup() accept. */
+const MAX_MS = 2 ** 31 - 1;
 
 function msFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) {
-    const err = new RangeError(`The environment variable ${name} must be a number of milliseconds. Received '${raw}'`) as RangeError & {
-      code: string;
-    };
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_MS) {
+    throw outOfRange(name, `a whole number of milliseconds from 0 to ${MAX_MS}`, raw);
   }
   return Number(raw);
 }
@@ -40,9 +40,10 @@ async function globalTeardown(): Promise<void> {
     err.code = 'ERR_INVALID_STATE';
     throw err;
   }
-  const settle = msFromEnv('UNIXPROC_LEAK_SETTLE_MS', 2000);
-  const grace = msFromEnv('UNIXPROC_LEAK_GRACE_MS', 1000);
   try {
+    // Inside the try: a bad setting fails the run but still stops the guard.
+    const settle = msFromEnv('UNIXPROC_LEAK_SETTLE_MS', 2000);
+    const grace = msFromEnv('UNIXPROC_LEAK_GRACE_MS', 1000);
     const report = await guard.settle(settle);
     if (report.ok) return;
     const cleanup = await guard.cleanup({ grace });
