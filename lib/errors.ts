@@ -115,6 +115,15 @@ export function workerUnsupported(operation: string, why?: string): TypeError & 
 }
 
 /**
+ * `Error [ERR_INVALID_STATE]: Invalid state: <what>`, as Node's own (an object used after it
+ * was closed or stopped).
+ * @internal
+ */
+export function invalidState(what: string): Error & { code: string } {
+  return withCode(new Error(`Invalid state: ${what}`), 'ERR_INVALID_STATE');
+}
+
+/**
  * `TypeError [ERR_ILLEGAL_CONSTRUCTOR]: Illegal constructor`, as Node's own (a class whose
  * instances only a factory makes).
  * @internal

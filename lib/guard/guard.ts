@@ -17,7 +17,7 @@
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
 import { isMainThread } from 'node:worker_threads';
-import { illegalConstructor, isErrnoException, workerUnsupported } from '../errors';
+import { illegalConstructor, invalidState, isErrnoException, workerUnsupported } from '../errors';
 import { getProcess } from '../proc/table';
 import { children, descendants } from '../proc/tree';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
@@ -128,17 +128,9 @@ export class LeakGuard {
   }
 
   #assertUsable(method: string): void {
-    if (this.#stopped) {
-      const err = new Error(`LeakGuard.${method}() called after stop()`) as Error & { code: string };
-      err.code = 'ERR_INVALID_STATE';
-      throw err;
-    }
+    if (this.#stopped) throw invalidState(`LeakGuard.${method}() called after stop()`);
     if (ownPid() !== this.pid) {
-      const err = new Error(`LeakGuard.${method}() called in a forked child; the guard belongs to ${this.pid}`) as Error & {
-        code: string;
-      };
-      err.code = 'ERR_INVALID_STATE';
-      throw err;
+      throw invalidState(`LeakGuard.${method}() called in a forked child; the guard belongs to ${this.pid}`);
     }
   }
 

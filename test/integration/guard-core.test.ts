@@ -314,6 +314,20 @@ describe('lifecycle and validation', () => {
     expect(() => g.check()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
   });
 
+  test("ERR_INVALID_STATE is shaped like Node's own: an Error, 'Invalid state: ...', the code in the stack", () => {
+    const g = startLeakGuard();
+    g.stop();
+    let err: (Error & { code?: string }) | undefined;
+    try {
+      g.check();
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toBe('Invalid state: LeakGuard.check() called after stop()');
+    expect(err!.stack!.split('\n')[0]).toBe('Error [ERR_INVALID_STATE]: Invalid state: LeakGuard.check() called after stop()');
+  });
+
   test('subreaper: false leaves the flag as it was', () => {
     const { isChildSubreaper } = require('../../lib/guard/subreaper') as typeof import('../../lib/guard/subreaper');
     const was = isChildSubreaper();

@@ -9,7 +9,7 @@
  * fails with the report as the error. See docs/leak-guard.md.
  * @packageDocumentation
  */
-import { outOfRange } from '../../errors';
+import { invalidState, outOfRange } from '../../errors';
 import { formatLeakReport } from '../../guard/report';
 import { getGuard, setGuard } from './state';
 
@@ -34,11 +34,7 @@ function msFromEnv(name: string, fallback: number): number {
 async function globalTeardown(): Promise<void> {
   const guard = getGuard();
   if (guard === undefined || guard.stopped) {
-    const err = new Error('unixproc/jest/global-teardown: no leak guard is running; add unixproc/jest/global-setup as globalSetup') as Error & {
-      code: string;
-    };
-    err.code = 'ERR_INVALID_STATE';
-    throw err;
+    throw invalidState('unixproc/jest/global-teardown: no leak guard is running; add unixproc/jest/global-setup as globalSetup');
   }
   try {
     // Inside the try: a bad setting fails the run but still stops the guard.
