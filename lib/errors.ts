@@ -102,6 +102,36 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
   );
 }
 
+/**
+ * `TypeError [ERR_WORKER_UNSUPPORTED_OPERATION]: <operation> is not supported in workers`,
+ * as Node's own (process.chdir() in a worker). `why` is appended after a colon.
+ * @internal
+ */
+export function workerUnsupported(operation: string, why?: string): TypeError & { code: string } {
+  return withCode(
+    new TypeError(`${operation} is not supported in workers${why === undefined ? '' : `: ${why}`}`),
+    'ERR_WORKER_UNSUPPORTED_OPERATION',
+  );
+}
+
+/**
+ * `Error [ERR_INVALID_STATE]: Invalid state: <what>`, as Node's own (an object used after it
+ * was closed or stopped).
+ * @internal
+ */
+export function invalidState(what: string): Error & { code: string } {
+  return withCode(new Error(`Invalid state: ${what}`), 'ERR_INVALID_STATE');
+}
+
+/**
+ * `TypeError [ERR_ILLEGAL_CONSTRUCTOR]: Illegal constructor`, as Node's own (a class whose
+ * instances only a factory makes).
+ * @internal
+ */
+export function illegalConstructor(): TypeError & { code: string } {
+  return withCode(new TypeError('Illegal constructor'), 'ERR_ILLEGAL_CONSTRUCTOR');
+}
+
 // libuv's names (util.getSystemErrorName) lack some errnos this library meets, ECHILD
 // among them; os.constants.errno has the kernel's full list. First name wins for aliases.
 const errnoNames = new Map<number, string>();

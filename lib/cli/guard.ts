@@ -61,7 +61,7 @@ function describeStatus(status: ExitStatus): string {
   return status.kind === 'exited' ? `exited with ${status.code}` : status.kind === 'signaled' ? `killed by ${status.signal}` : status.kind;
 }
 
-function jsonProcess(p: LeakedProcess): object {
+function jsonProcess(p: LeakedProcess, zombie: boolean): object {
   return {
     pid: p.pid,
     startTime: p.startTime,
@@ -69,7 +69,7 @@ function jsonProcess(p: LeakedProcess): object {
     state: p.state.letter,
     comm: p.comm,
     cmdline: p.cmdline,
-    relation: p.state.name === 'zombie' ? 'zombie' : p.relation,
+    relation: zombie ? 'zombie' : p.relation,
     parent: p.parent === undefined ? null : { pid: p.parent.pid, comm: p.parent.comm, isGuard: p.parent.isGuard },
   };
 }
@@ -78,8 +78,8 @@ function jsonReport(r: LeakReport): object {
   return {
     ok: r.ok,
     guardPid: r.guardPid,
-    leaked: r.leaked.map(jsonProcess),
-    zombies: r.zombies.map(jsonProcess),
+    leaked: r.leaked.map((p) => jsonProcess(p, false)),
+    zombies: r.zombies.map((p) => jsonProcess(p, true)),
     reaped: r.reaped.map((p) => ({ pid: p.pid, comm: p.comm, status: p.status })),
   };
 }

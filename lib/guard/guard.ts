@@ -16,7 +16,8 @@
  * posix_spawn started it (lib/os/foreign-children.ts, lib/own-children.ts).
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
-import { isErrnoException } from '../errors';
+import { isMainThread } from 'node:worker_threads';
+import { illegalConstructor, invalidState, isErrnoException, workerUnsupported } from '../errors';
 import { getProcess } from '../proc/table';
 import { children, descendants } from '../proc/tree';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
@@ -76,6 +77,17 @@ const KILL_WAIT_MS = 2000;
 const MAX_ROUNDS = 5;
 
 const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
+/** Only {@link startLeakGuard}, which validates its options and the thread, holds this. */
+const CONSTRUCT = Symbol('LeakGuard.construct');
+
+/**
+ * Whether `p` has ended (a zombie or dead). A leader that shows 'Z' while other threads run
+ * (its main thread called pthread_exit) is alive: /proc shows the leader's own state, and
+ * num_threads counts the leader plus the live threads (proc(5), pthread_exit(3)); such a
+ * process must be signalled, and wait(2) cannot reap it yet.
+ */
+const hasEnded = (p: ProcessInfo): boolean =>
+  p.state.name === 'dead' || (p.state.name === 'zombie' && p.numThreads <= 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -92,8 +104,12 @@ export class LeakGuard {
   readonly #madeSubreaper: boolean;
   #stopped = false;
 
-  /** @internal Guards are made by {@link startLeakGuard}. */
-  constructor(ignore: ((process: LeakedProcess) => boolean) | undefined, subreaper: boolean) {
+  /**
+   * @internal Guards are made by {@link startLeakGuard}.
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, ignore: ((process: LeakedProcess) => boolean) | undefined, subreaper: boolean) {
+    if (token !== CONSTRUCT) throw illegalConstructor();
     this.pid = ownPid();
     this.#ignore = ignore;
     this.#wasSubreaper = isChildSubreaper();
@@ -112,17 +128,9 @@ export class LeakGuard {
   }
 
   #assertUsable(method: string): void {
-    if (this.#stopped) {
-      const err = new Error(`LeakGuard.${method}() called after stop()`) as Error & { code: string };
-      err.code = 'ERR_INVALID_STATE';
-      throw err;
-    }
+    if (this.#stopped) throw invalidState(`LeakGuard.${method}() called after stop()`);
     if (ownPid() !== this.pid) {
-      const err = new Error(`LeakGuard.${method}() called in a forked child; the guard belongs to ${this.pid}`) as Error & {
-        code: string;
-      };
-      err.code = 'ERR_INVALID_STATE';
-      throw err;
+      throw invalidState(`LeakGuard.${method}() called in a forked child; the guard belongs to ${this.pid}`);
     }
   }
 
@@ -150,7 +158,7 @@ export class LeakGuard {
       if (this.#baselineKeys.has(key(p))) continue;
       const direct = p.ppid === this.pid;
       const own = direct && this.#isOwnChild(p.pid);
-      const zombie = p.state.name === 'zombie';
+      const zombie = hasEnded(p);
       // A zombie of our own child: libuv or spawn() is about to reap it; never touch it.
       if (zombie && own) continue;
       const relation: LeakRelation = direct ? (own ? 'child' : 'adopted') : 'descendant';
@@ -234,7 +242,7 @@ export class LeakGuard {
     // runs on every SIGCHLD while a whole test run may be going on below.
     const reaped: ReapedProcess[] = [];
     for (const p of children(this.pid)) {
-      if (p.state.name !== 'zombie' || this.#baselineKeys.has(key(p)) || this.#isOwnChild(p.pid)) continue;
+      if (!hasEnded(p) || this.#baselineKeys.has(key(p)) || this.#isOwnChild(p.pid)) continue;
       if (this.#ignore !== undefined && this.#ignore(this.#entry(p, 'adopted', new Map()))) continue;
       const status = reapPid(p.pid);
       if (status !== undefined) reaped.push(Object.freeze({ pid: p.pid, comm: p.comm, status }));
@@ -246,14 +254,15 @@ export class LeakGuard {
    * Checks every `interval` ms until the check is ok or `timeout` ms have passed, and
    * resolves with the last report. For processes that are on their way out (a test
    * runner's workers, a child killed a moment ago).
-   * @param timeout - milliseconds, >= 0.
-   * @param interval - milliseconds between checks, >= 1 (default 50).
+   * @param timeout - milliseconds, 0 to 2**31 - 1.
+   * @param interval - milliseconds between checks, 1 to 2**31 - 1 (default 50).
    * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad argument; ERR_INVALID_STATE
    *   after {@link stop}.
    */
   async settle(timeout: number, interval = 50): Promise<LeakReport> {
-    const t = validateInteger(timeout, 'timeout', 0);
-    const step = validateInteger(interval, 'interval', 1);
+    // setTimeout's range, as for cleanup()'s grace: a longer delay fires after 1 ms.
+    const t = validateInteger(timeout, 'timeout', 0, 2 ** 31 - 1);
+    const step = validateInteger(interval, 'interval', 1, 2 ** 31 - 1);
     this.#assertUsable('settle');
     const deadline = Date.now() + t;
     for (;;) {
@@ -375,7 +384,7 @@ export class LeakGuard {
 function isAlive(ref: LeakedProcess): boolean {
   try {
     const p = getProcess(ref.pid);
-    return p !== undefined && p.startTime === ref.startTime && p.state.name !== 'zombie' && p.state.name !== 'dead';
+    return p !== undefined && p.startTime === ref.startTime && !hasEnded(p);
   } catch (e) {
     if (isErrnoException(e)) return false;
     throw e;
@@ -399,7 +408,8 @@ function isAlive(ref: LeakedProcess): boolean {
  * guard.stop();
  * ```
  * @param options - `ignore` (predicate), `subreaper` (default true).
- * @throws ERR_INVALID_ARG_TYPE for bad options; EINVAL/EPERM from prctl(2); ENOENT/EACCES
+ * @throws ERR_INVALID_ARG_TYPE for bad options; ERR_WORKER_UNSUPPORTED_OPERATION in a worker
+ *   thread (start the guard in the main thread); EINVAL/EPERM from prctl(2); ENOENT/EACCES
  *   when /proc cannot be read.
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
@@ -407,5 +417,12 @@ export function startLeakGuard(options?: LeakGuardOptions): LeakGuard {
   const o = validateOptions<LeakGuardOptions>(options, 'options');
   const ignore = o.ignore === undefined ? undefined : (validateFunction(o.ignore, 'options.ignore') as (p: LeakedProcess) => boolean);
   const subreaper = o.subreaper === undefined ? true : validateBoolean(o.subreaper, 'options.subreaper');
-  return new LeakGuard(ignore, subreaper);
+  // The children a worker thread knows as its own (child_process, spawn()) are not the ones
+  // the main thread knows, yet all are children of the one process: a guard in either thread
+  // would take the other's children for adopted orphans, report and kill them, and reap
+  // their exits from under libuv.
+  if (!isMainThread) {
+    throw workerUnsupported('startLeakGuard()', "a guard is per process and needs the main thread's registry of owned children");
+  }
+  return new LeakGuard(CONSTRUCT, ignore, subreaper);
 }

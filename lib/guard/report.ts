@@ -84,8 +84,8 @@ function describeProcess(p: LeakedProcess): string {
   return `pid ${p.pid} ${p.state.letter} ${cmd}`;
 }
 
-function describeRelation(p: LeakedProcess): string {
-  if (p.state.name === 'zombie') return `zombie held by ${describeParent(p)}, which has not waited for it`;
+function describeRelation(p: LeakedProcess, zombie: boolean): string {
+  if (zombie) return `zombie held by ${describeParent(p)}, which has not waited for it`;
   switch (p.relation) {
     case 'child':
       return `still a child of ${describeParent(p)}`;
@@ -117,6 +117,8 @@ export function formatLeakReport(report: LeakReport): string {
   if (n > 0) parts.push(`${n} process${n === 1 ? '' : 'es'} still running`);
   if (z > 0) parts.push(`${z} zombie${z === 1 ? '' : 's'}`);
   lines.push(`leak: ${parts.join(' and ')} left behind:`);
-  for (const p of [...report.leaked, ...report.zombies]) lines.push(`  ${describeProcess(p)}: ${describeRelation(p)}`);
+  // By list, not by state letter: a leader that shows 'Z' while its other threads run is alive.
+  for (const p of report.leaked) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, false)}`);
+  for (const p of report.zombies) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, true)}`);
   return `${lines.join('\n')}\n`;
 }

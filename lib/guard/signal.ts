@@ -46,6 +46,10 @@ export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome 
     fd = pidfd_open(ref.pid);
   } catch (e) {
     if (isErrnoException(e) && e.code === 'ESRCH') return 'gone';
+    // The pid now names a thread that is not a thread-group leader (EINVAL; ENOENT since
+    // Linux 6.9, pidfd_open(2)): the recorded process, a leader, was reaped and its pid
+    // recycled as another process's thread id.
+    if (isErrnoException(e) && (e.code === 'EINVAL' || e.code === 'ENOENT')) return 'gone';
     if (isErrnoException(e) && e.code === 'ENOSYS') {
       if (!sameProcess(ref)) return 'gone';
       try {

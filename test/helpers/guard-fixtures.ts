@@ -83,6 +83,36 @@ print(daemon, flush=True)
 `,
 ];
 
+/**
+ * Leaves a process whose main thread has exited (pthread_exit) while another thread runs:
+ * /proc shows its leader as a zombie ('Z') although the process is alive (num_threads 2),
+ * and wait(2) cannot reap it yet. Orphaned (adopted by the guard), stdio /dev/null. Prints
+ * its pid once its leader shows 'Z' (read from /proc: a condition, not a delay).
+ */
+export const LEADER_EXITED = [
+  PYTHON,
+  '-c',
+  `
+import ctypes, os, threading, time
+r, w = os.pipe()
+if os.fork() == 0:
+    os.close(r)
+    fd = os.open('/dev/null', os.O_RDWR)
+    for i in (0, 1, 2):
+        os.dup2(fd, i)
+    def live_on():
+        while open('/proc/self/stat').read().rsplit(')', 1)[1].split()[0] != 'Z':
+            time.sleep(0.005)
+        os.write(w, ('%d\\n' % os.getpid()).encode())
+        os.close(w)
+        time.sleep(300)
+    threading.Thread(target=live_on).start()
+    ctypes.CDLL(None).pthread_exit(None)
+os.close(w)
+print(os.read(r, 100).decode().strip(), flush=True)
+`,
+];
+
 /** What a run of the CLI produced. */
 export interface CliRun {
   readonly code: number | null;

@@ -1,6 +1,8 @@
 // The leak guard's core on real processes: what counts as a leak, how each leftover relates
 // to the guard, clean-up by identity, and that it never reaps a child someone else owns.
 import { spawn as cpSpawn } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { formatLeakReport, LeakGuard, startLeakGuard } from '../../lib/guard/index';
 import { signalByIdentity } from '../../lib/guard/signal';
 import { isRunning, isSameProcess } from '../../lib/proc/identity';
@@ -8,7 +10,7 @@ import { getProcess } from '../../lib/proc/table';
 import { spawn } from '../../lib/spawn/index';
 import { readAll } from '../helpers/spawn-helpers';
 import { killPid, reapPid, stateLetter, waitFor } from '../helpers/proc-spawn';
-import { BACKGROUND_SLEEP, DOUBLE_FORK_DAEMON, ZOMBIE_HOLDER } from '../helpers/guard-fixtures';
+import { BACKGROUND_SLEEP, DOUBLE_FORK_DAEMON, LEADER_EXITED, ZOMBIE_HOLDER } from '../helpers/guard-fixtures';
 
 let guard: LeakGuard | undefined;
 
@@ -214,6 +216,22 @@ describe('cleanup', () => {
     expect(result.remaining.ok).toBe(true);
   });
 
+  test('a process whose main thread exited (its leader shows Z, another thread runs) is reported alive and killed', async () => {
+    guard = startLeakGuard();
+    const [pid] = await leave(LEADER_EXITED);
+    const identity = ref(pid);
+    expect(stateLetter(pid)).toBe('Z');
+    const report = guard.check();
+    expect(report.leaked.map((p) => [p.pid, p.relation])).toEqual([[pid, 'adopted']]);
+    expect(report.zombies).toEqual([]);
+    expect(formatLeakReport(report)).toContain(`pid ${pid} Z [python3]: orphan adopted by the guard`);
+    const result = await guard.cleanup({ grace: 0 });
+    expect(result.signaled).toContainEqual(expect.objectContaining({ pid, signal: 'SIGKILL' }));
+    expect(result.reaped.map((r) => r.pid)).toContain(pid);
+    expect(result.remaining.ok).toBe(true);
+    expect(isSameProcess(identity)).toBe(false);
+  });
+
   test('a child of spawn() killed by the clean-up is reaped by its own handle, which sees the signal', async () => {
     guard = startLeakGuard();
     const child = spawn('sleep', ['300']);
@@ -265,6 +283,18 @@ describe('identity', () => {
     expect(isRunning({ pid, startTime })).toBe(false);
   });
 
+  test('a pid that now names a thread (not a process) is reported gone, not an error', () => {
+    // pidfd_open(2) refuses a thread that is not a thread-group leader (EINVAL; ENOENT since
+    // Linux 6.9); a leaked process's pid can be recycled as such a thread's id. This
+    // process's own threads stand in for one, with their real start time.
+    const fs = require('node:fs') as typeof import('node:fs');
+    const tid = fs.readdirSync('/proc/self/task').map(Number).find((t) => t !== process.pid);
+    expect(tid).toBeGreaterThan(0);
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    expect(signalByIdentity({ pid: tid as number, startTime }, 0)).toBe('gone');
+  });
+
   test('a process that is gone is reported gone, not an error', async () => {
     const child = spawn('true');
     const id = ref(child.pid);
@@ -284,6 +314,20 @@ describe('lifecycle and validation', () => {
     expect(() => g.check()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
   });
 
+  test("ERR_INVALID_STATE is shaped like Node's own: an Error, 'Invalid state: ...', the code in the stack", () => {
+    const g = startLeakGuard();
+    g.stop();
+    let err: (Error & { code?: string }) | undefined;
+    try {
+      g.check();
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toBe('Invalid state: LeakGuard.check() called after stop()');
+    expect(err!.stack!.split('\n')[0]).toBe('Error [ERR_INVALID_STATE]: Invalid state: LeakGuard.check() called after stop()');
+  });
+
   test('subreaper: false leaves the flag as it was', () => {
     const { isChildSubreaper } = require('../../lib/guard/subreaper') as typeof import('../../lib/guard/subreaper');
     const was = isChildSubreaper();
@@ -300,6 +344,34 @@ describe('lifecycle and validation', () => {
     expect(() => startLeakGuard(options as never)).toThrow(expect.objectContaining({ code, message: expect.stringContaining(`"${name}"`) }));
   });
 
+  test('new LeakGuard() throws ERR_ILLEGAL_CONSTRUCTOR: only startLeakGuard makes guards (it validates first)', () => {
+    const { isChildSubreaper } = require('../../lib/guard/subreaper') as typeof import('../../lib/guard/subreaper');
+    const was = isChildSubreaper();
+    const Ctor = LeakGuard as unknown as new (...args: unknown[]) => LeakGuard;
+    let made: LeakGuard | undefined;
+    try {
+      expect(() => (made = new Ctor(undefined, true))).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
+      expect(isChildSubreaper()).toBe(was);
+    } finally {
+      made?.stop();
+    }
+  });
+
+  test('startLeakGuard in a worker thread throws ERR_WORKER_UNSUPPORTED_OPERATION (it would see the main thread\'s children as adopted)', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const worker = new Worker(
+      `require(${JSON.stringify(path.join(root, 'test/helpers/ts-register.js'))});
+      const { startLeakGuard } = require(${JSON.stringify(path.join(root, 'lib/guard/guard.ts'))});
+      const { parentPort } = require('node:worker_threads');
+      try { startLeakGuard().stop(); parentPort.postMessage('started'); }
+      catch (e) { parentPort.postMessage(e.name + ' ' + e.code); }`,
+      { eval: true },
+    );
+    const answer = await new Promise((resolve) => worker.once('message', resolve));
+    expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+    expect(answer).toBe('TypeError ERR_WORKER_UNSUPPORTED_OPERATION');
+  });
+
   test.each([
     [{ grace: -1 }, 'ERR_OUT_OF_RANGE'],
     [{ grace: 1.5 }, 'ERR_OUT_OF_RANGE'],
@@ -314,6 +386,8 @@ describe('lifecycle and validation', () => {
     [-1, undefined, 'ERR_OUT_OF_RANGE'],
     ['1', undefined, 'ERR_INVALID_ARG_TYPE'],
     [10, 0, 'ERR_OUT_OF_RANGE'],
+    [2 ** 31, undefined, 'ERR_OUT_OF_RANGE'],
+    [10, 2 ** 31, 'ERR_OUT_OF_RANGE'],
   ])('settle(%p, %p) rejects with %s', async (timeout, interval, code) => {
     guard = startLeakGuard();
     await expect(guard.settle(timeout as never, interval as never)).rejects.toMatchObject({ code });

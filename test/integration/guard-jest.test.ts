@@ -69,6 +69,35 @@ function runJest(dir: string): Promise<JestRun> {
   });
 }
 
+describe('unixproc/jest global-teardown settings', () => {
+  test.each(['abc', '1.5', String(2 ** 31)])(
+    'UNIXPROC_LEAK_SETTLE_MS=%s fails the teardown with ERR_OUT_OF_RANGE naming it, and still stops the guard',
+    async (value) => {
+      const { isChildSubreaper } = require('../../lib/guard/subreaper') as typeof import('../../lib/guard/subreaper');
+      const globalSetup = require('../../lib/integrations/jest/global-setup') as () => Promise<void>;
+      const globalTeardown = require('../../lib/integrations/jest/global-teardown') as () => Promise<void>;
+      const { getGuard } = require('../../lib/integrations/jest/state') as typeof import('../../lib/integrations/jest/state');
+      const was = isChildSubreaper();
+      const saved = process.env.UNIXPROC_LEAK_SETTLE_MS;
+      await globalSetup();
+      process.env.UNIXPROC_LEAK_SETTLE_MS = value;
+      try {
+        await expect(globalTeardown()).rejects.toMatchObject({
+          name: 'RangeError',
+          code: 'ERR_OUT_OF_RANGE',
+          message: expect.stringContaining('"UNIXPROC_LEAK_SETTLE_MS"'),
+        });
+        expect(getGuard()).toBeUndefined();
+        expect(isChildSubreaper()).toBe(was);
+      } finally {
+        if (saved === undefined) delete process.env.UNIXPROC_LEAK_SETTLE_MS;
+        else process.env.UNIXPROC_LEAK_SETTLE_MS = saved;
+        getGuard()?.stop();
+      }
+    },
+  );
+});
+
 describe('unixproc/jest global setup + teardown', () => {
   let restore: () => void;
   const dirs: string[] = [];

@@ -35,13 +35,71 @@ test('runs a command and waits for it', () => {
 });
 `;
 
+// A Worker thread starts (and ends) while the main thread has child_process children: one
+// still running, one exited (so a zombie until libuv reaps it). --require preloads run in
+// every worker thread too.
+const WORKER_BODY = `
+const test = require('node:test');
+const assert = require('node:assert');
+const { spawn } = require('node:child_process');
+const { Worker } = require('node:worker_threads');
+test('a worker thread that ends leaves the main thread\\'s children alone', async () => {
+  const w = new Worker('require("node:worker_threads").parentPort.once("message", () => process.exit(0)); require("node:worker_threads").parentPort.postMessage("up")', { eval: true });
+  await new Promise((r) => w.once('message', r));
+  const running = spawn('sleep', ['300'], { stdio: 'ignore' });
+  const done = spawn('true', { stdio: 'ignore' });
+  const doneExit = new Promise((r) => done.once('exit', (code) => r(code)));
+  w.postMessage('stop');
+  assert.strictEqual(await new Promise((r) => w.once('exit', r)), 0);
+  assert.strictEqual(running.exitCode, null);
+  assert.strictEqual(running.signalCode, null);
+  assert.strictEqual(await doneExit, 0);
+  running.kill('SIGKILL');
+  assert.strictEqual(await new Promise((r) => running.once('exit', (code, signal) => r(signal))), 'SIGKILL');
+});
+`;
+
+// A "daemonizing CLI" run with child_process.fork(), which passes the file's execArgv (so
+// the --require'd register module too) on to it: it starts a detached sleep and exits 0.
+// The test file then stops that sleep itself and waits until it has ended.
+const DAEMON_CLI_BODY = `
+const { spawn } = require('node:child_process');
+const c = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+c.unref();
+process.stdout.write(String(c.pid));
+`;
+const FORKS_CLI_BODY = `
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const { fork } = require('node:child_process');
+test('a forked CLI that starts a daemon exits 0 and its daemon keeps running', async () => {
+  const cli = fork(require.resolve('./daemon-cli.js'), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let out = '';
+  let err = '';
+  cli.stdout.on('data', (d) => (out += d));
+  cli.stderr.on('data', (d) => (err += d));
+  const code = await new Promise((r) => cli.once('close', r));
+  const pid = Number(out);
+  const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+  fs.writeFileSync(__filename + '.leaked.json', JSON.stringify({ pid, startTime: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) }));
+  assert.strictEqual(err, '');
+  assert.strictEqual(code, 0);
+  assert.strictEqual(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), 'S');
+  process.kill(pid, 'SIGKILL');
+  // Until the kernel has finished it; this process (the guard, a subreaper) reaps it at exit.
+  const ended = () => { try { return fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1][0] === 'Z'; } catch { return true; } };
+  while (!ended()) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+});
+`;
+
 interface Run {
   readonly code: number | null;
   readonly output: string;
 }
 
-function nodeTest(dir: string, args: readonly string[]): Promise<Run> {
-  const child = cpSpawn(process.execPath, ['--test', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+function nodeTest(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const child = cpSpawn(process.execPath, ['--test', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -65,6 +123,9 @@ describe('unixproc/node-test', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-guard-node-test-'));
     fs.writeFileSync(path.join(dir, 'leak.test.js'), LEAK_BODY);
     fs.writeFileSync(path.join(dir, 'clean.test.js'), CLEAN_BODY);
+    fs.writeFileSync(path.join(dir, 'worker.test.js'), WORKER_BODY);
+    fs.writeFileSync(path.join(dir, 'daemon-cli.js'), DAEMON_CLI_BODY);
+    fs.writeFileSync(path.join(dir, 'forks-cli.test.js'), FORKS_CLI_BODY);
     fs.writeFileSync(path.join(dir, 'explicit.test.js'), `require(${JSON.stringify(INDEX)}).leakGuard();\n${LEAK_BODY}`);
     // Whatever a run fails to clean up comes here when its file's process exits.
     restore = becomeSubreaper();
@@ -103,6 +164,35 @@ describe('unixproc/node-test', () => {
     const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'clean.test.js']);
     expect(run.output).not.toContain('left processes behind');
     expect(run.code).toBe(0);
+  });
+
+  test('--require register: a worker thread that ends does not check, kill or reap the main thread\'s children', async () => {
+    const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'worker.test.js']);
+    expect(run.output).not.toContain('left processes behind');
+    expect(run.code).toBe(0);
+  });
+
+  test('--require register: a node process the test file forks (inheriting execArgv) is not guarded itself', async () => {
+    const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'forks-cli.test.js']);
+    const leaked = leakedBy('forks-cli.test.js');
+    expect(run.output).not.toContain('left processes behind');
+    expect(run.code).toBe(0);
+    expect(isSameProcess(leaked)).toBe(false);
+  });
+
+  test('--require register: a guard mark inherited from a process that is not an ancestor is ignored', async () => {
+    // A live process that is not an ancestor of the run: this jest worker's own child.
+    const stranger = cpSpawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      const env = { ...process.env, UNIXPROC_NODE_TEST_GUARD_PID: String(stranger.pid) };
+      const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'leak.test.js'], env);
+      const leaked = leakedBy('leak.test.js');
+      expect(run.output).toContain(`pid ${leaked.pid} S sleep 300: orphan adopted by the guard`);
+      expect(run.code).toBe(1);
+    } finally {
+      stranger.kill('SIGKILL');
+      await new Promise((resolve) => stranger.once('exit', resolve));
+    }
   });
 
   test('leakGuard() at the top of a file fails that file when it leaks', async () => {

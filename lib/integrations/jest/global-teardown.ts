@@ -9,18 +9,18 @@
  * fails with the report as the error. See docs/leak-guard.md.
  * @packageDocumentation
  */
+import { invalidState, outOfRange } from '../../errors';
 import { formatLeakReport } from '../../guard/report';
 import { getGuard, setGuard } from './state';
+
+/** setTimeout's range, which settle() and cleanup() accept. */
+const MAX_MS = 2 ** 31 - 1;
 
 function msFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) {
-    const err = new RangeError(`The environment variable ${name} must be a number of milliseconds. Received '${raw}'`) as RangeError & {
-      code: string;
-    };
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_MS) {
+    throw outOfRange(name, `a whole number of milliseconds from 0 to ${MAX_MS}`, raw);
   }
   return Number(raw);
 }
@@ -34,15 +34,12 @@ function msFromEnv(name: string, fallback: number): number {
 async function globalTeardown(): Promise<void> {
   const guard = getGuard();
   if (guard === undefined || guard.stopped) {
-    const err = new Error('unixproc/jest/global-teardown: no leak guard is running; add unixproc/jest/global-setup as globalSetup') as Error & {
-      code: string;
-    };
-    err.code = 'ERR_INVALID_STATE';
-    throw err;
+    throw invalidState('unixproc/jest/global-teardown: no leak guard is running; add unixproc/jest/global-setup as globalSetup');
   }
-  const settle = msFromEnv('UNIXPROC_LEAK_SETTLE_MS', 2000);
-  const grace = msFromEnv('UNIXPROC_LEAK_GRACE_MS', 1000);
   try {
+    // Inside the try: a bad setting fails the run but still stops the guard.
+    const settle = msFromEnv('UNIXPROC_LEAK_SETTLE_MS', 2000);
+    const grace = msFromEnv('UNIXPROC_LEAK_GRACE_MS', 1000);
     const report = await guard.settle(settle);
     if (report.ok) return;
     const cleanup = await guard.cleanup({ grace });

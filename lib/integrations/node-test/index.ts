@@ -50,7 +50,8 @@ function exitCheck(guard: LeakGuard, kill: boolean): void {
  * and reaping them. Calling it again returns the same guard.
  * @param options - `ignore`, `kill` (default true).
  * @returns the guard (its `check()` may also be called from an `after` hook).
- * @throws ERR_INVALID_ARG_TYPE for bad options; EPERM/EINVAL from prctl(2).
+ * @throws ERR_INVALID_ARG_TYPE for bad options; ERR_WORKER_UNSUPPORTED_OPERATION in a worker
+ *   thread; EPERM/EINVAL from prctl(2).
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
  */
 export function leakGuard(options?: NodeTestLeakGuardOptions): LeakGuard {
