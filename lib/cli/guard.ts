@@ -11,6 +11,7 @@
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
  * @internal
  */
+import { escapeText } from '../escape';
 import { isErrnoException } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import type { LeakCleanupResult } from '../guard/guard';
@@ -90,7 +91,7 @@ function start(file: string, args: string[], io: CliIO): Subprocess | number {
     return spawn(file, args, { stdio: 'inherit' });
   } catch (e) {
     if (isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ENOEXEC' || e.code === 'ENOTDIR')) {
-      io.stderr.write(`unixproc guard: ${file}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`);
+      io.stderr.write(`unixproc guard: ${escapeText(file)}: ${e.code === 'ENOENT' ? 'command not found' : escapeText(e.message)}\n`);
       return e.code === 'ENOENT' ? 127 : 126;
     }
     throw e;
@@ -178,7 +179,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
         })}\n`,
       );
     } else if (!report.ok) {
-      io.stderr.write(`unixproc guard: '${rest.join(' ')}' ${describeStatus(status)}; ${formatLeakReport(report)}`);
+      io.stderr.write(`unixproc guard: '${escapeText(rest.join(' '))}' ${describeStatus(status)}; ${formatLeakReport(report)}`);
       if (cleanup !== undefined) {
         const killed = new Set(cleanup.signaled.map((s) => s.pid)).size;
         io.stderr.write(`unixproc guard: killed ${killed} and reaped ${cleanup.reaped.length} process(es)\n`);

@@ -12,37 +12,9 @@
  */
 import type { CliIO } from './command';
 
-// U+2028/2029 break lines in some terminals and editors; the bidi controls reorder what
-// follows them (CVE-2021-42574 "Trojan Source"): shown escaped, like control characters.
-const INVISIBLE = new Set([0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
+import { escapeCodePoint, escapeText, hex } from '../escape';
 
-const NAMED: Readonly<Record<number, string>> = { 0x0a: '\\n', 0x09: '\\t', 0x0d: '\\r', 0x5c: '\\\\' };
-
-function hex(cp: number, digits: number): string {
-  return cp.toString(16).padStart(digits, '0');
-}
-
-/** The escaped form of one code point (itself when it is printable). */
-function escapeCodePoint(ch: string): string {
-  const cp = ch.codePointAt(0) as number;
-  const named = NAMED[cp];
-  if (named !== undefined) return named;
-  if (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp <= 0x9f)) return `\\x${hex(cp, 2)}`;
-  if (INVISIBLE.has(cp)) return `\\u${hex(cp, 4)}`;
-  return ch;
-}
-
-/**
- * Escapes text for a terminal: backslash as `\\`, newline, tab and carriage return as
- * `\n`, `\t`, `\r`, other C0 and C1 control characters and DEL as `\xHH` (ESC is `\x1b`),
- * line separators and bidi controls as `\uHHHH`. Everything else is kept, so the result
- * is unambiguous: a literal backslash-n in a name reads `\\n`.
- */
-export function escapeText(s: string): string {
-  let out = '';
-  for (const ch of s) out += escapeCodePoint(ch);
-  return out;
-}
+export { escapeText };
 
 /** The length of `s` once escaped: what it occupies on the terminal (one column per code unit). */
 export function displayLength(s: string): number {

@@ -2,6 +2,7 @@
  * What a leak check reports, and its text form (used by the CLI and the test-runner
  * integrations, so every surface prints a leak the same way).
  */
+import { escapeText } from '../escape';
 import { invalidArgType } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import type { ProcessRef } from '../proc/process-info';
@@ -67,16 +68,21 @@ function describeParent(p: LeakedProcess): string {
   const parent = p.parent;
   if (parent === undefined) return `parent ${p.ppid}`;
   if (parent.isGuard) return `the guard (${parent.pid})`;
-  return `${parent.pid} (${parent.comm}, ${parent.state.name})`;
+  return `${parent.pid} (${oneLine(parent.comm)}, ${parent.state.name})`;
 }
 
 /** Longest command line shown in a report line; the JSON form has it all. */
 const MAX_COMMAND = 160;
 
 function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '?'));
-  return flat.length > MAX_COMMAND ? `${flat.slice(0, MAX_COMMAND - 1)}…` : flat;
+  // Escaped (control characters, C1, bidi controls, line separators), then cut; the cut
+  // backs off so it never splits an escape sequence such as \x1b.
+  const flat = escapeText(s);
+  if (flat.length <= MAX_COMMAND) return flat;
+  let cut = MAX_COMMAND - 1;
+  const lastEscape = flat.lastIndexOf('\\', cut);
+  if (lastEscape !== -1 && lastEscape > cut - 6) cut = lastEscape;
+  return `${flat.slice(0, cut)}…`;
 }
 
 function describeProcess(p: LeakedProcess): string {

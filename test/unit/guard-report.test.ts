@@ -1,0 +1,49 @@
+// formatLeakReport is what a CI log shows: a leaked process's name and arguments are chosen
+// by whoever started it, so nothing in them may reach the terminal as a control sequence.
+import { formatLeakReport, LeakedProcess, LeakReport } from '../../lib/guard/index';
+import { stateOf } from '../../lib/proc';
+
+function leaked(over: Partial<LeakedProcess>): LeakedProcess {
+  return {
+    pid: 4242,
+    startTime: 1,
+    ppid: 4000,
+    state: stateOf('S'),
+    comm: 'sleep',
+    cmdline: ['sleep', '30'],
+    relation: 'descendant',
+    parent: { pid: 4000, comm: 'sh', state: stateOf('S'), isGuard: false },
+    ...over,
+  };
+}
+
+function report(leakedList: LeakedProcess[], zombies: LeakedProcess[] = []): LeakReport {
+  return { ok: false, guardPid: 1, leaked: leakedList, zombies, reaped: [] };
+}
+
+test('escapes C0, C1, DEL, bidi controls and line separators in command lines and names', () => {
+  const hostile = leaked({
+    cmdline: ['evil\x1b[2J', 'csi\u009b31m', 'rtl\u202eexe.txt', 'del\x7f', 'ls\u2028x', 'back\\slash'],
+    parent: { pid: 4000, comm: 'p\x1b]0;t\x07', state: stateOf('S'), isGuard: false },
+  });
+  const text = formatLeakReport(report([hostile]));
+  expect(text).toBe(
+    'leak: 1 process still running left behind:\n' +
+      '  pid 4242 S evil\\x1b[2J csi\\x9b31m rtl\\u202eexe.txt del\\x7f ls\\u2028x back\\\\slash: ' +
+      'still a child of 4000 (p\\x1b]0;t\\x07, sleeping)\n',
+  );
+  // Nothing but printable ASCII and the newlines between report lines.
+  expect(/[^\x20-\x7e\n]/.test(text)).toBe(false);
+});
+
+test('cuts a long command line at 160 columns without splitting an escape', () => {
+  const long = leaked({ cmdline: ['x'.repeat(156) + '\x1b' + 'y'.repeat(50)] });
+  const line = formatLeakReport(report([long])).split('\n')[1];
+  const cmd = line.slice('  pid 4242 S '.length, line.indexOf(': still a child'));
+  expect(cmd).toBe(`${'x'.repeat(156)}…`);
+});
+
+test('a zombie is described by the list it is in', () => {
+  const text = formatLeakReport(report([], [leaked({ state: stateOf('Z'), cmdline: [], comm: 'true' })]));
+  expect(text).toBe('leak: 1 zombie left behind:\n  pid 4242 Z [true]: zombie held by 4000 (sh, sleeping), which has not waited for it\n');
+});
