@@ -280,8 +280,10 @@ export class LeakGuard {
    * killed: it is re-parented here and reaped. Repeats while killing uncovers more
    * (children re-parented from a killed parent, processes forked meanwhile).
    * @param options - `grace`: ms between SIGTERM and SIGKILL (default 1000).
+   * A process this one may not signal (EPERM, kill(2)'s permission rule) is skipped and stays
+   * in `remaining`, so the result still names it.
    * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ERR_INVALID_STATE after
-   *   {@link stop}; EPERM when a process may not be signalled.
+   *   {@link stop}.
    * @see pidfd_send_signal(2), kill(2), wait(2)
    */
   async cleanup(options?: LeakCleanupOptions): Promise<LeakCleanupResult> {
@@ -290,8 +292,11 @@ export class LeakGuard {
     this.#assertUsable('cleanup');
     const signaled: LeakSignalSent[] = [];
     const reaped: ReapedProcess[] = [];
+    const denied = new Set<string>();
     const send = (p: LeakedProcess, signo: number, name: 'SIGTERM' | 'SIGKILL'): boolean => {
-      if (signalByIdentity(p, signo) !== 'sent') return false;
+      const outcome = signalByIdentity(p, signo);
+      if (outcome === 'denied') denied.add(key(p));
+      if (outcome !== 'sent') return false;
       signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: name }));
       return true;
     };
@@ -309,6 +314,8 @@ export class LeakGuard {
         // Zombies whose holders are not ours to kill (baseline, ignored): nothing more to do.
         break;
       }
+      // What is left may not be signalled by this process: another round cannot help.
+      if (report.leaked.every((p) => denied.has(key(p)))) break;
     }
     return Object.freeze({ signaled: Object.freeze(signaled), reaped: Object.freeze(reaped), remaining: report });
   }
@@ -320,8 +327,9 @@ export class LeakGuard {
    * passed. Blocks the thread meanwhile (Atomics.wait between checks).
    * @param options - `timeout`: ms to keep killing and reaping (default 2000).
    * @returns like {@link cleanup}.
+   * A process this one may not signal (EPERM) is skipped and stays in `remaining`.
    * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ERR_INVALID_STATE after
-   *   {@link stop}; EPERM when a process may not be signalled.
+   *   {@link stop}.
    * @see pidfd_send_signal(2), wait(2)
    */
   cleanupSync(options?: { readonly timeout?: number }): LeakCleanupResult {

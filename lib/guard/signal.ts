@@ -21,10 +21,15 @@ import { isSameProcess } from '../proc/identity';
 import type { ProcessRef } from '../proc/process-info';
 import { binding } from '../spawn/native-child';
 
+const EPERM = 1;
 const ESRCH = 3;
 
-/** What an identity-checked signal did. */
-export type SignalOutcome = 'sent' | 'gone';
+/**
+ * What an identity-checked signal did: `'sent'`; `'gone'` (exited, or its pid now names
+ * another process: nothing sent); `'denied'` (EPERM: this process may not signal it,
+ * e.g. a setuid program that switched all its ids; nothing sent, it is still there).
+ */
+export type SignalOutcome = 'sent' | 'gone' | 'denied';
 
 function sameProcess(ref: ProcessRef): boolean {
   try {
@@ -37,8 +42,9 @@ function sameProcess(ref: ProcessRef): boolean {
 
 /**
  * Sends `signo` to the process `ref` names, only if it is still that process.
- * @returns `'gone'` when it has exited (or its pid now names another process): nothing sent.
- * @throws EPERM when not allowed to signal it.
+ * @returns `'gone'` when it has exited (or its pid now names another process), `'denied'`
+ *   when this process may not signal it (EPERM): in both cases nothing was sent.
+ * @see kill(2) for who may signal whom
  */
 export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome {
   let fd: number;
@@ -57,6 +63,7 @@ export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome 
         return 'sent';
       } catch (k) {
         if (isErrnoException(k) && k.code === 'ESRCH') return 'gone';
+        if (isErrnoException(k) && k.code === 'EPERM') return 'denied';
         throw k;
       }
     }
@@ -66,6 +73,7 @@ export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome 
     if (!sameProcess(ref)) return 'gone';
     const r = binding().pidfdSendSignal(fd, signo);
     if (r === -ESRCH) return 'gone';
+    if (r === -EPERM) return 'denied';
     check(r, 'pidfd_send_signal');
     return 'sent';
   } finally {
