@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { invalidArgType } from '../errors';
 import type { ExitStatus } from '../exit-status';
+import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
 import { validateBytes, validateSignal, validateStringArray } from '../validate';
@@ -104,6 +105,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #backoffTimer: NodeJS.Timeout | undefined;
   #killTimer: NodeJS.Timeout | undefined;
   #stopSent = false;
+  /** stop() calls so far: a restart() that a later stop() superseded must not start. */
+  #stopRequests = 0;
   /** What to do once the current child's group is empty. */
   #after: 'policy' | 'stop' | 'restart' = 'policy';
   #settled: Promise<void> = Promise.resolve();
@@ -182,6 +185,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   async stop(): Promise<ExitStatus | undefined> {
     if (this.#state === 'stopped' || this.#state === 'failed') return this.#lastStatus;
+    this.#stopRequests++;
     if (this.#state === 'backoff') {
       clearTimeout(this.#backoffTimer);
       this.#backoffTimer = undefined;
@@ -205,11 +209,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * starts the program afresh.
    * @returns the new child's pid.
    * @throws (rejects with) the spawn error (`execve` ENOENT, EACCES... with `path`) when
-   *   the program cannot be started; the supervisor is then `'failed'`.
+   *   the program cannot be started; the supervisor is then `'failed'`. AbortError
+   *   (`ABORT_ERR`) when {@link Supervisor.stop} was called while this restart was ending
+   *   the child: the later stop wins and nothing is started.
    * @see killpg(3), docs/supervise.md
    */
   async restart(): Promise<number> {
     if (this.#state === 'running' || this.#state === 'stopping') {
+      const stopRequests = this.#stopRequests;
       if (this.#state === 'running') {
         this.#state = 'stopping';
         this.#beginStop();
@@ -217,6 +224,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (this.#after !== 'stop') this.#after = 'restart';
       const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
       await stopped;
+      if (this.#stopRequests !== stopRequests) throw new AbortError('restart() was superseded by a later stop()');
       if ((this.#state as SupervisorState) === 'running' && this.#child !== undefined) return this.#child.pid;
     }
     clearTimeout(this.#backoffTimer);

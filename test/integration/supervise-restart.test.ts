@@ -183,6 +183,19 @@ describe('restart()', () => {
     expect(sup.state).toBe('stopped');
   });
 
+  test('a stop() called while a restart() is ending the child wins: restart() rejects with ABORT_ERR and nothing is started', async () => {
+    const sup = supervise('/bin/sleep', ['300']);
+    const spawned: number[] = [];
+    sup.on('spawn', (pid) => spawned.push(pid));
+    const restarting = sup.restart();
+    const status = await sup.stop();
+    await expect(restarting).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+    expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+    expect(sup.state).toBe('stopped');
+    expect(sup.pid).toBeUndefined();
+    expect(spawned).toEqual([]);
+  });
+
   test('starts a stopped supervisor again', async () => {
     const sup = supervise('/bin/sleep', ['300']);
     await sup.stop();
