@@ -5,10 +5,11 @@ import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSameProcess } from '../../lib/proc';
-import { spawn } from '../../lib/spawn';
+import { run, spawn } from '../../lib/spawn';
 import { daemonize, readPidfile } from '../../lib/supervise';
 import { becomeSubreaper, reapPid } from '../helpers/proc-spawn';
 import { childrenOf } from '../helpers/os-core-children';
+import { LOADER, ROOT } from '../helpers/supervise-helpers';
 
 let restore: () => void;
 let dir: string;
@@ -111,5 +112,25 @@ describe('a failed start', () => {
     expect(() => daemonize('/nonexistent/daemon', [], { pidfile })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     expect(readFileSync(pidfile, 'utf8')).toBe('12345\n');
     expect(readdirSync(sub)).toEqual(['x.pid']);
+  });
+});
+
+describe('a pidfile that cannot be written', () => {
+  test('the waiting daemon is reaped before daemonize() throws: the caller (a subreaper) adopts no process', async () => {
+    // RLIMIT_FSIZE 0 makes the pidfile write fail with EFBIG (Node ignores SIGXFSZ) after
+    // the daemon was forked; the caller is a subreaper, so a daemon left unreaped by the
+    // intermediate process would be re-parented to it.
+    const pidfile = join(dir, 'efbig.pid');
+    const script = `
+      const { native } = require(${JSON.stringify(join(ROOT, 'lib', 'native.ts'))});
+      const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
+      const { childrenOf } = require(${JSON.stringify(join(ROOT, 'test', 'helpers', 'os-core-children.ts'))});
+      if (native().setChildSubreaper(true) !== 0) throw new Error('prctl');
+      let error;
+      try { daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} }); } catch (e) { error = { code: e.code, syscall: e.syscall }; }
+      console.log(JSON.stringify({ error, children: childrenOf(process.pid) }));`;
+    const r = await run(['prlimit', '--fsize=0', process.execPath, '-r', LOADER, '-e', script], { capture: 'text' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: { kind: 'exited', code: 0 }, stderr: '' });
+    expect(JSON.parse(r.stdout as string)).toEqual({ error: { code: 'EFBIG', syscall: 'pwrite' }, children: [] });
   });
 });
