@@ -61,6 +61,17 @@ describe('a daemon started with a pidfile', () => {
   });
 });
 
+/** readPidfile(path) in a new node process (undefined printed as null). */
+async function readPidfileInChild(path: string): Promise<unknown> {
+  const script = `
+    const { readPidfile } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
+    const r = readPidfile(${JSON.stringify(path)});
+    console.log(JSON.stringify({ pid: r.pid ?? null, running: r.running, locked: r.locked }));`;
+  const r = await run([process.execPath, '-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 });
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: { kind: 'exited', code: 0 }, stderr: '' });
+  return JSON.parse(r.stdout as string);
+}
+
 describe('readPidfile', () => {
   test('once the daemon is gone: neither running nor locked', async () => {
     const pidfile = join(dir, 'gone.pid');
@@ -95,6 +106,18 @@ describe('readPidfile', () => {
     const pidfile = join(dir, 'junk.pid');
     writeFileSync(pidfile, 'not a pid\n');
     expect(readPidfile(pidfile)).toEqual({ pid: undefined, running: false, locked: false });
+  });
+
+  test('a FIFO as the pidfile holds no pid: it is neither waited on for a writer nor read', async () => {
+    const fifo = join(dir, 'fifo.pid');
+    expect((await run(['mkfifo', fifo])).status).toEqual({ kind: 'exited', code: 0 });
+    // In a child process, so that a regression (a blocking open or read) fails the test by
+    // its timeout instead of freezing this one.
+    expect(await readPidfileInChild(fifo)).toEqual({ pid: null, running: false, locked: false });
+  });
+
+  test('a character device as the pidfile (/dev/zero) holds no pid: it is not read to the end', async () => {
+    expect(await readPidfileInChild('/dev/zero')).toEqual({ pid: null, running: false, locked: false });
   });
 
   test('a missing pidfile throws ENOENT with the path', () => {
