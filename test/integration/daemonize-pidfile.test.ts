@@ -138,6 +138,16 @@ describe('a failed start', () => {
   });
 });
 
+describe('a failed first start', () => {
+  test('leaves no pidfile (the one it created is removed) and no temporary file', () => {
+    const sub = join(dir, 'failed-first');
+    require('node:fs').mkdirSync(sub);
+    const pidfile = join(sub, 'x.pid');
+    expect(() => daemonize('/nonexistent/daemon', [], { pidfile })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(readdirSync(sub)).toEqual([]);
+  });
+});
+
 describe('a pidfile that cannot be written', () => {
   test('the waiting daemon is reaped before daemonize() throws: the caller (a subreaper) adopts no process', async () => {
     // RLIMIT_FSIZE 0 makes the pidfile write fail with EFBIG (Node ignores SIGXFSZ) after
