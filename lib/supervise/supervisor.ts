@@ -105,6 +105,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #backoffTimer: NodeJS.Timeout | undefined;
   #killTimer: NodeJS.Timeout | undefined;
   #stopSent = false;
+  /** Whether SIGKILL reached the current child's group (its members are dying). */
+  #groupKilled = false;
   /** stop() calls so far: a restart() that a later stop() superseded must not start. */
   #stopRequests = 0;
   /** What to do once the current child's group is empty. */
@@ -171,7 +173,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   signal(signal: string | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.#child === undefined) return false;
-    return signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+    const sent = signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+    if (sent && signo === SIGKILL) this.#groupKilled = true;
+    return sent;
   }
 
   /**
@@ -262,6 +266,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#keeper = startKeeper(child.pid);
     this.#startedAt = Date.now();
     this.#stopSent = false;
+    this.#groupKilled = false;
     this.#after = 'policy';
     this.#state = 'running';
     child.wait().then(
@@ -283,7 +288,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #signalSafely(signo: number): void {
     try {
-      signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+      if (signalGroup(this.#child, this.#keeper, this.#pgid, signo) && signo === SIGKILL) this.#groupKilled = true;
     } catch {
       // EPERM: a member changed credentials; the drain waits for it up to SIGKILL
     }
@@ -338,8 +343,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // Without a keeper, nothing could be signalled once the leader is gone: do not wait.
     // With one, keep looking even after the SIGKILL escalation killed it too (its exit
     // watch may reap it before the SIGKILLed members have finished dying). Looking only
-    // observes: every signal is guarded by signalGroup's own check.
+    // observes: every signal is guarded by signalGroup's own check. A keeper that died
+    // otherwise (killed from outside) pins nothing: the leftovers can no longer be
+    // signalled, and waiting for them would never end.
     if (this.#keeper === undefined) return [];
+    if (!this.#groupKilled && !this.#keeper.kill(0)) return [];
     return groupMembers(this.#pgid, keeperPid);
   }
 
