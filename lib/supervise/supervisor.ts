@@ -231,6 +231,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (this.#stopRequests !== stopRequests) throw new AbortError('restart() was superseded by a later stop()');
       if ((this.#state as SupervisorState) === 'running' && this.#child !== undefined) return this.#child.pid;
     }
+    if (this.#state === 'backoff') this.#restarts++; // the scheduled restart, made now
     clearTimeout(this.#backoffTimer);
     this.#backoffTimer = undefined;
     this.#consecutive = 0;

@@ -196,6 +196,17 @@ describe('restart()', () => {
     expect(spawned).toEqual([]);
   });
 
+  test('during the backoff: starts the program at once, and counts as a restart', async () => {
+    const sup = supervise('/bin/sh', ['-c', 'exit 1'], { backoff: { initial: 60000 } });
+    await new Promise((resolve) => sup.once('restart', resolve));
+    expect(sup.state).toBe('backoff');
+    const spawned = new Promise<number>((resolve) => sup.once('spawn', resolve));
+    const pid = await sup.restart();
+    await sup.stop();
+    await expect(spawned).resolves.toBe(pid);
+    expect(sup.restarts).toBe(1);
+  });
+
   test('starts a stopped supervisor again', async () => {
     const sup = supervise('/bin/sleep', ['300']);
     await sup.stop();
