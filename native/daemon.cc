@@ -130,9 +130,10 @@ static void Report(int fd, int kind, int value, int step) {
 [[noreturn]] static void DaemonMain(DaemonArgs* a, int err_w) {
   close(a->report_w);  // only I reports
   // Wait for C first: it reads this process's identity meanwhile, and nothing here may
-  // fail (and be reaped by I) before it has. EOF: C gave up.
+  // fail (and be reaped by I) before it has. EOF: C gave up; say so on the error pipe,
+  // so that I reaps this process rather than leaving it to whoever adopts it.
   char go = 0;
-  if (!ReadAll(a->go_r, &go, 1)) _exit(1);
+  if (!ReadAll(a->go_r, &go, 1)) DaemonFail(err_w, DStepNone, ECANCELED);
   // The error pipe must survive the dup2s onto 0..3 below.
   if (err_w <= kLockFd) {
     err_w = fcntl(err_w, F_DUPFD_CLOEXEC, kLockFd + 1);
@@ -212,7 +213,7 @@ static void Report(int fd, int kind, int value, int step) {
   }
   close(err_pipe[1]);
   Report(a->report_w, MsgPid, pid, DStepNone);
-  // EOF: D exec'd (or died before exec without a word: C's "go" pipe closed).
+  // EOF: D exec'd (or was killed by a signal before exec).
   int msg[2] = {0, 0};
   bool failed = ReadAll(err_pipe[0], msg, sizeof msg);
   if (failed) {
@@ -355,7 +356,8 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
       char byte = 1;
       WriteAll(go[1], &byte, 1);
     }
-    // On a failure above, closing "go" makes D _exit(1) and I reap it.
+    // On a failure above, closing "go" makes D report ECANCELED and _exit; I reaps it
+    // before its final report, which the read below waits for.
     close(go[1]);
     go[1] = -1;
     if (ReadAll(report[0], msg, sizeof msg) && msg[0] == MsgResult && msg[1] != 0 && step == DStepNone) {

@@ -131,6 +131,8 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
     return fd;
   };
   let tmp: string | undefined;
+  /** The pidfile, while this call created it and has not yet renamed the new one over it. */
+  let created: string | undefined;
   try {
     const devNull = open('/dev/null', fsConstants.O_RDWR);
     const output = (v: DaemonOutput): number =>
@@ -145,7 +147,14 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
     if (pidfile !== undefined) {
       // The current pidfile's lock: held by a running daemon, or by us until the rename,
       // so that two concurrent starts cannot both go ahead.
-      const current = open(pidfile, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
+      let current: number;
+      try {
+        current = open(pidfile, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+        created = pidfile; // removed again if the start fails
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        current = open(pidfile, fsConstants.O_RDWR);
+      }
       const r = flock(current, LOCK_EX | LOCK_NB);
       if (r === -EWOULDBLOCK) throw systemError(r, 'flock', pidfile);
       if (r < 0) throw systemError(r, 'flock', pidfile);
@@ -173,9 +182,18 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
     if (pidfile !== undefined && tmp !== undefined) {
       renameSync(tmp, pidfile);
       tmp = undefined;
+      created = undefined;
     }
     return { pid: r[0], startTime: r[1] };
   } finally {
+    // Still locked by us (its fd is closed below): a failed first start leaves no empty pidfile.
+    if (created !== undefined) {
+      try {
+        unlinkSync(created);
+      } catch {
+        // removed meanwhile
+      }
+    }
     if (tmp !== undefined) {
       try {
         unlinkSync(tmp);

@@ -30,13 +30,20 @@ function onExit(): void {
   killAll();
 }
 
+// Marks this listener, so that another copy of this module loaded in the same process (two
+// versions of the package, dist/ beside lib/) is not taken for the application's listener:
+// each copy would otherwise leave the signal to the other, and the process would ignore it.
+const HOOK = Symbol.for('unixproc.supervise.exitHook');
+
 function onSignal(signal: NodeJS.Signals): void {
   // Another listener: the application handles the signal (and its supervisors) itself.
-  if (process.listenerCount(signal) > 1) return;
+  if (process.listeners(signal).some((l) => !(HOOK in l))) return;
   killAll();
   uninstall();
   process.kill(process.pid, signal); // no listener left: the default action, death by it
 }
+
+Object.defineProperty(onSignal, HOOK, { value: true });
 
 function install(): void {
   if (installed) return;

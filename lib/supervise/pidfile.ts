@@ -9,7 +9,7 @@
  * (rename(2) is atomic: a reader sees the old file or the whole new one, never a partial
  * one).
  */
-import { closeSync, constants as fsConstants, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { systemError } from '../errors';
 import { native } from '../native';
 import { F, procConstants, procScan } from '../proc/binding';
@@ -54,6 +54,10 @@ export interface PidfileStatus {
 // and the two clocks are read a moment apart.
 const SLACK_TICKS = 2;
 
+// A pid and some white space; a longer file does not hold a pid.
+const MAX_PIDFILE_BYTES = 64;
+const EISDIR = 21;
+
 function bootMs(): number {
   const uptime = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
   return Date.now() - uptime * 1000;
@@ -63,23 +67,34 @@ function bootMs(): number {
  * Reads a pidfile and tells whether the process it names is running, without trusting a
  * stale pid: the pid must name a live process that started no later than the file's last
  * modification (pid reuse makes a later one a stranger). Also reports whether the file is
- * locked (the lock daemonize() leaves on it). Nothing is signalled.
+ * locked (the lock daemonize() leaves on it). Nothing is signalled. Only a regular file of
+ * at most 64 bytes can hold a pid: a FIFO, a device or a larger file is read as holding none
+ * (never waited on, never read whole).
  *
  * @param path - the pidfile.
  * @returns `{ pid, running, locked }`.
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a bad path; the fs error
- *   (ENOENT, EACCES... with `path`) when the file cannot be read.
+ *   (ENOENT, EACCES... with `path`) when the file cannot be opened; EISDIR (`read`, with
+ *   `path`) for a directory.
  * @see flock(2), proc(5) /proc/pid/stat field 22, docs/supervise.md
  */
 export function readPidfile(path: string | Buffer): PidfileStatus {
   const p = validatePath(path, 'path');
-  const fd = openSync(p, fsConstants.O_RDONLY);
-  let text: string;
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer. Only a regular file is
+  // read, and only its first bytes: a FIFO or /dev/zero must not hang or fill memory.
+  const fd = openSync(p, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  let text = '';
   let mtimeMs: number;
   let locked = false;
   try {
-    text = readFileSync(fd, 'latin1');
-    mtimeMs = statSync(p).mtimeMs;
+    const st = fstatSync(fd); // the file read, even if the path is renamed meanwhile
+    if (st.isDirectory()) throw systemError(-EISDIR, 'read', p);
+    mtimeMs = st.mtimeMs;
+    if (st.isFile()) {
+      const buf = Buffer.alloc(MAX_PIDFILE_BYTES + 1);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      if (n <= MAX_PIDFILE_BYTES) text = buf.toString('latin1', 0, n);
+    }
     const r = flock(fd, LOCK_SH | LOCK_NB);
     if (r === -EWOULDBLOCK) locked = true;
     else if (r < 0) throw systemError(r, 'flock', p);

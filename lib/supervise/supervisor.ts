@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { invalidArgType } from '../errors';
 import type { ExitStatus } from '../exit-status';
+import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
 import { validateBytes, validateSignal, validateStringArray } from '../validate';
@@ -104,6 +105,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #backoffTimer: NodeJS.Timeout | undefined;
   #killTimer: NodeJS.Timeout | undefined;
   #stopSent = false;
+  /** Whether SIGKILL reached the current child's group (its members are dying). */
+  #groupKilled = false;
+  /** stop() calls so far: a restart() that a later stop() superseded must not start. */
+  #stopRequests = 0;
   /** What to do once the current child's group is empty. */
   #after: 'policy' | 'stop' | 'restart' = 'policy';
   #settled: Promise<void> = Promise.resolve();
@@ -168,7 +173,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   signal(signal: string | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.#child === undefined) return false;
-    return signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+    const sent = signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+    if (sent && signo === SIGKILL) this.#groupKilled = true;
+    return sent;
   }
 
   /**
@@ -182,6 +189,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   async stop(): Promise<ExitStatus | undefined> {
     if (this.#state === 'stopped' || this.#state === 'failed') return this.#lastStatus;
+    this.#stopRequests++;
     if (this.#state === 'backoff') {
       clearTimeout(this.#backoffTimer);
       this.#backoffTimer = undefined;
@@ -205,11 +213,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * starts the program afresh.
    * @returns the new child's pid.
    * @throws (rejects with) the spawn error (`execve` ENOENT, EACCES... with `path`) when
-   *   the program cannot be started; the supervisor is then `'failed'`.
+   *   the program cannot be started; the supervisor is then `'failed'`. AbortError
+   *   (`ABORT_ERR`) when {@link Supervisor.stop} was called while this restart was ending
+   *   the child: the later stop wins and nothing is started.
    * @see killpg(3), docs/supervise.md
    */
   async restart(): Promise<number> {
     if (this.#state === 'running' || this.#state === 'stopping') {
+      const stopRequests = this.#stopRequests;
       if (this.#state === 'running') {
         this.#state = 'stopping';
         this.#beginStop();
@@ -217,8 +228,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (this.#after !== 'stop') this.#after = 'restart';
       const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
       await stopped;
+      if (this.#stopRequests !== stopRequests) throw new AbortError('restart() was superseded by a later stop()');
       if ((this.#state as SupervisorState) === 'running' && this.#child !== undefined) return this.#child.pid;
     }
+    if (this.#state === 'backoff') this.#restarts++; // the scheduled restart, made now
     clearTimeout(this.#backoffTimer);
     this.#backoffTimer = undefined;
     this.#consecutive = 0;
@@ -254,6 +267,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#keeper = startKeeper(child.pid);
     this.#startedAt = Date.now();
     this.#stopSent = false;
+    this.#groupKilled = false;
     this.#after = 'policy';
     this.#state = 'running';
     child.wait().then(
@@ -275,7 +289,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #signalSafely(signo: number): void {
     try {
-      signalGroup(this.#child, this.#keeper, this.#pgid, signo);
+      if (signalGroup(this.#child, this.#keeper, this.#pgid, signo) && signo === SIGKILL) this.#groupKilled = true;
     } catch {
       // EPERM: a member changed credentials; the drain waits for it up to SIGKILL
     }
@@ -330,8 +344,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // Without a keeper, nothing could be signalled once the leader is gone: do not wait.
     // With one, keep looking even after the SIGKILL escalation killed it too (its exit
     // watch may reap it before the SIGKILLed members have finished dying). Looking only
-    // observes: every signal is guarded by signalGroup's own check.
+    // observes: every signal is guarded by signalGroup's own check. A keeper that died
+    // otherwise (killed from outside) pins nothing: the leftovers can no longer be
+    // signalled, and waiting for them would never end.
     if (this.#keeper === undefined) return [];
+    if (!this.#groupKilled && !this.#keeper.kill(0)) return [];
     return groupMembers(this.#pgid, keeperPid);
   }
 

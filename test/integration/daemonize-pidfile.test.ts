@@ -5,10 +5,11 @@ import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSameProcess } from '../../lib/proc';
-import { spawn } from '../../lib/spawn';
+import { run, spawn } from '../../lib/spawn';
 import { daemonize, readPidfile } from '../../lib/supervise';
 import { becomeSubreaper, reapPid } from '../helpers/proc-spawn';
 import { childrenOf } from '../helpers/os-core-children';
+import { LOADER, ROOT } from '../helpers/supervise-helpers';
 
 let restore: () => void;
 let dir: string;
@@ -60,6 +61,17 @@ describe('a daemon started with a pidfile', () => {
   });
 });
 
+/** readPidfile(path) in a new node process (undefined printed as null). */
+async function readPidfileInChild(path: string): Promise<unknown> {
+  const script = `
+    const { readPidfile } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
+    const r = readPidfile(${JSON.stringify(path)});
+    console.log(JSON.stringify({ pid: r.pid ?? null, running: r.running, locked: r.locked }));`;
+  const r = await run([process.execPath, '-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 });
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: { kind: 'exited', code: 0 }, stderr: '' });
+  return JSON.parse(r.stdout as string);
+}
+
 describe('readPidfile', () => {
   test('once the daemon is gone: neither running nor locked', async () => {
     const pidfile = join(dir, 'gone.pid');
@@ -96,6 +108,18 @@ describe('readPidfile', () => {
     expect(readPidfile(pidfile)).toEqual({ pid: undefined, running: false, locked: false });
   });
 
+  test('a FIFO as the pidfile holds no pid: it is neither waited on for a writer nor read', async () => {
+    const fifo = join(dir, 'fifo.pid');
+    expect((await run(['mkfifo', fifo])).status).toEqual({ kind: 'exited', code: 0 });
+    // In a child process, so that a regression (a blocking open or read) fails the test by
+    // its timeout instead of freezing this one.
+    expect(await readPidfileInChild(fifo)).toEqual({ pid: null, running: false, locked: false });
+  });
+
+  test('a character device as the pidfile (/dev/zero) holds no pid: it is not read to the end', async () => {
+    expect(await readPidfileInChild('/dev/zero')).toEqual({ pid: null, running: false, locked: false });
+  });
+
   test('a missing pidfile throws ENOENT with the path', () => {
     const missing = join(dir, 'missing.pid');
     expect(() => readPidfile(missing)).toThrow(expect.objectContaining({ code: 'ENOENT', path: missing }));
@@ -111,5 +135,35 @@ describe('a failed start', () => {
     expect(() => daemonize('/nonexistent/daemon', [], { pidfile })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     expect(readFileSync(pidfile, 'utf8')).toBe('12345\n');
     expect(readdirSync(sub)).toEqual(['x.pid']);
+  });
+});
+
+describe('a failed first start', () => {
+  test('leaves no pidfile (the one it created is removed) and no temporary file', () => {
+    const sub = join(dir, 'failed-first');
+    require('node:fs').mkdirSync(sub);
+    const pidfile = join(sub, 'x.pid');
+    expect(() => daemonize('/nonexistent/daemon', [], { pidfile })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(readdirSync(sub)).toEqual([]);
+  });
+});
+
+describe('a pidfile that cannot be written', () => {
+  test('the waiting daemon is reaped before daemonize() throws: the caller (a subreaper) adopts no process', async () => {
+    // RLIMIT_FSIZE 0 makes the pidfile write fail with EFBIG (Node ignores SIGXFSZ) after
+    // the daemon was forked; the caller is a subreaper, so a daemon left unreaped by the
+    // intermediate process would be re-parented to it.
+    const pidfile = join(dir, 'efbig.pid');
+    const script = `
+      const { native } = require(${JSON.stringify(join(ROOT, 'lib', 'native.ts'))});
+      const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
+      const { childrenOf } = require(${JSON.stringify(join(ROOT, 'test', 'helpers', 'os-core-children.ts'))});
+      if (native().setChildSubreaper(true) !== 0) throw new Error('prctl');
+      let error;
+      try { daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} }); } catch (e) { error = { code: e.code, syscall: e.syscall }; }
+      console.log(JSON.stringify({ error, children: childrenOf(process.pid) }));`;
+    const r = await run(['prlimit', '--fsize=0', process.execPath, '-r', LOADER, '-e', script], { capture: 'text' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: { kind: 'exited', code: 0 }, stderr: '' });
+    expect(JSON.parse(r.stdout as string)).toEqual({ error: { code: 'EFBIG', syscall: 'pwrite' }, children: [] });
   });
 });

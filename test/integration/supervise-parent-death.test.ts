@@ -3,7 +3,7 @@
 // process; this process is a subreaper, adopts everything that outlives it, and reaps it
 // by pid.
 import { becomeSubreaper } from '../helpers/proc-spawn';
-import { groupOf, reapAll, statFields, supervisorProcess, untilGroupReady } from '../helpers/supervise-helpers';
+import { groupOf, reapAll, statFields, SUPERVISE_LIB, supervisorProcess, untilGroupReady } from '../helpers/supervise-helpers';
 
 let restore: () => void;
 beforeAll(() => {
@@ -69,6 +69,24 @@ describe('the supervisor process ends otherwise: its exit hook SIGKILLs the grou
 
   test('SIGTERM with no listener of its own: the process still dies of SIGTERM', async () => {
     const { proc, members } = await started('');
+    proc.kill('SIGTERM');
+    await expect(proc.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+    const statuses = await reapAll(members);
+    for (const s of statuses.values()) expect(s).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+  });
+});
+
+describe('two copies of the library in one process (two versions of the package)', () => {
+  test('SIGTERM with no listener of the application: each copy SIGKILLs its groups and the process dies of SIGTERM', async () => {
+    // The second copy: the supervise modules loaded again (a fresh exit hook), same addon.
+    const body = `const first = supervise('/bin/sleep', ['300']);
+for (const k of Object.keys(require.cache)) if (k.includes('/lib/supervise/')) delete require.cache[k];
+const second = require(${JSON.stringify(SUPERVISE_LIB)}).supervise('/bin/sleep', ['300']);
+process.stdout.write(JSON.stringify({ first: first.pid, second: second.pid }) + '\\n');\n`;
+    const { proc, report } = await supervisorProcess(body);
+    await untilGroupReady(report.first, 2); // sleep, keeper
+    await untilGroupReady(report.second, 2);
+    const members = [...groupOf(report.first), ...groupOf(report.second)].map((p) => p.pid);
     proc.kill('SIGTERM');
     await expect(proc.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
     const statuses = await reapAll(members);

@@ -183,6 +183,30 @@ describe('restart()', () => {
     expect(sup.state).toBe('stopped');
   });
 
+  test('a stop() called while a restart() is ending the child wins: restart() rejects with ABORT_ERR and nothing is started', async () => {
+    const sup = supervise('/bin/sleep', ['300']);
+    const spawned: number[] = [];
+    sup.on('spawn', (pid) => spawned.push(pid));
+    const restarting = sup.restart();
+    const status = await sup.stop();
+    await expect(restarting).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+    expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+    expect(sup.state).toBe('stopped');
+    expect(sup.pid).toBeUndefined();
+    expect(spawned).toEqual([]);
+  });
+
+  test('during the backoff: starts the program at once, and counts as a restart', async () => {
+    const sup = supervise('/bin/sh', ['-c', 'exit 1'], { backoff: { initial: 60000 } });
+    await new Promise((resolve) => sup.once('restart', resolve));
+    expect(sup.state).toBe('backoff');
+    const spawned = new Promise<number>((resolve) => sup.once('spawn', resolve));
+    const pid = await sup.restart();
+    await sup.stop();
+    await expect(spawned).resolves.toBe(pid);
+    expect(sup.restarts).toBe(1);
+  });
+
   test('starts a stopped supervisor again', async () => {
     const sup = supervise('/bin/sleep', ['300']);
     await sup.stop();

@@ -153,3 +153,21 @@ describe('the exit hook', () => {
 });
 
 void waitFor;
+
+describe('a group keeper killed from outside', () => {
+  test('leftovers of the exited child are not waited for (nothing can signal them safely): the supervisor settles', async () => {
+    const sup = supervise('/bin/sh', ['-c', 'trap "exit 1" USR1; sleep 300 & wait'], { restart: 'never', stopTimeout: 100 });
+    const pid = sup.pid as number;
+    await untilGroupReady(pid, 3); // sh, sleep, keeper
+    const keeper = (groupOf(pid).find((p) => p.state === 'T') as { pid: number }).pid;
+    const sleep = (groupOf(pid).find((p) => p.pid !== pid && p.pid !== keeper) as { pid: number }).pid;
+    process.kill(keeper, 'SIGKILL');
+    await waitFor('the keeper reaped by the supervisor', () => statFields(keeper) === undefined);
+    process.kill(pid, 'SIGUSR1');
+    await expect(sup.done()).resolves.toBe('stopped');
+    expect(sup.lastStatus).toEqual({ kind: 'exited', code: 1 });
+    expect(statFields(sleep)?.[0]).toBe('S'); // not signalled
+    process.kill(sleep, 'SIGKILL');
+    await reapAll([sleep]);
+  });
+});
