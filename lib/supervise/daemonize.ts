@@ -2,7 +2,7 @@
  * daemonize(): start a program as a proper daemon (double fork in native/daemon.cc), with
  * an optional locked pidfile.
  */
-import { closeSync, constants as fsConstants, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { lineageEntry } from '../lineage';
 import { native } from '../native';
@@ -120,7 +120,9 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
   const stdout = validateOutput(o.stdout, 'options.stdout');
   const stderr = validateOutput(o.stderr, 'options.stderr');
   const env = validateEnv(o.env === undefined ? process.env : o.env, 'options.env');
-  const pidfile = o.pidfile === undefined ? undefined : validatePath(o.pidfile, 'options.pidfile');
+  // A string only: the temporary file's name is built from it.
+  if (o.pidfile !== undefined && typeof o.pidfile !== 'string') throw invalidArgType('options.pidfile', 'of type string', o.pidfile);
+  const pidfile = o.pidfile === undefined ? undefined : (validatePath(o.pidfile, 'options.pidfile') as string);
   const lineage = o.lineage === undefined ? true : validateBoolean(o.lineage, 'options.lineage');
   if (typeof cwd === 'string' && cwd.length === 0) throw invalidArgValue('options.cwd', cwd, 'must not be empty');
 
@@ -147,17 +149,40 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
     if (pidfile !== undefined) {
       // The current pidfile's lock: held by a running daemon, or by us until the rename,
       // so that two concurrent starts cannot both go ahead.
-      let current: number;
-      try {
-        current = open(pidfile, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
-        created = pidfile; // removed again if the start fails
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        current = open(pidfile, fsConstants.O_RDWR);
+      // The classic lock-file loop: the file locked must still be the one at the path. A
+      // start that finished meanwhile may have renamed its new pidfile over the one opened
+      // here; a lock on that unlinked file would let a second daemon start.
+      for (let attempt = 0; ; attempt++) {
+        let current: number;
+        let mine = false;
+        try {
+          current = open(pidfile, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+          mine = true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          try {
+            current = open(pidfile, fsConstants.O_RDWR);
+          } catch (e2) {
+            // Removed between the two opens: start over.
+            if ((e2 as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 100) continue;
+            throw e2;
+          }
+        }
+        if (mine) created = pidfile; // removed again if the start fails
+        const r = flock(current, LOCK_EX | LOCK_NB);
+        if (r < 0) throw systemError(r, 'flock', pidfile);
+        const locked = fstatSync(current);
+        let atPath: ReturnType<typeof statSync> | undefined;
+        try {
+          atPath = statSync(pidfile);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
+        if (atPath !== undefined && atPath.dev === locked.dev && atPath.ino === locked.ino) break;
+        // Replaced or removed under us: what we created (if anything) is not at the path any more.
+        if (mine) created = undefined;
+        if (attempt >= 100) throw systemError(-EWOULDBLOCK, 'flock', pidfile);
       }
-      const r = flock(current, LOCK_EX | LOCK_NB);
-      if (r === -EWOULDBLOCK) throw systemError(r, 'flock', pidfile);
-      if (r < 0) throw systemError(r, 'flock', pidfile);
       tmp = `${pidfile}.${b().getpid()}.tmp`;
       try {
         unlinkSync(tmp); // left by a start of ours that crashed (the name holds our pid)

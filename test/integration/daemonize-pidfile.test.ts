@@ -167,3 +167,35 @@ describe('a pidfile that cannot be written', () => {
     expect(JSON.parse(r.stdout as string)).toEqual({ error: { code: 'EFBIG', syscall: 'pwrite' }, children: [] });
   });
 });
+
+describe('concurrent starts with one pidfile', () => {
+  // Several processes race to start a daemon on the same pidfile, in rounds: exactly one
+  // start per round may go ahead (the others fail with flock EAGAIN). A start that locks
+  // the pidfile it opened after another start renamed its new one over it would be a second
+  // daemon: the lock-file loop re-checks that the locked file is the one at the path.
+  test('exactly one of 4 concurrent starters succeeds, in each of 2 rounds', async () => {
+    const pidfile = join(dir, 'race.pid');
+    const script = `
+      const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
+      try {
+        const d = daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} });
+        process.stdout.write(JSON.stringify({ pid: d.pid, startTime: d.startTime }));
+      } catch (e) {
+        process.stdout.write(JSON.stringify({ code: e.code, syscall: e.syscall }));
+      }`;
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => run([process.execPath, '-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 })),
+      );
+      const outcomes = results.map((r) => JSON.parse(r.stdout as string) as { pid?: number; startTime?: number; code?: string; syscall?: string });
+      const started = outcomes.filter((o) => o.pid !== undefined) as { pid: number; startTime: number }[];
+      try {
+        expect(started.length).toBe(1);
+        expect(outcomes.filter((o) => o.pid === undefined)).toEqual(Array(3).fill({ code: 'EAGAIN', syscall: 'flock' }));
+        expect(readFileSync(pidfile, 'utf8')).toBe(`${started[0].pid}\n`);
+      } finally {
+        for (const d of started) await end(d);
+      }
+    }
+  });
+});

@@ -42,6 +42,7 @@ describe('daemonize() rejects', () => {
     ['a negative stderr fd', ['/bin/true', [], { stderr: -1 }], 'ERR_OUT_OF_RANGE'],
     ['an empty cwd', ['/bin/true', [], { cwd: '' }], 'ERR_INVALID_ARG_VALUE'],
     ['a pidfile that is not a string', ['/bin/true', [], { pidfile: 1 }], 'ERR_INVALID_ARG_TYPE'],
+    ['a pidfile given as a Buffer (its temporary file is named from the string)', ['/bin/true', [], { pidfile: Buffer.from('/tmp/x.pid') }], 'ERR_INVALID_ARG_TYPE'],
     ['a bad env', ['/bin/true', [], { env: 'PATH=/bin' }], 'ERR_INVALID_ARG_TYPE'],
   ])('%s', (_what, args, code) => {
     expect(() => (daemonize as (...a: unknown[]) => unknown)(...args)).toThrow(expect.objectContaining({ code }));
