@@ -127,7 +127,13 @@ export const command: Command = {
         void sup.stop();
       } else {
         log(`${signal} again: killing the group`);
-        sup.signal('SIGKILL');
+        try {
+          sup.signal('SIGKILL');
+        } catch (e) {
+          // A member that changed credentials (EPERM), or the group already gone: say so,
+          // and let the stop in progress finish.
+          log(`could not kill the group: ${(e as Error).message}`);
+        }
       }
     };
     process.on('SIGTERM', onSignal);

@@ -373,7 +373,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return;
     }
     const delay = Math.min(this.#spec.backoffInitial * this.#spec.backoffFactor ** this.#consecutive, this.#spec.backoffMax);
-    this.#consecutive++;
+    // Once the cap is reached the exponent stops growing (factor ** n would overflow to
+    // Infinity, and 0 * Infinity is NaN, after about a thousand restarts in a row).
+    if (delay > 0 && delay < this.#spec.backoffMax) this.#consecutive++;
     this.#state = 'backoff';
     this.#child = undefined;
     const count = this.#restarts + 1;
