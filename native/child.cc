@@ -52,12 +52,6 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
 // On i386 and 32-bit ARM, SYS_setuid/SYS_setgid/SYS_setgroups are the old 16-bit calls
 // (ids above 65535 cannot be named); the *32 calls take full 32-bit ids. glibc's own
@@ -196,24 +190,7 @@ static int ChildMain(void* arg) {
 
   UnblockAllSignals();
 
-  // execvpe semantics (glibc's posix/execvpe.c, CPython's _posixsubprocess): try each
-  // candidate; remember EACCES; move on for ENOENT/ENOTDIR and the like; stop otherwise.
-  int err = ENOENT;
-  bool saw_eacces = false;
-  for (size_t i = 0; i < a->candidate_count; i++) {
-    execve(a->candidates[i], a->argv, a->envp);
-    err = errno;
-    if (err == EACCES) {
-      saw_eacces = true;
-      continue;
-    }
-    if (err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENODEV ||
-        err == ETIMEDOUT || err == ELOOP || err == ENAMETOOLONG) {
-      continue;
-    }
-    break;
-  }
-  if (saw_eacces && (err == ENOENT || err == ENOTDIR)) err = EACCES;
+  const int err = ExecCandidates(a->candidates, a->candidate_count, a->argv, a->envp);
   ChildFail(a, StepExecve, err);
 }
 

@@ -6,7 +6,19 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+
+// close_range(2) (Linux 5.9; CLOSE_RANGE_CLOEXEC since 5.11), for older headers.
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 namespace unixproc {
 
@@ -45,6 +57,30 @@ inline int SetBlocking(int fd) {
   if (flags < 0) return -1;
   if (!(flags & O_NONBLOCK)) return 0;
   return fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+// execvpe semantics (glibc's posix/execvpe.c, CPython's _posixsubprocess): try each
+// candidate path; remember EACCES; move on for ENOENT/ENOTDIR and the like; stop at any
+// other error. Returns only on failure, with the errno to report (EACCES when a candidate
+// was found but not executable and the rest were missing).
+inline int ExecCandidates(const char* const* candidates, size_t count, char* const* argv, char* const* envp) {
+  int err = ENOENT;
+  bool saw_eacces = false;
+  for (size_t i = 0; i < count; i++) {
+    execve(candidates[i], argv, envp);
+    err = errno;
+    if (err == EACCES) {
+      saw_eacces = true;
+      continue;
+    }
+    if (err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENODEV ||
+        err == ETIMEDOUT || err == ELOOP || err == ENAMETOOLONG) {
+      continue;
+    }
+    break;
+  }
+  if (saw_eacces && (err == ENOENT || err == ENOTDIR)) err = EACCES;
+  return err;
 }
 
 }  // namespace unixproc

@@ -41,12 +41,6 @@
 #include "addon.h"
 #include "child_setup.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
 namespace unixproc {
 
@@ -168,22 +162,7 @@ static void Report(int fd, int kind, int value, int step) {
   if (a->cwd != nullptr && chdir(a->cwd) < 0) DaemonFail(err_w, DStepChdir, errno);
 
   UnblockAllSignals();
-  int err = ENOENT;
-  bool saw_eacces = false;
-  for (size_t i = 0; i < a->candidate_count; i++) {
-    execve(a->candidates[i], a->argv, a->envp);
-    err = errno;
-    if (err == EACCES) {
-      saw_eacces = true;
-      continue;
-    }
-    if (err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENODEV ||
-        err == ETIMEDOUT || err == ELOOP || err == ENAMETOOLONG) {
-      continue;
-    }
-    break;
-  }
-  if (saw_eacces && (err == ENOENT || err == ENOTDIR)) err = EACCES;
+  const int err = ExecCandidates(a->candidates, a->candidate_count, a->argv, a->envp);
   DaemonFail(err_w, DStepExecve, err);
 }
 
