@@ -12,6 +12,7 @@ import {
   COMMON_USAGE,
   notSelf,
   parsePidList,
+  noteUnreadable,
   procfsOption,
   readCmdlines,
   readProcArgs,
@@ -101,6 +102,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   if (args.json) writeJson(io, { daemons });
   else writeLines(io, daemonLines(daemons, full, args.width));
+  noteUnreadable(io, args, 'daemons');
   return 0;
 }
 

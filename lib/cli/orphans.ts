@@ -14,6 +14,7 @@ import {
   notRunningThis,
   notSelf,
   parsePidList,
+  noteUnreadable,
   procfsOption,
   readCmdlines,
   readProcArgs,
@@ -165,6 +166,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (groups !== undefined) lines.push('', ...groupLines(groups, full, args.width));
     writeLines(io, lines);
   }
+  noteUnreadable(io, args, 'orphans');
   return orphans.some((o) => o.classification === 'leaked-orphan') ? 1 : 0;
 }
 

@@ -154,6 +154,20 @@ export function procfsOption(args: ProcArgs): { procfs?: string } {
   return args.procfs === undefined ? {} : { procfs: args.procfs };
 }
 
+/**
+ * Says on stderr how many processes could not be read (hidepid, another user's process
+ * without the privilege to read it): a finder cannot judge them, so "no zombies" covers
+ * only what it could see. Silent when every process was readable.
+ */
+export function noteUnreadable(io: CliIO, args: ProcArgs, command: string): void {
+  const n = listProcesses(procfsOption(args)).filter((p) => !p.readable).length;
+  if (n > 0) {
+    io.stderr.write(
+      `unixproc ${command}: note: ${n} process${n === 1 ? '' : 'es'} could not be read (hidepid or permissions) and ${n === 1 ? 'was' : 'were'} not examined\n`,
+    );
+  }
+}
+
 /** Command lines by pid from one scan, with the start time that makes the pid a process. */
 export type CmdlineMap = ReadonlyMap<number, { readonly startTime: number; readonly cmdline: readonly string[] | undefined }>;
 

@@ -6,7 +6,7 @@
 import { findZombies } from '../proc';
 import type { ZombieGroup } from '../proc';
 import type { CliIO, Command } from './command';
-import { atMostPositionals, commandText, COMMON_USAGE, parsePidList, procfsOption, readProcArgs, statText } from './proc-args';
+import { atMostPositionals, commandText, COMMON_USAGE, noteUnreadable, parsePidList, procfsOption, readProcArgs, statText } from './proc-args';
 import { Column, table, writeJson, writeLines } from './text';
 
 const USAGE = `usage: unixproc zombies [--subreaper PID] [--wide] [--json] [--procfs ROOT]
@@ -70,6 +70,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const zombieCount = groups.reduce((n, g) => n + g.count, 0);
   if (args.json) writeJson(io, { zombieCount, groups });
   else writeLines(io, groups.length === 0 ? ['no zombies'] : groupLines(groups, args.width));
+  noteUnreadable(io, args, 'zombies');
   return zombieCount > 0 ? 1 : 0;
 }
 

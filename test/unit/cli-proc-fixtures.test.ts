@@ -188,6 +188,16 @@ describe('unixproc tree --procfs (fixture tree)', () => {
   });
 });
 
+describe('finders say what they could not read', () => {
+  // The fixture has two processes whose stat cannot be read (105: a directory; and one more):
+  // a finder cannot judge them, so its "none found" must not read as "none at all".
+  test.each(['zombies', 'orphans', 'daemons'])('unixproc %s notes the unreadable processes on stderr', async (cmd) => {
+    const r = await runCli([cmd, ...at]);
+    expect(r.stderr).toBe(`unixproc ${cmd}: note: 2 processes could not be read (hidepid or permissions) and were not examined\n`);
+  });
+  // Silent when everything was readable: see 'zombies says so and exits 0' below (stderr '').
+});
+
 describe('unixproc zombies --procfs (fixture tree)', () => {
   test('reports the zombie under its parent and exits 1', async () => {
     const r = await runCli(['zombies', ...at]);
