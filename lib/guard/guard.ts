@@ -18,7 +18,9 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { illegalConstructor, invalidState, isErrnoException, workerUnsupported } from '../errors';
-import { getProcess } from '../proc/table';
+import { Extra } from '../proc/binding';
+import { validateProcfsOptions } from '../proc/options';
+import { getProcess, readEntry, readOne } from '../proc/table';
 import { children, descendants } from '../proc/tree';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
@@ -27,6 +29,9 @@ import { validateBoolean, validateFunction, validateInteger, validateOptions } f
 import type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
 import { reapPid, signalByIdentity } from './signal';
 import { isChildSubreaper, ownPid, setChildSubreaper } from './subreaper';
+
+/** /proc, resolved once. */
+const DEFAULT_OPTS = validateProcfsOptions(undefined);
 
 /** Options of {@link startLeakGuard}. */
 export interface LeakGuardOptions {
@@ -187,7 +192,8 @@ export class LeakGuard {
     let cmdline: readonly string[] = [];
     if (p.state.name !== 'zombie') {
       try {
-        const d = getProcess(p.pid);
+        // Stat and cmdline only (getProcess would also read exe, cwd, status and the fds).
+        const d = readOne(DEFAULT_OPTS, p.pid, Extra.cmdline)?.info;
         // The pid may have been reused since the scan: keep only its own arguments.
         if (d !== undefined && d.startTime === p.startTime && d.cmdline !== undefined) cmdline = d.cmdline;
       } catch (e) {
@@ -391,8 +397,8 @@ export class LeakGuard {
 /** Alive = same process and not yet a zombie (a zombie is dead; its holder is the problem). */
 function isAlive(ref: LeakedProcess): boolean {
   try {
-    const p = getProcess(ref.pid);
-    return p !== undefined && p.startTime === ref.startTime && !hasEnded(p);
+    const p = readEntry(DEFAULT_OPTS, ref.pid); // the stat alone
+    return p !== undefined && p.readable && p.startTime === ref.startTime && !hasEnded(p);
   } catch (e) {
     if (isErrnoException(e)) return false;
     throw e;
