@@ -1,5 +1,5 @@
 // Async-signal-safe steps that undo, before an exec, what Node did to the process
-// (research/fork-in-node.md section 5; libuv's uv__process_child_init is the model).
+// (docs/research/fork-in-node.md section 5; libuv's uv__process_child_init is the model).
 // Only async-signal-safe calls: these run between fork and exec (signal-safety(7)).
 #ifndef UNIXPROC_CHILD_SETUP_H
 #define UNIXPROC_CHILD_SETUP_H

@@ -1,6 +1,6 @@
 // fork(2) and forkpty(3) that continue in JavaScript.
 //
-// Why fork needs more than fork(2) here (measured in research/fork-in-node.md):
+// Why fork needs more than fork(2) here (measured in docs/research/fork-in-node.md):
 // - V8's heap is MADV_DONTFORK: it is switched to MADV_DOFORK around the fork
 //   (dont_fork.cc).
 // - The V8 platform's worker threads and libuv's threadpool are parked first (park.cc),
