@@ -43,7 +43,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return 2;
   }
   const command = load();
-  if (args.length > 0 && (args[0] === '--help' || args[0] === '-h')) {
+  // --help anywhere among the command's own options (before a bare `--`: what follows is
+  // another program's arguments, as in `unixproc guard -- cmd --help`).
+  const own = args.indexOf('--') === -1 ? args : args.slice(0, args.indexOf('--'));
+  if (own.some((a) => a === '--help' || a === '-h')) {
     io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
     return 0;
   }

@@ -28,7 +28,7 @@ type ParentSide = 'inside' | 'outside' | 'unknown';
 
 /**
  * The orphaned groups of a table (every entry, unreadable ones included). A member whose
- * parent cannot be read (EACCES, hidepid) makes its group's status unknown: the group is
+ * parent cannot be read (EPERM under hidepid=1, EACCES) makes its group's status unknown: the group is
  * not reported. A parent missing from the table is read once more, and so is the member
  * (whose ppid changes once the kernel re-parents it); only what that shows is concluded
  * from. @internal
@@ -102,7 +102,7 @@ export function orphanedGroupsOf(table: readonly ProcessEntry[], reread: Reread)
  * threads (group 0) are left out.
  *
  * Only groups known to be orphaned are reported: when a member's parent cannot be read
- * (EACCES, or invisible under hidepid=2) its session is unknown and the group is left out
+ * (EPERM under hidepid=1, or invisible under hidepid=2) its session is unknown and the group is left out
  * (a false negative rather than a false positive). A parent that vanished during the scan
  * is read again, with the member, and the member's new parent (after re-parenting)
  * decides. Such a group has no process that could resume it with job control, which is

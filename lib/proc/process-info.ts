@@ -85,13 +85,13 @@ export interface ProcessInfo extends ProcessRef {
 }
 
 /**
- * A process that is there but whose stat could not be read (EACCES under hidepid=1, for
+ * A process that is there but whose stat could not be read (EPERM under hidepid=1, for
  * instance): listed, with every field unknown.
  */
 export interface UnreadableProcess {
   readonly readable: false;
   readonly pid: number;
-  /** The errno name that made it unreadable, e.g. `'EACCES'`. */
+  /** The errno name that made it unreadable, e.g. `'EPERM'` (hidepid=1). */
   readonly error: string;
 }
 

@@ -75,7 +75,7 @@ export function readableOnly(table: readonly ProcessEntry[]): ProcessInfo[] {
 /**
  * Every process, from one native pass over the procfs root: for each numeric entry,
  * openat + fstat + one read of `<pid>/stat`. A process that exits during the scan is
- * left out (ENOENT/ESRCH); one whose stat cannot be read (EACCES under hidepid=1) is
+ * left out (ENOENT/ESRCH); one whose stat cannot be read (EPERM under hidepid=1) is
  * listed as an {@link UnreadableProcess}. No entry is ever half-read: each stat line is
  * generated and read in one piece.
  *
@@ -133,8 +133,8 @@ export function readOne(opts: ResolvedOptions, pid: number, extras: number): { i
  * @param pid - the process id.
  * @param options - `procfs` root.
  * @returns the process, or `undefined` (not an error) when there is no such process.
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when its
- *   stat cannot be read (hidepid); ENOENT/ENOTDIR when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EPERM when its
+ *   stat cannot be read (hidepid=1); ENOENT/ENOTDIR when the procfs root is not there.
  * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe, /proc/pid/cwd, /proc/pid/fd
  */
 export function getProcess(pid: number, options?: ProcfsOptions): ProcessDetails | undefined {
