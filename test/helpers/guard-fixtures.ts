@@ -10,18 +10,24 @@ export { PYTHON };
 const ROOT = path.join(__dirname, '..', '..');
 
 /** `sh -c` that leaves `sleep 300` running in the background (stdio away from our pipes, so
- * a pipe reader is not held open by it) and prints its pid. */
+ * a pipe reader is not held open by it) and prints its pid once it sleeps. */
 export const BACKGROUND_SLEEP = [
   'sh',
   '-c',
-  // Prints the pid once the child has exec'd sleep (until then its cmdline is the shell's).
-  'sleep 300 </dev/null >/dev/null 2>&1 & p=$!; while read c </proc/$p/comm && [ "$c" != sleep ]; do :; done; echo $p',
+  // Prints the pid once the child has exec'd sleep (until then its cmdline is the shell's)
+  // and sleeps in it (state S; just after the exec it is still starting up, state R, and a
+  // report read then shows R): conditions read from /proc, not delays.
+  'sleep 300 </dev/null >/dev/null 2>&1 & p=$!; ' +
+    'while read c </proc/$p/comm && [ "$c" != sleep ]; do :; done; ' +
+    'while read s </proc/$p/stat && s=${s##*) } && [ "${s%% *}" != S ]; do :; done; echo $p',
 ];
 
 /**
  * Leaves a zombie: a holder process (orphaned, so adopted by the guard) whose child has
  * exited and which never waits for it. Prints "<holderPid> <zombiePid>" once the child is
- * a zombie (read from /proc: a condition, not a delay). The holder's stdio is /dev/null.
+ * a zombie and the holder sleeps (state S; right after telling its pids it is still running
+ * towards its sleep): both read from /proc, conditions, not delays. The holder's stdio is
+ * /dev/null.
  */
 export const ZOMBIE_HOLDER = [
   PYTHON,
@@ -47,13 +53,18 @@ if os.fork() == 0:
     time.sleep(300)
     os._exit(0)
 os.close(w)
-print(os.read(r, 100).decode().strip(), flush=True)
+pids = os.read(r, 100).decode().strip()
+holder = int(pids.split()[0])
+while open('/proc/%d/stat' % holder).read().rsplit(')', 1)[1].split()[0] != 'S':
+    pass
+print(pids, flush=True)
 `,
 ];
 
 /**
  * A daemon the classic way: fork, setsid, fork again, the middle process exits (and is
- * reaped), stdio to /dev/null, exec `sleep 300`. Prints the daemon's pid once it runs sleep.
+ * reaped), stdio to /dev/null, exec `sleep 300`. Prints the daemon's pid once it sleeps in
+ * sleep.
  */
 export const DOUBLE_FORK_DAEMON = [
   PYTHON,
@@ -76,8 +87,11 @@ if middle == 0:
 os.close(w)
 os.waitpid(middle, 0)
 daemon = int(os.read(r, 100).decode())
-# Until it has exec'd, its cmdline is python's: wait for the exec (a condition, not a delay).
+# Until it has exec'd, its cmdline is python's, and just after, it is still starting up
+# (state R, not S): wait for the exec and the sleep (conditions, not delays).
 while open('/proc/%d/comm' % daemon).read() != 'sleep\\n':
+    pass
+while open('/proc/%d/stat' % daemon).read().rsplit(')', 1)[1].split()[0] != 'S':
     pass
 print(daemon, flush=True)
 `,
