@@ -9,18 +9,21 @@ export { PYTHON };
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/**
+ * Shell code that returns once process `$p` has exec'd `comm` (until then its cmdline is
+ * the shell's) and sleeps in it (state S: just after the exec it is still starting up,
+ * state R, and a report read then shows R). Conditions read from /proc, not delays.
+ */
+export function untilSleepingIn(comm: string): string {
+  return (
+    `while read c </proc/$p/comm && [ "$c" != ${comm} ]; do :; done; ` +
+    'while read s </proc/$p/stat && s=${s##*) } && [ "${s%% *}" != S ]; do :; done'
+  );
+}
+
 /** `sh -c` that leaves `sleep 300` running in the background (stdio away from our pipes, so
  * a pipe reader is not held open by it) and prints its pid once it sleeps. */
-export const BACKGROUND_SLEEP = [
-  'sh',
-  '-c',
-  // Prints the pid once the child has exec'd sleep (until then its cmdline is the shell's)
-  // and sleeps in it (state S; just after the exec it is still starting up, state R, and a
-  // report read then shows R): conditions read from /proc, not delays.
-  'sleep 300 </dev/null >/dev/null 2>&1 & p=$!; ' +
-    'while read c </proc/$p/comm && [ "$c" != sleep ]; do :; done; ' +
-    'while read s </proc/$p/stat && s=${s##*) } && [ "${s%% *}" != S ]; do :; done; echo $p',
-];
+export const BACKGROUND_SLEEP = ['sh', '-c', `sleep 300 </dev/null >/dev/null 2>&1 & p=$!; ${untilSleepingIn('sleep')}; echo $p`];
 
 /**
  * Leaves a zombie: a holder process (orphaned, so adopted by the guard) whose child has

@@ -6,6 +6,7 @@ import { spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { untilSleepingIn } from '../helpers/guard-fixtures';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -60,8 +61,11 @@ function runAsNobody(args: string[]): Promise<{ code: number | null; stdout: str
 }
 
 maybe('a leftover that may not be signalled is reported as not cleaned up, not an EPERM crash', async () => {
-  // The helper's stdout is /dev/null so the guard's pipes close when the guard exits.
-  const run = await runAsNobody(['guard', '--grace', '100', '--', 'sh', '-c', `${helper} >/dev/null 2>&1 & echo $!; exit 0`]);
+  // The helper's stdout is /dev/null so the guard's pipes close when the guard exits. The
+  // command ends once the helper sleeps in pause(), so after its setresuid(2): before that,
+  // the guard could still signal it, and its state would not be S.
+  const command = `${helper} >/dev/null 2>&1 & p=$!; ${untilSleepingIn('rootsleep')}; echo $p; exit 0`;
+  const run = await runAsNobody(['guard', '--grace', '100', '--', 'sh', '-c', command]);
   const pid = Number(run.stdout.trim().split('\n')[0]);
   try {
     expect(pid).toBeGreaterThan(0);
