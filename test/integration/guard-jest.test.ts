@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isSameProcess } from '../../lib/proc/identity';
+import { BACKGROUND_SLEEP } from '../helpers/guard-fixtures';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -16,7 +17,9 @@ const LEAKING_TEST = `
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 test('starts a background sleep and forgets it', () => {
-  const r = spawnSync('sh', ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+  // Prints the pid once sleep sleeps: the report that names it as 'S sleep 300' may come
+  // right after this test ends.
+  const r = spawnSync(${JSON.stringify(BACKGROUND_SLEEP[0])}, ${JSON.stringify(BACKGROUND_SLEEP.slice(1))}, { encoding: 'utf8' });
   const pid = Number(r.stdout.trim());
   const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
   const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isSameProcess } from '../../lib/proc/identity';
+import { BACKGROUND_SLEEP } from '../helpers/guard-fixtures';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -19,7 +20,9 @@ const test = require('node:test');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 test('starts a background sleep and forgets it', () => {
-  const r = spawnSync('sh', ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+  // Prints the pid once sleep sleeps: the report that names it as 'S sleep 300' may come
+  // right after this test ends.
+  const r = spawnSync(${JSON.stringify(BACKGROUND_SLEEP[0])}, ${JSON.stringify(BACKGROUND_SLEEP.slice(1))}, { encoding: 'utf8' });
   const pid = Number(r.stdout.trim());
   const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
   const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
@@ -85,10 +88,15 @@ test('a forked CLI that starts a daemon exits 0 and its daemon keeps running', a
   fs.writeFileSync(__filename + '.leaked.json', JSON.stringify({ pid, startTime: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) }));
   assert.strictEqual(err, '');
   assert.strictEqual(code, 0);
-  assert.strictEqual(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), 'S');
+  const state = () => { try { return fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1][0]; } catch { return 'gone'; } };
+  // The CLI printed the pid once sleep was exec'd, maybe before it got to its sleep (R):
+  // wait for it to leave R, then it must be sleeping, not dead.
+  let s;
+  while ((s = state()) === 'R' || s === 'D') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+  assert.strictEqual(s, 'S');
   process.kill(pid, 'SIGKILL');
   // Until the kernel has finished it; this process (the guard, a subreaper) reaps it at exit.
-  const ended = () => { try { return fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1][0] === 'Z'; } catch { return true; } };
+  const ended = () => { const s = state(); return s === 'Z' || s === 'gone'; };
   while (!ended()) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
 });
 `;
