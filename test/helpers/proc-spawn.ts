@@ -18,7 +18,7 @@ export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : '
 /** A spawned process and the labelled lines it printed. */
 export interface Reporter {
   readonly child: ChildProcess;
-  /** Resolves with the first `n` lines of stdout. */
+  /** Resolves with the first `n` lines of stdout; rejects if stdout ends before them. */
   lines(n: number): Promise<string[]>;
   exited(): Promise<number | null>;
 }
@@ -27,11 +27,20 @@ export function spawnReporter(cmd: string, args: string[], options: SpawnOptions
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], ...options });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let buf = '';
+  let ended = false;
   const waiters: (() => void)[] = [];
+  const wake = (): void => {
+    for (const w of waiters.splice(0)) w();
+  };
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (d: string) => {
     buf += d;
-    for (const w of waiters.splice(0)) w();
+    wake();
+  });
+  // The end of its stdout, not its exit: 'exit' may come before the last lines were read.
+  child.stdout?.once('end', () => {
+    ended = true;
+    wake();
   });
   return {
     child,
@@ -42,9 +51,9 @@ export function spawnReporter(cmd: string, args: string[], options: SpawnOptions
           // Complete lines only: a chunk may end in the middle of one.
           const lines = buf.split('\n').slice(0, -1).filter(Boolean);
           if (lines.length >= n) resolve(lines.slice(0, n));
+          else if (ended) reject(new Error(`${cmd} closed its stdout before printing ${n} lines: ${JSON.stringify(buf)}`));
           else waiters.push(check);
         };
-        child.once('exit', () => setTimeout(() => reject(new Error(`${cmd} exited before printing ${n} lines: ${JSON.stringify(buf)}`)), 50));
         check();
       });
     },
