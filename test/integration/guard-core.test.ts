@@ -209,7 +209,9 @@ describe('cleanup', () => {
 
   test('sends SIGKILL after the grace to a process that ignores SIGTERM', async () => {
     guard = startLeakGuard();
-    const [pid] = await leave(['sh', '-c', "sh -c 'trap \"\" TERM; while :; do sleep 1; done' </dev/null >/dev/null 2>&1 & echo $!"]);
+    // The inner shell prints its pid itself, once its trap is set (printed by the outer one
+    // at once, SIGTERM could come before the trap and end it), then lets go of our pipe.
+    const [pid] = await leave(['sh', '-c', "sh -c 'trap \"\" TERM; echo $$; exec >/dev/null 2>&1; while :; do sleep 1; done' </dev/null &"]);
     const result = await guard.cleanup({ grace: 200 });
     const signals = result.signaled.filter((s) => s.pid === pid).map((s) => s.signal);
     expect(signals).toEqual(['SIGTERM', 'SIGKILL']);
