@@ -152,8 +152,6 @@ describe('the exit hook', () => {
   });
 });
 
-void waitFor;
-
 describe('a group keeper killed from outside', () => {
   test('leftovers of the exited child are not waited for (nothing can signal them safely): the supervisor settles', async () => {
     const sup = supervise('/bin/sh', ['-c', 'trap "exit 1" USR1; sleep 300 & wait'], { restart: 'never', stopTimeout: 100 });
@@ -161,6 +159,8 @@ describe('a group keeper killed from outside', () => {
     await untilGroupReady(pid, 3); // sh, sleep, keeper
     const keeper = (groupOf(pid).find((p) => p.state === 'T') as { pid: number }).pid;
     const sleep = (groupOf(pid).find((p) => p.pid !== pid && p.pid !== keeper) as { pid: number }).pid;
+    // Asleep before (not still exec'ing or starting up, R), so asleep after means not signalled.
+    await waitFor('the sleep asleep', () => statFields(sleep)?.[0] === 'S');
     process.kill(keeper, 'SIGKILL');
     await waitFor('the keeper reaped by the supervisor', () => statFields(keeper) === undefined);
     process.kill(pid, 'SIGUSR1');
