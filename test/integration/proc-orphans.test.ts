@@ -9,6 +9,7 @@ import {
   reapPid,
   Reporter,
   spawnReporter,
+  stateLetter,
   waitFor,
 } from '../helpers/proc-spawn';
 
@@ -49,6 +50,11 @@ describe('orphans re-parented to this subreaper', () => {
       if (label === 'spawner') spawnerStart = Number(start);
     }
     await waitFor('re-parenting', () => ['plain', 'child', 'daemon'].every((k) => ppidOf(pids[k]) === process.pid));
+    // The pids are printed at fork: until each has exec'd sleep (with its lineage record in
+    // its environment) and sleeps in it, it is still the shell, with no record to classify by.
+    await waitFor('each asleep in sleep', () =>
+      ['plain', 'child', 'daemon'].every((k) => getProcess(pids[k])?.comm === 'sleep' && stateLetter(pids[k]) === 'S'),
+    );
   });
 
   afterAll(async () => {
@@ -115,6 +121,9 @@ async function startDaemon(leak: boolean): Promise<number> {
   const [d] = (await starter.lines(1)).map(Number);
   await starter.exited();
   await waitFor('re-parenting', () => ppidOf(d) === process.pid);
+  // It prints its pid before moving its stdio to /dev/null, closing its fds (and opening the
+  // leaky one): all done once it sleeps (none of those steps sleeps).
+  await waitFor('the daemon asleep', () => stateLetter(d) === 'S');
   return d;
 }
 
