@@ -258,6 +258,9 @@ async function startOrphan(daemon: boolean): Promise<number> {
   await starter.exited();
   await waitFor('re-parenting to this subreaper', () => ppidOf(pid) === process.pid);
   await waitFor('exec of sleep', () => commOf(pid) === 'sleep');
+  // Just after the exec it is still starting up (its environment and arguments being set
+  // up, then running to its sleep): read it once it sleeps.
+  await waitFor('its sleep', () => stateLetter(pid) === 'S');
   return pid;
 }
 
