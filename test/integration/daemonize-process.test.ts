@@ -35,6 +35,9 @@ describe('a daemon started with the defaults', () => {
     d = daemonize('/bin/sleep', ['300']);
     // The intermediate process has exited (reaped by daemonize): the daemon is ours now.
     await waitFor('re-parenting', () => Number(statFields(d.pid)?.[1]) === process.pid);
+    // daemonize returns when the exec closed its CLOEXEC pipe, before the kernel has set up
+    // the new program's arguments and environment: read it once it sleeps in sleep.
+    await waitFor('its sleep', () => statFields(d.pid)?.[0] === 'S');
   });
   afterAll(() => end(d));
 
