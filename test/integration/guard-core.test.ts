@@ -369,8 +369,12 @@ describe('lifecycle and validation', () => {
       catch (e) { parentPort.postMessage(e.name + ' ' + e.code); }`,
       { eval: true },
     );
+    // Listen for 'exit' before awaiting the message: when the worker has already ended by the
+    // time this thread gets to it, Node emits the message and then 'exit' in one go (the
+    // exit drains the port), before a listener added after the await could be there.
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const answer = await new Promise((resolve) => worker.once('message', resolve));
-    expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+    expect(await exited).toBe(0);
     expect(answer).toBe('TypeError ERR_WORKER_UNSUPPORTED_OPERATION');
   });
 
