@@ -48,6 +48,7 @@
 
 #include "addon.h"
 #include "child_setup.h"
+#include "exec_request.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -203,49 +204,18 @@ static void CloseIfOpen(int fd) {
 
 static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<std::string> candidate_strings, argv_strings, envp_strings, extra_env;
-  std::string cwd;
-  if (!ArgStringArray(info, 0, &candidate_strings) || !ArgStringArray(info, 1, &argv_strings) ||
-      !ArgStringArray(info, 2, &envp_strings) || !ToBytes(info[3], &cwd) || !info[4].IsTypedArray() ||
-      info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    return NegErrno(env, EINVAL);
-  }
-  Napi::Int32Array config = info[4].As<Napi::Int32Array>();
-  if (config.ElementLength() < ConfigLength) return NegErrno(env, EINVAL);
-  if (info.Length() > 5 && info[5].IsArray() && !ArgStringArray(info, 5, &extra_env)) {
-    return NegErrno(env, EINVAL);
-  }
-
-  std::vector<char*> candidates = CStringVector(candidate_strings);
-  std::vector<char*> argv = CStringVector(argv_strings);
-  std::vector<char*> envp;
-  {
-    // An entry of the base environment survives unless an extra entry has its key.
-    auto replaced = [&](const char* entry) {
-      const char* eq = strchr(entry, '=');
-      size_t key_len = eq == nullptr ? strlen(entry) : static_cast<size_t>(eq - entry);
-      for (const std::string& x : extra_env) {
-        if (x.size() > key_len && x[key_len] == '=' && x.compare(0, key_len, entry, key_len) == 0) {
-          return true;
-        }
-      }
-      return false;
-    };
-    for (std::string& e : envp_strings) {
-      if (!replaced(e.c_str())) envp.push_back(const_cast<char*>(e.c_str()));
-    }
-    for (std::string& x : extra_env) envp.push_back(const_cast<char*>(x.c_str()));
-    envp.push_back(nullptr);
-  }
+  ExecRequest req;
+  if (!ReadExecRequest(info, ConfigLength, &req)) return NegErrno(env, EINVAL);
+  Napi::Int32Array& config = req.config;
   const int flags = config[ConfigFlags];
   const bool fork_mode = (flags & FlagFork) != 0;
 
   ChildArgs a{};
-  a.candidates = candidates.data();
-  a.candidate_count = candidate_strings.size();
-  a.argv = argv.data();
-  a.envp = envp.data();
-  a.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  a.candidates = req.candidates.data();
+  a.candidate_count = req.candidate_strings.size();
+  a.argv = req.argv.data();
+  a.envp = req.envp.data();
+  a.cwd = req.cwd.empty() ? nullptr : req.cwd.c_str();
   a.setsid = config[ConfigSetsid] != 0;
   a.pgid = config[ConfigPgid];
   a.death_signal = config[ConfigDeathSignal];

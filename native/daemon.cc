@@ -40,6 +40,7 @@
 
 #include "addon.h"
 #include "child_setup.h"
+#include "exec_request.h"
 
 
 namespace unixproc {
@@ -230,44 +231,19 @@ static double StartTicks(pid_t pid) {
 
 static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<std::string> candidate_strings, argv_strings, envp_strings, extra_env;
-  std::string cwd;
-  if (!ArgStringArray(info, 0, &candidate_strings) || !ArgStringArray(info, 1, &argv_strings) ||
-      !ArgStringArray(info, 2, &envp_strings) || !ToBytes(info[3], &cwd) || !info[4].IsTypedArray() ||
-      info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    return NegErrno(env, EINVAL);
-  }
-  Napi::Int32Array config = info[4].As<Napi::Int32Array>();
-  if (config.ElementLength() < DaemonConfigLength) return NegErrno(env, EINVAL);
-  if (info.Length() > 5 && info[5].IsArray() && !ArgStringArray(info, 5, &extra_env)) {
-    return NegErrno(env, EINVAL);
-  }
+  ExecRequest req;
+  if (!ReadExecRequest(info, DaemonConfigLength, &req)) return NegErrno(env, EINVAL);
+  Napi::Int32Array& config = req.config;
   for (int i = 0; i < 3; i++) {
     if (config[i] < 0) return NegErrno(env, EINVAL);
   }
 
-  std::vector<char*> candidates = CStringVector(candidate_strings);
-  std::vector<char*> argv = CStringVector(argv_strings);
-  // The base environment, minus the keys extraEnv replaces (as spawnChild does).
-  std::vector<char*> envp;
-  for (std::string& e : envp_strings) {
-    size_t key_len = e.find('=');
-    if (key_len == std::string::npos) key_len = e.size();
-    bool replaced = false;
-    for (const std::string& x : extra_env) {
-      if (x.size() > key_len && x[key_len] == '=' && x.compare(0, key_len, e, 0, key_len) == 0) replaced = true;
-    }
-    if (!replaced) envp.push_back(const_cast<char*>(e.c_str()));
-  }
-  for (std::string& x : extra_env) envp.push_back(const_cast<char*>(x.c_str()));
-  envp.push_back(nullptr);
-
   DaemonArgs a{};
-  a.candidates = candidates.data();
-  a.candidate_count = candidate_strings.size();
-  a.argv = argv.data();
-  a.envp = envp.data();
-  a.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  a.candidates = req.candidates.data();
+  a.candidate_count = req.candidate_strings.size();
+  a.argv = req.argv.data();
+  a.envp = req.envp.data();
+  a.cwd = req.cwd.empty() ? nullptr : req.cwd.c_str();
   for (int i = 0; i < 3; i++) a.stdio[i] = config[i];
   a.umask_value = static_cast<mode_t>(config[DaemonUmask] & 0777);
   a.lock_fd = config[DaemonLockFd];
