@@ -2,8 +2,7 @@
  * Options shared by every /proc reader, and their validation.
  * @internal
  */
-import { validateBoolean, validateOptions, validatePath, validatePid } from '../validate';
-import { invalidArgType } from '../errors';
+import { validateArray, validateBoolean, validateOptions, validatePath, validatePid } from '../validate';
 
 /** Options every /proc reader accepts. */
 export interface ProcfsOptions {
@@ -41,9 +40,11 @@ export function optionalBoolean(value: unknown, name: string): boolean {
   return value === undefined ? false : validateBoolean(value, name);
 }
 
-/** An optional list of pids (e.g. known subreapers). @internal */
+/**
+ * An optional list of pids (e.g. known subreapers). Read with an index loop: `map` skips
+ * holes, so `[, 1]` would pass with a hole where a pid should be (issue 8). @internal
+ */
 export function optionalPidList(value: unknown, name: string): readonly number[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalidArgType(name, 'an instance of Array', value);
-  return value.map((pid, i) => validatePid(pid, `${name}[${i}]`));
+  return validateArray(value, name, validatePid);
 }

@@ -90,6 +90,14 @@ describe('findOrphans on a fixture tree', () => {
     expect(() => findOrphans({ procfs, subreapers: 5 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => findOrphans({ procfs, subreapers: [0] })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });
+
+  test('a hole in subreapers is rejected, not skipped (issue 8)', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [, 200] as number[];
+    const hole = expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"options.subreapers[0]"') });
+    expect(() => findOrphans({ procfs, subreapers: sparse })).toThrow(hole);
+    expect(() => findDaemons({ procfs, subreapers: sparse })).toThrow(hole);
+  });
 });
 
 describe('orphanedProcessGroups on a fixture tree (POSIX definition)', () => {
