@@ -123,6 +123,13 @@ describe('the unixproc options the docs name', () => {
     expect([...documented.get('ps')!]).toEqual(expect.arrayContaining(['--pid', '--state', '--json', '--procfs']));
   });
 
+  test('name guard --ignore (a glob), not the regex flag it replaced, which is a usage error naming it', async () => {
+    expect([documented.get('guard')!.has('--ignore'), documented.get('guard')!.has('--ignore-pattern')]).toEqual([true, false]);
+    const r = await runCli(['guard', '--ignore-pattern', 'x', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--ignore-pattern .* was replaced by --ignore <glob>/);
+  });
+
   test('an option no parser knows is reported as unknown (what the acceptance test looks for)', async () => {
     const r = await runCli(probe('ps', '--no-such-option'));
     expect(r.code).toBe(2);
