@@ -31,8 +31,16 @@ export interface ChildInit {
 
 const ESRCH = 3;
 
-/** Children spawned here and not yet reaped, by pid (for waitForExit(pid)). @internal */
+/**
+ * Children spawned here and not yet reaped, by pid (for waitForExit(pid)). A handle removes
+ * only its own entry ({@link forgetLiveChild}): once its child is reaped, a new child may
+ * get the same pid and register before the old handle has settled. @internal
+ */
 export const liveChildren = new Map<number, Subprocess>();
+
+function forgetLiveChild(sub: Subprocess): void {
+  if (liveChildren.get(sub.pid) === sub) liveChildren.delete(sub.pid);
+}
 
 let abandon: (sub: Subprocess) => void;
 
@@ -86,6 +94,8 @@ export class Subprocess {
    * so nothing is sent to it any more.
    */
   #reaped = false;
+  /** This handle's entry in the foreign-children registry (removal is by owner). */
+  readonly #handBack: (status: number) => void;
 
   /** @internal Handles are made by {@link spawn}. */
   constructor(init: ChildInit) {
@@ -102,19 +112,18 @@ export class Subprocess {
     // status back here instead of swallowing it (lib/os/foreign-children.ts). Registered
     // before the watch starts: a watch that fails at once ends the handle (#onExit, which
     // unregisters) right inside watchChildExit.
-    registerForeignChild(init.pid, (status) => {
-      this.#reaped = true;
+    this.#handBack = (status) => {
+      this.#markReaped();
       this.#watcher.cancel();
       this.#handedBack = status;
       setImmediate(() => this.#onExit({ status }));
-    });
+    };
+    registerForeignChild(init.pid, this.#handBack);
     this.#watcher = watchChildExit(
       init.pid,
       init.pidfd,
       (report) => this.#onExit(report),
-      () => {
-        this.#reaped = true;
-      },
+      () => this.#markReaped(),
     );
     if (init.timeout > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate('timeout'), init.timeout);
@@ -221,6 +230,17 @@ export class Subprocess {
     if (this.#pidfd < 0) this.#watcher.cancel();
   }
 
+  /**
+   * The child has just been reaped (synchronously, before its exit is delivered): its pid
+   * is free for reuse from now on, so this handle stops sending to it and leaves the
+   * registries keyed by pid, removing only its own entries (issue 8, defect 3).
+   */
+  #markReaped(): void {
+    this.#reaped = true;
+    unregisterForeignChild(this.pid, this.#handBack);
+    forgetLiveChild(this);
+  }
+
   #terminate(reason: TerminationReason | undefined): void {
     if (this.exited) return;
     if (reason !== undefined) this.#terminationReason ??= reason;
@@ -234,8 +254,8 @@ export class Subprocess {
   #onExit(report: ExitReport): void {
     if (this.exited) return;
     if (this.#handedBack !== undefined) report = { status: this.#handedBack };
-    unregisterForeignChild(this.pid);
-    liveChildren.delete(this.pid);
+    unregisterForeignChild(this.pid, this.#handBack);
+    forgetLiveChild(this);
     if (this.#pidfd >= 0) {
       binding().closeFd(this.#pidfd); // not fs.closeSync: Workers warn about fds fs did not open
       this.#pidfd = -1;
