@@ -67,9 +67,16 @@ export class Subprocess {
   readonly pid: number;
   /** The command as started: `[file, ...args]` (`file` as given: a Buffer stays a Buffer). */
   readonly args: readonly (string | Buffer)[];
-  /** The write end of the child's stdin when `stdio[0]` is `'pipe'`, else null. */
+  /**
+   * The write end of the child's stdin when `stdio[0]` is `'pipe'`, else null. Destroyed
+   * when the child exits (as child_process does): writes after that fail.
+   */
   readonly stdin: Writable | null;
-  /** The read end of the child's stdout when `stdio[1]` is `'pipe'`, else null. */
+  /**
+   * The read end of the child's stdout when `stdio[1]` is `'pipe'`, else null. It closes
+   * itself at end of file, once everything the child (and whatever inherited the pipe) wrote
+   * has been read: read it, or `destroy()` it, or its fd stays open.
+   */
   readonly stdout: Readable | null;
   /** The read end of the child's stderr when `stdio[2]` is `'pipe'`, else null. */
   readonly stderr: Readable | null;
@@ -264,6 +271,10 @@ export class Subprocess {
     clearTimeout(this.#graceTimer);
     if (this.#onAbort !== undefined) this.#abortSignal?.removeEventListener('abort', this.#onAbort);
     this.#abortSignal = undefined;
+    // Nobody reads the pipe any more: without this its fd and handle stayed until exit, one
+    // per child (issue 8, defect 4). As child_process does on exit. stdout and stderr close
+    // themselves at end of file, once what the child wrote has been read.
+    this.stdin?.destroy();
     const waiters = this.#waiters;
     this.#waiters = [];
     if ('status' in report) {
