@@ -4,13 +4,13 @@
  */
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { check } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
 import { registerForeignChild, unregisterForeignChild } from '../os/foreign-children';
+import { sendThroughPidfd } from '../proc/pidfd';
 import { validateSignal } from '../validate';
 import { AbortError } from './errors';
 import { watchChildExit, type ExitReport, type ExitWatcher } from './exit-watch';
-import { binding } from './native-child';
+import { binding, P_PID, WEXITED, WNOHANG, WNOWAIT } from './native-child';
 
 /** Why this library terminated the child, if it did. */
 export type TerminationReason = 'timeout' | 'abort';
@@ -176,9 +176,9 @@ export class Subprocess {
   /**
    * Sends a signal to the child through its pidfd (pidfd_send_signal(2)).
    * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
-   * @returns true when the signal was sent; false when the child has already exited
-   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped, even while
-   *   `wait()` has not settled yet): nothing is sent then, and no other process can be hit.
+   * @returns true when the signal was sent; false when the child has already exited,
+   *   reaped or not (a zombie, or reaped while `wait()` has not settled yet): nothing is
+   *   sent then, and no other process can be hit.
    * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
    *   signal; EPERM when not allowed to signal the child (it changed uid).
    * @see pidfd_send_signal(2), kill(2)
@@ -186,15 +186,15 @@ export class Subprocess {
   kill(signal: string | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.exited || this.#reaped) return false;
-    if (this.#pidfd >= 0) {
-      const r = binding().pidfdSendSignal(this.#pidfd, signo);
-      if (r === -ESRCH) return false;
-      check(r, 'pidfd_send_signal');
-      return true;
-    }
+    // An exited child not reaped yet (a zombie) still accepts signals, from kill(2) and
+    // pidfd_send_signal(2) alike: ask whether it has exited first (issue 8, defect 8). It may
+    // still exit between the question and the signal: then the signal reached it as it went.
+    if (this.#pidfd >= 0) return sendThroughPidfd(this.#pidfd, signo);
     // sigchld mode (no pidfd): the child is not reaped yet (#reaped is set synchronously
     // by the sweep that reaps it, before the exit is delivered), so its pid still names
-    // it, exited or not: only this process can reap it.
+    // it, exited or not: only this process can reap it. WNOWAIT leaves it for the sweep.
+    const peek = binding().waitid(P_PID, this.pid, WEXITED | WNOHANG | WNOWAIT);
+    if (typeof peek !== 'number' && peek[0] === this.pid) return false;
     try {
       process.kill(this.pid, signo);
       return true;

@@ -8,7 +8,7 @@ import { spawn, Subprocess } from '../../lib/spawn';
 import { native } from '../../lib/native';
 import { isForeignChild } from '../../lib/os/foreign-children';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
-import { duringReapWindow, readAll } from '../helpers/spawn-helpers';
+import { duringReapWindow, processState, readAll } from '../helpers/spawn-helpers';
 
 describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch', (mode) => {
   beforeAll(() => setExitWatchMode(mode));
@@ -51,6 +51,17 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
     await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
     expect(child.kill('SIGKILL')).toBe(false);
     expect(child.kill(0)).toBe(false);
+  });
+
+  // Issue 8, defect 8: a zombie accepts signals (pidfd_send_signal(2) and kill(2) alike).
+  test('kill() on a child that has exited but is not reaped yet (a zombie) returns false', async () => {
+    const child = spawn('/bin/true');
+    // The event loop does not run here, so the exit watch cannot reap it meanwhile.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (processState(child.pid) !== 'Z') Atomics.wait(pause, 0, 0, 1);
+    const answers = [child.exited, child.kill('SIGKILL'), child.kill(0), processState(child.pid)];
+    expect(answers).toEqual([false, false, false, 'Z']);
+    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
   });
 
   test('abort sends killSignal, then SIGKILL after the grace period to a child that ignores it', async () => {
