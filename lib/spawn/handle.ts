@@ -4,6 +4,7 @@
  */
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { illegalConstructor } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
 import { registerForeignChild, unregisterForeignChild } from '../os/foreign-children';
 import { sendThroughPidfd } from '../proc/pidfd';
@@ -43,6 +44,14 @@ function forgetLiveChild(sub: Subprocess): void {
 }
 
 let abandon: (sub: Subprocess) => void;
+
+/** Only {@link createSubprocess} (that is, spawn()) holds this. */
+const CONSTRUCT = Symbol('Subprocess.construct');
+
+/** The handle of a child spawn() has just started. @internal */
+export function createSubprocess(init: ChildInit): Subprocess {
+  return new Subprocess(CONSTRUCT, init);
+}
 
 /**
  * In a forked child: makes a handle copied from the parent inert. Its process is the
@@ -104,8 +113,13 @@ export class Subprocess {
   /** This handle's entry in the foreign-children registry (removal is by owner). */
   readonly #handBack: (status: number) => void;
 
-  /** @internal Handles are made by {@link spawn}. */
-  constructor(init: ChildInit) {
+  /**
+   * @internal Handles are made by {@link spawn}: a handle built by hand could signal any
+   * pid, so the constructor refuses every caller that lacks this module's token.
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, init: ChildInit) {
+    if (token !== CONSTRUCT) throw illegalConstructor();
     this.pid = init.pid;
     this.args = init.args;
     this.#pidfd = init.pidfd;
