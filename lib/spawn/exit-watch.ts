@@ -211,7 +211,19 @@ export function prepareSigchldWatch(): void {
   sigchldRef = true;
 }
 
+const ECHILD = 10;
+
 function watchSigchld(pid: number, onExit: (report: ExitReport) => void, onReaped: () => void): ExitWatcher {
+  // A new child got a pid that is still pending: the kernel reuses a pid only once its
+  // process is reaped, so something outside this library reaped the old child (a raw
+  // waitpid). Its watch ends with ECHILD now; left in place, it would have been overwritten
+  // and its wait() would never settle.
+  const stale = pending.get(pid);
+  if (stale !== undefined) {
+    pending.delete(pid);
+    stale.onReaped();
+    deliver(stale.onExit, { error: systemError(-ECHILD, 'waitpid') });
+  }
   const entry: Pending = { onExit, onReaped, ref: true };
   pending.set(pid, entry);
   updateListener();

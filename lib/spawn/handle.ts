@@ -207,8 +207,9 @@ export class Subprocess {
     // sigchld mode (no pidfd): the child is not reaped yet (#reaped is set synchronously
     // by the sweep that reaps it, before the exit is delivered), so its pid still names
     // it, exited or not: only this process can reap it. WNOWAIT leaves it for the sweep.
+    // ECHILD: something outside this library reaped it, so the pid may name a newcomer.
     const peek = binding().waitid(P_PID, this.pid, WEXITED | WNOHANG | WNOWAIT);
-    if (typeof peek !== 'number' && peek[0] === this.pid) return false;
+    if (typeof peek === 'number' || peek[0] === this.pid) return false;
     try {
       process.kill(this.pid, signo);
       return true;

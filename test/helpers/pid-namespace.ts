@@ -29,8 +29,9 @@ export function runInPidNamespace<T>(script: string, args: readonly string[]): T
     killSignal: 'SIGKILL',
   });
   if (r.status !== 0) throw new Error(`${script} ${args.join(' ')}: status ${r.status} signal ${r.signal}\n${r.stderr}`);
-  const lines = r.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as T;
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (last === '') throw new Error(`${script} ${args.join(' ')} printed no result: the event loop ended first\n${r.stderr}`);
+  return JSON.parse(last) as T;
 }
 
 /** Makes the kernel give `pid` to the next process of this pid namespace. */
