@@ -21,7 +21,7 @@
  * @see pidfd_open(2), pidfd_send_signal(2), wait(2), proc(5)
  * @internal
  */
-import { check, isErrnoException } from '../errors';
+import { isErrnoException } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
 import { pidfd_open } from '../os/misc';
 import { WNOHANG } from '../os/status';
@@ -29,10 +29,8 @@ import { waitpid } from '../os/wait';
 import { isSameProcess } from '../proc/identity';
 import type { ProcessRef } from '../proc/process-info';
 import { openProcess, ProcessHandle } from '../proc/process-handle';
+import { sendThroughPidfd } from '../proc/pidfd';
 import { binding } from '../spawn/native-child';
-
-const EPERM = 1;
-const ESRCH = 3;
 
 /**
  * What an identity-checked signal did: `'sent'`; `'gone'` (exited, or its pid now names
@@ -95,11 +93,11 @@ export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome 
   }
   try {
     if (!sameProcess(ref)) return 'gone';
-    const r = binding().pidfdSendSignal(fd, signo);
-    if (r === -ESRCH) return 'gone';
-    if (r === -EPERM) return 'denied';
-    check(r, 'pidfd_send_signal');
-    return 'sent';
+    // A zombie accepts signals: it has exited all the same ('gone').
+    return sendThroughPidfd(fd, signo) ? 'sent' : 'gone';
+  } catch (e) {
+    if (isErrnoException(e) && e.code === 'EPERM') return 'denied';
+    throw e;
   } finally {
     binding().closeFd(fd);
   }
