@@ -134,13 +134,14 @@ describe('the tarball', () => {
     files = (JSON.parse(out.slice(out.indexOf('['))) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
   }, 300_000);
 
-  test('ships LICENSE, README.md, the entry points and every docs/ page', () => {
+  test('ships LICENSE, README.md, CONTRIBUTING.md, the entry points and every docs/ page', () => {
     const pages = (fs.readdirSync(path.join(ROOT, 'docs'), { recursive: true }) as string[]).filter((f) => f.endsWith('.md'));
     expect(pages.length).toBeGreaterThan(8);
     expect(files).toEqual(
       expect.arrayContaining([
         'LICENSE',
         'README.md',
+        'CONTRIBUTING.md',
         'package.json',
         'dist/index.js',
         'dist/esm/index.mjs',
