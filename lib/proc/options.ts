@@ -14,7 +14,7 @@ export interface ProcfsOptions {
   readonly procfs?: string;
 }
 
-/** The default procfs root. */
+/** The default procfs root. @group Constants */
 export const DEFAULT_PROCFS = '/proc';
 
 /** Validated common options. @internal */
