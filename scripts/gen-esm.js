@@ -20,7 +20,6 @@ const path = require('node:path');
 const ts = require('typescript');
 
 const root = path.join(__dirname, '..');
-const dist = path.join(root, 'dist');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const ES_MODULE_MARKER = 'export declare const __esModule: true;';
 

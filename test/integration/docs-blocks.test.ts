@@ -4,8 +4,9 @@
  * - ```js runs under node (as .mjs when it has import/export lines, else .cjs), ```ts is
  *   type-checked with tsc against the package's shipped types and then run, ```sh runs under
  *   `bash -e -o pipefail`; ```text and unlabelled blocks are output or usage, not run;
- * - `<!-- shape-only -->` before a block: a fragment that shows a shape; js/ts is only
- *   parsed; `<!-- not-run: reason -->`: complete, but not runnable here (the reason says why);
+ * - `<!-- shape-only -->` before a block: a fragment that shows a shape, only parsed (js/ts by
+ *   TypeScript, sh by bash -n); `<!-- not-run: reason -->`: complete, but not runnable here
+ *   (the reason says why), parsed too;
  * - `console.log(...); // text` says what that line prints; a ```text block right after a
  *   block is its whole output. `<pid>` and `<n>` stand for any integer, `<...>` for any text.
  *
