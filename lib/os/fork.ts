@@ -23,7 +23,7 @@ interface ForkBinding {
 const f = (): ForkBinding => forkNative<ForkBinding>();
 const getpid = (): number => native<{ getpid(): number }>().getpid();
 
-/** Code of the error fork()/forkpty() throw when a child could not be trusted to run. */
+/** Code of the error fork()/forkpty() throw when a child could not be trusted to run. @group Constants: errors and environment */
 export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
 
 /**
@@ -32,7 +32,7 @@ export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
  */
 export { ERR_FORK_UNAVAILABLE };
 
-/** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. */
+/** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. @group Constants: errors and environment */
 export const FORK_UNSAFE_ENV = 'UNIXPROC_FORK_UNSAFE_ALLOW_THREADS';
 
 /** Options of {@link fork} and {@link forkpty}. */

@@ -25,7 +25,7 @@ export interface ProcfsOptions {
   readonly procfsFixture?: boolean;
 }
 
-/** The default procfs root. */
+/** The default procfs root. @group Constants */
 export const DEFAULT_PROCFS = '/proc';
 
 /** Validated common options. @internal */
