@@ -105,7 +105,7 @@ export function readOrphanEvidence(opts: ResolvedOptions, candidates: readonly P
   const out = new Map<number, OrphanReads>();
   if (candidates.length === 0) return out;
   const mask = Extra.environ | Extra.stdio;
-  const r = procScan(opts.procfs, candidates.map((p) => p.pid), mask);
+  const r = procScan(opts.procfs, candidates.map((p) => p.pid), mask, opts.fixture);
   if (typeof r === 'number') return out;
   const start = new Map(candidates.map((p) => [p.pid, p.startTime] as const));
   for (let i = 0; i < r.count; i++) {

@@ -1,11 +1,13 @@
-// Contract of the procfs natives: procScan(dir, which, extras) and procConstants().
+// Contract of the procfs natives: procScan(dir, which, extras, fixture), procReadFile and
+// procConstants().
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { native } from '../../lib/native';
 
 interface Binding {
-  procScan(dir: string, which: number | number[], extras: number): [Float64Array, string, (string | number)[]] | number;
+  procScan(dir: string, which: number | number[], extras: number, fixture: boolean): [Float64Array, string, (string | number)[], number[]] | number;
+  procReadFile(dir: string, name: string, cap: number, fixture: boolean): [string, boolean] | number;
   procConstants(): [number, number, number];
 }
 const b = native<Binding>();
@@ -22,21 +24,21 @@ describe('procConstants', () => {
 
 describe('procScan', () => {
   test('a root that does not exist returns -ENOENT', () => {
-    expect(b.procScan('/no/such/root', -1, 0)).toBe(-2);
+    expect(b.procScan('/no/such/root', -1, 0, true)).toBe(-2);
   });
 
   test('a root that is a file returns -ENOTDIR', () => {
-    expect(b.procScan(path.join(tree, 'stat'), -1, 0)).toBe(-20);
+    expect(b.procScan(path.join(tree, 'stat'), -1, 0, true)).toBe(-20);
   });
 
   test('one pid that is gone gives an empty result, not an error', () => {
-    const r = b.procScan(tree, 4242, 0) as [Float64Array, string, unknown[]];
+    const r = b.procScan(tree, 4242, 0, true) as [Float64Array, string, unknown[], number[]];
     expect(r[0].length).toBe(0);
     expect(r[1]).toBe('');
   });
 
   test('a list of pids returns those present, in list order, with one value per extra', () => {
-    const r = b.procScan(tree, [106, 4242, 1], 1 | 2) as [Float64Array, string, (string | number)[]];
+    const r = b.procScan(tree, [106, 4242, 1], 1 | 2, true) as [Float64Array, string, (string | number)[], number[]];
     expect(r[0].length).toBe(2 * 24);
     expect([r[0][0], r[0][24]]).toEqual([106, 1]);
     expect(r[1].split('\0')).toEqual(['worker', 'init']);
@@ -44,16 +46,16 @@ describe('procScan', () => {
   });
 
   test('an unreadable entry carries its errno in field 1 and NaN elsewhere', () => {
-    const r = b.procScan(tree, 105, 0) as [Float64Array, string, unknown[]];
+    const r = b.procScan(tree, 105, 0, true) as [Float64Array, string, unknown[], number[]];
     expect(r[0][0]).toBe(105);
     expect(r[0][1]).toBe(21); // EISDIR
     expect(Number.isNaN(r[0][2])).toBe(true);
   });
 
   test('the stdio extra encodes each of fds 0..2 as +target or -errno', () => {
-    const r = b.procScan(tree, 106, 64) as [Float64Array, string, string[]];
+    const r = b.procScan(tree, 106, 64, true) as [Float64Array, string, string[], number[]];
     expect(r[2][0].split('\0')).toEqual(['+/dev/pts/3', '+/dev/null', '+/dev/null']);
-    const none = b.procScan(tree, 1, 64) as [Float64Array, string, string[]];
+    const none = b.procScan(tree, 1, 64, true) as [Float64Array, string, string[], number[]];
     expect(none[2][0].split('\0')).toEqual(['-2', '-2', '-2']);
   });
 });
@@ -81,13 +83,13 @@ describe('procScan link extras are never truncated', () => {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   test('targets of 255 and 256 bytes come back whole', () => {
-    const r = b.procScan(root, 10, 2 | 4) as [Float64Array, string, string[]];
+    const r = b.procScan(root, 10, 2 | 4, true) as [Float64Array, string, string[], number[]];
     expect(r[2].map((t) => t.length)).toEqual([255, 256]);
     expect(r[2]).toEqual([target(255, 'e'), target(256, 'c')]);
   });
 
   test('a target of 4095 bytes (PATH_MAX - 1) comes back whole', () => {
-    const r = b.procScan(root, 11, 2 | 4) as [Float64Array, string, string[]];
+    const r = b.procScan(root, 11, 2 | 4, true) as [Float64Array, string, string[], number[]];
     expect(r[2]).toEqual([target(4095, 'e'), target(4095, 'c')]);
   });
 });

@@ -114,7 +114,7 @@ beforeAll(async () => {
 
 /** The arguments that make `cmd` parse `option` and nothing else of consequence. */
 function probe(cmd: CommandName, option: string): string[] {
-  return (PROC_COMMANDS as readonly string[]).includes(cmd) ? [cmd, '--procfs', FIXTURE, option] : [cmd, option];
+  return (PROC_COMMANDS as readonly string[]).includes(cmd) ? [cmd, '--procfs', FIXTURE, '--procfs-fixture', option] : [cmd, option];
 }
 
 describe('the unixproc options the docs name', () => {
