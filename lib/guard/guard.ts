@@ -22,6 +22,7 @@ import { Extra } from '../proc/binding';
 import { validateProcfsOptions } from '../proc/options';
 import { getProcess, readEntry, readOne } from '../proc/table';
 import { children, descendants } from '../proc/tree';
+import { hasEnded } from '../proc/process-info';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
@@ -85,14 +86,6 @@ const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
 /** Only {@link startLeakGuard}, which validates its options and the thread, holds this. */
 const CONSTRUCT = Symbol('LeakGuard.construct');
 
-/**
- * Whether `p` has ended (a zombie or dead). A leader that shows 'Z' while other threads run
- * (its main thread called pthread_exit) is alive: /proc shows the leader's own state, and
- * num_threads counts the leader plus the live threads (proc(5), pthread_exit(3)); such a
- * process must be signalled, and wait(2) cannot reap it yet.
- */
-const hasEnded = (p: ProcessInfo): boolean =>
-  p.state.name === 'dead' || (p.state.name === 'zombie' && p.numThreads <= 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**

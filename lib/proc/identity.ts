@@ -6,7 +6,7 @@
 import { invalidArgType } from '../errors';
 import { validateInteger, validatePid } from '../validate';
 import { ProcfsOptions, validateProcfsOptions } from './options';
-import { ProcessInfo, ProcessRef } from './process-info';
+import { hasEnded, ProcessInfo, ProcessRef } from './process-info';
 import { readOne } from './table';
 
 function validateRef(ref: unknown, name: string): ProcessRef {
@@ -41,7 +41,8 @@ export function isSameProcess(ref: ProcessRef, options?: ProcfsOptions): boolean
 
 /**
  * Whether the process `ref` names is still running: it is the same process
- * ({@link isSameProcess}) and it is not a zombie or dead.
+ * ({@link isSameProcess}) and it is not a zombie or dead. A process whose main thread
+ * exited while another thread runs (state Z, num_threads > 1) is running.
  *
  * @param ref - `{ pid, startTime }`.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad ref or options; EACCES when the
@@ -50,5 +51,5 @@ export function isSameProcess(ref: ProcessRef, options?: ProcfsOptions): boolean
  */
 export function isRunning(ref: ProcessRef, options?: ProcfsOptions): boolean {
   const p = current(ref, options);
-  return p !== undefined && p.state.name !== 'zombie' && p.state.name !== 'dead';
+  return p !== undefined && !hasEnded(p);
 }

@@ -11,7 +11,7 @@ import { isOwnChild } from '../own-children';
 import { validateOptions } from '../validate';
 import { Extra, F, procScan } from './binding';
 import { optionalPidList, ProcfsOptions, resolveProcfs, ResolvedOptions } from './options';
-import { extrasOf, extraString, ProcessInfo } from './process-info';
+import { extrasOf, extraString, hasEnded, ProcessInfo } from './process-info';
 import { knownSubreapers, selfSubreaper } from './subreapers';
 import { readableOnly, scanTable } from './table';
 
@@ -132,7 +132,7 @@ export function classify(
   let spawnerAlive: boolean | undefined;
   if (lineage !== undefined) {
     const s = byPid.get(lineage.spawnerPid);
-    spawnerAlive = s !== undefined && s.startTime === lineage.spawnerStartTime && s.state.name !== 'zombie';
+    spawnerAlive = s !== undefined && s.startTime === lineage.spawnerStartTime && !hasEnded(s);
     // Its parent is the process that spawned it: a child, not an orphan.
     if (spawnerAlive && lineage.spawnerPid === p.ppid) return undefined;
   }
@@ -195,7 +195,7 @@ export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], 
   for (const p of procs) byPid.set(p.pid, p);
   const candidates: ProcessInfo[] = [];
   for (const p of procs) {
-    if (p.kernelThread || p.pid === 1 || p.state.name === 'zombie' || p.state.name === 'dead') continue;
+    if (p.kernelThread || p.pid === 1 || hasEnded(p)) continue;
     if (p.ppid !== 1 && !subreapers.has(p.ppid)) continue;
     // This subreaper's own children (posix_spawn, child_process...) are children, not orphans.
     if (p.ppid === self && (isOwnChild(p.pid) || isForeignChild(p.pid))) continue;

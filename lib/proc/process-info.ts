@@ -117,6 +117,23 @@ export interface UnreadableProcess {
  */
 export const CMDLINE_CAP = 2 * 1024 * 1024;
 
+/**
+ * Whether `p` is a zombie: state Z and no thread of its group still running. A leader that
+ * shows 'Z' while other threads run (its main thread called pthread_exit) is alive: /proc
+ * shows the leader's own state, and num_threads counts the leader plus the live threads
+ * (proc(5), pthread_exit(3)); such a process must be signalled, and wait(2) cannot reap it
+ * yet. The one definition every reader (findZombies, isRunning, the orphan finders) and the
+ * leak guard use. @internal
+ */
+export function isZombie(p: Pick<ProcessInfo, 'state' | 'numThreads'>): boolean {
+  return p.state.name === 'zombie' && !(p.numThreads > 1);
+}
+
+/** Whether `p` has ended: a zombie ({@link isZombie}) or dead (state X). @internal */
+export function hasEnded(p: Pick<ProcessInfo, 'state' | 'numThreads'>): boolean {
+  return p.state.name === 'dead' || isZombie(p);
+}
+
 /** An entry of the process table. */
 export type ProcessEntry = ProcessInfo | UnreadableProcess;
 
