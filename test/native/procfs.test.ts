@@ -93,3 +93,61 @@ describe('procScan link extras are never truncated', () => {
     expect(r[2]).toEqual([target(4095, 'e'), target(4095, 'c')]);
   });
 });
+
+describe('procScan and procReadFile on a root that is not a procfs', () => {
+  test('procScan returns -EMEDIUMTYPE for a fixture tree unless fixture is true', () => {
+    expect(b.procScan(tree, -1, 0, false)).toBe(-124);
+    expect(Array.isArray(b.procScan(tree, -1, 0, true))).toBe(true);
+  });
+
+  test('procScan reads /proc with fixture false: it is a procfs', () => {
+    const r = b.procScan('/proc', process.pid, 0, false) as [Float64Array, string, unknown[], number[]];
+    expect(r[0][0]).toBe(process.pid);
+    expect(r[0][1]).toBe(0);
+  });
+
+  test('procReadFile returns -EMEDIUMTYPE for a fixture tree unless fixture is true', () => {
+    expect(b.procReadFile(tree, 'stat', 4096, false)).toBe(-124);
+    const [text, truncated] = b.procReadFile(tree, 'stat', 4096, true) as [string, boolean];
+    expect(text).toBe(fs.readFileSync(path.join(tree, 'stat'), 'utf8'));
+    expect(truncated).toBe(false);
+  });
+
+  test('procReadFile stops at the cap and says it did', () => {
+    expect(b.procReadFile(tree, 'stat', 5, true)).toEqual([fs.readFileSync(path.join(tree, 'stat'), 'utf8').slice(0, 5), true]);
+  });
+
+  test('procReadFile reads /proc/self/status bounded', () => {
+    const [text, truncated] = b.procReadFile('/proc', 'self/status', 1 << 16, false) as [string, boolean];
+    expect(text).toMatch(new RegExp(`^Pid:\\t${process.pid}$`, 'm'));
+    expect(truncated).toBe(false);
+  });
+
+  test('bad arguments are -EINVAL before any syscall', () => {
+    expect(b.procScan(tree, -1, 0, 'yes' as never)).toBe(-22);
+    expect(b.procReadFile(tree, 'stat', -1, true)).toBe(-22);
+    expect(b.procReadFile(tree, 'stat', 10, undefined as never)).toBe(-22);
+  });
+});
+
+describe('procScan on a written tree lists only canonical pid names', () => {
+  let root: string;
+  const stat = (pid: number) =>
+    `${pid} (p) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 1 1 0 0 20 0 1 0 100 4096 1 0 1 1 0 0 0 0 0 0 0 0 0 0 0 17 0\n`;
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-names-'));
+    // 99999999999999999999 would wrap strtol; 0007 would read as a second pid 7.
+    for (const name of ['7', '0007', '99999999999999999999', '2147483648', '2147483647']) {
+      fs.mkdirSync(path.join(root, name));
+      fs.writeFileSync(path.join(root, name, 'stat'), stat(7));
+    }
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('names with a leading zero or beyond INT_MAX are not pids', () => {
+    const r = b.procScan(root, -1, 0, true) as [Float64Array, string, unknown[], number[]];
+    const pids = [];
+    for (let i = 0; i < r[0].length; i += 24) pids.push(r[0][i]);
+    expect(pids.sort((x, y) => x - y)).toEqual([7, 2147483647]);
+  });
+});
