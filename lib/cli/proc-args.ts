@@ -231,12 +231,14 @@ export function withCmdline<T extends ProcessInfo>(p: T, map: CmdlineMap | undef
 
 /**
  * What the COMMAND column shows for a process: its comm, or with `full` its command line
- * (arguments joined by spaces, as ps does); `[comm]` when there is no command line (kernel
- * threads, zombies, or unreadable), and ` <defunct>` after a zombie's.
+ * (arguments joined by spaces, as ps does, and ` ...[cut at 2 MiB]` after one longer than
+ * the library reads); `[comm]` when there is no command line (kernel threads, zombies, or
+ * unreadable), and ` <defunct>` after a zombie's.
  */
 export function commandText(p: ProcessInfo, full: boolean): string {
   let text = p.comm;
   if (full) text = p.cmdline !== undefined && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`;
+  if (full && p.cmdlineTruncated) text += ' ...[cut at 2 MiB]';
   return p.state.name === 'zombie' ? `${text} <defunct>` : text;
 }
 

@@ -26,7 +26,9 @@ export const BOOT_STAT_CAP = 4 << 20;
  * per root: `<procfs>/stat` holds a line per CPU and every interrupt count, and reading it
  * for each single-process lookup was a third of the leak guard's time. Start times as
  * ticks (the identity of a process) never depend on it; only the Dates made from them do.
- * @throws ENOENT (and other open/read errors) when `<procfs>/stat` cannot be read;
+ * @throws ENOENT (and other open/read errors) when `<procfs>/stat` cannot be read; EINVAL,
+ *   ELOOP or EISDIR when it is not a regular file (a FIFO, a symlink, a directory);
+ *   ERR_INVALID_ARG_VALUE when the root is not a procfs and the options allow no fixture;
  *   EPROTO when it has no btime line.
  */
 export function bootTime(opts: ResolvedOptions): number {

@@ -62,6 +62,9 @@ function gone(e: unknown): boolean {
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when
  *   the caller may not inspect the process (another user's, without CAP_SYS_PTRACE);
  *   ENOENT/ENOTDIR when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5) /proc/pid/fd, /proc/pid/fdinfo
  */
 export function openFds(pid: number, options?: ProcfsOptions): readonly OpenFd[] | undefined {

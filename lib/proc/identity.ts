@@ -33,6 +33,9 @@ function current(ref: unknown, options: unknown): ProcessInfo | undefined {
  * @param ref - `{ pid, startTime }`, e.g. any result of this module.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad ref or options; EACCES when the
  *   process's stat cannot be read.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5)
  */
 export function isSameProcess(ref: ProcessRef, options?: ProcfsOptions): boolean {
@@ -47,6 +50,9 @@ export function isSameProcess(ref: ProcessRef, options?: ProcfsOptions): boolean
  * @param ref - `{ pid, startTime }`.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad ref or options; EACCES when the
  *   process's stat cannot be read.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5)
  */
 export function isRunning(ref: ProcessRef, options?: ProcfsOptions): boolean {

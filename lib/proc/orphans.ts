@@ -227,6 +227,9 @@ export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], 
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options;
  *   ENOENT when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5), prctl(2) PR_SET_CHILD_SUBREAPER, daemon(7)
  */
 export function findOrphans(options?: OrphanOptions): readonly Orphan[] {

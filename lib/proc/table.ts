@@ -139,7 +139,12 @@ export function readOne(opts: ResolvedOptions, pid: number, extras: number): { i
  * @param options - `procfs` root.
  * @returns the process, or `undefined` (not an error) when there is no such process.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EPERM when its
- *   stat cannot be read (hidepid=1); ENOENT/ENOTDIR when the procfs root is not there.
+ *   stat cannot be read (hidepid=1), or the {@link UnreadableProcess} error of a stat that
+ *   is not one a kernel writes (EPROTO, EFBIG, EINVAL, ELOOP, EISDIR: `open <code>
+ *   '<root>/<pid>/stat'`); ENOENT/ENOTDIR when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe, /proc/pid/cwd, /proc/pid/fd
  */
 export function getProcess(pid: number, options?: ProcfsOptions): ProcessDetails | undefined {

@@ -47,6 +47,9 @@ function withCmdline(opts: ResolvedOptions, p: ProcessInfo | undefined): Process
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ENOENT when the procfs
  *   root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5), wait(2)
  */
 export function findZombies(options?: OrphanOptions): readonly ZombieGroup[] {

@@ -286,3 +286,16 @@ describe('a command line longer than the cap', () => {
     expect(short?.readable && short.cmdlineTruncated).toBe(false);
   });
 });
+
+test('unixproc ps --cmdline marks a command line cut at the cap', async () => {
+  const root = writeTree((r) => fs.writeFileSync(path.join(r, '50/cmdline'), `${'b'.repeat(100_000)}\0`.repeat(30)));
+  try {
+    const r = await runCli(['ps', '--cmdline', '--wide', '--pid', '50', '--procfs', root, '--procfs-fixture']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().endsWith(' ...[cut at 2 MiB]')).toBe(true);
+    const json = JSON.parse((await runCli(['ps', '--json', '--cmdline', '--pid', '50', '--procfs', root, '--procfs-fixture'])).stdout);
+    expect(json.processes[0].cmdlineTruncated).toBe(true);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
