@@ -199,6 +199,13 @@ const CASES: ReadonlyArray<readonly [string, (root: string) => void, Record<stri
   }],
   // The leader's task entry unreadable: threads() cannot confirm the pid names the process.
   ['<pid>/task/<tid>/stat is a FIFO', (r) => replace(r, '50/task/50/stat', fifo), { ...healthy, threads: null }],
+  ['<pid> itself is a FIFO', (r) => replace(r, '50', fifo), withoutTarget('ENOTDIR')],
+  ['<pid>/fd is a FIFO', (r) => replace(r, '50/fd', fifo), {
+    ...healthy,
+    getProcess: [50, ['target', '--flag'], 1000, null],
+    openFds: { error: 'ENOTDIR' },
+    findDaemons: [[50, 1000, null]],
+  }],
   ['<root>/stat (btime) is a FIFO', (r) => replace(r, 'stat', fifo), rootErrors('EINVAL')],
   ['<root>/stat (btime) is a symlink to /dev/zero', (r) => replace(r, 'stat', toDevZero), rootErrors('ELOOP')],
 ];
