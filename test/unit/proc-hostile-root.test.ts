@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listProcesses } from '../../lib/proc';
+import { CMDLINE_CAP } from '../../lib/proc/process-info';
 import { runCli } from '../helpers/cli-run';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -287,7 +288,7 @@ describe('a command line longer than the cap', () => {
     expect(p?.readable).toBe(true);
     if (p === undefined || !p.readable) return;
     expect(p.cmdlineTruncated).toBe(true);
-    expect(p.cmdline!.join('\0').length).toBe(2 * 1024 * 1024);
+    expect(p.cmdline!.join('\0').length).toBe(CMDLINE_CAP);
     expect(p.cmdline!.slice(0, -1).every((a) => a === arg)).toBe(true);
     const short = listProcesses({ procfs: root, procfsFixture: true, cmdline: true }).find((e) => e.pid === 2);
     expect(short?.readable && short.cmdlineTruncated).toBe(false);
