@@ -30,7 +30,6 @@ export interface ChildInit {
   readonly signal: AbortSignal | undefined;
 }
 
-const ESRCH = 3;
 
 /**
  * Children spawned here and not yet reaped, by pid (for waitForExit(pid)). A handle removes
