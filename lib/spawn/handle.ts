@@ -30,7 +30,6 @@ export interface ChildInit {
   readonly signal: AbortSignal | undefined;
 }
 
-
 /**
  * Children spawned here and not yet reaped, by pid (for waitForExit(pid)). A handle removes
  * only its own entry ({@link forgetLiveChild}): once its child is reaped, a new child may
