@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -31,6 +32,18 @@
 #include "addon.h"
 
 namespace unixproc {
+
+// fstat(2) and fstatat(2) as raw syscalls: glibc made them exported functions only in 2.33
+// (before, an inline call of __fxstat64), so calling them would tie the prebuilt binary to
+// glibc >= 2.33 (native/glibc_versions.h). The kernel's struct stat is the libc's on x86_64
+// and aarch64 (glibc and musl alike).
+static int FstatFd(int fd, struct stat* sb) {
+  return static_cast<int>(syscall(SYS_fstat, fd, sb));
+}
+
+static int FstatAt(int dirfd, const char* name, struct stat* sb) {
+  return static_cast<int>(syscall(SYS_newfstatat, dirfd, name, sb, 0));
+}
 
 // Layout of one scanned entry; lib/proc/binding.ts mirrors it.
 enum ScanField {
@@ -154,7 +167,7 @@ static int ScanOne(int rootfd, const char* name, double* out, std::string* comm,
   int fd = RetryEintr([&] { return openat(rootfd, path, O_RDONLY | O_CLOEXEC); });
   if (fd < 0) return (errno == ENOENT || errno == ESRCH) ? -1 : errno;
   struct stat sb;
-  if (fstat(fd, &sb) == 0) {
+  if (FstatFd(fd, &sb) == 0) {
     out[kUid] = sb.st_uid;
     out[kGid] = sb.st_gid;
   }
@@ -315,7 +328,7 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
     // the task is gone, nothing under it can be looked up any more.
     if (err == ESRCH || err == ENOENT) {
       struct stat sb;
-      if (fstatat(dirfd, "stat", &sb, 0) < 0) return false;
+      if (FstatAt(dirfd, "stat", &sb) < 0) return false;
     }
     if (err != 0) {
       v.number = -err;
