@@ -11,9 +11,12 @@
 // The glibc builds need at most GLIBC_2.28 whatever glibc builds them (native/
 // glibc_versions.h); scripts/check-glibc-symbols.js checks each one after it is built.
 //
-// Usage: node scripts/prebuild.js [--host] [target...]
+// Usage: node scripts/prebuild.js [--host] [--no-host] [target...]
 //   --host: only the host's own target (what `npm pack` in a test needs).
-// The host target is built last, so build/ holds the host's binaries afterwards.
+//   --no-host: only the targets named, even when build/ is left holding binaries of
+//   another architecture (scripts/test-platforms.js, in a copy of the package).
+// Otherwise the host target is always built, and last, so that build/ holds binaries this
+// machine can load afterwards (node-gyp-build prefers build/ to prebuilds/).
 'use strict';
 
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -79,10 +82,14 @@ function main(argv) {
   let targets = argv.filter((a) => !a.startsWith('--'));
   if (argv.includes('--host')) targets = [host];
   if (targets.length === 0) targets = Object.keys(TARGETS);
+  if (!argv.includes('--no-host') && !targets.includes(host)) targets.push(host);
   // The host last: build/ then holds binaries this machine can load.
   targets.sort((a, b) => (a === host) - (b === host));
   for (const target of targets) build(target);
-  const check = spawnSync(process.execPath, [path.join(__dirname, 'check-glibc-symbols.js')], { stdio: 'inherit' });
+  const check = spawnSync(process.execPath, [path.join(__dirname, 'check-glibc-symbols.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   return check.status === 0 ? 0 : 1;
 }
 
