@@ -32,43 +32,49 @@ function compareVersions(a, b) {
 }
 
 function readelf(args, file) {
-  return execFileSync('readelf', [...args, '-W', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('readelf', [...args, '-W', file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30, // node itself has tens of thousands of dynamic symbols
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
-/**
- * What one binary needs: { versions: { GLIBC: ['2.2.5', ...], ... },
- * symbols: { 'GLIBC_2.14': ['memcpy'], ... } }.
- */
+/** The versions one binary needs, by library: { GLIBC: ['2.2.5', '2.14'], GLIBCXX: [...] }. */
 function versionNeeds(file) {
   const versions = {};
   for (const m of readelf(['-V'], file).matchAll(/Name: ([A-Z]+)_([0-9.]+)\s+Flags/g)) {
     (versions[m[1]] ||= []).push(m[2]);
   }
+  return versions;
+}
+
+/** The undefined symbols of one binary by the version they need: { 'GLIBC_2.14': ['memcpy'] }. */
+function symbolsByVersion(file) {
   const symbols = {};
   for (const line of readelf(['--dyn-syms'], file).split('\n')) {
     const m = /\sUND\s+(\S+?)@([A-Z]+_[0-9.]+)/.exec(line);
     if (m) (symbols[m[2]] ||= []).push(m[1]);
   }
-  return { versions, symbols };
+  return symbols;
 }
 
 /** The problems of one binary: each version over its limit, with the symbols that need it. */
 function check(file) {
-  const { versions, symbols } = versionNeeds(file);
+  const versions = versionNeeds(file);
   const highest = {};
-  const problems = [];
+  const over = [];
   for (const [lib, list] of Object.entries(versions)) {
-    const top = list.slice().sort(compareVersions).pop();
-    highest[lib] = top;
+    highest[lib] = list.slice().sort(compareVersions).pop();
     const limit = LIMITS[lib];
     if (limit === undefined) continue;
-    for (const v of list) {
-      if (compareVersions(v, limit) > 0) {
-        const who = symbols[`${lib}_${v}`] || [];
-        problems.push(`${lib}_${v} > ${lib}_${limit} (${who.join(', ') || 'no symbol named'})`);
-      }
-    }
+    for (const v of list) if (compareVersions(v, limit) > 0) over.push([lib, v, limit]);
   }
+  // The symbol table only when there is something to explain (node's own is large).
+  const symbols = over.length > 0 ? symbolsByVersion(file) : {};
+  const problems = over.map(([lib, v, limit]) => {
+    const who = symbols[`${lib}_${v}`] || [];
+    return `${lib}_${v} > ${lib}_${limit} (${who.join(', ') || 'no symbol named'})`;
+  });
   return { file, highest, problems };
 }
 
@@ -109,6 +115,6 @@ function main(argv) {
   return failed === 0 ? 0 : 1;
 }
 
-module.exports = { LIMITS, check, compareVersions, glibcPrebuilds, versionNeeds };
+module.exports = { LIMITS, check, compareVersions, glibcPrebuilds, symbolsByVersion, versionNeeds };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -11,12 +11,10 @@
 // The glibc builds need at most GLIBC_2.28 whatever glibc builds them (native/
 // glibc_versions.h); scripts/check-glibc-symbols.js checks each one after it is built.
 //
-// Usage: node scripts/prebuild.js [--host] [--no-host] [target...]
+// Usage: node scripts/prebuild.js [--host] [target...]   (default: every target)
 //   --host: only the host's own target (what `npm pack` in a test needs).
-//   --no-host: only the targets named, even when build/ is left holding binaries of
-//   another architecture (scripts/test-platforms.js, in a copy of the package).
-// Otherwise the host target is always built, and last, so that build/ holds binaries this
-// machine can load afterwards (node-gyp-build prefers build/ to prebuilds/).
+// prebuildify moves each binary from build/Release into prebuilds/, so no cross binary is
+// left in build/ (where node-gyp-build would look first) once a build has succeeded.
 'use strict';
 
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -82,9 +80,6 @@ function main(argv) {
   let targets = argv.filter((a) => !a.startsWith('--'));
   if (argv.includes('--host')) targets = [host];
   if (targets.length === 0) targets = Object.keys(TARGETS);
-  if (!argv.includes('--no-host') && !targets.includes(host)) targets.push(host);
-  // The host last: build/ then holds binaries this machine can load.
-  targets.sort((a, b) => (a === host) - (b === host));
   for (const target of targets) build(target);
   const check = spawnSync(process.execPath, [path.join(__dirname, 'check-glibc-symbols.js')], {
     cwd: root,
