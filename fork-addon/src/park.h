@@ -40,7 +40,7 @@ struct ParkState {
 class ParkRef {
  public:
   ParkRef() = default;
-  ParkRef(std::nullptr_t) {}  // NOLINT: nothing to park, as `return nullptr`
+  ParkRef(std::nullptr_t) {}  // implicit, so that `return nullptr` means nothing to park
   static ParkRef New() { return ParkRef(new ParkState()); }
   ParkRef(const ParkRef& other) : state_(other.state_) {
     if (state_ != nullptr) state_->refs.fetch_add(1, std::memory_order_relaxed);
