@@ -288,7 +288,7 @@ describe('the fds work with Node streams', () => {
     addCleanupClose(r);
     const stream = fs.createWriteStream('', { fd: w });
     await new Promise<void>((resolve, reject) => stream.end('from a write stream', () => resolve()).on('error', reject));
-    await new Promise((resolve) => stream.on('close', resolve));
+    await new Promise<void>((resolve) => stream.on('close', () => resolve()));
     expect(os.read(r, 100).toString()).toBe('from a write stream');
     expect(os.read(r, 100).length).toBe(0); // the write end was closed by the stream
   });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as os from '../../lib/os';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const systemError = (code?: string): unknown => expect.objectContaining(code === undefined ? { errno: expect.any(Number), syscall: expect.any(String) } : { code });
+const systemError = (code?: string): ReturnType<typeof expect.objectContaining> => expect.objectContaining(code === undefined ? { errno: expect.any(Number), syscall: expect.any(String) } : { code });
 const POLICIES = [os.SCHED_OTHER, os.SCHED_FIFO, os.SCHED_RR, os.SCHED_BATCH, os.SCHED_IDLE, os.SCHED_RESET_ON_FORK];
 
 /** Runs `code` in a new node process with lib/os as `os`; returns its stdout. */
