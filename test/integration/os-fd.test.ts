@@ -321,6 +321,28 @@ describe('classic patterns', () => {
   });
 });
 
+describe('PEP 446 across exec', () => {
+  test("execv keeps dup2's inheritable fd2 and pipe2's inheritable ends, and closes pipe()'s and dup()'s", () => {
+    const script = `
+      require(${JSON.stringify(path.join(ROOT, 'test/helpers/ts-register.js'))});
+      const os = require(${JSON.stringify(path.join(ROOT, 'lib/os'))});
+      const [r, w] = os.pipe();
+      const d = os.dup(r);
+      os.dup2(r, 50);
+      os.dup2(r, 51, false);
+      const [ir, iw] = os.pipe2(0);
+      process.stdout.write(JSON.stringify({ r, w, d, ir, iw }) + '\\n');
+      os.execv('/bin/sh', ['sh', '-c', 'ls /proc/self/fd']);
+    `;
+    const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000 });
+    const [first, ...rest] = out.stdout.trim().split('\n');
+    const fds = JSON.parse(first);
+    const open = rest.map(Number);
+    expect(open).toEqual(expect.arrayContaining([0, 1, 2, 50, fds.ir, fds.iw]));
+    expect([fds.r, fds.w, fds.d, 51].filter((fd) => open.includes(fd))).toEqual([]);
+  });
+});
+
 describe('login_tty, isatty, ttyname', () => {
   test('login_tty makes the caller a session leader with the terminal on 0, 1 and 2', () => {
     const script = `
