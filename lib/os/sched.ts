@@ -206,9 +206,9 @@ export function sched_getaffinity(pid: number): Set<number> {
  * Restricts thread `pid` to the cpus in `mask` (any iterable of cpu numbers), as Python's
  * `os.sched_setaffinity`.
  * @throws ERR_INVALID_ARG_TYPE when mask is not an iterable of numbers; ERR_OUT_OF_RANGE
- *   for a negative cpu (Python's ValueError) or one from 2^22 on (Python's OverflowError
- *   comes only past 2^63; no kernel has that many cpus); EINVAL when no cpu of the mask
- *   is online, ESRCH, EPERM.
+ *   for a negative cpu (Python's ValueError), a fractional one, or one from 2^22 on (a
+ *   4 Mbit mask; Linux supports at most 8192 cpus; Python's OverflowError starts at
+ *   INT_MAX); EINVAL when no cpu of the mask is online, ESRCH, EPERM.
  * @see sched_setaffinity(2)
  */
 export function sched_setaffinity(pid: number, mask: Iterable<number>): void {
