@@ -25,7 +25,7 @@ import { children, descendants } from '../proc/tree';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
-import { validateBoolean, validateFunction, validateInteger, validateOptions } from '../validate';
+import { optionKeys, validateBoolean, validateFunction, validateInteger, validateOptions } from '../validate';
 import type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
 import { reapPid, signalByIdentity } from './signal';
 import { isChildSubreaper, ownPid, setChildSubreaper } from './subreaper';
@@ -71,6 +71,16 @@ export interface LeakCleanupResult {
   /** A last check: `ok` unless something could not be killed (EPERM, uninterruptible sleep...). */
   readonly remaining: LeakReport;
 }
+
+/** Options of {@link LeakGuard.cleanupSync}. */
+export interface LeakCleanupSyncOptions {
+  /** Milliseconds to keep killing and reaping (default 2000). */
+  readonly timeout?: number;
+}
+
+const GUARD_OPTION_KEYS = optionKeys<LeakGuardOptions>({ ignore: true, subreaper: true });
+const CLEANUP_OPTION_KEYS = optionKeys<LeakCleanupOptions>({ grace: true });
+const CLEANUP_SYNC_OPTION_KEYS = optionKeys<LeakCleanupSyncOptions>({ timeout: true });
 
 const SIGKILL = 9;
 const SIGTERM = 15;
@@ -293,7 +303,7 @@ export class LeakGuard {
    * @see pidfd_send_signal(2), kill(2), wait(2)
    */
   async cleanup(options?: LeakCleanupOptions): Promise<LeakCleanupResult> {
-    const o = validateOptions<LeakCleanupOptions>(options, 'options');
+    const o = validateOptions<LeakCleanupOptions>(options, 'options', CLEANUP_OPTION_KEYS);
     const grace = o.grace === undefined ? 1000 : validateInteger(o.grace, 'options.grace', 0, 2 ** 31 - 1);
     this.#assertUsable('cleanup');
     const signaled: LeakSignalSent[] = [];
@@ -338,8 +348,8 @@ export class LeakGuard {
    *   {@link stop}.
    * @see pidfd_send_signal(2), wait(2)
    */
-  cleanupSync(options?: { readonly timeout?: number }): LeakCleanupResult {
-    const o = validateOptions<{ timeout: number }>(options, 'options');
+  cleanupSync(options?: LeakCleanupSyncOptions): LeakCleanupResult {
+    const o = validateOptions<LeakCleanupSyncOptions>(options, 'options', CLEANUP_SYNC_OPTION_KEYS);
     const timeout = o.timeout === undefined ? KILL_WAIT_MS : validateInteger(o.timeout, 'options.timeout', 0, 2 ** 31 - 1);
     this.#assertUsable('cleanupSync');
     const signaled: LeakSignalSent[] = [];
@@ -428,7 +438,7 @@ function isAlive(ref: LeakedProcess): boolean {
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
 export function startLeakGuard(options?: LeakGuardOptions): LeakGuard {
-  const o = validateOptions<LeakGuardOptions>(options, 'options');
+  const o = validateOptions<LeakGuardOptions>(options, 'options', GUARD_OPTION_KEYS);
   const ignore = o.ignore === undefined ? undefined : (validateFunction(o.ignore, 'options.ignore') as (p: LeakedProcess) => boolean);
   const subreaper = o.subreaper === undefined ? true : validateBoolean(o.subreaper, 'options.subreaper');
   // The children a worker thread knows as its own (child_process, spawn()) are not the ones

@@ -13,7 +13,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
-import { validateOptions } from '../validate';
+import { optionKeys, validateOptions } from '../validate';
 
 interface ForkBinding {
   forkNode(): number;
@@ -55,6 +55,9 @@ export interface AtForkHooks {
   readonly after_in_child?: () => void;
 }
 
+const AT_FORK_KEYS = optionKeys<AtForkHooks>({ before: true, after_in_parent: true, after_in_child: true });
+const FORK_KEYS = optionKeys<ForkOptions>({ unsafeAllowThreads: true });
+
 const hooks = { before: [] as (() => void)[], parent: [] as (() => void)[], child: [] as (() => void)[] };
 
 /**
@@ -67,7 +70,7 @@ const hooks = { before: [] as (() => void)[], parent: [] as (() => void)[], chil
  * @see pthread_atfork(3)
  */
 export function register_at_fork(options: AtForkHooks): void {
-  const o = validateOptions<AtForkHooks>(options, 'options');
+  const o = validateOptions<AtForkHooks>(options, 'options', AT_FORK_KEYS);
   const keys = ['before', 'after_in_parent', 'after_in_child'] as const;
   for (const k of keys) {
     if (o[k] !== undefined && typeof o[k] !== 'function') {
@@ -150,7 +153,7 @@ function restartCommand(
 }
 
 function checkConditions(options: unknown): void {
-  const o = validateOptions<ForkOptions>(options, 'options');
+  const o = validateOptions<ForkOptions>(options, 'options', FORK_KEYS);
   if (o.unsafeAllowThreads !== undefined && typeof o.unsafeAllowThreads !== 'boolean') {
     throw invalidArgType('options.unsafeAllowThreads', 'of type boolean', o.unsafeAllowThreads);
   }

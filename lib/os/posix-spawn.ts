@@ -28,6 +28,7 @@ import {
   validateFd,
   validateInt32,
   validateInteger,
+  optionKeys,
   validateOptions,
   validatePid,
   validateSignal,
@@ -179,8 +180,12 @@ function validateScheduler(value: unknown): [number, number] | null {
   return [policy, validateInt32(param, `${name}[1].sched_priority`)];
 }
 
+const POSIX_SPAWN_KEYS = optionKeys<PosixSpawnOptions>({
+  file_actions: true, setpgroup: true, resetids: true, setsid: true, setsigmask: true, setsigdef: true, scheduler: true,
+});
+
 function validateAttributes(options: unknown): SpawnAttributes | null {
-  const o = validateOptions<PosixSpawnOptions>(options, 'options');
+  const o = validateOptions<PosixSpawnOptions>(options, 'options', POSIX_SPAWN_KEYS);
   if (
     o.file_actions === undefined && (o.setpgroup === undefined || o.setpgroup === null) &&
     o.resetids === undefined && o.setsid === undefined && o.setsigmask === undefined &&

@@ -2,7 +2,7 @@
  * Options shared by every /proc reader, and their validation.
  * @internal
  */
-import { validateBoolean, validateOptions, validatePath, validatePid } from '../validate';
+import { optionKeys, validateBoolean, validateOptions, validatePath, validatePid } from '../validate';
 import { invalidArgType } from '../errors';
 
 /** Options every /proc reader accepts. */
@@ -31,9 +31,11 @@ export function resolveProcfs(options: { procfs?: unknown }, name: string): Reso
   return { procfs, live: procfs === DEFAULT_PROCFS };
 }
 
+const PROCFS_KEYS = optionKeys<ProcfsOptions>({ procfs: true });
+
 /** Validates an options object whose only key is `procfs`. @internal */
 export function validateProcfsOptions(options: unknown, name = 'options'): ResolvedOptions {
-  return resolveProcfs(validateOptions<ProcfsOptions>(options, name), name);
+  return resolveProcfs(validateOptions<ProcfsOptions>(options, name, PROCFS_KEYS), name);
 }
 
 /** An optional boolean option. @internal */

@@ -11,6 +11,7 @@ import {
   validateEnv,
   validateFd,
   validateInteger,
+  optionKeys,
   validateOptions,
   validateBytes,
   validatePid,
@@ -141,9 +142,15 @@ export function validateMilliseconds(value: unknown, name: string, allowInfinity
   return value;
 }
 
+/** The keys of {@link SpawnOptions}. @internal */
+export const SPAWN_OPTION_KEYS = optionKeys<SpawnOptions>({
+  cwd: true, env: true, stdio: true, argv0: true, setsid: true, processGroup: true, killOnParentDeath: true,
+  signal: true, timeout: true, killSignal: true, killGracePeriod: true, uid: true, gid: true, lineage: true,
+});
+
 /** Validates spawn's options (all of them, before anything runs). @internal */
 export function validateSpawnOptions(options: unknown): SpawnSpec {
-  const o = validateOptions<SpawnOptions>(options, 'options');
+  const o = validateOptions<SpawnOptions>(options, 'options', SPAWN_OPTION_KEYS);
   const cwd = o.cwd === undefined ? undefined : validateBytes(o.cwd, 'options.cwd', false);
   // process.env, the JS object (not environ(7)): in worker threads and sandboxes it is
   // the environment the caller sees, as child_process uses it.

@@ -4,10 +4,10 @@
 import type { Readable } from 'node:stream';
 import { invalidArgType, invalidArgValue } from '../errors';
 import type { ExitStatus } from '../exit-status';
-import { validateOptions, validateStringArray } from '../validate';
+import { optionKeys, validateOptions, validateStringArray } from '../validate';
 import { AbortError, CalledProcessError, TimeoutExpiredError, type Captured } from './errors';
 import { spawn } from './spawn';
-import type { SpawnOptions, StdioOption } from './options';
+import { SPAWN_OPTION_KEYS, type SpawnOptions, type StdioOption } from './options';
 
 /** Options of {@link run}: those of {@link spawn}, plus: */
 export interface RunOptions extends SpawnOptions {
@@ -47,6 +47,11 @@ function collect(stream: Readable | null): { done: Promise<void>; chunks: Buffer
   });
   return { done, chunks };
 }
+
+const RUN_OPTION_KEYS: readonly (keyof RunOptions & string)[] = [
+  ...SPAWN_OPTION_KEYS,
+  ...optionKeys<Omit<RunOptions, keyof SpawnOptions>>({ input: true, capture: true, encoding: true, check: true }),
+];
 
 const STREAM_NAMES = ['stdin', 'stdout', 'stderr'];
 
@@ -107,7 +112,7 @@ function runStdio(given: unknown, input: boolean, capture: boolean): [StdioOptio
  */
 export async function run(args: readonly string[], options?: RunOptions): Promise<RunResult> {
   const argv = validateStringArray(args, 'args', false);
-  const o = validateOptions<RunOptions>(options, 'options');
+  const o = validateOptions<RunOptions>(options, 'options', RUN_OPTION_KEYS);
   const { input, capture = false, encoding = 'utf8', check = false, ...spawnOptions } = o;
   if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array)) {
     throw invalidArgType('options.input', 'of type string or an instance of Buffer or Uint8Array', input);

@@ -13,6 +13,7 @@ import {
   validateEnv,
   validateFd,
   validateInteger,
+  optionKeys,
   validateOptions,
   validatePath,
   validateStringArray,
@@ -55,6 +56,10 @@ export interface DaemonizeOptions {
   /** Put the lineage record into the environment (default true). */
   readonly lineage?: boolean;
 }
+
+const DAEMONIZE_OPTION_KEYS = optionKeys<DaemonizeOptions>({
+  cwd: true, umask: true, stdout: true, stderr: true, env: true, pidfile: true, lineage: true,
+});
 
 /** A started daemon: its identity. */
 export interface DaemonInfo {
@@ -114,7 +119,7 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
     if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
     argList = validateStringArray(args, 'args');
   }
-  const o = validateOptions<DaemonizeOptions>(options, 'options');
+  const o = validateOptions<DaemonizeOptions>(options, 'options', DAEMONIZE_OPTION_KEYS);
   const cwd = o.cwd === undefined ? '/' : validateBytes(o.cwd, 'options.cwd', false);
   const umask = o.umask === undefined ? 0o022 : validateInteger(o.umask, 'options.umask', 0, 0o777);
   const stdout = validateOutput(o.stdout, 'options.stdout');

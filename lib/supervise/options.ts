@@ -4,7 +4,7 @@
  */
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import { validateMilliseconds, validateSpawnOptions, type SpawnOptions, type StdioOption } from '../spawn/options';
-import { validateInteger, validateOptions, validateSignal } from '../validate';
+import { optionKeys, validateInteger, validateOptions, validateSignal } from '../validate';
 
 /**
  * When a child that exited is started again (the meaning of systemd's `Restart=` and
@@ -89,6 +89,13 @@ export interface SupervisorSpec {
   readonly spawn: SpawnOptions;
 }
 
+const SUPERVISOR_OPTION_KEYS = optionKeys<SupervisorOptions>({
+  restart: true, backoff: true, startLimit: true, stopSignal: true, stopTimeout: true, cwd: true, env: true,
+  stdio: true, uid: true, gid: true,
+});
+const BACKOFF_KEYS = optionKeys<BackoffOptions>({ initial: true, factor: true, max: true, resetAfter: true });
+const START_LIMIT_KEYS = optionKeys<StartLimitOptions>({ maxRestarts: true, window: true });
+
 const POLICIES: readonly string[] = ['always', 'on-failure', 'never'];
 
 function validateRestart(value: unknown): RestartPolicy {
@@ -106,10 +113,10 @@ function finiteMs(value: unknown, name: string, fallback: number): number {
 
 /** Validates supervise()'s options (all of them, before anything runs). @internal */
 export function validateSupervisorOptions(options: unknown): SupervisorSpec {
-  const o = validateOptions<SupervisorOptions>(options, 'options');
+  const o = validateOptions<SupervisorOptions>(options, 'options', SUPERVISOR_OPTION_KEYS);
   const restart = validateRestart(o.restart);
 
-  const b = validateOptions<BackoffOptions>(o.backoff, 'options.backoff');
+  const b = validateOptions<BackoffOptions>(o.backoff, 'options.backoff', BACKOFF_KEYS);
   const backoffInitial = finiteMs(b.initial, 'options.backoff.initial', 100);
   let backoffFactor = 2;
   if (b.factor !== undefined) {
@@ -125,7 +132,7 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
   }
   const resetAfter = finiteMs(b.resetAfter, 'options.backoff.resetAfter', 10000);
 
-  const l = validateOptions<StartLimitOptions>(o.startLimit, 'options.startLimit');
+  const l = validateOptions<StartLimitOptions>(o.startLimit, 'options.startLimit', START_LIMIT_KEYS);
   let maxRestarts = 5;
   if (l.maxRestarts !== undefined) {
     maxRestarts =

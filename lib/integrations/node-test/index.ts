@@ -15,7 +15,7 @@
  */
 import { startLeakGuard, type LeakGuard } from '../../guard/guard';
 import { formatLeakReport, type LeakedProcess } from '../../guard/report';
-import { validateBoolean, validateFunction, validateOptions } from '../../validate';
+import { optionKeys, validateBoolean, validateFunction, validateOptions } from '../../validate';
 
 /** Options of {@link leakGuard}. */
 export interface NodeTestLeakGuardOptions {
@@ -24,6 +24,8 @@ export interface NodeTestLeakGuardOptions {
   /** Kill and reap what is left (default true); false only reports and fails. */
   readonly kill?: boolean;
 }
+
+const LEAK_GUARD_KEYS = optionKeys<NodeTestLeakGuardOptions>({ ignore: true, kill: true });
 
 const KEY = Symbol.for('unixproc.nodeTestLeakGuard.v1');
 
@@ -55,7 +57,7 @@ function exitCheck(guard: LeakGuard, kill: boolean): void {
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
  */
 export function leakGuard(options?: NodeTestLeakGuardOptions): LeakGuard {
-  const o = validateOptions<NodeTestLeakGuardOptions>(options, 'options');
+  const o = validateOptions<NodeTestLeakGuardOptions>(options, 'options', LEAK_GUARD_KEYS);
   const ignore = o.ignore === undefined ? undefined : (validateFunction(o.ignore, 'options.ignore') as (p: LeakedProcess) => boolean);
   const kill = o.kill === undefined ? true : validateBoolean(o.kill, 'options.kill');
   const g = globalThis as Record<symbol, LeakGuard | undefined>;
