@@ -197,6 +197,18 @@ export function validateStringArray(value: unknown, name: string, allowEmpty = t
   return validateArray(value, name, (item, itemName) => validateCString(item, itemName), allowEmpty);
 }
 
+/**
+ * The command of the idiomatic `(file, args, options)` calls (spawn, run, supervise,
+ * daemonize): `file` a non-empty string or Buffer (a Buffer is passed as its bytes), `args`
+ * an optional array of strings. No NUL bytes anywhere.
+ */
+export function validateCommand(file: unknown, args: unknown): { file: string | Buffer; args: string[] } {
+  const path = validateBytes(file, 'file', false);
+  if (args === undefined) return { file: path, args: [] };
+  if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
+  return { file: path, args: validateStringArray(args, 'args') };
+}
+
 /** The entries of an env mapping (a plain object or a Map). */
 function envEntries(value: unknown, name: string): [unknown, unknown][] {
   if (value instanceof Map) return [...value.entries()];

@@ -16,7 +16,7 @@ import {
   optionKeys,
   validateOptions,
   validatePath,
-  validateStringArray,
+  validateCommand,
 } from '../validate';
 import { EWOULDBLOCK, LOCK_EX, LOCK_NB, flock } from './pidfile';
 
@@ -113,12 +113,7 @@ function validateOutput(value: unknown, name: string): DaemonOutput {
  * @see daemon(7), setsid(2), fork(2), execve(2), flock(2), credentials(7)
  */
 export function daemonize(file: string | Buffer, args?: readonly string[], options?: DaemonizeOptions): DaemonInfo {
-  const path = validateBytes(file, 'file', false);
-  let argList: string[] = [];
-  if (args !== undefined) {
-    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
-    argList = validateStringArray(args, 'args');
-  }
+  const { file: path, args: argList } = validateCommand(file, args);
   const o = validateOptions<DaemonizeOptions>(options, 'options', DAEMONIZE_OPTION_KEYS);
   const cwd = o.cwd === undefined ? '/' : validateBytes(o.cwd, 'options.cwd', false);
   const umask = o.umask === undefined ? 0o022 : validateInteger(o.umask, 'options.umask', 0, 0o777);

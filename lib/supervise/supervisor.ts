@@ -2,12 +2,11 @@
  * supervise(): one program kept running by policy, stopped as a process group.
  */
 import { EventEmitter } from 'node:events';
-import { invalidArgType } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
-import { validateBytes, validateSignal, validateStringArray } from '../validate';
+import { validateCommand, validateSignal } from '../validate';
 import { registerLive, unregisterLive, type ExitHookEntry } from './exit-hook';
 import { groupMembers, killGroupNow, signalGroup, startKeeper } from './group';
 import { validateSupervisorOptions, type SupervisorOptions, type SupervisorSpec } from './options';
@@ -438,12 +437,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
  * @see spawn, killpg(3), prctl(2) PR_SET_PDEATHSIG, setpgid(2), docs/supervise.md
  */
 export function supervise(file: string | Buffer, args?: readonly string[], options?: SupervisorOptions): Supervisor {
-  const path = validateBytes(file, 'file', false);
-  let argList: string[] = [];
-  if (args !== undefined) {
-    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
-    argList = validateStringArray(args, 'args');
-  }
+  const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSupervisorOptions(options);
   return new Supervisor(path, argList, spec);
 }
