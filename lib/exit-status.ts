@@ -51,6 +51,61 @@ export function nameOfSignal(signo: number): string {
   coreDump: (s: number): boolean => (s & 0x80) !== 0,
 };
 
+/**
+ * How a child ended, in words, for messages: `exited with code 3`, `was killed by SIGKILL
+ * (core dumped)`, `was stopped by SIGSTOP`, `continued`. Used by every error and CLI line
+ * that describes a status. @internal
+ */
+export function describeExitStatus(status: ExitStatus): string {
+  switch (status.kind) {
+    case 'exited':
+      return `exited with code ${status.code}`;
+    case 'signaled':
+      return `was killed by ${status.signal}${status.coreDumped ? ' (core dumped)' : ''}`;
+    case 'stopped':
+      return `was stopped by ${status.signal}`;
+    default:
+      return 'continued';
+  }
+}
+
+/**
+ * The exit code a shell reports for a status: the code of an exit, 128 + N for a death by
+ * signal N, 1 otherwise. What the CLI commands that run a command end with. @internal
+ */
+export function shellExitCode(status: ExitStatus): number {
+  if (status.kind === 'exited') return status.code;
+  if (status.kind === 'signaled') return 128 + status.signo;
+  return 1;
+}
+
+/**
+ * The raw wait status (as waitpid(2) gives it) equivalent to a waitid(2) report's
+ * `si_code` and `si_status`, so that every path decodes through {@link decodeWaitStatus}
+ * and the W* macros read it as glibc's and CPython's do: an exit (CLD_EXITED) is
+ * `code << 8`, a kill `signo` (| 0x80 with a core dump, CLD_DUMPED), a stop (CLD_STOPPED,
+ * CLD_TRAPPED) `signo << 8 | 0x7f`, a continue (CLD_CONTINUED) `0xffff`. @internal
+ * @throws ERR_INVALID_ARG_VALUE for an si_code that waitid(2) does not report.
+ * @see waitid(2), glibc bits/waitstatus.h
+ */
+export function statusFromSiginfo(code: number, siStatus: number): number {
+  switch (code) {
+    case 1: // CLD_EXITED
+      return (siStatus & 0xff) << 8;
+    case 2: // CLD_KILLED
+      return siStatus & 0x7f;
+    case 3: // CLD_DUMPED
+      return (siStatus & 0x7f) | 0x80;
+    case 4: // CLD_TRAPPED: a ptrace stop, reported by waitpid as a stop
+    case 5: // CLD_STOPPED
+      return ((siStatus & 0xff) << 8) | 0x7f;
+    case 6: // CLD_CONTINUED
+      return 0xffff;
+    default:
+      throw invalidArgValue('code', code, 'is not an si_code of waitid(2)');
+  }
+}
+
 /** The highest signal number on Linux (SIGRTMAX, signal(7)). */
 const SIGNAL_MAX = 64;
 const SIGTRAP = 5;

@@ -13,7 +13,7 @@
  */
 import { escapeText } from '../escape';
 import { isErrnoException } from '../errors';
-import type { ExitStatus } from '../exit-status';
+import { describeExitStatus, shellExitCode, type ExitStatus } from '../exit-status';
 import type { LeakCleanupResult } from '../guard/guard';
 import { startLeakGuard } from '../guard/guard';
 import { formatLeakReport, type LeakedProcess, type LeakReport } from '../guard/report';
@@ -52,15 +52,7 @@ function intFlag(flags: Map<string, string | true>, name: string, fallback: numb
   return Number(v);
 }
 
-function exitCodeOf(status: ExitStatus): number {
-  if (status.kind === 'exited') return status.code;
-  if (status.kind === 'signaled') return 128 + status.signo;
-  return 1;
-}
 
-function describeStatus(status: ExitStatus): string {
-  return status.kind === 'exited' ? `exited with ${status.code}` : status.kind === 'signaled' ? `killed by ${status.signal}` : status.kind;
-}
 
 function jsonProcess(p: LeakedProcess, zombie: boolean): object {
   return {
@@ -179,7 +171,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
         })}\n`,
       );
     } else if (!report.ok) {
-      io.stderr.write(`unixproc guard: '${escapeText(rest.join(' '))}' ${describeStatus(status)}; ${formatLeakReport(report)}`);
+      io.stderr.write(`unixproc guard: '${escapeText(rest.join(' '))}' ${describeExitStatus(status)}; ${formatLeakReport(report)}`);
       if (cleanup !== undefined) {
         const killed = new Set(cleanup.signaled.map((s) => s.pid)).size;
         io.stderr.write(`unixproc guard: killed ${killed} and reaped ${cleanup.reaped.length} process(es)\n`);
@@ -188,7 +180,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
         io.stderr.write('unixproc guard: --no-kill: left running\n');
       }
     }
-    const code = exitCodeOf(status);
+    const code = shellExitCode(status);
     if (code !== 0) return code;
     return report.ok ? 0 : leakExitCode;
   } finally {

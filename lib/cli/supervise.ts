@@ -7,7 +7,7 @@
  */
 import { constants } from 'node:os';
 import { isErrnoException } from '../errors';
-import type { ExitStatus } from '../exit-status';
+import { describeExitStatus, shellExitCode } from '../exit-status';
 import { supervise, type Supervisor } from '../supervise/index';
 import type { RestartPolicy, SupervisorOptions } from '../supervise/options';
 import { parseArgs, UsageError, type CliIO, type Command } from './command';
@@ -43,25 +43,12 @@ function signalOf(value: string): string | number {
   return name;
 }
 
-function describe(status: ExitStatus): string {
-  switch (status.kind) {
-    case 'exited':
-      return `exited with code ${status.code}`;
-    case 'signaled':
-      return `was killed by ${status.signal}`;
-    default:
-      return status.kind;
-  }
-}
 
 /** The exit code the command ends with, for a final state. */
 function exitCode(sup: Supervisor, final: 'stopped' | 'failed'): number {
   if (final === 'failed') return 1;
   const s = sup.lastStatus;
-  if (s === undefined) return 0;
-  if (s.kind === 'exited') return s.code;
-  if (s.kind === 'signaled') return 128 + s.signo;
-  return 1;
+  return s === undefined ? 0 : shellExitCode(s);
 }
 
 function options(flags: Map<string, string | true>): SupervisorOptions {
@@ -112,7 +99,7 @@ export const command: Command = {
     }
     log(`started ${rest[0]} (pid ${sup.pid})`);
     sup.on('spawn', (pid) => log(`restarted ${rest[0]} (pid ${pid}, restart ${sup.restarts})`));
-    sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describe(status)}`));
+    sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describeExitStatus(status)}`));
     sup.on('restart', ({ delay, count }) => log(`restart ${count} in ${delay} ms`));
     sup.on('spawnError', (e) => log(`cannot start ${rest[0]}: ${e.message}`));
     sup.on('failed', (f) =>

@@ -3,7 +3,7 @@
  * an abort. Modelled on Python's subprocess.CalledProcessError and TimeoutExpired; each
  * carries what was captured so far. (System errors are built in lib/errors.ts.)
  */
-import type { ExitStatus } from '../exit-status';
+import { describeExitStatus, type ExitStatus } from '../exit-status';
 
 /** What was captured from the child's stdout/stderr (`null` where not captured). */
 export type Captured = string | Buffer | null;
@@ -20,7 +20,7 @@ export class CalledProcessError extends Error {
     readonly stdout: Captured,
     readonly stderr: Captured,
   ) {
-    super(`Command ${JSON.stringify(args)} ${describeStatus(status)}`);
+    super(`Command ${JSON.stringify(args)} ${describeExitStatus(status)}`);
     this.name = 'CalledProcessError';
   }
 }
@@ -55,15 +55,3 @@ export class AbortError extends Error {
   }
 }
 
-function describeStatus(status: ExitStatus): string {
-  switch (status.kind) {
-    case 'exited':
-      return `exited with code ${status.code}`;
-    case 'signaled':
-      return `was killed by ${status.signal}${status.coreDumped ? ' (core dumped)' : ''}`;
-    case 'stopped':
-      return `stopped by ${status.signal}`;
-    default:
-      return 'continued';
-  }
-}

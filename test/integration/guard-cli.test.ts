@@ -52,7 +52,7 @@ describe('unixproc guard: leftovers', () => {
   test('a failing command that also leaks exits with the command’s code', async () => {
     const run = await runGuardCli(['--', 'sh', '-c', 'sleep 300 & exit 3']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain('exited with 3; leak: 1 process still running');
+    expect(run.stderr).toContain('exited with code 3; leak: 1 process still running');
   });
 
   test('--leak-exit-code chooses the code of a leak-only failure', async () => {
