@@ -274,6 +274,13 @@ export function validateSignal(value: unknown, name: string): number {
   return validateInteger(value, name, 0, SIGRTMAX);
 }
 
+/** A signal that ends something: 1..64 (0, the probe, sends nothing), as {@link validateSignal}. */
+export function validateKillSignal(value: unknown, name: string): number {
+  const signo = validateSignal(value, name);
+  if (signo === 0) throw outOfRange(name, 'a signal number from 1 to 64', value);
+  return signo;
+}
+
 /** The signal name for a number (`'SIGTERM'` for 15), or undefined for unknown numbers. */
 export function signalName(signo: number): string | undefined {
   for (const [n, v] of Object.entries(signalNumbers)) {

@@ -16,22 +16,25 @@ import { isErrnoException } from '../errors';
 import { describeExitStatus, shellExitCode, type ExitStatus } from '../exit-status';
 import type { LeakCleanupResult } from '../guard/guard';
 import { startLeakGuard } from '../guard/guard';
-import { formatLeakReport, type LeakedProcess, type LeakReport } from '../guard/report';
+import { formatLeakReport } from '../guard/report';
 import type { Subprocess } from '../spawn/handle';
 import { spawn } from '../spawn/spawn';
-import { type CliIO, type Command, parseArgs, UsageError } from './command';
+import { type CliIO, type Command, parseArgs, signalOf, UsageError } from './command';
+import { jsonText } from './text';
 
 const usage = `usage: unixproc guard [options] -- <command> [args...]
 
 Runs <command> as a child subreaper, so every process it leaves behind (a background job,
 a zombie, a daemon that double-forked) is re-parented here and seen. When the command
-exits, reports what is left on stderr, kills it (SIGTERM, then SIGKILL after the grace)
-and reaps it, and fails.
+exits, reports what is left on stderr, kills it (the kill signal, then SIGKILL after the
+kill grace period) and reaps it, and fails.
 
 options:
   --json                  print the report as one JSON line on stdout (after the command's output)
   --no-kill               report leftovers but leave them running (you clean up)
-  --grace <ms>            between SIGTERM and SIGKILL when cleaning up (default 1000)
+  --kill-signal <sig>     the first signal of the clean-up, e.g. TERM, SIGINT, 15 (default SIGTERM)
+  --kill-grace-period <ms>
+                          between the kill signal and SIGKILL when cleaning up (default 1000)
   --settle <ms>           give leftovers this long to exit by themselves first (default 250)
   --ignore-pattern <re>   never report processes whose command line matches this regular
                           expression (use alternation for several: 'a|b')
@@ -54,29 +57,6 @@ function intFlag(flags: Map<string, string | true>, name: string, fallback: numb
 
 
 
-function jsonProcess(p: LeakedProcess, zombie: boolean): object {
-  return {
-    pid: p.pid,
-    startTime: p.startTime,
-    ppid: p.ppid,
-    state: p.state.letter,
-    comm: p.comm,
-    cmdline: p.cmdline,
-    relation: zombie ? 'zombie' : p.relation,
-    parent: p.parent === undefined ? null : { pid: p.parent.pid, comm: p.parent.comm, isGuard: p.parent.isGuard },
-  };
-}
-
-function jsonReport(r: LeakReport): object {
-  return {
-    ok: r.ok,
-    guardPid: r.guardPid,
-    leaked: r.leaked.map((p) => jsonProcess(p, false)),
-    zombies: r.zombies.map((p) => jsonProcess(p, true)),
-    reaped: r.reaped.map((p) => ({ pid: p.pid, comm: p.comm, status: p.status })),
-  };
-}
-
 /** Starts the command; an exec failure becomes the shell's 127/126 and a message. */
 function start(file: string, args: string[], io: CliIO): Subprocess | number {
   try {
@@ -94,11 +74,15 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const { flags, positionals, rest } = parseArgs(
     argv,
     ['json', 'no-kill'],
-    ['grace', 'settle', 'ignore-pattern', 'leak-exit-code'],
+    ['kill-signal', 'kill-grace-period', 'settle', 'ignore-pattern', 'leak-exit-code'],
+    {},
+    { grace: 'kill-grace-period' },
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (put the command after --)`);
   if (rest === undefined || rest.length === 0) throw new UsageError('no command given after --');
-  const grace = intFlag(flags, 'grace', 1000, 2 ** 31 - 1);
+  const killGracePeriod = intFlag(flags, 'kill-grace-period', 1000, 2 ** 31 - 1);
+  const killSignalFlag = flags.get('kill-signal');
+  const killSignal = typeof killSignalFlag === 'string' ? signalOf(killSignalFlag) : 'SIGTERM';
   const settle = intFlag(flags, 'settle', 250, 2 ** 31 - 1);
   const leakExitCode = intFlag(flags, 'leak-exit-code', 1, 255);
   const pattern = flags.get('ignore-pattern');
@@ -140,7 +124,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       reapQueued = true;
       setImmediate(() => {
         reapQueued = false;
-        if (!guard.stopped) guard.reapAdopted();
+        if (!guard.disposed) guard.reapAdopted();
       });
     };
     process.on('SIGCHLD', reapSoon);
@@ -157,19 +141,11 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
     const report = await guard.settle(settle);
     let cleanup: LeakCleanupResult | undefined;
-    if (!report.ok && kill) cleanup = await guard.cleanup({ grace });
+    if (!report.ok && kill) cleanup = await guard.cleanup({ killSignal, killGracePeriod });
     if (json) {
-      io.stdout.write(
-        `${JSON.stringify({
-          command: rest,
-          status,
-          report: jsonReport(report),
-          cleanup:
-            cleanup === undefined
-              ? null
-              : { signaled: cleanup.signaled, reaped: cleanup.reaped, remaining: jsonReport(cleanup.remaining) },
-        })}\n`,
-      );
+      // The report's processes as the library gives them: the shape listProcesses() and
+      // every other --json use for a process (docs/conventions.md).
+      io.stdout.write(`${jsonText({ command: rest, status, report, cleanup: cleanup ?? null }, 0)}\n`);
     } else if (!report.ok) {
       io.stderr.write(`unixproc guard: '${escapeText(rest.join(' '))}' ${describeExitStatus(status)}; ${formatLeakReport(report)}`);
       if (cleanup !== undefined) {
@@ -185,7 +161,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     return report.ok ? 0 : leakExitCode;
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
-    guard.stop();
+    guard.dispose();
   }
 }
 

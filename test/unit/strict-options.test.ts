@@ -29,7 +29,7 @@ type Call = () => unknown;
 // [what, call, the misspelt key as named in the error, the suggestion]
 const cases: [string, Call, string, string][] = [
   ['spawn', () => spawn('/bin/true', [], { killSignl: 'SIGINT' } as never), 'options.killSignl', 'killSignal'],
-  ['run', () => run(['/bin/true'], { captur: true } as never), 'options.captur', 'capture'],
+  ['run', () => run('/bin/true', [], { captur: true } as never), 'options.captur', 'capture'],
   ['supervise', () => supervise('/bin/true', [], { restrat: 'always' } as never), 'options.restrat', 'restart'],
   ['supervise backoff', () => supervise('/bin/true', [], { backoff: { initail: 5 } } as never), 'options.backoff.initail', 'initial'],
   ['supervise startLimit', () => supervise('/bin/true', [], { startLimit: { windw: 5 } } as never), 'options.startLimit.windw', 'window'],
@@ -73,7 +73,7 @@ describe('an unknown option key', () => {
       await expect(guard.cleanup({ graec: 5 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
       expect(() => guard.cleanupSync({ timeuot: 5 } as never)).toThrow(/'options.timeuot' is not a known option \(did you mean 'timeout'\?\)/);
     } finally {
-      guard.stop();
+      guard.dispose();
     }
   });
 

@@ -30,7 +30,7 @@ const LEAK_GUARD_KEYS = optionKeys<NodeTestLeakGuardOptions>({ ignore: true, kil
 const KEY = Symbol.for('unixproc.nodeTestLeakGuard.v1');
 
 function exitCheck(guard: LeakGuard, kill: boolean): void {
-  if (guard.stopped || guard.pid !== process.pid) return;
+  if (guard.disposed || guard.pid !== process.pid) return;
   const report = guard.check();
   if (!report.ok) {
     let text = `unixproc/node-test: ${process.argv[1] ?? 'this process'} left processes behind.\n${formatLeakReport(report)}`;
@@ -43,7 +43,7 @@ function exitCheck(guard: LeakGuard, kill: boolean): void {
     process.stderr.write(text);
     if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
   }
-  guard.stop();
+  guard.dispose();
 }
 
 /**
@@ -62,7 +62,7 @@ export function leakGuard(options?: NodeTestLeakGuardOptions): LeakGuard {
   const kill = o.kill === undefined ? true : validateBoolean(o.kill, 'options.kill');
   const g = globalThis as Record<symbol, LeakGuard | undefined>;
   const running = g[KEY];
-  if (running !== undefined && !running.stopped && running.pid === process.pid) return running;
+  if (running !== undefined && !running.disposed && running.pid === process.pid) return running;
   const guard = startLeakGuard({ ignore });
   g[KEY] = guard;
   process.on('exit', () => exitCheck(guard, kill));
