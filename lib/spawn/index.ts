@@ -2,7 +2,6 @@
  * Children without blocking: spawn() handles, run(), waitForExit(). Re-exports only.
  * See docs/spawning.md.
  */
-import './after-fork';
 export { spawn } from './spawn';
 export { run } from './run';
 export type { RunOptions, RunResult } from './run';

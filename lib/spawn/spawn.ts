@@ -10,6 +10,7 @@ import { Subprocess } from './handle';
 import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
 import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
 import { execCandidates, searchPath } from './path-search';
+import { registerAfterForkHook } from './after-fork';
 
 function stdioConfig(value: StdioOption): number {
   if (typeof value === 'number') return value;
@@ -71,6 +72,7 @@ export function spawnMethod(): 'vfork' | 'fork' {
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
   const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSpawnOptions(options);
+  registerAfterForkHook();
   if (spec.signal?.aborted) {
     throw new AbortError(undefined, { cause: spec.signal.reason });
   }
