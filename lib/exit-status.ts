@@ -11,11 +11,14 @@ export interface ExitedStatus {
   /** The exit code, 0..255. */
   readonly code: number;
 }
+/** A signal's name: Node's (`'SIGKILL'`), or `'SIG<n>'` for numbers Node has no name for (real-time signals). */
+export type SignalName = NodeJS.Signals | `SIG${number}`;
+
 /** The child was ended by a signal. */
 export interface SignaledStatus {
   readonly kind: 'signaled';
   /** The signal's name, e.g. `'SIGKILL'` (`'SIG<n>'` for numbers Node has no name for). */
-  readonly signal: string;
+  readonly signal: SignalName;
   /** The signal's number. */
   readonly signo: number;
   /** Whether the kernel wrote a core dump. */
@@ -24,7 +27,7 @@ export interface SignaledStatus {
 /** The child is stopped (reported with WUNTRACED, or under ptrace). */
 export interface StoppedStatus {
   readonly kind: 'stopped';
-  readonly signal: string;
+  readonly signal: SignalName;
   readonly signo: number;
 }
 /** The stopped child was resumed by SIGCONT (reported with WCONTINUED). */
@@ -35,12 +38,15 @@ export interface ContinuedStatus {
 export type ExitStatus = ExitedStatus | SignaledStatus | StoppedStatus | ContinuedStatus;
 
 /** The name of a signal number, or `SIG<n>` when Node has none (real-time signals). @internal */
-export function nameOfSignal(signo: number): string {
-  return signalName(signo) ?? `SIG${signo}`;
+export function nameOfSignal(signo: number): SignalName {
+  return (signalName(signo) as NodeJS.Signals | undefined) ?? `SIG${signo}`;
 }
 
-// The bit layout is Linux's (glibc bits/waitstatus.h), the same that Python's W* macros read.
-/** @internal */ export const statusBits = {
+/**
+ * The W* macros on a status word. The bit layout is Linux's (glibc bits/waitstatus.h), the
+ * same that Python's W* macros read. @internal
+ */
+export const statusBits = {
   exitStatus: (s: number): number => (s & 0xff00) >> 8,
   termSig: (s: number): number => s & 0x7f,
   stopSig: (s: number): number => (s & 0xff00) >> 8,

@@ -80,12 +80,12 @@ export interface PosixSpawnOptions {
   /** Start the child in a new session (POSIX_SPAWN_SETSID). */
   readonly setsid?: boolean;
   /** Signals blocked in the child (numbers or names). Default: none. */
-  readonly setsigmask?: Iterable<number | string>;
+  readonly setsigmask?: Iterable<NodeJS.Signals | number>;
   /**
    * Signals reset to their default in the child. Accepted (and validated) for Python
    * parity; every signal is reset anyway.
    */
-  readonly setsigdef?: Iterable<number | string>;
+  readonly setsigdef?: Iterable<NodeJS.Signals | number>;
   /**
    * `[policy, param]`: the child's scheduling policy (`SCHED_*`, or null to set only the
    * parameter) and priority (`{ sched_priority }` as Python's `os.sched_param`, or a number).

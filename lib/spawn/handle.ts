@@ -168,7 +168,7 @@ export class Subprocess {
    *   signal; EPERM when not allowed to signal the child (it changed uid).
    * @see pidfd_send_signal(2), kill(2)
    */
-  kill(signal: string | number = 'SIGTERM'): boolean {
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.exited || this.#reaped) return false;
     if (this.#pidfd >= 0) {

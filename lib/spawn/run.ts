@@ -25,16 +25,19 @@ export interface RunOptions extends SpawnOptions {
   readonly check?: boolean;
 }
 
-/** What {@link run} resolves to. */
-export interface RunResult {
+/**
+ * What {@link run} resolves to. `Output` is what `capture` makes of stdout and stderr:
+ * `string` (`capture: true` or `'text'`), `Buffer` (`'buffer'`), `null` (not captured).
+ */
+export interface RunResult<Output extends Captured = Captured> {
   /** The command: `[file, ...args]`. */
   readonly args: readonly string[];
   /** How the child ended. */
   readonly status: ExitStatus;
   /** Captured stdout (`null` when not captured). */
-  readonly stdout: Captured;
+  readonly stdout: Output;
   /** Captured stderr (`null` when not captured). */
-  readonly stderr: Captured;
+  readonly stderr: Output;
 }
 
 function collect(stream: Readable | null): { done: Promise<void>; chunks: Buffer[] } {
@@ -112,6 +115,25 @@ function runStdio(given: unknown, input: boolean, capture: boolean): [StdioOptio
  *   `run([file, ...args])`).
  * @see docs/spawning.md, docs/conventions.md
  */
+export function run(
+  file: string,
+  args: readonly string[] | undefined,
+  options: RunOptions & { readonly capture: true | 'text' },
+): Promise<RunResult<string>>;
+/** {@link run} with `capture: 'buffer'`: `stdout` and `stderr` are Buffers. */
+export function run(
+  file: string,
+  args: readonly string[] | undefined,
+  options: RunOptions & { readonly capture: 'buffer' },
+): Promise<RunResult<Buffer>>;
+/** {@link run} without `capture`: `stdout` and `stderr` are `null` (the streams follow `stdio`). */
+export function run(
+  file: string,
+  args?: readonly string[],
+  options?: RunOptions & { readonly capture?: false },
+): Promise<RunResult<null>>;
+/** {@link run} with a `capture` known only at run time: `string`, `Buffer` or `null`. */
+export function run(file: string, args?: readonly string[], options?: RunOptions): Promise<RunResult>;
 export async function run(file: string, args?: readonly string[], options?: RunOptions): Promise<RunResult> {
   if (Array.isArray(file)) {
     throw invalidArgValue('file', file, 'must be the program: run(file, args, options) replaced run([file, ...args]) (see docs/conventions.md)');
