@@ -77,6 +77,19 @@ describe('an unknown option key', () => {
     }
   });
 
+  test('of Subprocess.terminate and Supervisor.terminate is thrown before anything is signalled', async () => {
+    const child = spawn('/bin/sleep', ['300'], { stdio: 'ignore' });
+    const sup = supervise('/bin/sleep', ['300']);
+    try {
+      expect(() => child.terminate({ killSignl: 'SIGINT' } as never)).toThrow(/'options.killSignl' is not a known option \(did you mean 'killSignal'\?\)/);
+      expect(() => sup.terminate({ killGracePeriods: 5 } as never)).toThrow(/did you mean 'killGracePeriod'\?/);
+      expect([child.kill(0), sup.state]).toEqual([true, 'running']);
+    } finally {
+      await child.terminate();
+      await sup.terminate();
+    }
+  });
+
   test('of waitForExit rejects', async () => {
     await expect(waitForExit(process.pid, { rep: true } as never)).rejects.toMatchObject({
       code: 'ERR_INVALID_ARG_VALUE',
