@@ -2,6 +2,7 @@
  * `unixproc`: the idiomatic API (camelCase, option objects, Promises, typed results).
  * The Python mirror is `unixproc/os`. This file only re-exports.
  * @packageDocumentation
+ * @module unixproc
  */
 export { isErrnoException } from './errors';
 export type { ErrnoException, ArgumentError } from './errors';

@@ -16,10 +16,10 @@ type NativeFunction = (...args: any[]) => any;
 let binding: Record<string, NativeFunction> | undefined;
 let forkBinding: Record<string, NativeFunction> | undefined;
 
-/** Error code thrown when unixproc is loaded on a platform other than Linux. */
+/** Error code thrown when unixproc is loaded on a platform other than Linux. @group Constants: errors and environment */
 export const ERR_UNSUPPORTED_PLATFORM = 'ERR_UNIXPROC_UNSUPPORTED_PLATFORM';
 
-/** Error code thrown by fork()/forkpty() when the fork addon cannot be loaded. */
+/** Error code thrown by fork()/forkpty() when the fork addon cannot be loaded. @group Constants: errors and environment */
 export const ERR_FORK_UNAVAILABLE = 'ERR_UNIXPROC_FORK_UNAVAILABLE';
 
 // node-gyp-build, loading from `dir` (dir/build/Release, else dir/prebuilds).

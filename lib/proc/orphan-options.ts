@@ -6,4 +6,4 @@ import { optionKeys } from '../validate';
 import type { OrphanOptions } from './orphans';
 
 /** @internal */
-export const ORPHAN_OPTION_KEYS = optionKeys<OrphanOptions>({ procfs: true, subreapers: true });
+export const ORPHAN_OPTION_KEYS = optionKeys<OrphanOptions>({ procfs: true, procfsFixture: true, subreapers: true });

@@ -2,8 +2,8 @@
  * supervise(): one program kept running by policy, stopped as a process group.
  */
 import { EventEmitter } from 'node:events';
+import { illegalConstructor, renamedMethod } from '../errors';
 import type { ExitStatus } from '../exit-status';
-import { renamedMethod } from '../errors';
 import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
@@ -67,6 +67,8 @@ export interface SupervisorEvents {
 }
 
 const POLL_MS = 20;
+/** Only {@link supervise}, which validates the program and its options, holds this. */
+const CONSTRUCT = Symbol('Supervisor.construct');
 const SIGKILL = 9;
 
 function isFailure(status: ExitStatus): boolean {
@@ -117,8 +119,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #doneWaiters: (() => void)[] = [];
   readonly #hook: ExitHookEntry;
 
-  /** @internal Made by {@link supervise}. */
-  constructor(file: string | Buffer, args: readonly string[], spec: SupervisorSpec) {
+  /**
+   * @internal Supervisors are made by {@link supervise}, which validates the program and the
+   * options first.
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, file: string | Buffer, args: readonly string[], spec: SupervisorSpec) {
+    // Before super(): nothing of an EventEmitter is made for a forged call.
+    if (token !== CONSTRUCT) throw illegalConstructor();
     super();
     this.file = file;
     this.args = args;
@@ -457,5 +465,5 @@ renamedMethod(Supervisor.prototype, 'Supervisor', 'signal', 'kill');
 export function supervise(file: string | Buffer, args?: readonly string[], options?: SupervisorOptions): Supervisor {
   const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSupervisorOptions(options);
-  return new Supervisor(path, argList, spec);
+  return new Supervisor(CONSTRUCT, path, argList, spec);
 }
