@@ -99,7 +99,7 @@ describe('an unknown option key', () => {
 
   test('far from every known key lists the known keys instead of guessing', () => {
     expect(() => listProcesses({ bogusOption: true } as never)).toThrow(
-      "The property 'options.bogusOption' is not a known option (the options are 'procfs', 'cmdline', 'exe', 'credentials'). Received true",
+      "The property 'options.bogusOption' is not a known option (the options are 'procfs', 'procfsFixture', 'cmdline', 'exe', 'credentials'). Received true",
     );
   });
 
