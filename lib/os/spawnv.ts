@@ -20,7 +20,7 @@
  * signal dispositions, an empty signal mask.
  */
 import { invalidArgType, invalidArgValue, isErrnoException } from '../errors';
-import { validateArray, validateBytes, validateInt32, validateOptions } from '../validate';
+import { validateArray, validateBytes, validateBytesEnv, validateInt32 } from '../validate';
 import { posix_spawn, type Argument, type Environment } from './posix-spawn';
 import { waitstatus_to_exitcode, WIFSTOPPED } from './status';
 import { waitpid } from './wait';
@@ -45,7 +45,7 @@ function validateArgs(args: unknown): Argument[] {
 function validateEnvironment(env: unknown): Environment {
   if (env === undefined || env === null) return null;
   // A mapping: the same check posix_spawn makes, done first so that no child starts.
-  if (!(env instanceof Map)) validateOptions(env, 'env');
+  validateBytesEnv(env, 'env');
   return env as Environment;
 }
 
