@@ -77,8 +77,14 @@ describe('fd flags', () => {
     expect(() => get_inheritable(fd)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
     expect(() => set_blocking(fd, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
   });
+  test('a negative fd goes to the kernel: EBADF, as in Python (issue 13)', () => {
+    expect(() => get_inheritable(-1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    expect(() => set_inheritable(-1, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    expect(() => set_blocking(-1, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+  });
   test('bad arguments are rejected before any syscall', () => {
-    expect(() => set_inheritable(-1, true)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => set_inheritable(1.5, true)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => set_inheritable(2 ** 31, true)).toThrow(code('ERR_OUT_OF_RANGE'));
     expect(() => set_blocking(0, 'yes' as unknown as boolean)).toThrow(code('ERR_INVALID_ARG_TYPE'));
   });
 });
