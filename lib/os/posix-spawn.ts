@@ -6,9 +6,9 @@
  * - every signal is at its default disposition (Node ignores SIGPIPE and SIGXFSZ, and an
  *   ignored signal stays ignored across exec), whatever `setsigdef` says;
  * - the signal mask is empty unless `setsigmask` gives one;
- * - it has ONLY fds 0, 1 and 2 (libuv marks them close-on-exec; they are passed on) plus
- *   the targets of `file_actions`. Every other fd is closed in the child, even one that is
- *   not close-on-exec.
+ * - it has ONLY fds 0, 1 and 2 (libuv marks them close-on-exec; they are passed on), the
+ *   fds the caller made inheritable (`set_inheritable(fd, true)`: passed, as Python passes
+ *   them), plus the targets of `file_actions`. Every other fd is closed in the child.
  * What it does share with the caller, as any child does, is the open file descriptions of
  * 0..2, flags included: if Node made a pipe on fd 1 non-blocking, it is non-blocking in the
  * program too (posix_spawn cannot change that in the child alone; redirect with
@@ -20,6 +20,7 @@
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { native } from '../native';
 import { recordOwnChild } from '../own-children';
+import { inheritableFds } from './fd-registry';
 import {
   INT32_MAX,
   validateBoolean,
@@ -68,23 +69,23 @@ export interface SchedParam {
   readonly sched_priority: number;
 }
 
-/** The keyword arguments of Python's `os.posix_spawn`. */
+/** The keyword arguments of Python's `os.posix_spawn`; null is the same as not given, as Python's None. */
 export interface PosixSpawnOptions {
   /** Applied in order in the child before exec. Default: none. */
-  readonly file_actions?: readonly FileAction[];
+  readonly file_actions?: readonly FileAction[] | null;
   /** Put the child in process group `setpgroup` (0: a new group led by the child). */
   readonly setpgroup?: number | null;
   /** Reset the effective uid and gid to the real ones (POSIX_SPAWN_RESETIDS). */
-  readonly resetids?: boolean;
+  readonly resetids?: boolean | null;
   /** Start the child in a new session (POSIX_SPAWN_SETSID). */
-  readonly setsid?: boolean;
+  readonly setsid?: boolean | null;
   /** Signals blocked in the child (numbers or names). Default: none. */
-  readonly setsigmask?: Iterable<number | string>;
+  readonly setsigmask?: Iterable<number | string> | null;
   /**
    * Signals reset to their default in the child. Accepted (and validated) for Python
    * parity; every signal is reset anyway.
    */
-  readonly setsigdef?: Iterable<number | string>;
+  readonly setsigdef?: Iterable<number | string> | null;
   /**
    * `[policy, param]`: the child's scheduling policy (`SCHED_*`, or null to set only the
    * parameter) and priority (`{ sched_priority }` as Python's `os.sched_param`, or a number).
@@ -113,7 +114,7 @@ interface SpawnAttributes {
   scheduler: [number, number] | null;
 }
 interface SpawnBinding {
-  posixSpawn(path: string | Buffer, argv: Argument[], envp: Argument[] | null, search: boolean, attrs: SpawnAttributes | null): number;
+  posixSpawn(path: string | Buffer, argv: Argument[], envp: Argument[] | null, search: boolean, attrs: SpawnAttributes | null, inheritable: number[]): number;
 }
 const b = (): SpawnBinding => native<SpawnBinding>();
 
@@ -179,8 +180,16 @@ function validateScheduler(value: unknown): [number, number] | null {
   return [policy, validateInt32(param, `${name}[1].sched_priority`)];
 }
 
+// Python's posix_spawn takes None for every keyword argument it defaults (file_actions=None
+// is no actions, resetids=None is false...): null is "not given" here, as undefined is.
+function withoutNulls(options: Partial<PosixSpawnOptions>): Partial<PosixSpawnOptions> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (v !== null) out[k] = v;
+  return out as Partial<PosixSpawnOptions>;
+}
+
 function validateAttributes(options: unknown): SpawnAttributes | null {
-  const o = validateOptions<PosixSpawnOptions>(options, 'options');
+  const o = withoutNulls(validateOptions<PosixSpawnOptions>(options === null ? undefined : options, 'options'));
   if (
     o.file_actions === undefined && (o.setpgroup === undefined || o.setpgroup === null) &&
     o.resetids === undefined && o.setsid === undefined && o.setsigmask === undefined &&
@@ -214,14 +223,14 @@ function spawn(
   const attrs = validateAttributes(options);
   // err.path is what the caller gave (a Buffer stays a Buffer), as validated above.
   return recordOwnChild(
-    check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, path as string | Buffer),
+    check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs, inheritableFds()), syscall, path as string | Buffer),
   );
 }
 
 /**
  * Runs the program at `path` in a new child process, as Python's `os.posix_spawn`.
  * The child starts with default signal dispositions, an empty signal mask and only fds
- * 0..2 plus `file_actions` (see the module notes). Reap it with `waitpid(pid, 0)`.
+ * 0..2, the inheritable fds and `file_actions` (see the module notes). Reap it with `waitpid(pid, 0)`.
  * @param path - the program; not searched in PATH (see {@link posix_spawnp}). A string is
  *   passed as UTF-8, a Buffer as its bytes unchanged (a file name that is not UTF-8 works,
  *   as with Python's bytes paths). The same holds for argv entries, env values and the
@@ -238,7 +247,7 @@ function spawn(
  *   EINVAL, EPERM (setpgroup, scheduler).
  * @see posix_spawn(3)
  */
-export function posix_spawn(path: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions): number {
+export function posix_spawn(path: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions | null): number {
   return spawn('posix_spawn', path, argv, env, options);
 }
 
@@ -249,6 +258,6 @@ export function posix_spawn(path: string | Buffer, argv: readonly Argument[], en
  * @throws as {@link posix_spawn}, with `syscall` 'posix_spawnp'.
  * @see posix_spawnp(3)
  */
-export function posix_spawnp(file: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions): number {
+export function posix_spawnp(file: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions | null): number {
   return spawn('posix_spawnp', file, argv, env, options);
 }
