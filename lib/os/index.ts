@@ -16,3 +16,4 @@ export * from './exec';
 export * from './fds';
 export { isErrnoException } from '../errors';
 export type { ErrnoException } from '../errors';
+export * from './fs-encoding';
