@@ -69,23 +69,23 @@ export interface SchedParam {
   readonly sched_priority: number;
 }
 
-/** The keyword arguments of Python's `os.posix_spawn`; null is the same as not given, as Python's None. */
+/** The keyword arguments of Python's `os.posix_spawn`; null is the same as not given where Python takes None (file_actions, setpgroup, scheduler). */
 export interface PosixSpawnOptions {
   /** Applied in order in the child before exec. Default: none. */
   readonly file_actions?: readonly FileAction[] | null;
   /** Put the child in process group `setpgroup` (0: a new group led by the child). */
   readonly setpgroup?: number | null;
   /** Reset the effective uid and gid to the real ones (POSIX_SPAWN_RESETIDS). */
-  readonly resetids?: boolean | null;
+  readonly resetids?: boolean;
   /** Start the child in a new session (POSIX_SPAWN_SETSID). */
-  readonly setsid?: boolean | null;
+  readonly setsid?: boolean;
   /** Signals blocked in the child (numbers or names). Default: none. */
-  readonly setsigmask?: Iterable<number | string> | null;
+  readonly setsigmask?: Iterable<number | string>;
   /**
    * Signals reset to their default in the child. Accepted (and validated) for Python
    * parity; every signal is reset anyway.
    */
-  readonly setsigdef?: Iterable<number | string> | null;
+  readonly setsigdef?: Iterable<number | string>;
   /**
    * `[policy, param]`: the child's scheduling policy (`SCHED_*`, or null to set only the
    * parameter) and priority (`{ sched_priority }` as Python's `os.sched_param`, or a number).
@@ -180,12 +180,11 @@ function validateScheduler(value: unknown): [number, number] | null {
   return [policy, validateInt32(param, `${name}[1].sched_priority`)];
 }
 
-// Python's posix_spawn takes None for every keyword argument it defaults (file_actions=None
-// is no actions, resetids=None is false...): null is "not given" here, as undefined is.
+// Where Python's posix_spawn takes None (file_actions, setpgroup, scheduler), null is "not
+// given" here, as undefined is. Where it does not (resetids, setsid, setsigmask, setsigdef:
+// TestPosixSpawn.test_resetids_wrong_type), null is a TypeError, as there.
 function withoutNulls(options: Partial<PosixSpawnOptions>): Partial<PosixSpawnOptions> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (v !== null) out[k] = v;
-  return out as Partial<PosixSpawnOptions>;
+  return options.file_actions === null ? { ...options, file_actions: undefined } : options;
 }
 
 function validateAttributes(options: unknown): SpawnAttributes | null {

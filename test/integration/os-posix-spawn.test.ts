@@ -60,12 +60,15 @@ describe('what the spawned program inherits', () => {
   });
 
   // Python takes None for each defaulted keyword argument; null does the same (issue 13).
-  test('null options and a null file_actions are "not given", as Python\'s None', () => {
-    const nulls = { file_actions: null, setpgroup: null, resetids: null, setsid: null, setsigmask: null, setsigdef: null, scheduler: null };
-    const pid = os.posix_spawn('/bin/true', ['true'], null, nulls);
+  test('null options, file_actions, setpgroup and scheduler are "not given", as Python\'s None', () => {
+    const pid = os.posix_spawn('/bin/true', ['true'], null, { file_actions: null, setpgroup: null, scheduler: null });
     expect(reap(pid)).toBe(0);
     expect(reap(os.posix_spawnp('true', ['true'], null, null))).toBe(0);
     expect(reap(os.posix_spawn('/bin/true', ['true'], undefined, { file_actions: undefined }))).toBe(0);
+  });
+
+  test.each(['resetids', 'setsid', 'setsigmask', 'setsigdef'])('%s: null is a TypeError, as None is in Python', (key) => {
+    expect(() => os.posix_spawn('/bin/true', ['true'], null, { [key]: null })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 
   test('file actions: OPEN, DUP2 and CLOSE give exactly the fds asked for', () => {
