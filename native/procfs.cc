@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -52,6 +53,18 @@
 #include "addon.h"
 
 namespace unixproc {
+
+// fstat(2) and fstatat(2) as raw syscalls: glibc made them exported functions only in 2.33
+// (before, an inline call of __fxstat64), so calling them would tie the prebuilt binary to
+// glibc >= 2.33 (native/glibc_versions.h). The kernel's struct stat is the libc's on x86_64
+// and aarch64 (glibc and musl alike).
+static int FstatFd(int fd, struct stat* sb) {
+  return static_cast<int>(syscall(SYS_fstat, fd, sb));
+}
+
+static int FstatAt(int dirfd, const char* name, struct stat* sb, int flags) {
+  return static_cast<int>(syscall(SYS_newfstatat, dirfd, name, sb, flags));
+}
 
 // Layout of one scanned entry; lib/proc/binding.ts mirrors it.
 enum ScanField {
@@ -167,7 +180,7 @@ static int NotRegular(mode_t mode) {
 // after the open is what counts (the file may be swapped in between). `sb` gets its stat.
 static int OpenRegularAt(int dirfd, const char* name, bool fixture, struct stat* sb) {
   if (fixture) {
-    if (fstatat(dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0) return -errno;
+    if (FstatAt(dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0) return -errno;
     int err = NotRegular(sb->st_mode);
     if (err != 0) return -err;
   }
@@ -175,7 +188,7 @@ static int OpenRegularAt(int dirfd, const char* name, bool fixture, struct stat*
     return openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
   });
   if (fd < 0) return -errno;
-  int err = fstat(fd, sb) < 0 ? errno : NotRegular(sb->st_mode);
+  int err = FstatFd(fd, sb) < 0 ? errno : NotRegular(sb->st_mode);
   if (err != 0) {
     close(fd);
     return -err;
@@ -468,7 +481,7 @@ static bool ReadExtras(int dirfd, int mask, bool fixture, std::vector<ExtraValue
     // the task is gone, nothing under it can be looked up any more.
     if (err == ESRCH || err == ENOENT) {
       struct stat sb;
-      if (fstatat(dirfd, "stat", &sb, 0) < 0) return false;
+      if (FstatAt(dirfd, "stat", &sb, 0) < 0) return false;
     }
     if (err != 0) {
       v.number = -err;

@@ -44,8 +44,9 @@ export function sendThroughPidfd(pidfd: number, signo: number): boolean {
 
 /**
  * Whether the process behind `pidfd` has been reaped: its fdinfo says `Pid: -1` then
- * (Linux 5.?+; proc(5)). Until it is reaped it keeps its pid, so a /proc/<pid> entry read
- * before this answered false was that very process. undefined where fdinfo has no Pid line.
+ * (kernel/pid.c pidfd_show_fdinfo; proc(5)). Until it is reaped it keeps its pid, so a
+ * /proc/<pid> entry read before this answered false was that very process. undefined where
+ * fdinfo has no Pid line.
  */
 export function pidfdReaped(pidfd: number): boolean | undefined {
   const text = readFileSync(`/proc/self/fdinfo/${pidfd}`, 'latin1');

@@ -103,7 +103,7 @@ export class ProcessHandle implements ProcessRef {
    */
   isReaped(): boolean {
     const fd = this.#fd('isReaped');
-    // Without fdinfo's Pid line (kernels before 5.10?) only "exited" can be told.
+    // Where fdinfo has no Pid line (older kernels) only "exited" can be told.
     return pidfdReaped(fd) ?? pidfdHasExited(fd);
   }
 

@@ -96,11 +96,12 @@ export interface ProcessInfo extends ProcessRef {
   readonly cpuTimes: CpuTimes;
   /**
    * Arguments from /proc/<pid>/cmdline (with `cmdline: true`); [] for kernel threads and
-   * zombies. At most {@link CMDLINE_CAP} bytes are read: see `cmdlineTruncated`.
+   * zombies. At most 2 MiB is read: see `cmdlineTruncated`.
    */
   readonly cmdline: readonly string[] | undefined;
   /**
-   * True when /proc/<pid>/cmdline was longer than {@link CMDLINE_CAP} bytes (2 MiB) and
+   * True when /proc/<pid>/cmdline was longer than 2 MiB (execve(2)'s bound under the default
+   * 8 MiB stack limit) and
    * `cmdline` holds only its first 2 MiB: its last argument may be cut, and arguments after
    * it are missing. False otherwise (and when the cmdline was not read).
    */
@@ -138,7 +139,7 @@ export interface UnreadableProcess {
 /**
  * The most of /proc/<pid>/cmdline (and environ) that is read, in bytes: 2 MiB, the bound
  * execve(2) puts on arguments and environment together under the default 8 MiB stack
- * limit (a quarter of RLIMIT_STACK). Mirrors kCapArgs in native/procfs.cc.
+ * limit (a quarter of RLIMIT_STACK). Mirrors kCapArgs in native/procfs.cc. @internal
  */
 export const CMDLINE_CAP = 2 * 1024 * 1024;
 

@@ -30,8 +30,6 @@ export interface ChildInit {
   readonly signal: AbortSignal | undefined;
 }
 
-const ESRCH = 3;
-
 /**
  * Children spawned here and not yet reaped, by pid (for waitForExit(pid)). A handle removes
  * only its own entry ({@link forgetLiveChild}): once its child is reaped, a new child may
@@ -204,10 +202,10 @@ export class Subprocess {
     // pidfd_send_signal(2) alike: ask whether it has exited first (issue 8, defect 8). It may
     // still exit between the question and the signal: then the signal reached it as it went.
     if (this.#pidfd >= 0) return sendThroughPidfd(this.#pidfd, signo);
-    // sigchld mode (no pidfd): the child is not reaped yet (#reaped is set synchronously
-    // by the sweep that reaps it, before the exit is delivered), so its pid still names
-    // it, exited or not: only this process can reap it. WNOWAIT leaves it for the sweep.
-    // ECHILD: something outside this library reaped it, so the pid may name a newcomer.
+    // sigchld mode (no pidfd): the sweep has not reaped it (#reaped is set synchronously
+    // when it does, before the exit is delivered). waitid(WNOWAIT) tells whether it has
+    // exited without reaping it (the sweep will), and ECHILD means something outside this
+    // library reaped it: its pid may name a newcomer. Otherwise the pid still names it.
     const peek = binding().waitid(P_PID, this.pid, WEXITED | WNOHANG | WNOWAIT);
     if (typeof peek === 'number' || peek[0] === this.pid) return false;
     try {

@@ -95,8 +95,8 @@ describe('findOrphans on a fixture tree', () => {
     // eslint-disable-next-line no-sparse-arrays
     const sparse = [, 200] as number[];
     const hole = expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"options.subreapers[0]"') });
-    expect(() => findOrphans({ procfs, subreapers: sparse })).toThrow(hole);
-    expect(() => findDaemons({ procfs, subreapers: sparse })).toThrow(hole);
+    expect(() => findOrphans({ procfs, procfsFixture: true, subreapers: sparse })).toThrow(hole);
+    expect(() => findDaemons({ procfs, procfsFixture: true, subreapers: sparse })).toThrow(hole);
   });
 });
 

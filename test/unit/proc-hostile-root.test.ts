@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listProcesses } from '../../lib/proc';
+import { CMDLINE_CAP } from '../../lib/proc/process-info';
 import { runCli } from '../helpers/cli-run';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -199,6 +200,13 @@ const CASES: ReadonlyArray<readonly [string, (root: string) => void, Record<stri
   }],
   // The leader's task entry unreadable: threads() cannot confirm the pid names the process.
   ['<pid>/task/<tid>/stat is a FIFO', (r) => replace(r, '50/task/50/stat', fifo), { ...healthy, threads: null }],
+  ['<pid> itself is a FIFO', (r) => replace(r, '50', fifo), withoutTarget('ENOTDIR')],
+  ['<pid>/fd is a FIFO', (r) => replace(r, '50/fd', fifo), {
+    ...healthy,
+    getProcess: [50, ['target', '--flag'], 1000, null],
+    openFds: { error: 'ENOTDIR' },
+    findDaemons: [[50, 1000, null]],
+  }],
   ['<root>/stat (btime) is a FIFO', (r) => replace(r, 'stat', fifo), rootErrors('EINVAL')],
   ['<root>/stat (btime) is a symlink to /dev/zero', (r) => replace(r, 'stat', toDevZero), rootErrors('ELOOP')],
 ];
@@ -280,7 +288,7 @@ describe('a command line longer than the cap', () => {
     expect(p?.readable).toBe(true);
     if (p === undefined || !p.readable) return;
     expect(p.cmdlineTruncated).toBe(true);
-    expect(p.cmdline!.join('\0').length).toBe(2 * 1024 * 1024);
+    expect(p.cmdline!.join('\0').length).toBe(CMDLINE_CAP);
     expect(p.cmdline!.slice(0, -1).every((a) => a === arg)).toBe(true);
     const short = listProcesses({ procfs: root, procfsFixture: true, cmdline: true }).find((e) => e.pid === 2);
     expect(short?.readable && short.cmdlineTruncated).toBe(false);
