@@ -1,6 +1,8 @@
 // CPython's own tests of the existing process API, translated case by case (issue 13): test_os
 // ExecTests, PidTests, TimesTests, ForkTests, FSEncodingTests; test_wait3, test_wait4 and
-// fork_wait (ForkWait.wait_impl); test_fork1. Each test keeps CPython's name. Python's
+// fork_wait (ForkWait.wait_impl); test_fork1; test_posix PosixTester's process tests
+// (test_fexecve, test_waitid, test_register_at_fork); test_pty's test_fork. Each test keeps
+// CPython's name. Python's
 // ValueError for a bad argv is ERR_INVALID_ARG_VALUE here; its OSError a Node-shaped system
 // error. fork() needs `node --single-threaded` (a jest worker is not), so the fork cases run
 // in a node child made for it; assert_python_ok is "that node exits 0 with no stderr".
@@ -153,5 +155,114 @@ describe('test_wait4.Wait4Test', () => {
       assert.strictEqual(os.waitstatus_to_exitcode(status), 0);
       assert.ok(rusage);
     }`));
+  });
+});
+
+describe('test_posix.PosixTester', () => {
+  test('test_fexecve', () => {
+    assertNodeOk(`
+const fs = require('node:fs');
+const fp = fs.openSync(${JSON.stringify(PY)}, 'r');
+try {
+  const pid = os.fork();
+  if (pid === 0) {
+    process.chdir(require('node:path').dirname(${JSON.stringify(PY)}));
+    os.execve(fp, [${JSON.stringify(PY)}, '-c', 'pass'], process.env);
+  } else {
+    waitProcess(pid, 0);
+  }
+} finally {
+  fs.closeSync(fp);
+}
+`);
+  });
+
+  test('test_waitid', () => {
+    assertNodeOk(`
+const pid = os.fork();
+if (pid === 0) {
+  process.chdir(require('node:path').dirname(${JSON.stringify(PY)}));
+  os.execve(${JSON.stringify(PY)}, [${JSON.stringify(PY)}, '-c', 'pass'], process.env);
+} else {
+  const res = os.waitid(os.P_PID, pid, os.WEXITED);
+  assert.strictEqual(pid, res.si_pid);
+}
+`);
+  });
+
+  test('test_register_at_fork', () => {
+    const reg = (o: unknown) => () => os.register_at_fork(o as os.AtForkHooks);
+    expect(reg(() => undefined)).toThrow(TypeError); // Positional args not allowed
+    expect(reg({ before: 2 })).toThrow(TypeError); // Args must be callable
+    expect(reg({ after_in_child: 'three' })).toThrow(TypeError);
+    expect(reg({ after_in_parent: Buffer.from('Five') })).toThrow(TypeError);
+    expect(reg({ before: null })).toThrow(TypeError); // Args must not be None
+    expect(reg({ after_in_child: null })).toThrow(TypeError);
+    expect(reg({ after_in_parent: null })).toThrow(TypeError);
+    expect(reg({ before: null, after_in_parent: () => 3 })).toThrow(TypeError); // Invalid arg was allowed
+    expect(reg({ before: () => undefined, after_in_child: '' })).toThrow(TypeError);
+    // The registrations themselves, in their own process; CPython's pipe is a file here
+    // (os.pipe: parity-api), appended to by both sides.
+    const { dir, cleanup } = require('../helpers/os-core-children').tempDir() as { dir: string; cleanup: () => void };
+    try {
+      const out = path.join(dir, 'hooks');
+      assertNodeOk(`
+const fs = require('node:fs');
+const w = (c) => () => fs.appendFileSync(${JSON.stringify(out)}, c);
+os.register_at_fork({ before: w('A') });
+os.register_at_fork({ after_in_parent: w('C') });
+os.register_at_fork({ after_in_child: w('E') });
+os.register_at_fork({ before: w('B'), after_in_parent: w('D'), after_in_child: w('F') });
+const pid = os.fork();
+if (pid === 0) {
+  os._exit(0);
+} else {
+  waitProcess(pid, 0);
+  const data = fs.readFileSync(${JSON.stringify(out)}, 'latin1');
+  assert.strictEqual(data.length, 6, data);
+  assert.strictEqual(data.slice(0, 2), 'BA', data); // before-fork callbacks
+  assert.deepStrictEqual([...data.slice(2)].sort(), ['C', 'D', 'E', 'F'], data);
+  assert.ok(data.indexOf('C') < data.indexOf('D'), data);
+  assert.ok(data.indexOf('E') < data.indexOf('F'), data);
+}
+`);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('test_pty.PtyTest', () => {
+  test('test_fork', () => {
+    assertNodeOk(`
+const fs = require('node:fs');
+const [pid, masterFd] = os.forkpty();
+if (pid === 0) {
+  // stdout should be connected to a tty.
+  if (!require('node:tty').isatty(1)) os._exit(3);
+  // After pty.fork(), the child should already be a session leader.
+  try {
+    os.setsid();
+  } catch (e) {
+    if (e.code !== 'EPERM') os._exit(1); // an unexpected error
+    os._exit(4); // Good: OSError was raised.
+  }
+  os._exit(2); // os.setsid() succeeded! (bad!)
+} else {
+  const buf = Buffer.alloc(80);
+  for (;;) {
+    let n;
+    try { n = fs.readSync(masterFd, buf, 0, 80, null); } catch { break; }
+    if (n === 0) break;
+  }
+  const [, status] = os.waitpid(pid, 0);
+  const res = os.waitstatus_to_exitcode(status);
+  fs.closeSync(masterFd);
+  assert.notStrictEqual(res, 1, 'Child raised an unexpected exception in os.setsid()');
+  assert.notStrictEqual(res, 2, 'pty.fork() failed to make child a session leader.');
+  assert.notStrictEqual(res, 3, 'Child spawned by pty.fork() did not have a tty as stdout');
+  assert.strictEqual(res, 4, 'pty.fork() failed for unknown reasons.');
+}
+`);
   });
 });
