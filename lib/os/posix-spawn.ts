@@ -26,7 +26,6 @@ import {
   validateBoolean,
   validateBytes,
   validateBytesEnv,
-  validateFd,
   validateInt32,
   validateInteger,
   validateOptions,
@@ -146,20 +145,20 @@ function validateFileActions(value: unknown): (number | string | Buffer)[][] {
         expect(5, '[POSIX_SPAWN_OPEN, fd, path, flags, mode]');
         return [
           tag,
-          validateFd(action[1], `${name}[1]`),
+          validateInt32(action[1], `${name}[1]`),
           validateBytes(action[2], `${name}[2]`, false),
           validateInt32(action[3], `${name}[3]`),
           validateInteger(action[4], `${name}[4]`, 0, 0o7777),
         ];
       case POSIX_SPAWN_CLOSE:
         expect(2, '[POSIX_SPAWN_CLOSE, fd]');
-        return [tag, validateFd(action[1], `${name}[1]`)];
+        return [tag, validateInt32(action[1], `${name}[1]`)];
       case POSIX_SPAWN_DUP2:
         expect(3, '[POSIX_SPAWN_DUP2, fd, newFd]');
-        return [tag, validateFd(action[1], `${name}[1]`), validateFd(action[2], `${name}[2]`)];
+        return [tag, validateInt32(action[1], `${name}[1]`), validateInt32(action[2], `${name}[2]`)];
       case POSIX_SPAWN_CLOSEFROM:
         expect(2, '[POSIX_SPAWN_CLOSEFROM, fd]');
-        return [tag, validateFd(action[1], `${name}[1]`)];
+        return [tag, validateInt32(action[1], `${name}[1]`)];
       default:
         throw invalidArgValue(`${name}[0]`, tag, 'must be POSIX_SPAWN_OPEN, _CLOSE, _DUP2 or _CLOSEFROM');
     }
@@ -243,7 +242,8 @@ function spawn(
  *   ENOENT / EACCES / ENOEXEC / ENOTDIR... when the program cannot be executed, and the
  *   errno of a failed file action (e.g. ENOENT for an OPEN), each with `path` set to the
  *   program as the caller gave it (the same string, or the same Buffer), as CPython does;
- *   EINVAL, EPERM (setpgroup, scheduler).
+ *   EBADF for a file action on a negative fd (glibc, as in Python); EINVAL, EPERM (setpgroup,
+ *   scheduler).
  * @see posix_spawn(3)
  */
 export function posix_spawn(path: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions | null): number {

@@ -182,6 +182,19 @@ describe('exec failures are thrown in the caller', () => {
     expect(childrenOf(process.pid)).toEqual(before);
   });
 
+  // Issue 13: a negative fd is an int; glibc's posix_spawn_file_actions_add* answer EBADF, as
+  // Python's posix_spawn reports it.
+  test.each([
+    ['DUP2 -1', [os.POSIX_SPAWN_DUP2, -1, 2]],
+    ['DUP2 to -1', [os.POSIX_SPAWN_DUP2, 1, -1]],
+    ['CLOSE -1', [os.POSIX_SPAWN_CLOSE, -1]],
+    ['OPEN as -1', [os.POSIX_SPAWN_OPEN, -1, '/dev/null', O_RDONLY, 0]],
+  ])('a file action on a negative fd (%s) throws EBADF from glibc', (_what, action) => {
+    expect(() => os.posix_spawn('/bin/true', ['true'], null, { file_actions: [action as unknown as os.FileAction] })).toThrow(
+      expect.objectContaining({ code: 'EBADF', syscall: 'posix_spawn' }),
+    );
+  });
+
   test('a failed OPEN file action throws its errno', () => {
     expect(() => os.posix_spawn('/bin/true', ['true'], null, { file_actions: [[os.POSIX_SPAWN_OPEN, 3, '/no/such/file', O_RDONLY, 0]] })).toThrow(
       expect.objectContaining({ code: 'ENOENT', syscall: 'posix_spawn' }),
@@ -209,7 +222,7 @@ describe('bad arguments', () => {
     ['a file action not an array', 'ERR_INVALID_ARG_TYPE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [1 as unknown as os.FileAction] })],
     ['an unknown file action tag', 'ERR_INVALID_ARG_VALUE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[7, 1] as unknown as os.FileAction] })],
     ['a CLOSE with two fds', 'ERR_INVALID_ARG_VALUE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[1, 1, 2] as unknown as os.FileAction] })],
-    ['a DUP2 with a negative fd', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[os.POSIX_SPAWN_DUP2, -1, 2]] })],
+    ['a DUP2 with an fd beyond int', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[os.POSIX_SPAWN_DUP2, 2 ** 31, 2]] })],
     ['an OPEN path with NUL', 'ERR_INVALID_ARG_VALUE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[os.POSIX_SPAWN_OPEN, 3, 'a\0', 0, 0]] })],
     ['an OPEN mode beyond 0o7777', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[os.POSIX_SPAWN_OPEN, 3, '/x', O_WRONLY | O_CREAT, 0o10000]] })],
     ['a negative setpgroup', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { setpgroup: -1 })],
