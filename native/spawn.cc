@@ -69,7 +69,8 @@ struct SpawnRequest {
   bool search = false;         // posix_spawnp
   std::vector<int> inheritable;  // fds >= 3 made inheritable by the caller
   std::vector<SpawnAction> actions;
-  int pgroup = -1;  // -1: no POSIX_SPAWN_SETPGROUP
+  bool hasPgroup = false;  // POSIX_SPAWN_SETPGROUP with pgroup (any pid_t: the kernel judges it)
+  int pgroup = 0;
   bool resetids = false;
   bool setsid = false;
   bool hasSigmask = false;
@@ -174,7 +175,7 @@ static int BuildAttributes(const SpawnRequest& req, posix_spawnattr_t* attr) {
     }
   }
   if ((rc = posix_spawnattr_setsigmask(attr, &mask)) != 0) return rc;
-  if (req.pgroup >= 0) {
+  if (req.hasPgroup) {
     flags |= POSIX_SPAWN_SETPGROUP;
     if ((rc = posix_spawnattr_setpgroup(attr, req.pgroup)) != 0) return rc;
   }
@@ -269,7 +270,10 @@ static bool ReadAttributes(Napi::Value value, SpawnRequest* req) {
     if (!ElementOf(list, i, &element) || !ReadAction(element, &a)) return false;
     req->actions.push_back(std::move(a));
   }
-  if (!ToInt(pgroup, &req->pgroup) || !ToBool(resetids, &req->resetids) ||
+  // pgroup: null for none, else any int (a negative one is setpgid's EINVAL in the child,
+  // reported by posix_spawn as Python reports it).
+  req->hasPgroup = !pgroup.IsNull();
+  if ((req->hasPgroup && !ToInt(pgroup, &req->pgroup)) || !ToBool(resetids, &req->resetids) ||
       !ToBool(setsid, &req->setsid)) {
     return false;
   }
@@ -291,7 +295,7 @@ static bool ReadAttributes(Napi::Value value, SpawnRequest* req) {
 // inheritable being the fds >= 3 the caller made inheritable (passed if still so), where path,
 // each argv entry and each envp entry is a string or a Buffer (bytes passed as they are),
 // and attrs is
-// { actions: [[OPEN, fd, path, flags, mode] | [CLOSE, fd] | [DUP2, fd, newfd] | [CLOSEFROM, fd]...], pgroup, resetids, setsid,
+// { actions: [[OPEN, fd, path, flags, mode] | [CLOSE, fd] | [DUP2, fd, newfd] | [CLOSEFROM, fd]...], pgroup (null: none), resetids, setsid,
 //   sigmask: number[] | null, scheduler: [policy (-1: param only), priority] | null }.
 // Every value is read and checked before anything is spawned: -EINVAL when one is malformed.
 static Napi::Value PosixSpawn(const Napi::CallbackInfo& info) {

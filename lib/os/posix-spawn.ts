@@ -29,7 +29,6 @@ import {
   validateInt32,
   validateInteger,
   validateOptions,
-  validatePid,
   validateSignal,
   validateArray,
 } from '../validate';
@@ -106,7 +105,7 @@ export type Argument = string | Buffer;
 
 interface SpawnAttributes {
   actions: (number | string | Buffer)[][];
-  pgroup: number;
+  pgroup: number | null;
   resetids: boolean;
   setsid: boolean;
   sigmask: number[] | null;
@@ -197,7 +196,7 @@ function validateAttributes(options: unknown): SpawnAttributes | null {
   }
   const attrs: SpawnAttributes = {
     actions: o.file_actions === undefined ? [] : validateFileActions(o.file_actions),
-    pgroup: o.setpgroup === undefined || o.setpgroup === null ? -1 : validatePid(o.setpgroup, 'options.setpgroup', true),
+    pgroup: o.setpgroup === undefined || o.setpgroup === null ? null : validateInt32(o.setpgroup, 'options.setpgroup'),
     resetids: o.resetids === undefined ? false : validateBoolean(o.resetids, 'options.resetids'),
     setsid: o.setsid === undefined ? false : validateBoolean(o.setsid, 'options.setsid'),
     sigmask: o.setsigmask === undefined ? null : validateSignals(o.setsigmask, 'options.setsigmask'),

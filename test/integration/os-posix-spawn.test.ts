@@ -195,6 +195,10 @@ describe('exec failures are thrown in the caller', () => {
     );
   });
 
+  test('a negative setpgroup goes to the kernel: EINVAL (setpgid in the child), as in Python', () => {
+    expect(() => os.posix_spawn('/bin/true', ['true'], null, { setpgroup: -1 })).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'posix_spawn' }));
+  });
+
   test('a failed OPEN file action throws its errno', () => {
     expect(() => os.posix_spawn('/bin/true', ['true'], null, { file_actions: [[os.POSIX_SPAWN_OPEN, 3, '/no/such/file', O_RDONLY, 0]] })).toThrow(
       expect.objectContaining({ code: 'ENOENT', syscall: 'posix_spawn' }),
@@ -225,7 +229,7 @@ describe('bad arguments', () => {
     ['a DUP2 with an fd beyond int', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[os.POSIX_SPAWN_DUP2, 2 ** 31, 2]] })],
     ['an OPEN path with NUL', 'ERR_INVALID_ARG_VALUE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[os.POSIX_SPAWN_OPEN, 3, 'a\0', 0, 0]] })],
     ['an OPEN mode beyond 0o7777', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { file_actions: [[os.POSIX_SPAWN_OPEN, 3, '/x', O_WRONLY | O_CREAT, 0o10000]] })],
-    ['a negative setpgroup', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { setpgroup: -1 })],
+    ['a setpgroup beyond pid_t', 'ERR_OUT_OF_RANGE', () => os.posix_spawn(ok[0], ['true'], null, { setpgroup: 2 ** 31 })],
     ['a string resetids', 'ERR_INVALID_ARG_TYPE', () => os.posix_spawn(ok[0], ['true'], null, { resetids: 'yes' as unknown as boolean })],
     ['a numeric setsid', 'ERR_INVALID_ARG_TYPE', () => os.posix_spawn(ok[0], ['true'], null, { setsid: 1 as unknown as boolean })],
     ['a setsigmask that is not iterable', 'ERR_INVALID_ARG_TYPE', () => os.posix_spawn(ok[0], ['true'], null, { setsigmask: 5 as unknown as number[] })],
