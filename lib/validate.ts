@@ -271,9 +271,10 @@ const SIGRTMAX = 64;
 
 /**
  * A signal: a number 0..64 (0 probes without sending) or a Node signal name such as
- * `'SIGTERM'`. Returns the number.
+ * `'SIGTERM'`. Returns the number. With `kernelRange` (unixproc/os, Python's rule), any
+ * `int` is accepted and the kernel judges it (kill(pid, 65) is EINVAL, as in Python).
  */
-export function validateSignal(value: unknown, name: string): number {
+export function validateSignal(value: unknown, name: string, kernelRange = false): number {
   if (typeof value === 'string') {
     const n = signalNumbers[value];
     if (n === undefined) {
@@ -282,7 +283,7 @@ export function validateSignal(value: unknown, name: string): number {
     return n;
   }
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number or string', value);
-  return validateInteger(value, name, 0, SIGRTMAX);
+  return kernelRange ? validateInteger(value, name, INT32_MIN, INT32_MAX) : validateInteger(value, name, 0, SIGRTMAX);
 }
 
 /** A signal that ends something: 1..64 (0, the probe, sends nothing), as {@link validateSignal}. */

@@ -288,6 +288,38 @@ static bool ParseStat(const char* text, size_t len, double* out, std::string* co
   return parsed >= kLastRequiredField;
 }
 
+// rss from <name>/statm (its second field, in pages), as ps and psutil read it: stat's
+// field 24 comes from the same mm counters but this kernel folds per-CPU deltas into it
+// only now and then (SPLIT_RSS_COUNTING), so it lags behind; statm (and VmRSS) add them
+// up when read (issue 13: stat agreed with psutil 43% of the time). Where statm cannot be
+// read (a fixture tree without it, a process that just went), stat's value stays.
+static void ReadStatmRss(int rootfd, const char* name, bool fixture, double* out) {
+  char path[64];
+  size_t nlen = strlen(name);
+  if (nlen + sizeof("/statm") > sizeof(path)) return;
+  memcpy(path, name, nlen);
+  memcpy(path + nlen, "/statm", sizeof("/statm"));
+  struct stat sb;
+  int fd = OpenRegularAt(rootfd, path, fixture, &sb);
+  if (fd < 0) return;
+  // Seven counts of at most 20 digits each.
+  char buf[192];
+  ssize_t n = RetryEintr([&] { return read(fd, buf, sizeof(buf) - 1); });
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  char* p = buf;
+  char* end = nullptr;
+  strtoull(p, &end, 10);  // size
+  if (end == p || *end != ' ') return;
+  p = end + 1;
+  if (*p < '0' || *p > '9') return;
+  errno = 0;
+  unsigned long long resident = strtoull(p, &end, 10);
+  if (end == p || errno != 0 || resident > kMaxExact || (*end != ' ' && *end != '\n')) return;
+  out[kRss] = static_cast<double>(resident);
+}
+
 // Reads <name>/stat under rootfd into out[]/comm. Returns 0 on success, -1 if the
 // process is gone (skip it), or a positive errno for an entry that stays listed: EFBIG for
 // a stat longer than kStatCap, EPROTO for one that is malformed or out of range, EISDIR,
@@ -317,6 +349,7 @@ static int ScanOne(int rootfd, const char* name, bool fixture, double* out, std:
   if (n == 0) return -1;  // reaped between open and read on older kernels
   if (n == static_cast<ssize_t>(sizeof(buf))) return EFBIG;
   if (!ParseStat(buf, static_cast<size_t>(n), out, comm)) return EPROTO;
+  ReadStatmRss(rootfd, name, fixture, out);
   return 0;
 }
 
@@ -461,6 +494,15 @@ static bool ReadExtras(int dirfd, int mask, bool fixture, std::vector<ExtraValue
   return true;
 }
 
+// Text read from /proc goes to JavaScript as latin1 (one char per byte), never decoded
+// here: a comm or cmdline need not be UTF-8, and a UTF-8 decode would turn its bytes into
+// U+FFFD for good. lib/proc/binding.ts decodes it losslessly (issue 13).
+static Napi::Value Latin1String(Napi::Env env, const std::string& bytes) {
+  napi_value value;
+  if (napi_create_string_latin1(env, bytes.data(), bytes.size(), &value) != napi_ok) return env.Undefined();
+  return Napi::Value(env, value);
+}
+
 // procScan(dir, which, extras, fixture) -> [Float64Array(count * kScanFields), comms joined
 // by '\0', extras (count * popcount(extras) values: string, number, or -errno), indices of
 // the extras cut at their cap] | -errno. -EMEDIUMTYPE: dir is not on a procfs and `fixture`
@@ -583,14 +625,14 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
     const ExtraValue& v = extras[i];
     if (v.truncated) truncated.Set(truncated.Length(), Napi::Number::New(env, static_cast<double>(i)));
     if (v.is_string) {
-      extraArray.Set(static_cast<uint32_t>(i), Napi::String::New(env, v.text.data(), v.text.size()));
+      extraArray.Set(static_cast<uint32_t>(i), Latin1String(env, v.text));
     } else {
       extraArray.Set(static_cast<uint32_t>(i), Napi::Number::New(env, v.number));
     }
   }
   Napi::Array out = Napi::Array::New(env, 4);
   out.Set(0u, array);
-  out.Set(1u, Napi::String::New(env, comms));
+  out.Set(1u, Latin1String(env, comms));
   out.Set(2u, extraArray);
   out.Set(3u, truncated);
   return out;

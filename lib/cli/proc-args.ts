@@ -242,6 +242,32 @@ export function commandText(p: ProcessInfo, full: boolean): string {
   return p.state.name === 'zombie' ? `${text} <defunct>` : text;
 }
 
+/**
+ * The COMMAND column of `unixproc ps`, as procps writes it where a user compares the two
+ * (issue 13): a zombie, which has no command line, as `[comm] <defunct>` (ps -o args), and
+ * control characters as `?` ({@link procpsPrintable}).
+ */
+export function procpsCommandText(p: ProcessInfo, full: boolean): string {
+  if (p.state.name === 'zombie') return procpsPrintable(`[${p.comm}] <defunct>`);
+  return procpsPrintable(commandText(p, full));
+}
+
+/**
+ * What procps prints for a name or command line (its escape_str): each control character
+ * (C0, DEL, C1) and each byte that is not UTF-8 (a lone U+DC80..U+DCFF here) as `?`, so a
+ * newline in a name reads `a?b`, as in `ps` (issue 13).
+ */
+export function procpsPrintable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]|[\udc80-\udcff]/g, (ch, offset: number) => {
+    // a low surrogate that completes a pair is part of a real character
+    if (ch.charCodeAt(0) >= 0xdc80 && offset > 0) {
+      const prev = text.charCodeAt(offset - 1);
+      if (prev >= 0xd800 && prev <= 0xdbff) return ch;
+    }
+    return '?';
+  });
+}
+
 /** The TTY column: `pts/3`, `ttyS0`...; `?` without a controlling terminal; `major:minor` when unnamed. */
 export function ttyText(p: ProcessInfo): string {
   if (p.tty === undefined) return '?';
@@ -251,12 +277,14 @@ export function ttyText(p: ProcessInfo): string {
 /**
  * The STAT column as ps(1) writes it: the state letter, then `<` (nice < 0) or `N`
  * (nice > 0), `s` session leader, `l` multi-threaded, `+` in the foreground process group
- * of its terminal. (ps's `L`, locked pages, needs /proc/<pid>/status and is not shown.)
+ * of its terminal, in procps's order, with `L` (pages locked in memory: VmLck > 0) after
+ * the nice flag when `lockedMemory` was read.
  */
 export function statText(p: ProcessInfo): string {
   let s = p.state.letter;
   if (p.nice < 0) s += '<';
   else if (p.nice > 0) s += 'N';
+  if (p.lockedMemory !== undefined && p.lockedMemory > 0) s += 'L';
   if (p.sid === p.pid) s += 's';
   if (p.numThreads > 1) s += 'l';
   if (p.tty !== undefined && p.tpgid === p.pgid) s += '+';

@@ -195,18 +195,24 @@ function checkConditions(options: unknown): void {
         `(or pass { unsafeAllowThreads: true } / set ${FORK_UNSAFE_ENV}=1 to fork anyway).`,
     );
   }
-  if (!warned) {
-    warned = true;
-    // Emitted synchronously: process.emitWarning defers to the next tick, which a
-    // fork would copy, and every child would then print the parent's warning.
-    const warning = new Error(
-      'fork() with V8 background threads on: the child may hang or crash. Run with node --single-threaded.',
-    ) as Error & { code: string };
-    warning.name = 'UnixprocWarning';
-    warning.code = 'UNIXPROC_FORK_UNSAFE';
-    Error.captureStackTrace(warning, checkConditions);
-    process.emit('warning', warning);
-  }
+  if (!warned) pendingWarning = true;
+}
+
+// Set by checkConditions, emitted by doFork in the parent after the fork: a warning emitted
+// before it is copied into the child with its pending write to stderr and its listeners'
+// effects, and CPython warns in the parent only (issue 13).
+let pendingWarning = false;
+
+function warnUnsafeFork(): void {
+  pendingWarning = false;
+  warned = true;
+  const warning = new Error(
+    'fork() with V8 background threads on: the child may hang or crash. Run with node --single-threaded.',
+  ) as Error & { code: string };
+  warning.name = 'UnixprocWarning';
+  warning.code = 'UNIXPROC_FORK_UNSAFE';
+  Error.captureStackTrace(warning, doFork);
+  process.emit('warning', warning);
 }
 
 function sleepMs(ms: number): void {
@@ -378,10 +384,12 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
   const pid = typeof r === 'number' ? r : r[0];
   if (pid === 0) {
     setUpChild(name === 'forkpty');
+    pendingWarning = false;
     runHooks(hooks.child, false);
   } else {
     recordOwnChild(pid); // a subreaper's own child is not an orphan (lib/proc/orphans.ts)
     runHooks(hooks.parent, false);
+    if (pendingWarning) warnUnsafeFork();
   }
   if (typeof r === 'number' && r < 0) check(r, name);
   return r as T;

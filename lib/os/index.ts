@@ -20,3 +20,4 @@ export type { ErrnoException } from '../errors';
 export * from './fd';
 export * from './spawnv';
 export * from './sched';
+export * from './fs-encoding';

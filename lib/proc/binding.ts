@@ -3,6 +3,7 @@
  * returns. Nothing here is exported from the package.
  * @internal
  */
+import { fsdecodeLatin1 } from '../fs-encoding';
 import { native } from '../native';
 
 /** Field offsets of one scanned entry; mirrors `enum ScanField` in native/procfs.cc. */
@@ -105,9 +106,15 @@ export function procScan(dir: string, which: number | readonly number[], extras:
   if (typeof r === 'number') return r;
   const [values, comms, extraValues, truncated] = r;
   const count = values.length / width;
+  // Native text is latin1 (one char per byte): decoded here as UTF-8 with surrogateescape,
+  // lossless for names that are not UTF-8 (lib/fs-encoding.ts).
+  for (let k = 0; k < extraValues.length; k++) {
+    const x = extraValues[k];
+    if (typeof x === 'string') extraValues[k] = fsdecodeLatin1(x);
+  }
   return {
     values,
-    comms: count === 0 ? [] : comms.split('\0'),
+    comms: count === 0 ? [] : fsdecodeLatin1(comms).split('\0'),
     extras: extraValues,
     truncated: new Set(truncated),
     count,

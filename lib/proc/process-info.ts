@@ -3,7 +3,9 @@
  * native scan (native/procfs.cc).
  * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe
  */
+import * as fs from 'node:fs';
 import { errnoName } from '../errors';
+import { fsencodeBytes } from '../fs-encoding';
 import { F, RawScan } from './binding';
 import { ProcessState, stateOfCode } from './states';
 import { Ids, parseStatus } from './status';
@@ -65,9 +67,23 @@ export interface ProcessInfo extends ProcessRef {
   readonly uids: Ids | undefined;
   /** Real/effective/saved/filesystem gids from /proc/<pid>/status: with `credentials: true`. */
   readonly gids: Ids | undefined;
-  /** The command name (up to 15 bytes for user processes); may hold spaces, `()` and newlines. */
+  /**
+   * VmLck from /proc/<pid>/status in bytes (memory locked with mlock(2), ps's `L` flag): with
+   * `credentials: true`; undefined otherwise and for processes without memory (zombies).
+   */
+  readonly lockedMemory: number | undefined;
+  /**
+   * The command name (up to 15 bytes for user processes); may hold spaces, `()` and newlines.
+   * Bytes that are not UTF-8 are kept as U+DC80..U+DCFF (Python's surrogateescape, as psutil
+   * reports them): `fsencode(comm)` from unixproc/os gives the exact bytes back. The same
+   * holds for `cmdline`, `exe` and `cwd`.
+   */
   readonly comm: string;
-  /** Resident set size in bytes (stat field 24 times the page size). */
+  /**
+   * Resident set size in bytes: /proc/<pid>/statm's resident pages times the page size, as
+   * ps and psutil (stat's field 24 lags behind on current kernels; it is used only where
+   * statm cannot be read).
+   */
   readonly rss: number;
   /** Virtual memory size in bytes (stat field 23). */
   readonly vms: number;
@@ -90,8 +106,17 @@ export interface ProcessInfo extends ProcessRef {
    * it are missing. False otherwise (and when the cmdline was not read).
    */
   readonly cmdlineTruncated: boolean;
-  /** Target of /proc/<pid>/exe (with `exe: true`); undefined when unreadable or absent. */
+  /**
+   * Target of /proc/<pid>/exe (with `exe: true`); undefined when unreadable or absent.
+   * The kernel's ` (deleted)` suffix (the file was unlinked or replaced) is stripped, as
+   * psutil does, and `exeDeleted` says so.
+   */
   readonly exe: string | undefined;
+  /**
+   * True when the executable was deleted or replaced since the process started (the
+   * kernel appended ` (deleted)` to the link, and no file of that full name exists).
+   */
+  readonly exeDeleted: boolean;
 }
 
 /**
@@ -154,6 +179,23 @@ function orUndefined(n: number): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+const DELETED = ' (deleted)';
+
+/**
+ * The exe link without the kernel's " (deleted)" suffix, as psutil's readlink(): stripped
+ * only when no file has the full name (a program really called "x (deleted)" keeps it).
+ * @internal
+ */
+export function splitDeleted(target: string | undefined): { exe: string | undefined; exeDeleted: boolean } {
+  if (target === undefined || !target.endsWith(DELETED)) return { exe: target, exeDeleted: false };
+  try {
+    fs.lstatSync(fsencodeBytes(target, 'exe'));
+    return { exe: target, exeDeleted: false };
+  } catch {
+    return { exe: target.slice(0, -DELETED.length), exeDeleted: true };
+  }
+}
+
 /** Splits /proc/<pid>/cmdline (NUL-terminated arguments). */
 export function parseCmdline(raw: string): string[] {
   if (raw.length === 0) return [];
@@ -202,8 +244,10 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
   let cmdline: readonly string[] | undefined;
   let cmdlineTruncated = false;
   let exe: string | undefined;
+  let exeDeleted = false;
   let uids: Ids | undefined;
   let gids: Ids | undefined;
+  let lockedMemory: number | undefined;
   if (ctx.extras !== 0) {
     const x = extrasOf(raw, i, ctx.extras);
     const c = extraString(x.cmdline);
@@ -212,9 +256,9 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
       // cmdline is bit 0: when read, it is the entry's first extra.
       cmdlineTruncated = (ctx.extras & 1) !== 0 && raw.truncated.has(i * raw.extrasPerEntry);
     }
-    exe = extraString(x.exe);
+    ({ exe, exeDeleted } = splitDeleted(extraString(x.exe)));
     const s = extraString(x.status);
-    if (s !== undefined) ({ uids, gids } = parseStatus(s));
+    if (s !== undefined) ({ uids, gids, lockedMemory } = parseStatus(s));
   }
   return {
     readable: true,
@@ -234,6 +278,7 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
     gid: orUndefined(v[o + F.gid]),
     uids,
     gids,
+    lockedMemory,
     comm: raw.comms[i],
     rss: v[o + F.rss] * ctx.pageSize,
     vms: v[o + F.vsize],
@@ -251,5 +296,6 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
     cmdline,
     cmdlineTruncated,
     exe,
+    exeDeleted,
   };
 }

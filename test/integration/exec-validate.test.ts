@@ -77,8 +77,32 @@ describe('fd flags', () => {
     expect(() => get_inheritable(fd)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
     expect(() => set_blocking(fd, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
   });
+  test('a negative fd goes to the kernel: EBADF, as in Python (issue 13)', () => {
+    expect(() => get_inheritable(-1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    expect(() => set_inheritable(-1, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    expect(() => set_blocking(-1, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+  });
   test('bad arguments are rejected before any syscall', () => {
-    expect(() => set_inheritable(-1, true)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => set_inheritable(1.5, true)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => set_inheritable(2 ** 31, true)).toThrow(code('ERR_OUT_OF_RANGE'));
     expect(() => set_blocking(0, 'yes' as unknown as boolean)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+});
+
+// Python's os.execvpe(file, args, None) runs with os.environ (Lib/os.py _execvpe); null and
+// undefined do the same here (issue 13).
+describe('execvpe and execlpe with a null environment', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { runNodeScript } = require('../helpers/os-core-children') as typeof import('../helpers/os-core-children');
+  test.each([
+    ['execvpe(file, args, null)', "os.execvpe('sh', ['sh', '-c', 'echo \"$MARK13\"'], null)"],
+    ['execvpe(file, args, undefined)', "os.execvpe('sh', ['sh', '-c', 'echo \"$MARK13\"'], undefined)"],
+    ['execlpe(file, ..., null)', "os.execlpe('sh', 'sh', '-c', 'echo \"$MARK13\"', null)"],
+  ])('%s execs with the current environment and PATH', (_what, call) => {
+    const r = runNodeScript(`process.env.MARK13 = 'set-at-run-time'; ${call};`);
+    expect(r).toEqual({ status: 0, stdout: 'set-at-run-time\n' });
+  });
+  test('execve with a null environment is still a TypeError, as in Python', () => {
+    expect(() => execve('/bin/true', ['true'], null as unknown as Record<string, string>)).toThrow(code('ERR_INVALID_ARG_TYPE'));
   });
 });

@@ -92,6 +92,13 @@ describe('fork() conditions', () => {
       expect.objectContaining({ name: 'UnixprocWarning', code: 'UNIXPROC_FORK_UNSAFE' }),
     ]);
   });
+  test('the unsafeAllowThreads warning is emitted in the parent only, as CPython does (issue 13)', () => {
+    const run = runFixture('scenario.js', ['optIn'], [], envWithoutOptIn());
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
+    expect(run.stdout).toContain('CHILD-WARNINGS []\n');
+    // Node's default handler prints it on stderr: once, by the parent.
+    expect(run.stderr.split('fork() with V8 background threads on').length - 1).toBe(1);
+  });
   test('fork() is refused from a worker thread and while one is alive, allowed once it ended', () => {
     const run = runFixture('scenario.js', ['worker']);
     expect(run.result.fromWorker).toBe('ERR_UNIXPROC_FORK_UNSAFE');

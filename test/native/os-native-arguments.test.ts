@@ -12,7 +12,7 @@ const EINVAL = -22;
 
 const attrs = (over: Record<string, unknown>): Record<string, unknown> => ({
   actions: [],
-  pgroup: -1,
+  pgroup: null,
   resetids: false,
   setsid: false,
   sigmask: null,

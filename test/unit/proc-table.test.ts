@@ -40,6 +40,7 @@ describe('listProcesses on a fixture tree', () => {
       gid: owner.gid,
       uids: undefined,
       gids: undefined,
+      lockedMemory: undefined,
       comm: 'worker',
       rss: 256 * pageSize,
       vms: 8192000,
@@ -52,6 +53,7 @@ describe('listProcesses on a fixture tree', () => {
       cmdline: undefined,
       cmdlineTruncated: false,
       exe: undefined,
+      exeDeleted: false,
     });
   });
 
