@@ -9,10 +9,10 @@ function inputSeed(seed, target, index) {
 }
 
 /** A short printable form of any value (fast-check's, guarded against values that throw). */
-function describe(value) {
+function describe(value, max = 400) {
   try {
     const s = fc.stringify(value);
-    return s.length > 400 ? `${s.slice(0, 400)}...(${s.length} chars)` : s;
+    return s.length > max ? `${s.slice(0, max)}...(${s.length} chars)` : s;
   } catch {
     try {
       return `<${Object.prototype.toString.call(value)}>`;

@@ -134,7 +134,7 @@ function runWorker(opts, env, plan) {
       const rssKb = hostPid ? Number(procField(hostPid, /VmRSS:\s+(\d+)/)) : 0;
       const stopped = hostPid ? /^T/.test(procField(hostPid, /State:\s+(\S+)/) ?? '') : false;
       if (death === undefined && rssKb > opts.maxRssMb * 1024) death = { kind: 'memory', detail: `RSS ${Math.round(rssKb / 1024)} MB > ${opts.maxRssMb} MB` };
-      else if (death === undefined && Date.now() - lastChange > (last.includes('"starting"') || last === '' ? opts.startMs : opts.hangMs)) death = { kind: stopped ? 'stopped' : 'hang', detail: `no progress for ${opts.hangMs} ms${stopped ? ' (worker stopped)' : ''}` };
+      else if (death === undefined && Date.now() - lastChange > (last === '' || /"phase":"(starting|setup)"/.test(last) ? opts.startMs : opts.hangMs)) death = { kind: stopped ? 'stopped' : 'hang', detail: `no progress for ${opts.hangMs} ms${stopped ? ' (worker stopped)' : ''}` };
       if (death !== undefined) child.kill('SIGKILL'); // our own child: unshare, whose --kill-child ends the namespace
     }, 100);
     child.on('exit', (code, signal) => {
@@ -185,7 +185,8 @@ async function runPlan(opts, env, plan, flagsByName, onResult) {
       const recorded = doneKeys.has(`${p.n}\0${p.i}`) && p.phase === 'call';
       const how = r.death ? r.death.detail : `exit status ${r.status}`;
       let o;
-      if (r.death?.kind === 'memory') o = 'crash';
+      if (p.phase === 'setup') o = 'harness';
+      else if (r.death?.kind === 'memory') o = 'crash';
       else if (r.death?.kind === 'stopped') o = flags.ends ? 'ended' : 'hang';
       else if (r.death?.kind === 'hang') o = 'hang';
       else if (flags.ends === 'signal') o = 'ended';

@@ -145,11 +145,7 @@ function methodsOf(value) {
 }
 
 function invoke(t, input, item) {
-  if (t.kind === 'tree') {
-    const dir = fs.mkdtempSync(path.join(config.workDir, 'tree-'));
-    trees.make(dir, input);
-    return TREE_READERS[t.key](t.fn, input.pid, { procfs: dir, ...fixture });
-  }
+  if (t.kind === 'tree') return TREE_READERS[t.key](t.fn, input.pid, { procfs: item.treeDir, ...fixture });
   if (t.kind === 'require') {
     const file = require.resolve(path.join(root, MODULES[t.module]));
     delete require.cache[file];
@@ -234,18 +230,26 @@ async function main() {
       continue;
     }
     const [input] = fc.sample(inputArb(t), { seed: inputSeed(config.seed, name, index), numRuns: 1 });
-    const shown = describe(t.kind === 'tree' ? input : input.args.slice(0, input.arity));
+    const shown = describe(t.kind === 'tree' ? input : input.args.slice(0, input.arity), 4000);
     current = { n: name, i: index, input: shown };
+    if (t.kind === 'tree') {
+      // Laying out the tree (up to a thousand processes) is not part of the call.
+      writeProgress({ n: name, i: index, input: shown, phase: 'setup' });
+      current.treeDir = fs.mkdtempSync(path.join(config.workDir, 'tree-'));
+      trees.make(current.treeDir, input);
+    }
     writeProgress({ n: name, i: index, input: shown, phase: 'call' });
     if (flags.waits) clearNamespace();
     let value;
     try {
       value = invoke(t, input, current);
     } catch (e) {
+      if (current.treeDir) fs.rmSync(current.treeDir, { recursive: true, force: true });
       const c = classify(e);
       record({ n: name, i: index, ...c, input: c.o === 'untyped' ? shown : undefined });
       continue;
     }
+    if (current.treeDir) fs.rmSync(current.treeDir, { recursive: true, force: true });
     let returned;
     const s = await outcomeOf(name, index, value, shown, (v) => { returned = v; });
     if (s) record({ n: name, i: index, ...s, input: s.o === 'untyped' ? shown : undefined });
