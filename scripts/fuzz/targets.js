@@ -117,20 +117,20 @@ for (const w of ['WIFEXITED', 'WEXITSTATUS', 'WIFSIGNALED', 'WTERMSIG', 'WCOREDU
   PARAMS[w] = (k) => [fc.oneof(k.int, fc.integer({ min: 0, max: 0xffff }))];
 }
 const posixSpawnArgs = (k, ctx) => [
-    k.file,
-    k.argv,
-    maybe(k.env),
-    k.options({
-      file_actions: upTo(3, fc.oneof(
-        fc.tuple(fc.constantFrom(0, 1, 2, 3, 9), k.fd, fc.oneof(k.path, k.fd), k.flags, k.int),
-        fc.constantFrom([0, 1, '/dev/null', 0, 0], [1, 5], [2, 1, 9], [3, 3], [0, 1, ctx.paths[0], 0o1101, 0o600]),
-        hostile,
-      )),
-      setpgroup: fc.oneof(k.pid, fc.constant(null)), resetids: k.boolish, setsid: k.boolish,
-      setsigmask: upTo(3, k.signal), setsigdef: upTo(3, k.signal),
-      scheduler: fc.oneof(fc.tuple(fc.oneof(fc.constant(null), k.int), fc.oneof(k.int, fc.record({ sched_priority: k.int }))), fc.constant(null)),
-    }),
-  ];
+  k.file,
+  k.argv,
+  maybe(k.env),
+  k.options({
+    file_actions: upTo(3, fc.oneof(
+      fc.tuple(fc.constantFrom(0, 1, 2, 3, 9), k.fd, fc.oneof(k.path, k.fd), k.flags, k.int),
+      fc.constantFrom([0, 1, '/dev/null', 0, 0], [1, 5], [2, 1, 9], [3, 3], [0, 1, ctx.paths[0], 0o1101, 0o600]),
+      hostile,
+    )),
+    setpgroup: fc.oneof(k.pid, fc.constant(null)), resetids: k.boolish, setsid: k.boolish,
+    setsigmask: upTo(3, k.signal), setsigdef: upTo(3, k.signal),
+    scheduler: fc.oneof(fc.tuple(fc.oneof(fc.constant(null), k.int), fc.oneof(k.int, fc.record({ sched_priority: k.int }))), fc.constant(null)),
+  }),
+];
 PARAMS.posix_spawn = posixSpawnArgs;
 PARAMS.posix_spawnp = posixSpawnArgs;
 const spawnOptions = (k) =>
