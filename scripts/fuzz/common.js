@@ -30,7 +30,7 @@ function describe(value, max = 400) {
 function installTsCache(root, cacheDir) {
   const fs = require('node:fs');
   const path = require('node:path');
-  const ts = require(path.join(root, 'node_modules', 'typescript'));
+  const ts = require('typescript');
   fs.mkdirSync(cacheDir, { recursive: true });
   require.extensions['.ts'] = function loadTs(module, filename) {
     const source = fs.readFileSync(filename, 'utf8');

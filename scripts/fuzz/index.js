@@ -25,7 +25,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 
-const root = path.resolve(__dirname, '..', '..');
+// The checkout whose library is fuzzed: this one, or UNIXPROC_FUZZ_ROOT (another checkout,
+// e.g. a branch under review; fast-check and typescript still come from this one).
+const root = process.env.UNIXPROC_FUZZ_ROOT ? path.resolve(process.env.UNIXPROC_FUZZ_ROOT) : path.resolve(__dirname, '..', '..');
 const { listTargets, flagsOf, MODULES } = require('./targets');
 
 function parseArgs(argv) {
@@ -216,7 +218,9 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const sandboxed = sandboxAvailable();
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-fuzz-'));
+  // tmpfs when there is one: laying out a procfs tree of a thousand processes is many small writes.
+  const scratch = fs.existsSync('/dev/shm') && fs.statSync('/dev/shm').isDirectory() ? '/dev/shm' : os.tmpdir();
+  const workDir = fs.mkdtempSync(path.join(scratch, 'unixproc-fuzz-'));
   const env = { sandboxed, workDir, cacheDir: path.join(workDir, 'ts-cache'), hostPidNamespace: fs.readlinkSync('/proc/self/ns/pid') };
   const all = targetNames(env.cacheDir);
   const chosen = all.filter((t) => !opts.only || opts.only.test(t.name));
@@ -241,11 +245,17 @@ async function main() {
     const s = stats.get(n) ?? {};
     s[o] = (s[o] ?? 0) + 1;
     if (o !== 'skipped') s.calls = (s.calls ?? 0) + 1;
+    Object.defineProperty(s, 'codes', { value: s.codes, writable: true, enumerable: true, configurable: true });
     stats.set(n, s);
   };
   const onResult = (r) => {
     if (r.n === undefined) console.error('fuzz: result without a target', JSON.stringify(r));
     bump(r.n ?? '(unknown)', r.o);
+    if (r.o === 'typed') {
+      const s = stats.get(r.n);
+      s.codes = s.codes ?? {};
+      s.codes[r.d] = (s.codes[r.d] ?? 0) + 1;
+    }
     if (r.o === 'crash' || r.o === 'hang' || r.o === 'harness') findings.push(r);
     if (r.o === 'untyped') {
       const key = `${r.n}\0${r.d}`;

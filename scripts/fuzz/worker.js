@@ -14,7 +14,7 @@ const root = config.root;
 
 require('./common').installTsCache(root, config.cacheDir);
 
-const fc = require(path.join(root, 'node_modules', 'fast-check'));
+const fc = require('fast-check');
 const { kinds } = require('./arbitraries');
 const { PARAMS, MODULES, TREE_READERS, listTargets, flagsOf } = require('./targets');
 const trees = require('./procfs-trees');
@@ -207,6 +207,13 @@ async function pokeAll(name, index, value, pokes, input) {
   }
 }
 
+// A tree is removed after its call was recorded, outside the timed call.
+function removeTree(item) {
+  if (!item.treeDir) return;
+  writeProgress({ n: item.n, i: item.i, input: item.input, phase: 'setup' });
+  fs.rmSync(item.treeDir, { recursive: true, force: true });
+}
+
 // Leaves nothing running that the next call might wait on (inside the namespace only).
 function clearNamespace() {
   if (!sandboxed) return;
@@ -244,12 +251,12 @@ async function main() {
     try {
       value = invoke(t, input, current);
     } catch (e) {
-      if (current.treeDir) fs.rmSync(current.treeDir, { recursive: true, force: true });
       const c = classify(e);
       record({ n: name, i: index, ...c, input: c.o === 'untyped' ? shown : undefined });
+      removeTree(current);
       continue;
     }
-    if (current.treeDir) fs.rmSync(current.treeDir, { recursive: true, force: true });
+    removeTree(current);
     let returned;
     const s = await outcomeOf(name, index, value, shown, (v) => { returned = v; });
     if (s) record({ n: name, i: index, ...s, input: s.o === 'untyped' ? shown : undefined });

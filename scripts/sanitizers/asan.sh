@@ -19,6 +19,10 @@
 # - The integration part: the suites that drive the addons (spawn, os, exec, fork, proc,
 #   daemonize, guard, supervise); the CLI and docs suites only re-run the same native calls
 #   through more layers, at several times the cost under ASan. ASAN_SUITES overrides.
+#   Left out of it too (ASAN_SKIP overrides): spawn-scale and daemonize-pidfile, whose
+#   5,000-spawn and 4-concurrent-starter tests exceed their 60 s/30 s limits at ASan's speed,
+#   and proc-live, whose ps-list oracle (a node child running `ps`) did not finish with
+#   libasan preloaded (2026-12-02).
 set -u
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -54,7 +58,7 @@ node -e "require('node-gyp-build')('.'); if (!require('fs').readFileSync('/proc/
 
 suites=${ASAN_SUITES:-"test/native test/integration/(spawn|os|exec|fork|proc|daemonize|guard-core|supervise-(restart|stop|validate)|lineage)"}
 echo "test:asan: jest $suites (reports in $REPORTS)"
-npx jest --ci $suites "$@"
+npx jest --ci --testPathIgnorePatterns "${ASAN_SKIP:-spawn-scale|daemonize-pidfile|proc-live}" $suites "$@"
 status=$?
 # The hostile calls too, against the instrumented addons (the /proc tree part is left out:
 # its hangs are the procfs defects of issue 8, found without ASan).
