@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run fuzz -- [--seed S] [--runs N] [--only REGEX] [--index I] [--jobs J] [--json FILE]`
+// `npm run fuzz -- [--seed S] [--runs N] [--tree-runs N] [--only REGEX] [--index I] [--jobs J] [--json FILE]`
 //
 // A seeded, reproducible property-based fuzz (fast-check) of every export of `unixproc`,
 // `unixproc/os` and the integration entry points, and of the /proc readers on hostile
@@ -37,6 +37,7 @@ function parseArgs(argv) {
     const next = () => argv[++i];
     if (a === '--seed') o.seed = Number(next());
     else if (a === '--runs') o.runs = Number(next());
+    else if (a === '--tree-runs') o.treeRuns = Number(next());
     else if (a === '--only') o.only = new RegExp(next());
     else if (a === '--index') o.index = Number(next());
     else if (a === '--jobs') o.jobs = Number(next());
@@ -232,7 +233,8 @@ async function main() {
       plan.push([t.name, opts.index]);
       continue;
     }
-    const n = Math.max(1, Math.round(opts.runs * (t.flags.share ?? 1)));
+    const runs = t.name.startsWith('tree:') && opts.treeRuns !== undefined ? opts.treeRuns : opts.runs;
+    const n = Math.max(1, Math.round(runs * (t.flags.share ?? 1)));
     for (let i = 0; i < n; i++) plan.push([t.name, i]);
   }
   const batches = [];

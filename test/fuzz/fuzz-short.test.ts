@@ -36,7 +36,7 @@ beforeAll(async () => {
     await new Promise<void>((resolve) => {
       execFile(
         process.execPath,
-        [path.join(root, 'scripts', 'fuzz', 'index.js'), '--seed', String(SEED), '--runs', '3', '--hang-ms', '3000', '--quiet', '--json', json],
+        [path.join(root, 'scripts', 'fuzz', 'index.js'), '--seed', String(SEED), '--runs', '3', '--tree-runs', '2', '--hang-ms', '3000', '--quiet', '--json', json],
         { cwd: root, maxBuffer: 16 * 1024 * 1024 },
         (_err, stdout, stderr) => {
           output = `${stdout}${stderr}`;
