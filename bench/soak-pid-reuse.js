@@ -134,6 +134,7 @@ async function main() {
   await sleep(100);
   const c = compare(before, snapshot(), { rssLimitMb: 20 });
   console.log(`soak-pid-reuse: after all rows: ${c.text}${c.ok ? '' : '  FAIL'}`);
-  process.exitCode = failed || !c.ok ? 1 : 0;
+  // Exit now: a child_process handle whose exit was stolen keeps the loop alive forever.
+  process.exit(failed || !c.ok ? 1 : 0);
 }
 main();
