@@ -58,7 +58,10 @@ function registries() {
   out.ownChildren = own && own.pids ? own.pids.size : 0;
   const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'Timeout' && r !== 'Immediate');
   out.activeHandles = handles.length;
-  Object.defineProperty(out, 'handleKinds', { value: handles.join(','), enumerable: false });
+  const kinds = {};
+  for (const h of handles) kinds[h] = (kinds[h] ?? 0) + 1;
+  const text = Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ');
+  Object.defineProperty(out, 'handleKinds', { value: text, enumerable: false });
   return out;
 }
 function snapshot() {
