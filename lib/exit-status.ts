@@ -2,7 +2,7 @@
  * A wait status, decoded into a discriminated union: what the idiomatic API returns
  * wherever the Python mirror returns a raw status word.
  */
-import { invalidArgValue } from './errors';
+import { invalidArgType, invalidArgValue } from './errors';
 import { signalName, validateInt32 } from './validate';
 
 /** The child called exit(code) or returned from main. */
@@ -34,8 +34,14 @@ export interface ContinuedStatus {
 /** A decoded wait status. */
 export type ExitStatus = ExitedStatus | SignaledStatus | StoppedStatus | ContinuedStatus;
 
-/** The name of a signal number, or `SIG<n>` when Node has none (real-time signals). @internal */
+/**
+ * The name of a signal number, or `SIG<n>` when Node has none (real-time signals).
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE when `signo` is not a non-negative 32-bit
+ *   integer (a stop status can carry SIGTRAP|0x80, so not only 0..64).
+ * @internal
+ */
 export function nameOfSignal(signo: number): string {
+  validateInt32(signo, 'signo', 0);
   return signalName(signo) ?? `SIG${signo}`;
 }
 
@@ -84,4 +90,38 @@ export function decodeWaitStatus(status: number): ExitStatus {
   const signo = statusBits.termSig(s);
   if (s & 0xff00 || signo > SIGNAL_MAX) throw notAStatus();
   return { kind: 'signaled', signal: nameOfSignal(signo), signo, coreDumped: statusBits.coreDump(s) };
+}
+
+/**
+ * Checks that `value` is an {@link ExitStatus} as {@link decodeWaitStatus} makes them (for
+ * constructors that take one from user code, such as CalledProcessError).
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE naming the field.
+ * @internal
+ */
+export function validateExitStatus(value: unknown, name: string): ExitStatus {
+  if (typeof value !== 'object' || value === null) throw invalidArgType(name, 'of type object', value);
+  const s = value as Record<string, unknown>;
+  const kind = s.kind;
+  const signal = (): void => {
+    if (typeof s.signal !== 'string') throw invalidArgType(`${name}.signal`, 'of type string', s.signal);
+  };
+  switch (kind) {
+    case 'exited':
+      validateInt32(s.code, `${name}.code`, 0, 255);
+      break;
+    case 'signaled':
+      validateInt32(s.signo, `${name}.signo`, 1, SIGNAL_MAX);
+      signal();
+      if (typeof s.coreDumped !== 'boolean') throw invalidArgType(`${name}.coreDumped`, 'of type boolean', s.coreDumped);
+      break;
+    case 'stopped':
+      validateInt32(s.signo, `${name}.signo`, 1, SIGTRAP | 0x80);
+      signal();
+      break;
+    case 'continued':
+      break;
+    default:
+      throw invalidArgValue(`${name}.kind`, kind, "must be 'exited', 'signaled', 'stopped' or 'continued'");
+  }
+  return value as ExitStatus;
 }

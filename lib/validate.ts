@@ -123,11 +123,22 @@ export function validateStringArray(value: unknown, name: string, allowEmpty = t
   return validateArray(value, name, (item, itemName) => validateCString(item, itemName), allowEmpty);
 }
 
+/**
+ * Whether `value` is an ordinary object, not a built-in of another kind: its tag is
+ * `[object Object]`. process.env (whose prototype is Node's own), `{...}` literals,
+ * `Object.create(null)` and objects of other realms are; a Set, a Date, an array, a Buffer
+ * or a RegExp is not (their own entries are not the mapping they look like: a Set's
+ * `Object.entries` is empty, so it would pass as an empty environment, issue 8).
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Object]';
+}
+
 /** The entries of an env mapping (a plain object or a Map). */
 function envEntries(value: unknown, name: string): [unknown, unknown][] {
   if (value instanceof Map) return [...value.entries()];
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return Object.entries(value);
-  throw invalidArgType(name, 'of type object or an instance of Map', value);
+  if (isPlainObject(value)) return Object.entries(value);
+  throw invalidArgType(name, 'a plain object or an instance of Map', value);
 }
 
 /**

@@ -12,9 +12,11 @@
 // - file descriptors: libuv marks 0..2 FD_CLOEXEC, so each one that is open and close-on-exec
 //   gets adddup2(fd, fd), which clears FD_CLOEXEC in the child (POSIX 2024, glibc >= 2.29).
 //   Every other fd is closed after the caller's actions: the non-target fds below the highest
-//   target one by one, the rest with addclosefrom_np (glibc >= 2.34, close_range(2)).
+//   target one by one, the rest with addclosefrom_np (glibc >= 2.34, close_range(2)) where
+//   the libc it runs on has it, else one by one too.
 // Exec failures: glibc >= 2.24 runs the child with CLONE_VFORK and returns the exec errno
 // from posix_spawn itself (and reaps the failed child), so ENOENT/EACCES reach the caller.
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -31,6 +33,18 @@
 extern char** environ;
 
 namespace unixproc {
+
+// posix_spawn_file_actions_addclosefrom_np is glibc >= 2.34 only (musl has none), so it is
+// looked up in the running libc (dlsym(3)), not linked: a binary linked to it would not
+// load on an older glibc at all (a weak reference does not help: its symbol version is
+// still required, native/glibc_versions.h). Null where the libc lacks it.
+using AddCloseFromFn = int (*)(posix_spawn_file_actions_t*, int);
+
+static AddCloseFromFn AddCloseFrom() {
+  static const AddCloseFromFn fn = reinterpret_cast<AddCloseFromFn>(
+      dlsym(RTLD_DEFAULT, "posix_spawn_file_actions_addclosefrom_np"));
+  return fn;
+}
 
 // Python's os.POSIX_SPAWN_* action tags (Modules/posixmodule.c).
 enum ActionKind { kOpen = 0, kClose = 1, kDup2 = 2, kCloseFrom = 3 };
@@ -107,11 +121,7 @@ static int BuildFileActions(const SpawnRequest& req, posix_spawn_file_actions_t*
         keep.insert(a.arg);
         break;
       case kCloseFrom:
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-        rc = posix_spawn_file_actions_addclosefrom_np(fa, a.fd);
-#else
-        rc = ENOSYS;
-#endif
+        rc = AddCloseFrom() != nullptr ? AddCloseFrom()(fa, a.fd) : ENOSYS;
         break;
       default:
         rc = EINVAL;
@@ -126,15 +136,12 @@ static int BuildFileActions(const SpawnRequest& req, posix_spawn_file_actions_t*
       if ((rc = posix_spawn_file_actions_addclose(fa, fd)) != 0) return rc;
     }
   }
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  return posix_spawn_file_actions_addclosefrom_np(fa, highest + 1);
-#else
+  if (AddCloseFrom() != nullptr) return AddCloseFrom()(fa, highest + 1);
   // Older libcs: close what is open now; fds are O_CLOEXEC under libuv in any case.
   for (int fd = highest + 1; fd < 65536; fd++) {
     if (IsOpen(fd) && (rc = posix_spawn_file_actions_addclose(fa, fd)) != 0) return rc;
   }
   return 0;
-#endif
 }
 
 static int BuildAttributes(const SpawnRequest& req, posix_spawnattr_t* attr) {

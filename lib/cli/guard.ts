@@ -20,6 +20,7 @@ import { formatLeakReport, type LeakedProcess, type LeakReport } from '../guard/
 import type { Subprocess } from '../spawn/handle';
 import { spawn } from '../spawn/spawn';
 import { type CliIO, type Command, parseArgs, UsageError } from './command';
+import { compileGlob, type Glob, GlobSyntaxError } from './glob';
 
 const usage = `usage: unixproc guard [options] -- <command> [args...]
 
@@ -33,8 +34,10 @@ options:
   --no-kill               report leftovers but leave them running (you clean up)
   --grace <ms>            between SIGTERM and SIGKILL when cleaning up (default 1000)
   --settle <ms>           give leftovers this long to exit by themselves first (default 250)
-  --ignore-pattern <re>   never report processes whose command line matches this regular
-                          expression (use alternation for several: 'a|b')
+  --ignore <glob>         never report processes whose whole command line (arguments
+                          joined by spaces; the name, for zombies) matches this glob:
+                          * any characters, ? one character, \ escapes; may be repeated
+                          ('sleep *' matches 'sleep 300'; '*sleep*' matches anywhere)
   --leak-exit-code <n>    exit code when the command succeeded but leaked (default 1)
 
 exit: the command's code if it failed (128+N if signal N killed it); else 1 (or
@@ -98,31 +101,48 @@ function start(file: string, args: string[], io: CliIO): Subprocess | number {
   }
 }
 
+/** The `--ignore` globs, compiled; a bad one is a usage error. */
+function ignoreGlobs(patterns: readonly string[]): Glob[] {
+  return patterns.map((pattern) => {
+    try {
+      return compileGlob(pattern);
+    } catch (e) {
+      if (e instanceof GlobSyntaxError) throw new UsageError(`--ignore '${escapeText(pattern)}': ${e.message}`);
+      throw e;
+    }
+  });
+}
+
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
-  const { flags, positionals, rest } = parseArgs(
+  const { flags, positionals, rest, values } = parseArgs(
     argv,
     ['json', 'no-kill'],
-    ['grace', 'settle', 'ignore-pattern', 'leak-exit-code'],
+    // ignore-pattern only to refuse it by name (below).
+    ['grace', 'settle', 'ignore', 'ignore-pattern', 'leak-exit-code'],
   );
+  if (flags.has('ignore-pattern')) {
+    // Issue 8: a regex run by a backtracking engine on a text the leaked process chooses
+    // can take exponential time. 0.x: no silent alias, and no regex under another name.
+    throw new UsageError("--ignore-pattern (a regular expression) was replaced by --ignore <glob> ('sleep *': * any characters, ? one)");
+  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (put the command after --)`);
   if (rest === undefined || rest.length === 0) throw new UsageError('no command given after --');
+  if (rest[0] === '') throw new UsageError("the command after -- is an empty string ('')");
   const grace = intFlag(flags, 'grace', 1000, 2 ** 31 - 1);
   const settle = intFlag(flags, 'settle', 250, 2 ** 31 - 1);
   const leakExitCode = intFlag(flags, 'leak-exit-code', 1, 255);
-  const pattern = flags.get('ignore-pattern');
-  let ignoreRe: RegExp | undefined;
-  if (typeof pattern === 'string') {
-    try {
-      ignoreRe = new RegExp(pattern);
-    } catch (e) {
-      throw new UsageError(`--ignore-pattern is not a valid regular expression: ${(e as Error).message}`);
-    }
-  }
+  const globs = ignoreGlobs(values.get('ignore') ?? []);
   const json = flags.has('json');
   const kill = !flags.has('no-kill');
 
   const guard = startLeakGuard({
-    ignore: ignoreRe === undefined ? undefined : (p) => ignoreRe.test(p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm),
+    ignore:
+      globs.length === 0
+        ? undefined
+        : (p) => {
+            const text = p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm;
+            return globs.some((g) => g.matches(text));
+          },
   });
   // Handlers first: a signal that arrives while the command is being started is held and
   // passed on once it runs, instead of killing the guard (and orphaning the command).

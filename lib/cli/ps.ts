@@ -21,8 +21,8 @@ import {
 } from './proc-args';
 import { Column, formatCpuTime, table, writeError, writeJson, writeLines } from './text';
 
-const USAGE = `usage: unixproc ps [--cmdline] [--state LETTERS] [--pid PID[,PID...]] [--kernel] [--wide] [--json] [--procfs ROOT]
-       unixproc ps --summary [--json] [--procfs ROOT]
+const USAGE = `usage: unixproc ps [--cmdline] [--state LETTERS] [--pid PID[,PID...]] [--kernel] [--wide] [--json] [--procfs ROOT [--procfs-fixture]]
+       unixproc ps --summary [--json] [--procfs ROOT [--procfs-fixture]]
 
 The process table, in pid order, like ps -eo pid,ppid,pgid,sid,tty,stat,time,comm.
 Columns: PID PPID PGID SID TTY STAT TIME COMMAND. STAT is the state letter plus ps's

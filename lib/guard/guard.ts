@@ -22,12 +22,13 @@ import { Extra } from '../proc/binding';
 import { validateProcfsOptions } from '../proc/options';
 import { getProcess, readEntry, readOne } from '../proc/table';
 import { children, descendants } from '../proc/tree';
+import { hasEnded } from '../proc/process-info';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
 import { validateBoolean, validateFunction, validateInteger, validateOptions } from '../validate';
 import type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
-import { reapPid, signalByIdentity } from './signal';
+import { FirstSightHandles, reapPid } from './signal';
 import { isChildSubreaper, ownPid, setChildSubreaper } from './subreaper';
 
 /** /proc, resolved once. */
@@ -85,14 +86,6 @@ const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
 /** Only {@link startLeakGuard}, which validates its options and the thread, holds this. */
 const CONSTRUCT = Symbol('LeakGuard.construct');
 
-/**
- * Whether `p` has ended (a zombie or dead). A leader that shows 'Z' while other threads run
- * (its main thread called pthread_exit) is alive: /proc shows the leader's own state, and
- * num_threads counts the leader plus the live threads (proc(5), pthread_exit(3)); such a
- * process must be signalled, and wait(2) cannot reap it yet.
- */
-const hasEnded = (p: ProcessInfo): boolean =>
-  p.state.name === 'dead' || (p.state.name === 'zombie' && p.numThreads <= 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -299,8 +292,11 @@ export class LeakGuard {
     const signaled: LeakSignalSent[] = [];
     const reaped: ReapedProcess[] = [];
     const denied = new Set<string>();
+    // A pidfd per process from its first signal on: the SIGCONT and the SIGKILL after the
+    // grace period go through it, whatever took the pid meanwhile (lib/guard/signal.ts).
+    const handles = new FirstSightHandles();
     const send = (p: LeakedProcess, signo: number, name: 'SIGTERM' | 'SIGKILL'): boolean => {
-      const outcome = signalByIdentity(p, signo);
+      const outcome = handles.signal(p, signo);
       if (outcome === 'denied') denied.add(key(p));
       if (outcome !== 'sent') return false;
       signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: name }));
@@ -308,20 +304,24 @@ export class LeakGuard {
     };
     let report = this.#scan();
     reaped.push(...report.reaped);
-    for (let round = 0; round < MAX_ROUNDS && !report.ok; round++) {
-      const targets = report.leaked.filter((p) => (grace > 0 ? send(p, SIGTERM, 'SIGTERM') : true));
-      if (grace > 0) for (const p of targets) signalByIdentity(p, SIGCONT);
-      const alive = await this.#waitGone(targets, grace, reaped);
-      for (const p of alive) send(p, SIGKILL, 'SIGKILL');
-      await this.#waitGone(alive, KILL_WAIT_MS, reaped);
-      report = this.#scan();
-      reaped.push(...report.reaped);
-      if (report.leaked.length === 0 && report.zombies.length > 0) {
-        // Zombies whose holders are not ours to kill (baseline, ignored): nothing more to do.
-        break;
+    try {
+      for (let round = 0; round < MAX_ROUNDS && !report.ok; round++) {
+        const targets = report.leaked.filter((p) => (grace > 0 ? send(p, SIGTERM, 'SIGTERM') : true));
+        if (grace > 0) for (const p of targets) handles.signal(p, SIGCONT);
+        const alive = await this.#waitGone(targets, grace, reaped);
+        for (const p of alive) send(p, SIGKILL, 'SIGKILL');
+        await this.#waitGone(alive, KILL_WAIT_MS, reaped);
+        report = this.#scan();
+        reaped.push(...report.reaped);
+        if (report.leaked.length === 0 && report.zombies.length > 0) {
+          // Zombies whose holders are not ours to kill (baseline, ignored): nothing more to do.
+          break;
+        }
+        // What is left may not be signalled by this process: another round cannot help.
+        if (report.leaked.every((p) => denied.has(key(p)))) break;
       }
-      // What is left may not be signalled by this process: another round cannot help.
-      if (report.leaked.every((p) => denied.has(key(p)))) break;
+    } finally {
+      handles.close();
     }
     return Object.freeze({ signaled: Object.freeze(signaled), reaped: Object.freeze(reaped), remaining: report });
   }
@@ -350,21 +350,26 @@ export class LeakGuard {
     reaped.push(...report.reaped);
     const killed = new Set<string>();
     let onlyZombies = 0;
-    while (!report.ok && Date.now() < deadline) {
-      for (const p of report.leaked) {
-        if (killed.has(key(p))) continue;
-        if (signalByIdentity(p, SIGKILL) === 'sent') {
-          killed.add(key(p));
-          signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: 'SIGKILL' as const }));
+    const handles = new FirstSightHandles();
+    try {
+      while (!report.ok && Date.now() < deadline) {
+        for (const p of report.leaked) {
+          if (killed.has(key(p))) continue;
+          if (handles.signal(p, SIGKILL) === 'sent') {
+            killed.add(key(p));
+            signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: 'SIGKILL' as const }));
+          }
         }
+        Atomics.wait(pause, 0, 0, POLL_MS);
+        report = this.#scan();
+        reaped.push(...report.reaped);
+        // Zombies whose holders are not ours to kill (baseline, ignored) stay: stop once a
+        // second scan in a row finds nothing alive (the first may see zombies in transit).
+        onlyZombies = report.leaked.length === 0 ? onlyZombies + 1 : 0;
+        if (onlyZombies >= 2) break;
       }
-      Atomics.wait(pause, 0, 0, POLL_MS);
-      report = this.#scan();
-      reaped.push(...report.reaped);
-      // Zombies whose holders are not ours to kill (baseline, ignored) stay: stop once a
-      // second scan in a row finds nothing alive (the first may see zombies in transit).
-      onlyZombies = report.leaked.length === 0 ? onlyZombies + 1 : 0;
-      if (onlyZombies >= 2) break;
+    } finally {
+      handles.close();
     }
     return Object.freeze({ signaled: Object.freeze(signaled), reaped: Object.freeze(reaped), remaining: report });
   }

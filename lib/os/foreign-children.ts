@@ -37,12 +37,13 @@ import { signalName } from '../validate';
 /** Called with the raw wait status of a foreign child that unixproc reaped. */
 export type HandBack = (status: number) => void;
 
-interface ProcessHandle {
+/** node's ProcessWrap (a ChildProcess's `_handle`). */
+interface ProcessWrap {
   onexit?: (exitCode: number, signalCode: string) => void;
 }
 interface ChildProcessInternals {
   pid?: number;
-  _handle?: ProcessHandle | null;
+  _handle?: ProcessWrap | null;
 }
 
 interface Registry {
@@ -78,7 +79,7 @@ function track(registry: Registry, child: ChildProcessInternals): void {
     });
   };
   // libuv reported the exit itself: the pid is no longer ours to protect.
-  handle.onexit = function onexitTracked(this: ProcessHandle, exitCode: number, signalCode: string) {
+  handle.onexit = function onexitTracked(this: ProcessWrap, exitCode: number, signalCode: string) {
     if (registry.children.get(pid) === handBack) registry.children.delete(pid);
     return original.call(this, exitCode, signalCode);
   };
@@ -119,9 +120,12 @@ export function registerForeignChild(pid: number, handBack: HandBack): void {
   registry.children.set(pid, handBack);
 }
 
-/** Removes a registration (the owner reaped the child itself). @internal */
-export function unregisterForeignChild(pid: number): void {
-  registry.children.delete(pid);
+/**
+ * Removes a registration (the owner reaped the child itself), only if it is still
+ * `handBack`'s: a new child that got the pid since keeps its own entry. @internal
+ */
+export function unregisterForeignChild(pid: number, handBack: HandBack): void {
+  if (registry.children.get(pid) === handBack) registry.children.delete(pid);
 }
 
 /** Whether any foreign child is registered: when none is, waits go straight to the kernel. @internal */

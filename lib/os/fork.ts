@@ -13,7 +13,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
-import { validateOptions } from '../validate';
+import { validateOptions, validateStringArray } from '../validate';
 
 interface ForkBinding {
   forkNode(): number;
@@ -23,7 +23,7 @@ interface ForkBinding {
 const f = (): ForkBinding => forkNative<ForkBinding>();
 const getpid = (): number => native<{ getpid(): number }>().getpid();
 
-/** Code of the error fork()/forkpty() throw when a child could not be trusted to run. */
+/** Code of the error fork()/forkpty() throw when a child could not be trusted to run. @group Constants: errors and environment */
 export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
 
 /**
@@ -32,7 +32,7 @@ export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
  */
 export { ERR_FORK_UNAVAILABLE };
 
-/** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. */
+/** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. @group Constants: errors and environment */
 export const FORK_UNSAFE_ENV = 'UNIXPROC_FORK_UNSAFE_ALLOW_THREADS';
 
 /** Options of {@link fork} and {@link forkpty}. */
@@ -101,10 +101,11 @@ function runHooks(list: readonly (() => void)[], reverse: boolean): void {
  * (NODE_OPTIONS does not accept V8's `--single-threaded`). The last mention wins, as in
  * V8's own flag parsing.
  * @param execArgv - the flags to read; default `process.execArgv`.
+ * @throws ERR_INVALID_ARG_TYPE when `execArgv` is not an array of strings.
  */
 export function isSingleThreaded(execArgv: readonly string[] = process.execArgv): boolean {
   let on = false;
-  for (const raw of execArgv) {
+  for (const raw of validateStringArray(execArgv, 'execArgv')) {
     const arg = raw.replace(/_/g, '-');
     if (arg === '--single-threaded' || arg === '--single-threaded=true') on = true;
     else if (arg === '--no-single-threaded' || arg === '--nosingle-threaded' || arg === '--single-threaded=false') {

@@ -3,6 +3,7 @@
  * See docs/python-parity.md for the table of Python functions and their counterparts.
  * This file only re-exports.
  * @packageDocumentation
+ * @module unixproc/os
  */
 export * from './identity';
 export * from './signals';

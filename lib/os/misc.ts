@@ -14,7 +14,7 @@ interface MiscBinding {
 }
 const b = (): MiscBinding => native<MiscBinding>();
 
-/** pidfd_open flag: the pidfd is non-blocking (waitid(P_PIDFD) fails with EAGAIN while the child runs). */
+/** pidfd_open flag: the pidfd is non-blocking (waitid(P_PIDFD) fails with EAGAIN while the child runs). @group Constants: pidfd_open */
 export const PIDFD_NONBLOCK = 0o4000; // O_NONBLOCK, <linux/pidfd.h>
 
 /**

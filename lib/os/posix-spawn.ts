@@ -34,26 +34,26 @@ import {
   validateArray,
 } from '../validate';
 
-/** file_actions tag: `[POSIX_SPAWN_OPEN, fd, path, flags, mode]` opens `path` as `fd`. */
+/** file_actions tag: `[POSIX_SPAWN_OPEN, fd, path, flags, mode]` opens `path` as `fd`. @group Constants: posix_spawn */
 export const POSIX_SPAWN_OPEN = 0;
-/** file_actions tag: `[POSIX_SPAWN_CLOSE, fd]` closes `fd`. */
+/** file_actions tag: `[POSIX_SPAWN_CLOSE, fd]` closes `fd`. @group Constants: posix_spawn */
 export const POSIX_SPAWN_CLOSE = 1;
-/** file_actions tag: `[POSIX_SPAWN_DUP2, fd, newFd]` duplicates `fd` to `newFd`. */
+/** file_actions tag: `[POSIX_SPAWN_DUP2, fd, newFd]` duplicates `fd` to `newFd`. @group Constants: posix_spawn */
 export const POSIX_SPAWN_DUP2 = 2;
-/** file_actions tag: `[POSIX_SPAWN_CLOSEFROM, fd]` closes every fd >= `fd` (glibc 2.34; Python 3.13). */
+/** file_actions tag: `[POSIX_SPAWN_CLOSEFROM, fd]` closes every fd >= `fd` (glibc 2.34; Python 3.13). @group Constants: posix_spawn */
 export const POSIX_SPAWN_CLOSEFROM = 3;
 
-/** Scheduling policy for the `scheduler` option: the default time-sharing policy (sched(7)). */
+/** Scheduling policy for the `scheduler` option: the default time-sharing policy (sched(7)). @group Constants: posix_spawn */
 export const SCHED_OTHER = 0;
-/** Scheduling policy: real-time first-in first-out (sched(7)); needs CAP_SYS_NICE. */
+/** Scheduling policy: real-time first-in first-out (sched(7)); needs CAP_SYS_NICE. @group Constants: posix_spawn */
 export const SCHED_FIFO = 1;
-/** Scheduling policy: real-time round-robin (sched(7)); needs CAP_SYS_NICE. */
+/** Scheduling policy: real-time round-robin (sched(7)); needs CAP_SYS_NICE. @group Constants: posix_spawn */
 export const SCHED_RR = 2;
-/** Scheduling policy: batch (sched(7)); glibc's posix_spawn rejects it with EINVAL. */
+/** Scheduling policy: batch (sched(7)); glibc's posix_spawn rejects it with EINVAL. @group Constants: posix_spawn */
 export const SCHED_BATCH = 3;
-/** Scheduling policy: very low priority background jobs (sched(7)); glibc's posix_spawn rejects it with EINVAL. */
+/** Scheduling policy: very low priority background jobs (sched(7)); glibc's posix_spawn rejects it with EINVAL. @group Constants: posix_spawn */
 export const SCHED_IDLE = 5;
-/** Or'ed into a policy: the child's children do not inherit a real-time policy. */
+/** Or'ed into a policy: the child's children do not inherit a real-time policy. @group Constants: posix_spawn */
 export const SCHED_RESET_ON_FORK = 0x40000000;
 
 /** One file action, as Python's tuples. */

@@ -58,6 +58,9 @@ function checksFor(o: Orphan, uids: Ids | undefined, fds: readonly OpenFd[] | un
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ENOENT when the procfs
  *   root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see daemon(7), credentials(7), proc(5)
  */
 export function findDaemons(options?: OrphanOptions): readonly Daemon[] {

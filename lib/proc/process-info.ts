@@ -78,8 +78,18 @@ export interface ProcessInfo extends ProcessRef {
   readonly minorFaults: number;
   readonly majorFaults: number;
   readonly cpuTimes: CpuTimes;
-  /** Arguments from /proc/<pid>/cmdline (with `cmdline: true`); [] for kernel threads and zombies. */
+  /**
+   * Arguments from /proc/<pid>/cmdline (with `cmdline: true`); [] for kernel threads and
+   * zombies. At most 2 MiB is read: see `cmdlineTruncated`.
+   */
   readonly cmdline: readonly string[] | undefined;
+  /**
+   * True when /proc/<pid>/cmdline was longer than 2 MiB (execve(2)'s bound under the default
+   * 8 MiB stack limit) and
+   * `cmdline` holds only its first 2 MiB: its last argument may be cut, and arguments after
+   * it are missing. False otherwise (and when the cmdline was not read).
+   */
+  readonly cmdlineTruncated: boolean;
   /** Target of /proc/<pid>/exe (with `exe: true`); undefined when unreadable or absent. */
   readonly exe: string | undefined;
 }
@@ -91,8 +101,38 @@ export interface ProcessInfo extends ProcessRef {
 export interface UnreadableProcess {
   readonly readable: false;
   readonly pid: number;
-  /** The errno name that made it unreadable, e.g. `'EPERM'` (hidepid=1). */
+  /**
+   * The errno name that made it unreadable: `'EPERM'`/`'EACCES'` (hidepid=1, or not
+   * permitted), or, for a stat that is not what a kernel writes (only a fixture tree or a
+   * tampered root has those): `'EPROTO'` malformed, or a number out of its field's range
+   * (a ppid of 99999999999999999999999); `'EFBIG'` longer than 4 KiB; `'EISDIR'`, `'ELOOP'`
+   * (a symlink) or `'EINVAL'` (a FIFO, socket or device) when it is not a regular file.
+   */
   readonly error: string;
+}
+
+/**
+ * The most of /proc/<pid>/cmdline (and environ) that is read, in bytes: 2 MiB, the bound
+ * execve(2) puts on arguments and environment together under the default 8 MiB stack
+ * limit (a quarter of RLIMIT_STACK). Mirrors kCapArgs in native/procfs.cc. @internal
+ */
+export const CMDLINE_CAP = 2 * 1024 * 1024;
+
+/**
+ * Whether `p` is a zombie: state Z and no thread of its group still running. A leader that
+ * shows 'Z' while other threads run (its main thread called pthread_exit) is alive: /proc
+ * shows the leader's own state, and num_threads counts the leader plus the live threads
+ * (proc(5), pthread_exit(3)); such a process must be signalled, and wait(2) cannot reap it
+ * yet. The one definition every reader (findZombies, isRunning, the orphan finders) and the
+ * leak guard use. @internal
+ */
+export function isZombie(p: Pick<ProcessInfo, 'state' | 'numThreads'>): boolean {
+  return p.state.name === 'zombie' && !(p.numThreads > 1);
+}
+
+/** Whether `p` has ended: a zombie ({@link isZombie}) or dead (state X). @internal */
+export function hasEnded(p: Pick<ProcessInfo, 'state' | 'numThreads'>): boolean {
+  return p.state.name === 'dead' || isZombie(p);
 }
 
 /** An entry of the process table. */
@@ -160,13 +200,18 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
   const startTime = v[o + F.startTime];
   const flags = v[o + F.flags];
   let cmdline: readonly string[] | undefined;
+  let cmdlineTruncated = false;
   let exe: string | undefined;
   let uids: Ids | undefined;
   let gids: Ids | undefined;
   if (ctx.extras !== 0) {
     const x = extrasOf(raw, i, ctx.extras);
     const c = extraString(x.cmdline);
-    if (c !== undefined) cmdline = Object.freeze(parseCmdline(c));
+    if (c !== undefined) {
+      cmdline = Object.freeze(parseCmdline(c));
+      // cmdline is bit 0: when read, it is the entry's first extra.
+      cmdlineTruncated = (ctx.extras & 1) !== 0 && raw.truncated.has(i * raw.extrasPerEntry);
+    }
     exe = extraString(x.exe);
     const s = extraString(x.status);
     if (s !== undefined) ({ uids, gids } = parseStatus(s));
@@ -204,6 +249,7 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
       childrenSystem: v[o + F.cstime] * tick,
     },
     cmdline,
+    cmdlineTruncated,
     exe,
   };
 }

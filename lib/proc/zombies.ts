@@ -6,7 +6,7 @@ import { validateOptions } from '../validate';
 import { Extra } from './binding';
 import { optionalPidList, ResolvedOptions, resolveProcfs } from './options';
 import { OrphanOptions } from './orphans';
-import { ProcessInfo } from './process-info';
+import { isZombie, ProcessInfo } from './process-info';
 import { knownSubreapers } from './subreapers';
 import { readableOnly, readOne, scanTable } from './table';
 
@@ -41,10 +41,15 @@ function withCmdline(opts: ResolvedOptions, p: ProcessInfo | undefined): Process
 /**
  * Every zombie (state Z), grouped by parent, the parent with most zombies first. The
  * parent is reported because it is the one at fault: a zombie is gone except for its
- * exit status, which stays until the parent waits for it.
+ * exit status, which stays until the parent waits for it. A process whose main thread
+ * exited while other threads run also shows state Z, but it is alive (num_threads > 1)
+ * and is not listed.
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ENOENT when the procfs
  *   root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5), wait(2)
  */
 export function findZombies(options?: OrphanOptions): readonly ZombieGroup[] {
@@ -54,7 +59,7 @@ export function findZombies(options?: OrphanOptions): readonly ZombieGroup[] {
   const procs = readableOnly(scanTable(opts));
   const byParent = new Map<number, ProcessInfo[]>();
   for (const p of procs) {
-    if (p.state.name !== 'zombie') continue;
+    if (!isZombie(p)) continue; // not a leader in state Z whose other threads still run
     let list = byParent.get(p.ppid);
     if (list === undefined) byParent.set(p.ppid, (list = []));
     list.push(p);

@@ -6,7 +6,7 @@ import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
 import { validateBytes, validateStringArray } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
-import { Subprocess } from './handle';
+import { createSubprocess, type Subprocess } from './handle';
 import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
 import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
 import { execCandidates, searchPath } from './path-search';
@@ -96,7 +96,7 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
     const errPath = syscall === 'execve' ? path : syscall === 'chdir' ? spec.cwd : undefined;
     throw systemError(r[0], syscall, errPath);
   }
-  return new Subprocess({
+  return createSubprocess({
     pid: r[0],
     pidfd: r[1],
     args: [path, ...argList],

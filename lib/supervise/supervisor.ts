@@ -2,7 +2,7 @@
  * supervise(): one program kept running by policy, stopped as a process group.
  */
 import { EventEmitter } from 'node:events';
-import { invalidArgType } from '../errors';
+import { illegalConstructor, invalidArgType } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
@@ -66,6 +66,8 @@ export interface SupervisorEvents {
 }
 
 const POLL_MS = 20;
+/** Only {@link supervise}, which validates the program and its options, holds this. */
+const CONSTRUCT = Symbol('Supervisor.construct');
 const SIGKILL = 9;
 
 function isFailure(status: ExitStatus): boolean {
@@ -116,8 +118,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #doneWaiters: (() => void)[] = [];
   readonly #hook: ExitHookEntry;
 
-  /** @internal Made by {@link supervise}. */
-  constructor(file: string | Buffer, args: readonly string[], spec: SupervisorSpec) {
+  /**
+   * @internal Supervisors are made by {@link supervise}, which validates the program and the
+   * options first.
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, file: string | Buffer, args: readonly string[], spec: SupervisorSpec) {
+    // Before super(): nothing of an EventEmitter is made for a forged call.
+    if (token !== CONSTRUCT) throw illegalConstructor();
     super();
     this.file = file;
     this.args = args;
@@ -445,5 +453,5 @@ export function supervise(file: string | Buffer, args?: readonly string[], optio
     argList = validateStringArray(args, 'args');
   }
   const spec = validateSupervisorOptions(options);
-  return new Supervisor(path, argList, spec);
+  return new Supervisor(CONSTRUCT, path, argList, spec);
 }

@@ -337,9 +337,9 @@ describe('the real bin', () => {
 
   test('a reader that has gone away (ps | head) ends the output quietly: no stack trace, status kept', async () => {
     const fixture = path.join(__dirname, '..', 'fixtures', 'proc', 'tree');
-    expect(await runBinIntoClosedPipe(PYTHON, ['ps', '--json', '--procfs', fixture])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await runBinIntoClosedPipe(PYTHON, ['ps', '--json', '--procfs', fixture, '--procfs-fixture'])).toEqual({ code: 0, stdout: '', stderr: '' });
     // zombies still exits 1 for the zombie it found, though nobody read the report.
-    expect(await runBinIntoClosedPipe(PYTHON, ['zombies', '--procfs', fixture])).toEqual({
+    expect(await runBinIntoClosedPipe(PYTHON, ['zombies', '--procfs', fixture, '--procfs-fixture'])).toEqual({
       code: 1,
       stdout: '',
       stderr: 'unixproc zombies: note: 2 processes could not be read (hidepid or permissions) and were not examined\n',
@@ -349,7 +349,7 @@ describe('the real bin', () => {
   test('a stdout that cannot be written (/dev/full) is a failure: one line naming the error, exit 1', async () => {
     const full = fs.openSync('/dev/full', 'w');
     try {
-      const r = await runBin(['ps', '--procfs', path.join(__dirname, '..', 'fixtures', 'proc', 'tree')], full);
+      const r = await runBin(['ps', '--procfs', path.join(__dirname, '..', 'fixtures', 'proc', 'tree'), '--procfs-fixture'], full);
       expect(r).toEqual({ code: 1, stdout: '', stderr: 'unixproc: stdout: ENOSPC: no space left on device, write\n' });
     } finally {
       fs.closeSync(full);

@@ -1,5 +1,5 @@
 // exec arguments are validated before anything changes in the process (no native call).
-import { execv, execve, execvp, execle } from '../../lib/os/exec';
+import { execv, execve, execvp, execvpe, execle } from '../../lib/os/exec';
 import { get_blocking, get_inheritable, set_blocking, set_inheritable } from '../../lib/os/fds';
 import * as fs from 'node:fs';
 
@@ -19,6 +19,19 @@ describe('exec argument validation', () => {
   test("an env key with '=' or a non-string value is rejected", () => {
     expect(() => execve('/bin/true', ['true'], { 'A=B': 'x' })).toThrow(code('ERR_INVALID_ARG_VALUE'));
     expect(() => execve('/bin/true', ['true'], { A: 1 as unknown as string })).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+  // Issue 8: a Set's or a Date's own entries are empty, so either ran the program with an
+  // empty environment. (A path that does not exist: had the check been missed, exec fails
+  // with ENOENT and leaves this process as it was, instead of replacing the test worker.)
+  test.each([
+    ['a Set', new Set(['A=1'])],
+    ['a Date', new Date(0)],
+  ])('an env that is %s is rejected by execve, execvpe and execle', (_what, env) => {
+    const asEnv = env as unknown as Record<string, string>;
+    const typeError = expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^The "env" argument must be a plain object or an instance of Map/) });
+    expect(() => execve('/nonexistent/unixproc', ['x'], asEnv)).toThrow(typeError);
+    expect(() => execvpe('/nonexistent/unixproc', ['x'], asEnv)).toThrow(typeError);
+    expect(() => execle('/nonexistent/unixproc', 'x', asEnv)).toThrow(typeError);
   });
   test('argv that is not an array, and a negative fd, are rejected', () => {
     expect(() => execv('/bin/true', 'true' as unknown as string[])).toThrow(code('ERR_INVALID_ARG_TYPE'));

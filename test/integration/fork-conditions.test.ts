@@ -118,6 +118,15 @@ describe('fork() conditions', () => {
     expect(isSingleThreaded(['--single-threaded-gc'])).toBe(false);
     expect(isSingleThreaded([])).toBe(false);
   });
+  test.each<[string, unknown, string]>([
+    ['NaN (issue 8: was "execArgv is not iterable")', NaN, 'ERR_INVALID_ARG_TYPE'],
+    ['a string', '--single-threaded', 'ERR_INVALID_ARG_TYPE'],
+    ['a Set', new Set(['--single-threaded']), 'ERR_INVALID_ARG_TYPE'],
+    ['an array with a number', ['--single-threaded', 1], 'ERR_INVALID_ARG_TYPE'],
+    ['an array with a hole', [, '--single-threaded'], 'ERR_INVALID_ARG_TYPE'],
+  ])('isSingleThreaded rejects %s with %s', (_what, execArgv, code) => {
+    expect(() => isSingleThreaded(execArgv as string[])).toThrow(expect.objectContaining({ code }));
+  });
   test('fork options are validated', () => {
     expect(() => fork({ unsafeAllowThreads: 1 as unknown as boolean })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { formatLeakReport, LeakGuard, startLeakGuard } from '../../lib/guard/index';
 import { signalByIdentity } from '../../lib/guard/signal';
 import { isRunning, isSameProcess } from '../../lib/proc/identity';
+import { openProcess } from '../../lib/proc/process-handle';
 import { getProcess } from '../../lib/proc/table';
 import { spawn } from '../../lib/spawn/index';
 import { readAll } from '../helpers/spawn-helpers';
@@ -302,6 +303,30 @@ describe('identity', () => {
     const id = ref(child.pid);
     await child.wait();
     expect(signalByIdentity(id, 15)).toBe('gone');
+  });
+
+  test('a zombie (exited, not reaped yet) is reported gone: nothing is sent', async () => {
+    // pidfd_send_signal(2) succeeds on a zombie; a dead process was not signalled.
+    const child = cpSpawn('/bin/true', { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    const id = ref(child.pid!);
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    // The event loop does not run here, so libuv cannot reap it meanwhile.
+    while (stateLetter(child.pid!) !== 'Z') Atomics.wait(pause, 0, 0, 1);
+    expect([signalByIdentity(id, 15), stateLetter(child.pid!)]).toEqual(['gone', 'Z']);
+    await exited;
+  });
+
+  test('an open ProcessHandle is signalled through its own pidfd', async () => {
+    const victim = spawn('sleep', ['300']);
+    const handle = openProcess(victim.pid);
+    try {
+      expect(signalByIdentity(handle, 15)).toBe('sent');
+      expect(await victim.wait()).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+      expect(signalByIdentity(handle, 9)).toBe('gone');
+    } finally {
+      handle.close();
+    }
   });
 });
 

@@ -199,4 +199,20 @@ describe('bad arguments', () => {
   test.each(cases)('%s is rejected with %s', (_what, code, call) => {
     expect(call).toThrow(expect.objectContaining({ code }));
   });
+
+  // Issue 8: their own entries are not a mapping, so both passed as an empty environment.
+  test.each([
+    ['a Set', new Set(['A=1'])],
+    ['a Date', new Date(0)],
+    ['a Buffer', Buffer.from('A=1')],
+  ])('env that is %s is rejected with ERR_INVALID_ARG_TYPE', (_what, env) => {
+    let outcome: unknown;
+    try {
+      outcome = os.posix_spawn(ok[0], ['true'], env as unknown as os.Environment);
+      os.waitpid(outcome as number, 0); // it ran: reap it before the assertion fails
+    } catch (e) {
+      outcome = e;
+    }
+    expect(outcome).toEqual(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"env"') }));
+  });
 });

@@ -1,6 +1,7 @@
 // Every argument of supervise(), daemonize() and readPidfile() is checked before anything
 // starts: Node's ERR_* codes, naming the argument.
-import { daemonize, readPidfile, supervise } from '../../lib/supervise';
+import { daemonize, readPidfile, supervise, Supervisor } from '../../lib/supervise';
+import { validateSupervisorOptions } from '../../lib/supervise/options';
 import { childrenOf } from '../helpers/os-core-children';
 
 describe('supervise() rejects', () => {
@@ -56,6 +57,19 @@ describe('readPidfile() rejects', () => {
     ['a path with a NUL byte', '/tmp/\u0000x', 'ERR_INVALID_ARG_VALUE'],
   ])('%s', (_what, path, code) => {
     expect(() => (readPidfile as (p: unknown) => unknown)(path)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('new Supervisor() (issue 8): supervisors come only from supervise()', () => {
+  const Ctor = Supervisor as unknown as new (...a: unknown[]) => Supervisor;
+  test.each<[string, unknown[]]>([
+    ['no arguments', []],
+    ['supervise()\'s arguments', ['/bin/sleep', ['300'], validateSupervisorOptions(undefined)]],
+    ['a forged token', [Symbol('Supervisor.construct'), '/bin/sleep', ['300'], validateSupervisorOptions(undefined)]],
+  ])('with %s is ERR_ILLEGAL_CONSTRUCTOR and starts nothing', (_what, args) => {
+    const before = childrenOf(process.pid).length;
+    expect(() => new Ctor(...args)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
+    expect(childrenOf(process.pid).length).toBe(before);
   });
 });
 

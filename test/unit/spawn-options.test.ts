@@ -21,6 +21,8 @@ describe('spawn argument validation', () => {
     ['cwd', { cwd: 5 }, 'ERR_INVALID_ARG_TYPE'],
     ['cwd with NUL', { cwd: '/tmp\0' }, 'ERR_INVALID_ARG_VALUE'],
     ['env', { env: 'PATH=/bin' }, 'ERR_INVALID_ARG_TYPE'],
+    ['env as a Set (issue 8: was an empty environment)', { env: new Set(['PATH=/bin']) }, 'ERR_INVALID_ARG_TYPE'],
+    ['env as a Date', { env: new Date(0) }, 'ERR_INVALID_ARG_TYPE'],
     ['env value with NUL', { env: { A: 'x\0' } }, 'ERR_INVALID_ARG_VALUE'],
     ['env key with =', { env: { 'A=B': 'x' } }, 'ERR_INVALID_ARG_VALUE'],
     ['stdio word', { stdio: 'pipes' }, 'ERR_INVALID_ARG_VALUE'],

@@ -8,6 +8,7 @@
  * (SIGTERM, SIGKILL after `UNIXPROC_LEAK_GRACE_MS`, default 1000), reaped, and the run
  * fails with the report as the error. See docs/leak-guard.md.
  * @packageDocumentation
+ * @module unixproc/jest/global-teardown
  */
 import { invalidState, outOfRange } from '../../errors';
 import { formatLeakReport } from '../../guard/report';

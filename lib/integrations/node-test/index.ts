@@ -12,6 +12,7 @@
  * stderr, killed with SIGKILL (by identity), reaped, and the exit code is set to 1, which
  * the runner reports as a failure of that file.
  * @packageDocumentation
+ * @module unixproc/node-test
  */
 import { startLeakGuard, type LeakGuard } from '../../guard/guard';
 import { formatLeakReport, type LeakedProcess } from '../../guard/report';
