@@ -7,8 +7,9 @@
 // newcomer gets the same pid, and then:
 // - the first handle still reports its own child's exit, and its kill() reaches nothing
 //   (returns false; the newcomer is not signalled);
-// - isRunning() of the first child's { pid, startTime } is false (issue 8 item 6: fooled
-//   when the reuse falls within one clock tick);
+// - a handle from openProcess() taken while the first child lived (a pidfd) says it is not
+//   running and its kill() reaches nothing; isRunning() of the bare { pid, startTime } is
+//   only counted (issue 8 item 6: (pid, start tick) is fooled by reuse within one tick);
 // - os.waitpid(-1, WNOHANG) polled meanwhile never takes the newcomer (spawn() and
 //   child_process children are not the os module's to reap);
 // - the newcomer's owner sees the newcomer's exit (code 7), nobody else's, and every
@@ -30,7 +31,7 @@ if (!process.argv.includes('--inside')) {
 }
 
 const { lib, snapshot, compare } = require('./soak-common');
-const { spawn, isRunning, getProcess } = lib('index.ts');
+const { spawn, isRunning, getProcess, openProcess } = lib('index.ts');
 const os = lib('os/index.ts');
 const rounds = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -72,13 +73,20 @@ const OWNERS = {
 };
 
 async function row(first, newcomer, race) {
-  const tally = { reused: 0, firstWrong: 0, staleKillHit: 0, newcomerWrong: 0, stolen: 0, identityFooled: 0 };
+  const tally = { reused: 0, firstWrong: 0, staleKillHit: 0, newcomerWrong: 0, stolen: 0, identityFooled: 0, handleFooled: 0 };
   for (let r = 0; r < rounds; r++) {
     const a = OWNERS[first]('/bin/true', []);
     let refA;
     try {
       const info = getProcess(a.pid);
       if (info) refA = { pid: info.pid, startTime: info.startTime };
+    } catch {
+      // already gone
+    }
+    // A pidfd-backed reference taken while the first child lives (where the library has one).
+    let handleA;
+    try {
+      if (typeof openProcess === 'function') handleA = openProcess(a.pid);
     } catch {
       // already gone
     }
@@ -95,6 +103,10 @@ async function row(first, newcomer, race) {
     if (aExit === 'timeout' || aExit.code !== 0) tally.firstWrong++;
     if (a.kill && a.kill('SIGKILL')) tally.staleKillHit++;
     if (refA && b.pid === a.pid && isRunning(refA)) tally.identityFooled++;
+    if (handleA) {
+      if (handleA.isRunning() || handleA.kill('SIGKILL')) tally.handleFooled++;
+      handleA.close();
+    }
     // os.waitpid(-1) must never take a child that spawn() or child_process owns.
     let bDone = false;
     const bExitP = b.exit.then((x) => { bDone = true; return x; });
@@ -124,11 +136,11 @@ async function main() {
   rows.push(['spawn', 'spawn', true], ['spawn', 'child_process', true], ['spawn', 'posix_spawn', true]);
   for (const [first, newcomer, race] of rows) {
     const t = await row(first, newcomer, race);
-    const bad = t.firstWrong + t.staleKillHit + t.newcomerWrong + t.stolen;
+    const bad = t.firstWrong + t.staleKillHit + t.newcomerWrong + t.stolen + t.handleFooled;
     if (bad > 0) failed = true;
     console.log(
       `soak-pid-reuse: ${first} -> ${newcomer}${race ? ' (race)' : ''}: pid reused ${t.reused}/${rounds}, first exit wrong ${t.firstWrong}, ` +
-        `stale kill() hit ${t.staleKillHit}, newcomer exit lost/wrong ${t.newcomerWrong}, stolen by waitpid(-1) ${t.stolen}, isRunning(old ref) true ${t.identityFooled}${bad ? '  FAIL' : ''}`,
+        `stale kill() hit ${t.staleKillHit}, newcomer exit lost/wrong ${t.newcomerWrong}, stolen by waitpid(-1) ${t.stolen}, isRunning(old { pid, startTime }) true ${t.identityFooled}, openProcess() handle fooled ${typeof openProcess === 'function' ? t.handleFooled : 'n/a'}${bad ? '  FAIL' : ''}`,
     );
   }
   await sleep(100);
