@@ -15,7 +15,10 @@
         "native/exec.cc",
         "native/procfs.cc",
         "native/exit_watch.cc",
-        "native/daemon.cc"
+        "native/daemon.cc",
+        "native/fd.cc",
+        "native/sched.cc",
+        "native/resource.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-ldl"],

@@ -6,9 +6,9 @@
  */
 export { isErrnoException } from './errors';
 export type { ErrnoException, ArgumentError } from './errors';
-// Named, not `export *`: exit-status.ts also holds internals (statusBits, nameOfSignal).
+// Named, not `export *`: lib/exit-status.ts also holds internals (statusBits, nameOfSignal...).
 export { decodeWaitStatus } from './exit-status';
-export type { ExitStatus, ExitedStatus, SignaledStatus, StoppedStatus, ContinuedStatus } from './exit-status';
+export type { ExitStatus, ExitedStatus, SignaledStatus, StoppedStatus, ContinuedStatus, SignalName } from './exit-status';
 export * from './proc/index';
 export * from './spawn/index';
 export * from './guard/index';

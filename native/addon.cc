@@ -13,6 +13,10 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitProcfs(env, exports);
   unixproc::InitExitWatch(env, exports);
   unixproc::InitDaemon(env, exports);
+  // issue 13: fd calls, scheduling, resource
+  unixproc::InitFd(env, exports);
+  unixproc::InitSched(env, exports);
+  unixproc::InitResource(env, exports);
   return exports;
 }
 

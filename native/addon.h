@@ -28,6 +28,10 @@ void InitExec(Napi::Env env, Napi::Object exports);
 void InitProcfs(Napi::Env env, Napi::Object exports);
 void InitExitWatch(Napi::Env env, Napi::Object exports);
 void InitDaemon(Napi::Env env, Napi::Object exports);
+// issue 13: fd calls, scheduling, resource
+void InitFd(Napi::Env env, Napi::Object exports);
+void InitSched(Napi::Env env, Napi::Object exports);
+void InitResource(Napi::Env env, Napi::Object exports);
 
 // -errno as a JS number: the one way native code reports a failed syscall.
 inline Napi::Value NegErrno(Napi::Env env, int err) {

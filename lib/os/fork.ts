@@ -13,7 +13,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
-import { validateOptions, validateStringArray } from '../validate';
+import { optionKeys, validateOptions, validateStringArray } from '../validate';
 
 interface ForkBinding {
   forkNode(): number;
@@ -55,6 +55,9 @@ export interface AtForkHooks {
   readonly after_in_child?: () => void;
 }
 
+const AT_FORK_KEYS = optionKeys<AtForkHooks>({ before: true, after_in_parent: true, after_in_child: true });
+const FORK_KEYS = optionKeys<ForkOptions>({ unsafeAllowThreads: true });
+
 const hooks = { before: [] as (() => void)[], parent: [] as (() => void)[], child: [] as (() => void)[] };
 
 /**
@@ -67,7 +70,7 @@ const hooks = { before: [] as (() => void)[], parent: [] as (() => void)[], chil
  * @see pthread_atfork(3)
  */
 export function register_at_fork(options: AtForkHooks): void {
-  const o = validateOptions<AtForkHooks>(options, 'options');
+  const o = validateOptions<AtForkHooks>(options, 'options', AT_FORK_KEYS);
   const keys = ['before', 'after_in_parent', 'after_in_child'] as const;
   for (const k of keys) {
     if (o[k] !== undefined && typeof o[k] !== 'function') {
@@ -115,13 +118,30 @@ export function isSingleThreaded(execArgv: readonly string[] = process.execArgv)
   return on;
 }
 
-// Live worker threads, known from process 'worker' events (Node >= 16.2); a worker made
-// before this module was loaded is not seen.
+// Live worker threads, known from process 'worker' events (Node >= 16.2), listened to from
+// the first fork()/forkpty() on (importing installs nothing, DESIGN.md). Workers made before
+// that are found in the diagnostic report, which lists every live worker by threadId, until
+// a report shows none that the listener does not know: from then on the listener sees them all.
 const liveWorkers = new Set<Worker>();
-process.on('worker', (worker: Worker) => {
-  liveWorkers.add(worker);
-  worker.once('exit', () => liveWorkers.delete(worker));
-});
+let trackingWorkers = false;
+let untrackedWorkersPossible = true;
+
+function liveWorkerCount(): number {
+  if (!trackingWorkers) {
+    trackingWorkers = true;
+    process.on('worker', (worker: Worker) => {
+      liveWorkers.add(worker);
+      worker.once('exit', () => liveWorkers.delete(worker));
+    });
+  }
+  if (!untrackedWorkersPossible) return liveWorkers.size;
+  const known = new Set([...liveWorkers].map((w) => w.threadId));
+  const report = process.report?.getReport() as { workers?: { header?: { threadId?: number } }[] } | undefined;
+  const reported = report?.workers ?? [];
+  const untracked = reported.filter((w) => !known.has(w.header?.threadId ?? -1)).length;
+  if (untracked === 0) untrackedWorkersPossible = false;
+  return liveWorkers.size + untracked;
+}
 
 function unsafe(message: string): Error & { code: string } {
   const err = new Error(message) as Error & { code: string };
@@ -151,16 +171,17 @@ function restartCommand(
 }
 
 function checkConditions(options: unknown): void {
-  const o = validateOptions<ForkOptions>(options, 'options');
+  const o = validateOptions<ForkOptions>(options, 'options', FORK_KEYS);
   if (o.unsafeAllowThreads !== undefined && typeof o.unsafeAllowThreads !== 'boolean') {
     throw invalidArgType('options.unsafeAllowThreads', 'of type boolean', o.unsafeAllowThreads);
   }
   if (!isMainThread) {
     throw unsafe('fork() cannot be called from a worker thread: only the calling thread would exist in the child');
   }
-  if (liveWorkers.size > 0) {
+  const workers = liveWorkerCount();
+  if (workers > 0) {
     throw unsafe(
-      `fork() refused: ${liveWorkers.size} worker thread(s) alive; they would not exist in the child. ` +
+      `fork() refused: ${workers} worker thread(s) alive; they would not exist in the child. ` +
         'Terminate them (await worker.terminate()) before forking.',
     );
   }
@@ -255,7 +276,9 @@ function trackChildProcesses(): Set<ChildProcess> {
   };
   return set;
 }
-const childProcesses = trackChildProcesses();
+// Installed by the first fork()/forkpty(), not at import; children spawned before that are
+// found among the active handles at fork time (forgetParentsChildren).
+let childProcesses: Set<ChildProcess> = new Set();
 
 /** The foreign-children registry of lib/os/foreign-children.ts (shared through Symbol.for). */
 const FOREIGN_REGISTRY = Symbol.for('unixproc.foreignChildren.v1');
@@ -348,6 +371,7 @@ function setUpChild(onNewTerminal: boolean): void {
 
 function doFork<T>(options: unknown, call: () => number | [number, number], name: string): T {
   checkConditions(options);
+  childProcesses = trackChildProcesses();
   f(); // loaded (or ERR_UNIXPROC_FORK_UNAVAILABLE) before any hook runs
   runHooks(hooks.before, true);
   const r = call();

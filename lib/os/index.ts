@@ -16,3 +16,7 @@ export * from './exec';
 export * from './fds';
 export { isErrnoException } from '../errors';
 export type { ErrnoException } from '../errors';
+// issue 13: fd calls, the spawn* family, scheduling
+export * from './fd';
+export * from './spawnv';
+export * from './sched';

@@ -28,6 +28,7 @@ import {
   validateFd,
   validateInt32,
   validateInteger,
+  optionKeys,
   validateOptions,
   validatePid,
   validateSignal,
@@ -79,12 +80,12 @@ export interface PosixSpawnOptions {
   /** Start the child in a new session (POSIX_SPAWN_SETSID). */
   readonly setsid?: boolean;
   /** Signals blocked in the child (numbers or names). Default: none. */
-  readonly setsigmask?: Iterable<number | string>;
+  readonly setsigmask?: Iterable<NodeJS.Signals | number>;
   /**
    * Signals reset to their default in the child. Accepted (and validated) for Python
    * parity; every signal is reset anyway.
    */
-  readonly setsigdef?: Iterable<number | string>;
+  readonly setsigdef?: Iterable<NodeJS.Signals | number>;
   /**
    * `[policy, param]`: the child's scheduling policy (`SCHED_*`, or null to set only the
    * parameter) and priority (`{ sched_priority }` as Python's `os.sched_param`, or a number).
@@ -179,8 +180,12 @@ function validateScheduler(value: unknown): [number, number] | null {
   return [policy, validateInt32(param, `${name}[1].sched_priority`)];
 }
 
+const POSIX_SPAWN_KEYS = optionKeys<PosixSpawnOptions>({
+  file_actions: true, setpgroup: true, resetids: true, setsid: true, setsigmask: true, setsigdef: true, scheduler: true,
+});
+
 function validateAttributes(options: unknown): SpawnAttributes | null {
-  const o = validateOptions<PosixSpawnOptions>(options, 'options');
+  const o = validateOptions<PosixSpawnOptions>(options, 'options', POSIX_SPAWN_KEYS);
   if (
     o.file_actions === undefined && (o.setpgroup === undefined || o.setpgroup === null) &&
     o.resetids === undefined && o.setsid === undefined && o.setsigmask === undefined &&

@@ -25,7 +25,7 @@ const b = (): SignalsBinding => native<SignalsBinding>();
  *   signal; ESRCH (no such process or group), EPERM (not allowed to signal it), EINVAL.
  * @see kill(2)
  */
-export function kill(pid: number, sig: number | string): void {
+export function kill(pid: number, sig: NodeJS.Signals | number): void {
   const p = validateInteger(pid, 'pid', INT32_MIN, INT32_MAX);
   const s = validateSignal(sig, 'sig');
   check(b().kill(p, s), 'kill');
@@ -41,7 +41,7 @@ export function kill(pid: number, sig: number | string): void {
  *   argument; ESRCH (no such group), EPERM (no member may be signalled).
  * @see killpg(3), kill(2)
  */
-export function killpg(pgid: number, sig: number | string): void {
+export function killpg(pgid: number, sig: NodeJS.Signals | number): void {
   const g = validateInteger(pgid, 'pgid', 0, INT32_MAX);
   const s = validateSignal(sig, 'sig');
   check(b().killpg(g, s), 'killpg');

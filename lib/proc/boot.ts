@@ -1,7 +1,15 @@
 /**
- * Boot time, to turn start times (clock ticks since boot) into Dates.
- * @see proc(5) /proc/stat "btime"
+ * Every conversion between the wall clock and clock ticks since boot (the unit of a
+ * process's start time) is here, so that no two places compute boot time apart:
+ * - {@link bootTime}: the boot time in whole seconds, from `<procfs>/stat` "btime" (what
+ *   ps and psutil use), to turn start times into Dates;
+ * - {@link ticksAt}: the tick count at a wall-clock time, from /proc/uptime (a tick's
+ *   resolution, where btime is truncated to the second), for comparisons that must be
+ *   exact to a few ticks (readPidfile: did the process start before the file was written?).
+ * @see proc(5) /proc/stat "btime", /proc/uptime
+ * @internal
  */
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { systemError } from '../errors';
@@ -39,6 +47,17 @@ export function bootTime(opts: ResolvedOptions): number {
   const btime = readBootTime(opts);
   cache.set(key, { btime, at: now });
   return btime;
+}
+
+/**
+ * The number of clock ticks since boot at the wall-clock time `epochMs` (the live system's
+ * /proc/uptime, CLOCK_BOOTTIME in hundredths of a second, read now).
+ * @throws what reading /proc/uptime throws (ENOENT without /proc).
+ */
+export function ticksAt(epochMs: number, clkTck: number): number {
+  const now = Date.now();
+  const uptime = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
+  return (uptime - (now - epochMs) / 1000) * clkTck;
 }
 
 // Read as the scan reads (a regular file, non-blocking, bounded): a FIFO or /dev/zero in

@@ -2,7 +2,7 @@
  * Options shared by every /proc reader, and their validation.
  * @internal
  */
-import { validateArray, validateBoolean, validateOptions, validatePath, validatePid } from '../validate';
+import { optionKeys, validateArray, validateBoolean, validateOptions, validatePath, validatePid } from '../validate';
 import { ErrnoException, invalidArgType, invalidArgValue, systemError } from '../errors';
 import { NOT_PROCFS } from './binding';
 
@@ -68,9 +68,11 @@ export function rootError(opts: ResolvedOptions, errno: number, syscall: string,
   return systemError(errno, syscall, path);
 }
 
+const PROCFS_KEYS = optionKeys<ProcfsOptions>({ procfs: true, procfsFixture: true });
+
 /** Validates an options object whose only keys are `procfs` and `procfsFixture`. @internal */
 export function validateProcfsOptions(options: unknown, name = 'options'): ResolvedOptions {
-  return resolveProcfs(validateOptions<ProcfsOptions>(options, name), name);
+  return resolveProcfs(validateOptions<ProcfsOptions>(options, name, PROCFS_KEYS), name);
 }
 
 /** An optional boolean option. @internal */

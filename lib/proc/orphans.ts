@@ -9,6 +9,7 @@ import { Lineage, lineageFromEnviron } from '../lineage';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
 import { validateOptions } from '../validate';
+import { ORPHAN_OPTION_KEYS } from './orphan-options';
 import { Extra, F, procScan } from './binding';
 import { optionalPidList, ProcfsOptions, resolveProcfs, ResolvedOptions } from './options';
 import { extrasOf, extraString, hasEnded, ProcessInfo } from './process-info';
@@ -233,7 +234,7 @@ export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], 
  * @see proc(5), prctl(2) PR_SET_CHILD_SUBREAPER, daemon(7)
  */
 export function findOrphans(options?: OrphanOptions): readonly Orphan[] {
-  const o = validateOptions<OrphanOptions>(options, 'options');
+  const o = validateOptions<OrphanOptions>(options, 'options', ORPHAN_OPTION_KEYS);
   const opts = resolveProcfs(o, 'options');
   const named = optionalPidList(o.subreapers, 'options.subreapers');
   return orphansOf(opts, readableOnly(scanTable(opts)), named);

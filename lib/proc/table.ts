@@ -3,7 +3,7 @@
  * @see proc(5)
  */
 import { systemError } from '../errors';
-import { validateOptions, validatePid } from '../validate';
+import { optionKeys, validateOptions, validatePid } from '../validate';
 import { Extra, procConstants, procScan, RawScan } from './binding';
 import { bootTime } from './boot';
 import { optionalBoolean, ProcfsOptions, resolveProcfs, ResolvedOptions, rootError, validateProcfsOptions } from './options';
@@ -90,8 +90,10 @@ export function readableOnly(table: readonly ProcessEntry[]): ProcessInfo[] {
  *   file, for the boot time) cannot be read.
  * @see proc(5) /proc/pid/stat
  */
+const LIST_KEYS = optionKeys<ListOptions>({ procfs: true, procfsFixture: true, cmdline: true, exe: true, credentials: true });
+
 export function listProcesses(options?: ListOptions): readonly ProcessEntry[] {
-  const o = validateOptions<ListOptions>(options, 'options');
+  const o = validateOptions<ListOptions>(options, 'options', LIST_KEYS);
   const opts = resolveProcfs(o, 'options');
   let extras = 0;
   if (optionalBoolean(o.cmdline, 'options.cmdline')) extras |= Extra.cmdline;

@@ -3,6 +3,7 @@
  * @see proc(5), wait(2) "NOTES" (zombie processes)
  */
 import { validateOptions } from '../validate';
+import { ORPHAN_OPTION_KEYS } from './orphan-options';
 import { Extra } from './binding';
 import { optionalPidList, ResolvedOptions, resolveProcfs } from './options';
 import { OrphanOptions } from './orphans';
@@ -53,7 +54,7 @@ function withCmdline(opts: ResolvedOptions, p: ProcessInfo | undefined): Process
  * @see proc(5), wait(2)
  */
 export function findZombies(options?: OrphanOptions): readonly ZombieGroup[] {
-  const o = validateOptions<OrphanOptions>(options, 'options');
+  const o = validateOptions<OrphanOptions>(options, 'options', ORPHAN_OPTION_KEYS);
   const opts = resolveProcfs(o, 'options');
   const named = optionalPidList(o.subreapers, 'options.subreapers');
   const procs = readableOnly(scanTable(opts));

@@ -4,8 +4,8 @@
  * carries what was captured so far. (System errors are built in lib/errors.ts.)
  */
 import { invalidArgType, outOfRange } from '../errors';
-import { validateExitStatus, type ExitStatus } from '../exit-status';
-import { validateArray, validateOptions } from '../validate';
+import { describeExitStatus, validateExitStatus, type ExitStatus } from '../exit-status';
+import { optionKeys, validateArray, validateOptions } from '../validate';
 
 /** What was captured from the child's stdout/stderr (`null` where not captured). */
 export type Captured = string | Buffer | null;
@@ -53,7 +53,7 @@ export class CalledProcessError extends Error {
     const checked = validateExitStatus(status, 'status');
     const out = validateCaptured(stdout, 'stdout');
     const err = validateCaptured(stderr, 'stderr');
-    super(`Command ${JSON.stringify(command)} ${describeStatus(checked)}`);
+    super(`Command ${JSON.stringify(command)} ${describeExitStatus(checked)}`);
     this.name = 'CalledProcessError';
     this.args = command;
     this.status = checked;
@@ -107,6 +107,8 @@ export class TimeoutExpiredError extends Error {
  * An abort through an AbortSignal, shaped as Node's own (`name` 'AbortError', `code`
  * 'ABORT_ERR', `cause` the signal's reason).
  */
+const ABORT_OPTION_KEYS = optionKeys<{ cause?: unknown }>({ cause: true });
+
 export class AbortError extends Error {
   readonly code = 'ABORT_ERR';
   /**
@@ -116,21 +118,9 @@ export class AbortError extends Error {
    */
   constructor(message: string = 'The operation was aborted', options?: { cause?: unknown }) {
     if (typeof message !== 'string') throw invalidArgType('message', 'of type string', message);
-    const o = validateOptions<{ cause?: unknown }>(options, 'options');
+    const o = validateOptions<{ cause?: unknown }>(options, 'options', ABORT_OPTION_KEYS);
     super(message, 'cause' in o ? { cause: o.cause } : undefined);
     this.name = 'AbortError';
   }
 }
 
-function describeStatus(status: ExitStatus): string {
-  switch (status.kind) {
-    case 'exited':
-      return `exited with code ${status.code}`;
-    case 'signaled':
-      return `was killed by ${status.signal}${status.coreDumped ? ' (core dumped)' : ''}`;
-    case 'stopped':
-      return `stopped by ${status.signal}`;
-    default:
-      return 'continued';
-  }
-}

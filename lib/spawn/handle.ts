@@ -11,6 +11,7 @@ import { sendThroughPidfd } from '../proc/pidfd';
 import { validateSignal } from '../validate';
 import { AbortError } from './errors';
 import { watchChildExit, type ExitReport, type ExitWatcher } from './exit-watch';
+import { validateTerminateOptions, type TerminateOptions } from './options';
 import { binding, P_PID, WEXITED, WNOHANG, WNOWAIT } from './native-child';
 
 /** Why this library terminated the child, if it did. */
@@ -195,7 +196,7 @@ export class Subprocess {
    *   signal; EPERM when not allowed to signal the child (it changed uid).
    * @see pidfd_send_signal(2), kill(2)
    */
-  kill(signal: string | number = 'SIGTERM'): boolean {
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.exited || this.#reaped) return false;
     // An exited child not reaped yet (a zombie) still accepts signals, from kill(2) and
@@ -218,11 +219,21 @@ export class Subprocess {
   }
 
   /**
-   * Terminates the child as a timeout would: `killSignal` now, SIGKILL after
-   * `killGracePeriod` if it is still alive. Does nothing once it has exited.
+   * Ends the child gracefully, as a timeout would: `killSignal` now, SIGKILL after
+   * `killGracePeriod` if it is still alive; resolves once it is gone (exited and reaped).
+   * Sends nothing once it has exited. A second call while the first is under way sends the
+   * signal again and keeps the first SIGKILL deadline.
+   * @param options - `killSignal` and `killGracePeriod` for this call (default: those
+   *   given to {@link spawn}).
+   * @returns how the child ended (as {@link Subprocess.wait}).
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options
+   *   (thrown, not rejected); (rejects) as {@link Subprocess.wait}.
+   * @see pidfd_send_signal(2), docs/conventions.md
    */
-  terminate(): void {
-    this.#terminate(undefined);
+  terminate(options?: TerminateOptions): Promise<ExitStatus> {
+    const o = validateTerminateOptions(options, this.#killSignal, this.#killGracePeriod);
+    this.#terminate(undefined, o.killSignal, o.killGracePeriod);
+    return this.wait();
   }
 
   /** Lets the event loop end while this child runs (as child_process's `unref()`). Streams are unaffected. */
@@ -261,12 +272,12 @@ export class Subprocess {
     forgetLiveChild(this);
   }
 
-  #terminate(reason: TerminationReason | undefined): void {
+  #terminate(reason: TerminationReason | undefined, killSignal = this.#killSignal, killGracePeriod = this.#killGracePeriod): void {
     if (this.exited) return;
     if (reason !== undefined) this.#terminationReason ??= reason;
-    this.kill(this.#killSignal);
-    if (this.#graceTimer === undefined && Number.isFinite(this.#killGracePeriod)) {
-      this.#graceTimer = setTimeout(() => this.kill('SIGKILL'), this.#killGracePeriod);
+    this.kill(killSignal);
+    if (this.#graceTimer === undefined && Number.isFinite(killGracePeriod)) {
+      this.#graceTimer = setTimeout(() => this.kill('SIGKILL'), killGracePeriod);
       this.#graceTimer.unref();
     }
   }

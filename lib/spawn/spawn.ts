@@ -1,15 +1,16 @@
 /**
  * spawn(): start a child, non-blocking, pid-reuse safe.
  */
-import { invalidArgType, systemError } from '../errors';
+import { systemError } from '../errors';
 import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
-import { validateBytes, validateStringArray } from '../validate';
+import { validateCommand } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
 import { createSubprocess, type Subprocess } from './handle';
 import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
 import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
 import { execCandidates, searchPath } from './path-search';
+import { registerAfterForkHook } from './after-fork';
 
 function stdioConfig(value: StdioOption): number {
   if (typeof value === 'number') return value;
@@ -69,13 +70,9 @@ export function spawnMethod(): 'vfork' | 'fork' {
  * @see clone(2), execve(2), pidfd_open(2), docs/spawning.md
  */
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
-  const path = validateBytes(file, 'file', false);
-  let argList: readonly string[] = [];
-  if (args !== undefined) {
-    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
-    argList = validateStringArray(args, 'args');
-  }
+  const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSpawnOptions(options);
+  registerAfterForkHook();
   if (spec.signal?.aborted) {
     throw new AbortError(undefined, { cause: spec.signal.reason });
   }

@@ -197,11 +197,11 @@ interface JsonProcess {
   pid: number;
   startTime: number;
   ppid: number;
-  state: string;
+  state: { letter: string; name: string; meaning: string };
   comm: string;
   cmdline: string[];
   relation: string;
-  parent: { pid: number; comm: string; isGuard: boolean } | null;
+  parent: { pid: number; comm: string; state: { letter: string; name: string; meaning: string }; isGuard: boolean } | null;
 }
 interface JsonReport {
   ok: boolean;

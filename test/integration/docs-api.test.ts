@@ -21,13 +21,13 @@ function tree(dir: string): string[] {
 
 test('the index lists one module per entry point, by its import name', () => {
   const modules = [...read('README.md').matchAll(/^- \[([^\]]+)\]\(([^)]+)\)$/gm)].map((m) => m[1]);
-  expect(modules).toEqual(['unixproc', 'unixproc/jest/global-setup', 'unixproc/jest/global-teardown', 'unixproc/node-test', 'unixproc/os']);
+  expect(modules).toEqual(['unixproc', 'unixproc/jest/global-setup', 'unixproc/jest/global-teardown', 'unixproc/node-test', 'unixproc/os', 'unixproc/resource']);
 });
 
 test('the index opens on the overview, which names every entry point', () => {
   const index = read('README.md');
   expect(index).toContain('# unixproc API reference');
-  for (const entry of ['unixproc', 'unixproc/os', 'unixproc/node-test', 'unixproc/jest/global-setup']) {
+  for (const entry of ['unixproc', 'unixproc/os', 'unixproc/resource', 'unixproc/node-test', 'unixproc/jest/global-setup']) {
     expect(index).toContain(`| \`${entry}\``);
   }
 });
@@ -42,11 +42,20 @@ test("unixproc/os puts its constants in sections by call, and has no 'Variables'
       '## Constants: waitid si_code',
       '## Constants: exit codes',
       '## Constants: posix_spawn',
+      '## Constants: fd calls',
+      '## Constants: spawn*',
+      '## Constants: scheduling',
     ]),
   );
   expect(sections).not.toContain('## Variables');
   const waitOptions = read('unixproc/os/README.md').split('## Constants: wait options')[1].split('\n## ')[0];
   expect(waitOptions).toContain('[WNOHANG]');
+});
+
+test('unixproc/resource has its constants in sections too (issue 13)', () => {
+  const sections = headings('unixproc/resource/README.md');
+  expect(sections).toEqual(expect.arrayContaining(['## Functions', '## Constants: resource limits', '## Constants: resource usage']));
+  expect(sections).not.toContain('## Variables');
 });
 
 test('docs/api is what npm run docs generates from the current TSDoc', () => {

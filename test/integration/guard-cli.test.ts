@@ -1,7 +1,7 @@
 // `unixproc guard -- <cmd>` run as a real child process: what it reports, what it kills and
 // reaps, and its exit codes. Every leftover is checked gone by identity (pid + start time).
 import { isSameProcess } from '../../lib/proc/identity';
-import { getProcess } from '../../lib/proc/table';
+import { getProcess, listProcesses } from '../../lib/proc/table';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
 import { BACKGROUND_SLEEP, DOUBLE_FORK_DAEMON, jsonOf, PYTHON, runGuardCli, untilSleepingIn, ZOMBIE_HOLDER } from '../helpers/guard-fixtures';
 
@@ -52,7 +52,7 @@ describe('unixproc guard: leftovers', () => {
   test('a failing command that also leaks exits with the command’s code', async () => {
     const run = await runGuardCli(['--', 'sh', '-c', 'sleep 300 & exit 3']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain('exited with 3; leak: 1 process still running');
+    expect(run.stderr).toContain('exited with code 3; leak: 1 process still running');
   });
 
   test('--leak-exit-code chooses the code of a leak-only failure', async () => {
@@ -66,7 +66,13 @@ describe('unixproc guard: leftovers', () => {
     const json = jsonOf(run);
     expect(run.code).toBe(1);
     expect(json.report.zombies).toEqual([
-      expect.objectContaining({ pid: zombie, state: 'Z', relation: 'zombie', ppid: holder, parent: expect.objectContaining({ pid: holder, isGuard: false }) }),
+      expect.objectContaining({
+        pid: zombie,
+        state: { letter: 'Z', name: 'zombie', meaning: expect.any(String) },
+        relation: 'descendant',
+        ppid: holder,
+        parent: expect.objectContaining({ pid: holder, isGuard: false, state: expect.objectContaining({ letter: expect.any(String) }) }),
+      }),
     ]);
     expect(json.report.leaked).toContainEqual(expect.objectContaining({ pid: holder, relation: 'adopted' }));
     // Killing the holder hands the zombie to the guard, which reaps it.
@@ -102,6 +108,23 @@ describe('unixproc guard: leaving leftovers alone', () => {
       expect(run.stderr).toContain(`pid ${sleepPid} S sleep 300`);
       expect(run.stderr).toContain('--no-kill: left running');
       expect(getProcess(sleepPid)?.state.name).toBe('sleeping');
+    } finally {
+      killPid(sleepPid);
+      await reapPid(sleepPid);
+    }
+  });
+
+  test('--json describes a process in the shape of listProcesses() (and ps --json)', async () => {
+    const run = await runGuardCli(['--no-kill', '--json', '--', ...BACKGROUND_SLEEP]);
+    const sleepPid = Number(run.stdout.split('\n')[0]);
+    try {
+      const entry = jsonOf(run).report.leaked.find((p) => p.pid === sleepPid);
+      const listed = JSON.parse(JSON.stringify(listProcesses({ cmdline: true }).find((p) => p.pid === sleepPid))) as Record<string, unknown>;
+      // ppid aside: the guard was the parent; once it exited, the sleep was re-parented here.
+      expect(entry?.ppid).toBe(jsonOf(run).report.guardPid);
+      const shared = ['pid', 'startTime', 'state', 'comm', 'cmdline'] as const;
+      expect(Object.fromEntries(shared.map((k) => [k, entry?.[k]]))).toEqual(Object.fromEntries(shared.map((k) => [k, listed[k]])));
+      expect(listed.state).toEqual({ letter: 'S', name: 'sleeping', meaning: expect.any(String) });
     } finally {
       killPid(sleepPid);
       await reapPid(sleepPid);
@@ -149,10 +172,16 @@ describe('unixproc guard: signals and errors', () => {
     expect(run.stderr).toContain('no command given after --');
   });
 
-  test('a bad --grace is a usage error (2)', async () => {
-    const run = await runGuardCli(['--grace', '-5', '--', 'true']);
+  test('the former --grace is a usage error (2) naming --kill-grace-period', async () => {
+    const run = await runGuardCli(['--grace', '100', '--', 'true']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--grace must be an integer');
+    expect(run.stderr).toContain('--grace was renamed --kill-grace-period');
+  });
+
+  test('a bad --kill-grace-period is a usage error (2)', async () => {
+    const run = await runGuardCli(['--kill-grace-period', '-5', '--', 'true']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--kill-grace-period must be an integer');
   });
 
   test('an --ignore glob with a character class is a usage error (2)', async () => {

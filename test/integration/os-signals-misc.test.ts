@@ -47,13 +47,13 @@ describe('kill and killpg', () => {
     ['a string pid', 'ERR_INVALID_ARG_TYPE', () => os.kill('1' as unknown as number, 0)],
     ['a fractional pid', 'ERR_OUT_OF_RANGE', () => os.kill(1.5, 0)],
     ['a pid beyond pid_t', 'ERR_OUT_OF_RANGE', () => os.kill(2 ** 31, 0)],
-    ['an unknown signal name', 'ERR_INVALID_ARG_VALUE', () => os.kill(1, 'SIGNOPE')],
+    ['an unknown signal name', 'ERR_INVALID_ARG_VALUE', () => os.kill(1, 'SIGNOPE' as never)],
     ['signal 65', 'ERR_OUT_OF_RANGE', () => os.kill(1, 65)],
     ['a negative signal', 'ERR_OUT_OF_RANGE', () => os.kill(1, -1)],
     ['a boolean signal', 'ERR_INVALID_ARG_TYPE', () => os.kill(1, true as unknown as number)],
     ['a negative pgid', 'ERR_OUT_OF_RANGE', () => os.killpg(-1, 0)],
     ['a NaN pgid', 'ERR_OUT_OF_RANGE', () => os.killpg(NaN, 0)],
-    ['killpg with an unknown signal', 'ERR_INVALID_ARG_VALUE', () => os.killpg(1, 'TERM')],
+    ['killpg with an unknown signal', 'ERR_INVALID_ARG_VALUE', () => os.killpg(1, 'TERM' as never)],
   ])('%s is rejected with %s', (_what, code, call) => {
     expect(call).toThrow(expect.objectContaining({ code }));
   });

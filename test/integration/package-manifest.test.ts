@@ -147,6 +147,8 @@ describe('the tarball', () => {
         'dist/esm/index.mjs',
         'dist/esm/index.d.mts',
         'dist/esm/os.d.mts',
+        'dist/esm/resource.mjs',
+        'dist/esm/resource.d.mts',
         ...pages.map((p) => `docs/${p}`),
       ]),
     );

@@ -74,12 +74,13 @@ function compile(name: string, compilerOptions: Record<string, unknown>, files: 
   return node([TSC, '-p', dir], dir);
 }
 
-/** Uses a value and a type from each of `.` and `./os`, and a type from every other entry. */
+/** Uses a value and a type from each of `.`, `./os` and `./resource`, and a type from every other entry. */
 const USAGE = [
   "import { isErrnoException, decodeWaitStatus } from 'unixproc';",
   "import type { ExitStatus } from 'unixproc';",
   "import * as os from 'unixproc/os';",
   "import { WEXITSTATUS } from 'unixproc/os';",
+  "import { getrlimit, RLIMIT_NOFILE, RLIM_INFINITY, type Limits } from 'unixproc/resource';",
   "import type { NodeTestLeakGuardOptions } from 'unixproc/node-test';",
   "type Setup = typeof import('unixproc/jest/global-setup');",
   "type Teardown = typeof import('unixproc/jest/global-teardown');",
@@ -88,21 +89,25 @@ const USAGE = [
   'const options: NodeTestLeakGuardOptions = { kill: true };',
   'const setup: Setup | Teardown | undefined = undefined;',
   'const register: Register | undefined = undefined;',
+  'const limits: Limits = [RLIMIT_NOFILE, RLIM_INFINITY];',
   'export function misuse(): void {',
   '  // @ts-expect-error WEXITSTATUS takes a number',
   "  WEXITSTATUS('768');",
+  '  // @ts-expect-error getrlimit takes a number',
+  "  getrlimit('7');",
   '}',
-  'console.log(JSON.stringify([isErrnoException(new Error()), WEXITSTATUS(3 << 8), os.WIFEXITED(0), status, options.kill, setup, register]));',
+  'console.log(JSON.stringify([isErrnoException(new Error()), WEXITSTATUS(3 << 8), os.WIFEXITED(0), status, options.kill, setup, register, limits]));',
   '',
 ].join('\n');
-const USAGE_PRINTS = [false, 3, true, { kind: 'exited', code: 3 }, true, null, null];
+const USAGE_PRINTS = [false, 3, true, { kind: 'exited', code: 3 }, true, null, null, [7, -1]];
 
 /** The same from ESM, with default imports, which the .mjs entry points provide. */
 const ESM_USAGE = [
   USAGE,
   "import unixproc from 'unixproc';",
   "import osDefault from 'unixproc/os';",
-  'console.log(JSON.stringify([unixproc.isErrnoException === isErrnoException, osDefault.WEXITSTATUS === WEXITSTATUS]));',
+  "import resourceDefault from 'unixproc/resource';",
+  'console.log(JSON.stringify([unixproc.isErrnoException === isErrnoException, osDefault.WEXITSTATUS === WEXITSTATUS, resourceDefault.getrlimit === getrlimit]));',
   '',
 ].join('\n');
 
@@ -117,7 +122,7 @@ test('@arethetypeswrong/cli finds no problem in the tarball, for every entry poi
   const r = node([ATTW, tarball, '--format', 'json'], work);
   const { analysis, problems } = JSON.parse(r.stdout);
   expect(Object.keys(analysis.entrypoints).sort()).toEqual(
-    ['.', './os', './jest/global-setup', './jest/global-teardown', './node-test', './node-test/register', './package.json'].sort(),
+    ['.', './os', './resource', './jest/global-setup', './jest/global-teardown', './node-test', './node-test/register', './package.json'].sort(),
   );
   expect(problems).toEqual({});
   expect(r.status).toBe(0);
@@ -135,12 +140,12 @@ test('moduleResolution node16 from CommonJS type-checks and runs', () => {
 
 test('moduleResolution nodenext from ESM type-checks and runs, default imports included', () => {
   const r = compile('nodenext-esm', { module: 'nodenext', moduleResolution: 'nodenext' }, { 'main.mts': ESM_USAGE });
-  expectCompiledAndRan(r, 'nodenext-esm', 'main.mjs', [USAGE_PRINTS, [true, true]]);
+  expectCompiledAndRan(r, 'nodenext-esm', 'main.mjs', [USAGE_PRINTS, [true, true, true]]);
 });
 
 test('moduleResolution bundler type-checks (and the ESM it emits runs under node)', () => {
   const r = compile('bundler', { module: 'esnext', moduleResolution: 'bundler' }, { 'main.ts': ESM_USAGE }, 'module');
-  expectCompiledAndRan(r, 'bundler', 'main.js', [USAGE_PRINTS, [true, true]]);
+  expectCompiledAndRan(r, 'bundler', 'main.js', [USAGE_PRINTS, [true, true, true]]);
 });
 
 /**
@@ -187,7 +192,7 @@ test('no @internal declaration is in the types of unixproc or unixproc/os (strip
   const internal = internalNames();
   expect(internal.length).toBeGreaterThan(0);
   const esm = path.join(app, 'node_modules', 'unixproc', 'dist', 'esm');
-  for (const entry of ['index.d.mts', 'os.d.mts']) {
+  for (const entry of ['index.d.mts', 'os.d.mts', 'resource.d.mts']) {
     const names = exportedNames(path.join(esm, entry));
     expect([entry, names.length > 10]).toEqual([entry, true]);
     expect([entry, names.filter((n) => internal.includes(n))]).toEqual([entry, []]);

@@ -150,6 +150,13 @@ test('ESM import of unixproc/os and unixproc loads and calls the addon', () => {
   expect(pid).toBe(selfPid);
 });
 
+test('CommonJS require and ESM import of unixproc/resource load and call the addon (issue 13)', () => {
+  const cjs = run('node', ['-e', "const r = require('unixproc/resource'); console.log(JSON.stringify([r.getrlimit(r.RLIMIT_NOFILE).length, r.RLIM_INFINITY, require.resolve('unixproc/resource')]))"], app);
+  expect(JSON.parse(cjs)).toEqual([2, -1, path.join(app, 'node_modules', 'unixproc', 'dist', 'resource', 'index.js')]);
+  const esm = run('node', ['--input-type=module', '-e', "import { getpagesize } from 'unixproc/resource'; import r from 'unixproc/resource'; console.log(JSON.stringify([getpagesize() > 0, r.getpagesize === getpagesize]))"], app);
+  expect(JSON.parse(esm)).toEqual([true, true]);
+});
+
 test('TypeScript sees the shipped types through the exports map', () => {
   fs.writeFileSync(
     path.join(app, 'check.ts'),

@@ -1,7 +1,7 @@
 // Every argument and option of spawn() is validated before native code runs.
 import { spawn } from '../../lib/spawn';
 import { execCandidates, searchPath } from '../../lib/spawn/path-search';
-import { statusFromSiginfo } from '../../lib/spawn/native-child';
+import { statusFromSiginfo } from '../../lib/exit-status';
 import { decodeWaitStatus } from '../../lib/exit-status';
 
 describe('spawn argument validation', () => {

@@ -27,7 +27,7 @@ import { getGuard, isJestWorker, setGuard } from './state';
  */
 async function globalSetup(): Promise<void> {
   const running = getGuard();
-  if (running !== undefined && !running.stopped) return;
+  if (running !== undefined && !running.disposed) return;
   setGuard(startLeakGuard({ ignore: isJestWorker }));
 }
 
