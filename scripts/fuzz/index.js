@@ -191,7 +191,7 @@ async function runPlan(opts, env, plan, flagsByName, onResult) {
       if (p.phase === 'setup') o = 'harness';
       else if (r.death?.kind === 'memory') o = 'crash';
       else if (r.death?.kind === 'stopped') o = flags.ends ? 'ended' : 'hang';
-      else if (r.death?.kind === 'hang') o = 'hang';
+      else if (r.death?.kind === 'hang') o = flags.ends === 'fd' ? 'ended' : 'hang';
       else if (flags.ends === 'signal') o = 'ended';
       else if (flags.ends && !CRASH_SIGNALS.has(r.status)) o = 'ended';
       else o = 'crash';

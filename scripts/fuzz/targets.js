@@ -178,6 +178,15 @@ const FLAGS = {
   waitForExit: { sandboxOnly: true },
 };
 for (const e of EXEC) FLAGS[e] = { ends: 'exec', sandboxOnly: true, share: 0.5 };
+FLAGS.abort = { ends: 'signal', sandboxOnly: true, share: 0.25 };
+// Calls on the worker's own descriptors may close or block on what node itself uses (its
+// epoll fd, its signal pipe, a pipe nobody writes): a death or a hang is then their expected
+// outcome, as it is for Python's os.close/os.read on CPython's own fds.
+for (const f of ['close', 'closerange', 'dup2', 'read', 'write', 'login_tty']) FLAGS[f] = { ends: 'fd', sandboxOnly: true, share: 0.5 };
+// Scheduling: only inside the sandbox, and the worker puts itself back to SCHED_OTHER, nice
+// 0 after each call (a real-time fuzz worker would starve the shared machine's other work).
+for (const f of ['sched_setscheduler', 'sched_setparam', 'sched_setaffinity', 'setpriority', 'nice']) FLAGS[f] = { sandboxOnly: true, resetScheduling: true };
+for (const f of ['spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv', 'spawnve', 'spawnvp', 'spawnvpe', 'openpty', 'pipe', 'pipe2', 'dup']) FLAGS[f] = { sandboxOnly: true };
 
 // The /proc readers fuzzed on hostile trees, and how each is called: (fn, pid, options).
 const TREE_READERS = {

@@ -207,6 +207,25 @@ async function pokeAll(name, index, value, pokes, input) {
   }
 }
 
+// Back to SCHED_OTHER, nice 0, every CPU, after a scheduling call (see targets.js).
+function resetScheduling() {
+  try {
+    os.sched_setscheduler(0, os.SCHED_OTHER, new os.sched_param(0));
+  } catch {
+    // not there: nothing to reset
+  }
+  try {
+    os.setpriority(os.PRIO_PROCESS ?? 0, 0, 0);
+  } catch {
+    // idem
+  }
+  try {
+    os.sched_setaffinity(0, require('node:os').cpus().map((_, i) => i));
+  } catch {
+    // idem
+  }
+}
+
 // A tree is removed after its call was recorded, outside the timed call.
 function removeTree(item) {
   if (!item.treeDir) return;
@@ -254,9 +273,11 @@ async function main() {
       const c = classify(e);
       record({ n: name, i: index, ...c, input: c.o === 'untyped' ? shown : undefined });
       removeTree(current);
+      if (flags.resetScheduling) resetScheduling();
       continue;
     }
     removeTree(current);
+    if (flags.resetScheduling) resetScheduling();
     let returned;
     const s = await outcomeOf(name, index, value, shown, (v) => { returned = v; });
     if (s) record({ n: name, i: index, ...s, input: s.o === 'untyped' ? shown : undefined });
