@@ -157,27 +157,30 @@ static bool ArgIntArray(const Napi::CallbackInfo& info, size_t i, std::vector<in
   return true;
 }
 
-// execve(paths, fd, argv, envp, keepFds): tries execve(2) on each path in order (the PATH
-// search of execvp is decided in TypeScript), or fexecve(3) on fd when fd >= 0. Returns
-// only on failure: an array with -errno of each attempt, the process state restored.
+// execve(paths, fd, argv, envp, keepFds): with fd null or undefined, tries execve(2) on each
+// path in order (the PATH search of execvp is decided in TypeScript); with an int fd (any
+// int: a negative one is the kernel's or libc's to refuse, as every other value), fexecve(3)
+// on it. Returns only on failure: an array with -errno of each attempt, the process state
+// restored.
 static Napi::Value Execve(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<std::string> paths, argv_s, envp_s;
   int exec_fd = -1;
-  if (!ArgStringArray(info, 0, &paths) || !ToInt(info[1], &exec_fd) ||
+  const bool by_fd = !info[1].IsNull() && !info[1].IsUndefined();
+  if (!ArgStringArray(info, 0, &paths) || (by_fd && !ToInt(info[1], &exec_fd)) ||
       !ArgStringArray(info, 2, &argv_s) || !ArgStringArray(info, 3, &envp_s)) {
     return NegErrno(env, EINVAL);
   }
   std::vector<int> keep;
   if (!ArgIntArray(info, 4, &keep)) return NegErrno(env, EINVAL);
-  if (exec_fd >= 0) keep.push_back(exec_fd);  // its own flags are the caller's choice
+  if (by_fd && exec_fd >= 0) keep.push_back(exec_fd);  // its own flags are the caller's choice
   std::vector<char*> argv = CStringVector(argv_s);
   std::vector<char*> envp = CStringVector(envp_s);
 
   auto saved = std::make_unique<SavedState>();
   Prepare(keep, saved.get());
   std::vector<int> errors;
-  if (exec_fd >= 0) {
+  if (by_fd) {
     fexecve(exec_fd, argv.data(), envp.data());
     errors.push_back(errno);
   } else {

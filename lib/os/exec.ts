@@ -14,14 +14,14 @@
  */
 import { systemError, invalidArgValue } from '../errors';
 import { native } from '../native';
-import { validateArray, validateBytes, validateBytesEnv, validateEnv, validateFd } from '../validate';
+import { validateArray, validateBytes, validateBytesEnv, validateEnv, validateInt32 } from '../validate';
 import { inheritableFds } from './fd-registry';
 
 /** A C string as the kernel gets it: a string (passed as UTF-8) or a Buffer (its bytes). */
 type Bytes = string | Buffer;
 
 interface ExecBinding {
-  execve(paths: Bytes[], fd: number, argv: Bytes[], envp: Bytes[], keep: number[]): number[] | number;
+  execve(paths: Bytes[], fd: number | null, argv: Bytes[], envp: Bytes[], keep: number[]): number[] | number;
 }
 const b = (): ExecBinding => native<ExecBinding>();
 
@@ -56,7 +56,7 @@ function currentEnv(): string[] {
 
 // Tries each path in order; throws the error Python's os._execvpe would.
 function run(paths: Bytes[], argv: Bytes[], envp: Bytes[]): never {
-  const errors = b().execve(paths, -1, argv, envp, inheritableFds());
+  const errors = b().execve(paths, null, argv, envp, inheritableFds());
   if (typeof errors === 'number') throw systemError(errors, 'execve', paths[0]);
   let saved: number | undefined;
   let savedPath = paths[0];
@@ -88,13 +88,14 @@ export function execv(path: string | Buffer, argv: readonly (string | Buffer)[])
  * Replaces the process with the program at `path` (or the open fd `path`: fexecve), with
  * arguments `argv` and environment `env`.
  * @throws as {@link execv}; ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a bad env
- *   (keys with `=` or NUL, values with NUL); for an fd: EBADF, ENOENT (a script whose fd is
- *   close-on-exec), with syscall `fexecve`.
+ *   (keys with `=` or NUL, values with NUL); ERR_OUT_OF_RANGE for an fd that is not a 32-bit
+ *   int; for an fd: EBADF (not open), EINVAL (negative: glibc's fexecve), ENOENT (a script
+ *   whose fd is close-on-exec), with syscall `fexecve`.
  * @see execve(2), fexecve(3)
  */
 export function execve(path: string | Buffer | number, argv: readonly (string | Buffer)[], env: ExecEnv): never {
   if (typeof path === 'number') {
-    const fd = validateFd(path, 'path');
+    const fd = validateInt32(path, 'path'); // any int goes to fexecve (docs/python-parity.md)
     const args = validateArgv(argv, 'argv');
     const envp = validateBytesEnv(env, 'env');
     const errors = b().execve([], fd, args, envp, inheritableFds());
