@@ -4,9 +4,6 @@
 // inputs, same assertions. `wait_process(pid, exitcode=N)` is waitpid + waitstatus_to_exitcode.
 // Python's TypeError is a TypeError here; its ValueError is a RangeError (ERR_OUT_OF_RANGE)
 // or, for a NUL in a string, Node's ERR_INVALID_ARG_VALUE (a TypeError in Node).
-// Not translated here: test_setscheduler_only_param and test_setscheduler_with_policy (their
-// inputs come from os.sched_getscheduler / sched_get_priority_min, added by the parity-api
-// work; listed in docs/python-parity.md).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -144,6 +141,28 @@ describe.each<[string, SpawnFunc]>([
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigdef: 34 as unknown as number[] })).toThrow(TypeError);
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigdef: ['j'] as unknown as number[] })).toThrow(TypeError);
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigdef: [NSIG, NSIG + 1] })).toThrow(RangeError);
+  });
+
+  // @requires_sched; skipped on FreeBSD/NetBSD in CPython (bpo-34685), not here (Linux).
+  test('test_setscheduler_only_param', () => {
+    const policy = os.sched_getscheduler(0);
+    const priority = os.sched_get_priority_min(policy);
+    const code = `import os, sys\nif os.sched_getscheduler(0) != ${policy}:\n    sys.exit(101)\nif os.sched_getparam(0).sched_priority != ${priority}:\n    sys.exit(102)`;
+    const pid = spawnFunc(PY, [PY, '-c', code], process.env, { scheduler: [null, new os.sched_param(priority)] });
+    waitProcess(pid, 0);
+  });
+
+  // @requires_sched; CPython skips it with glibc when this process runs under SCHED_BATCH,
+  // SCHED_IDLE or SCHED_DEADLINE (6) ("Skip test due to glibc posix_spawn policy").
+  const SCHED_DEADLINE = 6;
+  const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime !== undefined;
+  const skipWithPolicy = glibc && [os.SCHED_BATCH, os.SCHED_IDLE, SCHED_DEADLINE].includes(os.sched_getscheduler(0));
+  (skipWithPolicy ? test.skip : test)('test_setscheduler_with_policy', () => {
+    const policy = os.sched_getscheduler(0);
+    const priority = os.sched_get_priority_min(policy);
+    const code = `import os, sys\nif os.sched_getscheduler(0) != ${policy}:\n    sys.exit(101)\nif os.sched_getparam(0).sched_priority != ${priority}:\n    sys.exit(102)`;
+    const pid = spawnFunc(PY, [PY, '-c', code], process.env, { scheduler: [policy, new os.sched_param(priority)] });
+    waitProcess(pid, 0);
   });
 
   test('test_multiple_file_actions', () => {
