@@ -6,8 +6,7 @@
 // ValueError for a bad argv is ERR_INVALID_ARG_VALUE here; its OSError a Node-shaped system
 // error. fork() needs `node --single-threaded` (a jest worker is not), so the fork cases run
 // in a node child made for it; assert_python_ok is "that node exits 0 with no stderr".
-// Skipped, with the reason (also in docs/python-parity.md): PidTests.test_waitpid (needs
-// os.spawnv, added by the parity-api work), and the thread half of fork_wait.ForkWait.test_wait,
+// Skipped, with the reason (also in docs/python-parity.md): the thread half of fork_wait.ForkWait.test_wait,
 // which test_wait3, test_wait4 and test_fork1 run: it starts Python threads and checks that
 // only the forking thread goes on in the child; JavaScript has no such threads, and fork()
 // refuses while a worker thread lives.
@@ -57,7 +56,31 @@ describe('test_os.PidTests', () => {
     expect(status).toBe(0);
     expect(Number.parseInt(stdout, 10)).toBe(os.getpid()); // we are the parent of our subprocess
   });
-  test.skip('test_waitpid (needs os.spawnv: parity-api)', () => undefined);
+  // check_waitpid: os.spawnv(P_NOWAIT, ...), then os.waitpid and os.waitstatus_to_exitcode
+  // directly (not support.wait_process).
+  function checkWaitpid(code: string, exitcode: number, callback?: (pid: number) => void): void {
+    const args = [PY, '-c', code];
+    const pid = os.spawnv(os.P_NOWAIT, PY, args);
+    if (callback !== undefined) callback(pid);
+    const [pid2, status] = os.waitpid(pid, 0);
+    expect(os.waitstatus_to_exitcode(status)).toBe(exitcode);
+    expect(pid2).toBe(pid);
+  }
+  test('test_waitpid', () => {
+    checkWaitpid('pass', 0);
+  });
+  test('test_waitstatus_to_exitcode', () => {
+    const exitcode = 23;
+    checkWaitpid(`import sys; sys.exit(${exitcode})`, exitcode);
+    // Python: TypeError for the float 0.0. In JavaScript 0.0 is the integer 0; a number that
+    // is not an integer is refused before any call (ERR_OUT_OF_RANGE, Node's convention).
+    expect(() => os.waitstatus_to_exitcode(0.5)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+  test('test_waitstatus_to_exitcode_kill', () => {
+    const code = 'import time; time.sleep(300)'; // support.LONG_TIMEOUT
+    const signum = require('node:os').constants.signals.SIGKILL as number;
+    checkWaitpid(code, -signum, (pid) => os.kill(pid, signum));
+  });
 });
 
 describe('test_os.TimesTests', () => {
@@ -201,34 +224,43 @@ if (pid === 0) {
     expect(reg({ after_in_parent: null })).toThrow(TypeError);
     expect(reg({ before: null, after_in_parent: () => 3 })).toThrow(TypeError); // Invalid arg was allowed
     expect(reg({ before: () => undefined, after_in_child: '' })).toThrow(TypeError);
-    // The registrations themselves, in their own process; CPython's pipe is a file here
-    // (os.pipe: parity-api), appended to by both sides.
-    const { dir, cleanup } = require('../helpers/os-core-children').tempDir() as { dir: string; cleanup: () => void };
-    try {
-      const out = path.join(dir, 'hooks');
-      assertNodeOk(`
-const fs = require('node:fs');
-const w = (c) => () => fs.appendFileSync(${JSON.stringify(out)}, c);
-os.register_at_fork({ before: w('A') });
-os.register_at_fork({ after_in_parent: w('C') });
-os.register_at_fork({ after_in_child: w('E') });
-os.register_at_fork({ before: w('B'), after_in_parent: w('D'), after_in_child: w('F') });
+    // We test actual registrations in their own process so as not to pollute this one.
+    // There is no way to unregister for cleanup.
+    assertNodeOk(`
+const [r, w] = os.pipe();
+const [fin_r, fin_w] = os.pipe();
+os.register_at_fork({ before: () => os.write(w, Buffer.from('A')) });
+os.register_at_fork({ after_in_parent: () => os.write(w, Buffer.from('C')) });
+os.register_at_fork({ after_in_child: () => os.write(w, Buffer.from('E')) });
+os.register_at_fork({ before: () => os.write(w, Buffer.from('B')), after_in_parent: () => os.write(w, Buffer.from('D')), after_in_child: () => os.write(w, Buffer.from('F')) });
 const pid = os.fork();
 if (pid === 0) {
+  // At this point, after-forkers have already been executed
+  os.close(w);
+  // Wait for parent to tell us to exit
+  os.read(fin_r, 1);
   os._exit(0);
 } else {
-  waitProcess(pid, 0);
-  const data = fs.readFileSync(${JSON.stringify(out)}, 'latin1');
-  assert.strictEqual(data.length, 6, data);
-  assert.strictEqual(data.slice(0, 2), 'BA', data); // before-fork callbacks
-  assert.deepStrictEqual([...data.slice(2)].sort(), ['C', 'D', 'E', 'F'], data);
-  assert.ok(data.indexOf('C') < data.indexOf('D'), data);
-  assert.ok(data.indexOf('E') < data.indexOf('F'), data);
+  try {
+    os.close(w);
+    // with open(r, "rb") as f: data = f.read()
+    const chunks = [];
+    for (let c = os.read(r, 65536); c.length > 0; c = os.read(r, 65536)) chunks.push(c);
+    os.close(r);
+    const data = Buffer.concat(chunks).toString('latin1');
+    assert.strictEqual(data.length, 6, data);
+    // Check before-fork callbacks
+    assert.strictEqual(data.slice(0, 2), 'BA', data);
+    // Check after-fork callbacks
+    assert.deepStrictEqual([...data.slice(2)].sort(), ['C', 'D', 'E', 'F'], data);
+    assert.ok(data.indexOf('C') < data.indexOf('D'), data);
+    assert.ok(data.indexOf('E') < data.indexOf('F'), data);
+  } finally {
+    os.write(fin_w, Buffer.from('!'));
+  }
+  waitProcess(pid, 0); // reaped here; CPython leaves it to the interpreter's exit
 }
 `);
-    } finally {
-      cleanup();
-    }
   });
 });
 

@@ -109,24 +109,26 @@ describe.each<[string, SpawnFunc]>([
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigmask: [NSIG, NSIG + 1] })).toThrow(RangeError);
   });
 
-  // CPython hands the child a pipe made inheritable; os.pipe is not in unixproc/os yet
-  // (parity-api), so the same handover is made with a file descriptor: what is tested is
-  // that set_inheritable(fd, true) reaches the program (issue 13) and setsid.
   test('test_setsid', () => {
-    const wfd = fs.openSync(TESTFN, 'w');
-    let pid: number;
+    const [rfd, wfd] = os.pipe();
     try {
-      os.set_inheritable(wfd, true);
-      const code = `\nimport os\nfd = ${wfd}\nsid = os.getsid(0)\nos.write(fd, str(sid).encode())\n`;
-      pid = spawnFunc(PY, [PY, '-c', code], process.env, { setsid: true });
+      let pid: number;
+      try {
+        os.set_inheritable(wfd, true);
+        const code = `\nimport os\nfd = ${wfd}\nsid = os.getsid(0)\nos.write(fd, str(sid).encode())\n`;
+        pid = spawnFunc(PY, [PY, '-c', code], process.env, { setsid: true });
+      } finally {
+        os.close(wfd);
+      }
+      waitProcess(pid, 0);
+      const output = os.read(rfd, 100);
+      const childSid = Number.parseInt(output.toString(), 10); // int(output)
+      expect(Number.isInteger(childSid)).toBe(true);
+      const parentSid = os.getsid(os.getpid());
+      expect(childSid).not.toBe(parentSid);
     } finally {
-      fs.closeSync(wfd);
+      os.close(rfd); // self.addCleanup(os.close, rfd)
     }
-    waitProcess(pid, 0);
-    const childSid = Number.parseInt(fs.readFileSync(TESTFN, 'utf8'), 10);
-    const parentSid = os.getsid(process.pid);
-    expect(Number.isInteger(childSid)).toBe(true);
-    expect(childSid).not.toBe(parentSid);
   });
 
   // CPython ignores SIGUSR1 in the parent first; every signal is at default in the program
