@@ -191,8 +191,8 @@ async function runPlan(opts, env, plan, flagsByName, onResult) {
       if (p.phase === 'setup') o = 'harness';
       else if (r.death?.kind === 'memory') o = 'crash';
       else if (r.death?.kind === 'stopped') o = flags.ends ? 'ended' : 'hang';
-      else if (r.death?.kind === 'hang') o = flags.ends === 'fd' ? 'ended' : 'hang';
-      else if (flags.ends === 'signal') o = 'ended';
+      else if (r.death?.kind === 'hang') o = flags.ends === 'fd' || flags.ends === 'limit' ? 'ended' : 'hang';
+      else if (flags.ends === 'signal' || flags.ends === 'limit') o = 'ended';
       else if (flags.ends && !CRASH_SIGNALS.has(r.status)) o = 'ended';
       else o = 'crash';
       if (!recorded || o !== 'ended') onResult({ n: p.n, i: p.i, o, d: `${how}${p.phase === 'methods' ? ' (in a method of its result)' : ''}`, input: p.input, log: o === 'crash' ? r.log : undefined });

@@ -24,6 +24,11 @@ const upTo = (n, arb) => fc.array(arb, { maxLength: n });
 const PARAMS = {
   // unixproc
   isErrnoException: (k) => [k.hostile],
+  // unixproc/resource (plausible limits: small, large, -1 = RLIM_INFINITY, and hostile ones)
+  getrlimit: (k) => [fc.oneof(fc.integer({ min: -2, max: 20 }), k.int)],
+  setrlimit: (k) => [fc.oneof(fc.integer({ min: -2, max: 20 }), k.int), fc.oneof(fc.tuple(k.int, k.int), fc.tuple(fc.constant(-1), fc.constant(-1)), k.hostile)],
+  prlimit: (k) => [k.pid, fc.oneof(fc.integer({ min: -2, max: 20 }), k.int), fc.oneof(fc.constant(null), fc.tuple(k.int, k.int), k.hostile)],
+  getrusage: (k) => [fc.oneof(fc.integer({ min: -3, max: 3 }), k.int)],
   nameOfSignal: (k) => [k.signal],
   decodeWaitStatus: (k) => [fc.oneof(k.int, fc.integer({ min: 0, max: 0xffff }))],
   stateOf: () => [fc.oneof(fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I', 'P', 'W', 'K', '?', '', 'RS'), hostile)],
@@ -186,6 +191,9 @@ for (const f of ['close', 'closerange', 'dup2', 'read', 'write', 'login_tty']) F
 // Scheduling: only inside the sandbox, and the worker puts itself back to SCHED_OTHER, nice
 // 0 after each call (a real-time fuzz worker would starve the shared machine's other work).
 for (const f of ['sched_setscheduler', 'sched_setparam', 'sched_setaffinity', 'setpriority', 'nice']) FLAGS[f] = { sandboxOnly: true, resetScheduling: true };
+// Limits: only on the worker itself or its namespace, and a limit it cannot live with (RLIMIT_AS
+// or RLIMIT_CPU too low for node) may end it, as it would end a Python process.
+for (const f of ['setrlimit', 'prlimit']) FLAGS[f] = { ends: 'limit', sandboxOnly: true, share: 0.5 };
 for (const f of ['spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv', 'spawnve', 'spawnvp', 'spawnvpe', 'openpty', 'pipe', 'pipe2', 'dup']) FLAGS[f] = { sandboxOnly: true };
 
 // The /proc readers fuzzed on hostile trees, and how each is called: (fn, pid, options).
@@ -211,6 +219,7 @@ const TREE_READERS = {
 const MODULES = {
   unixproc: 'lib/index.ts',
   'unixproc/os': 'lib/os/index.ts',
+  'unixproc/resource': 'lib/resource/index.ts',
   'unixproc/jest/global-setup': 'lib/integrations/jest/global-setup.ts',
   'unixproc/jest/global-teardown': 'lib/integrations/jest/global-teardown.ts',
   'unixproc/node-test': 'lib/integrations/node-test/index.ts',
