@@ -13,6 +13,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitProcfs(env, exports);
   unixproc::InitExitWatch(env, exports);
   unixproc::InitDaemon(env, exports);
+  unixproc::InitContain(env, exports);
   return exports;
 }
 

@@ -86,7 +86,9 @@ enum ConfigIndex {
   ConfigUid = 6,      // -1: keep
   ConfigGid = 7,      // -1: keep
   ConfigFlags = 8,
-  ConfigLength = 9,
+  ConfigCgroupProcs = 9,  // -1: none; else an fd open for writing on a cgroup.procs (lib/contain)
+  ConfigKeepFd = 10,      // -1: none; else an fd given to the child as fd 3 (the shepherd's control socket)
+  ConfigLength = 11,
 };
 enum StdioKind { StdioInherit = -1, StdioIgnore = -2, StdioPipe = -3 };
 enum Flags { FlagPidfd = 1, FlagFork = 2 };
@@ -95,7 +97,7 @@ enum Flags { FlagPidfd = 1, FlagFork = 2 };
 enum Step {
   StepNone = 0, StepStdio = 1, StepSetsid = 2, StepSetpgid = 3, StepCloseRange = 4,
   StepChdir = 5, StepSetgroups = 6, StepSetgid = 7, StepSetuid = 8, StepPrctl = 9,
-  StepExecve = 10,
+  StepExecve = 10, StepCgroup = 11,
 };
 
 struct ChildArgs {
@@ -110,6 +112,8 @@ struct ChildArgs {
   int death_signal;
   int uid;
   int gid;
+  int cgroup_procs;  // -1: stay in the parent's cgroup
+  int keep_fd;       // -1: none; else dup2'd to 3 and kept across exec
   pid_t parent_pid;
   unsigned int max_fd;  // for the fallback close loop (rlimit read before the clone)
   int error_pipe;       // fork mode: the write end; -1 with CLONE_VM
@@ -132,9 +136,10 @@ struct ChildArgs {
 
 // Closes (marks CLOEXEC, so the error pipe lives until exec) every fd >= 3.
 static int CloseOtherFds(ChildArgs* a) {
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  const unsigned int first = a->keep_fd >= 0 ? 4U : 3U;
+  if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
   // Kernels before 5.11: close one by one, sparing the error pipe.
-  for (unsigned int fd = 3; fd < a->max_fd; fd++) {
+  for (unsigned int fd = first; fd < a->max_fd; fd++) {
     if (static_cast<int>(fd) != a->error_pipe) close(static_cast<int>(fd));
   }
   return 0;
@@ -146,6 +151,13 @@ static int ChildMain(void* arg) {
   // Every signal is blocked (the parent did it before the clone): reset the handlers
   // before anything can unblock them.
   ResetSignalDispositions();
+
+  // Into the containment cgroup first (lib/contain): writing "0" to cgroup.procs moves the
+  // writer (cgroups(7)), so everything the program does after exec, and every process it
+  // starts, is in the cgroup from its first instruction.
+  if (a->cgroup_procs >= 0 && RetryEintr([&] { return write(a->cgroup_procs, "0", 1); }) < 0) {
+    ChildFail(a, StepCgroup, errno);
+  }
 
   if (a->setsid && setsid() < 0) ChildFail(a, StepSetsid, errno);
   if (a->pgid >= 0 && setpgid(0, a->pgid) < 0) ChildFail(a, StepSetpgid, errno);
@@ -169,6 +181,21 @@ static int ChildMain(void* arg) {
     }
     // O_NONBLOCK is on the open file description: cat and friends fail with EAGAIN.
     SetBlocking(i);
+  }
+
+  // The shepherd's control socket (lib/contain) as fd 3, inheritable; the stdio dup2s are
+  // done, so fd 3 holds nothing the child still needs.
+  if (a->keep_fd >= 0) {
+    if (a->error_pipe == 3) {  // fork mode: keep the failure report out of the way
+      a->error_pipe = fcntl(3, F_DUPFD_CLOEXEC, 4);
+      if (a->error_pipe < 0) _exit(127);
+      close(3);
+    }
+    if (a->keep_fd == 3) {
+      if (ClearCloexec(3) < 0) ChildFail(a, StepStdio, errno);
+    } else if (RetryEintr([&] { return dup2(a->keep_fd, 3); }) < 0) {
+      ChildFail(a, StepStdio, errno);
+    }
   }
 
   if (CloseOtherFds(a) < 0) ChildFail(a, StepCloseRange, errno);
@@ -221,6 +248,8 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   a.death_signal = config[ConfigDeathSignal];
   a.uid = config[ConfigUid];
   a.gid = config[ConfigGid];
+  a.cgroup_procs = config[ConfigCgroupProcs];
+  a.keep_fd = config[ConfigKeepFd];
   a.parent_pid = getpid();
   a.error_pipe = -1;
   struct rlimit rl {};

@@ -46,7 +46,9 @@ export const Config = {
   uid: 6,
   gid: 7,
   flags: 8,
-  length: 9,
+  cgroupProcs: 9,
+  keepFd: 10,
+  length: 11,
 } as const;
 
 /** Stdio kinds in the config (native/child.cc, StdioKind); an fd is >= 0. */
@@ -67,6 +69,7 @@ export const stepSyscall: Readonly<Record<number, string>> = {
   8: 'setuid',
   9: 'prctl',
   10: 'execve',
+  11: 'write',
 };
 
 /** Linux's waitid(2) constants. */

@@ -70,6 +70,12 @@ export interface SpawnOptions {
   readonly gid?: number;
   /** Put the lineage record `UNIXPROC_LINEAGE` into the child's environment (default true). */
   readonly lineage?: boolean;
+  /**
+   * Contain the child's whole tree (docs/containment.md): `true` for the best mechanism
+   * available (or the one `UNIXPROC_CONTAINMENT` names), `'cgroup'` or `'subreaper'` to
+   * force one. The handle is then a `ContainedSubprocess`. Default false.
+   */
+  readonly contain?: boolean | 'cgroup' | 'subreaper';
 }
 
 /** The validated options. @internal */
@@ -89,6 +95,7 @@ export interface SpawnSpec {
   readonly uid: number;
   readonly gid: number;
   readonly lineage: boolean;
+  readonly contain: 'off' | 'auto' | 'cgroup' | 'subreaper';
 }
 
 function validateStdioValue(value: unknown, name: string): StdioOption {
@@ -186,9 +193,18 @@ export function validateSpawnOptions(options: unknown): SpawnSpec {
   const uid = o.uid === undefined ? -1 : validateInteger(o.uid, 'options.uid', 0, INT32_MAX);
   const gid = o.gid === undefined ? -1 : validateInteger(o.gid, 'options.gid', 0, INT32_MAX);
   const lineage = o.lineage === undefined ? true : validateBoolean(o.lineage, 'options.lineage');
+  const contain = validateContain(o.contain);
 
   return {
     cwd, env, stdio, argv0, setsid, pgid, deathSignal, signal, timeout, killSignal,
-    killGracePeriod, uid, gid, lineage,
+    killGracePeriod, uid, gid, lineage, contain,
   };
+}
+
+function validateContain(value: unknown): SpawnSpec['contain'] {
+  if (value === undefined || value === false) return 'off';
+  if (value === true) return 'auto';
+  if (value === 'cgroup' || value === 'subreaper') return value;
+  if (typeof value === 'string') throw invalidArgValue('options.contain', value, "must be true, false, 'cgroup' or 'subreaper'");
+  throw invalidArgType('options.contain', "of type boolean or one of 'cgroup', 'subreaper'", value);
 }

@@ -6,10 +6,12 @@ import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
 import { validateBytes, validateStringArray } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
-import { Subprocess } from './handle';
+import { Subprocess, type ChildInit } from './handle';
 import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
 import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
 import { execCandidates, searchPath } from './path-search';
+import type { ContainedSubprocess } from '../contain/contained';
+import { prepareContainment, type ContainPlan } from '../contain/hook';
 
 function stdioConfig(value: StdioOption): number {
   if (typeof value === 'number') return value;
@@ -28,6 +30,8 @@ function nativeConfig(spec: SpawnSpec, pidfd: boolean, forkMode: boolean): Int32
   c[Config.uid] = spec.uid;
   c[Config.gid] = spec.gid;
   c[Config.flags] = (pidfd ? Flag.pidfd : 0) | (forkMode ? Flag.fork : 0);
+  c[Config.cgroupProcs] = -1;
+  c[Config.keepFd] = -1;
   return c;
 }
 
@@ -68,6 +72,12 @@ export function spawnMethod(): 'vfork' | 'fork' {
  *   when the child could not be created; AbortError when `options.signal` is already aborted.
  * @see clone(2), execve(2), pidfd_open(2), docs/spawning.md
  */
+export function spawn(
+  file: string | Buffer,
+  args: readonly string[] | undefined,
+  options: SpawnOptions & { readonly contain: true | 'cgroup' | 'subreaper' },
+): ContainedSubprocess;
+export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
   const path = validateBytes(file, 'file', false);
   let argList: readonly string[] = [];
@@ -82,21 +92,33 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
 
   // The lineage entry replaces any inherited one (in native code, with the environment).
   const extraEnv = spec.lineage ? [lineageEntry(binding().getpid(), spec.setsid ? 'daemon' : 'child')] : [];
-  const candidates = execCandidates(path, searchPath(spec.env));
-  const argv = [spec.argv0 ?? path, ...argList];
+  let candidates: (string | Buffer)[] = execCandidates(path, searchPath(spec.env));
+  let argv: (string | Buffer)[] = [spec.argv0 ?? path, ...argList];
+  // Containment (lib/contain): the shepherd in front of the program, or its cgroup.
+  let plan: ContainPlan | undefined;
+  if (spec.contain !== 'off') {
+    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod);
+    candidates = plan.candidates;
+    argv = plan.argv;
+  }
 
   const usePidfd = exitWatchMode() === 'pidfd';
   if (!usePidfd) prepareSigchldWatch();
   const config = nativeConfig(spec, usePidfd, spawnMethod() === 'fork');
+  if (plan !== undefined) {
+    config[Config.cgroupProcs] = plan.cgroupProcsFd;
+    config[Config.keepFd] = plan.keepFd;
+  }
   const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv);
   if (typeof r === 'number' || r[0] < 0) {
     if (!usePidfd) settleSigchldWatch();
+    plan?.abort();
     if (typeof r === 'number') throw systemError(r, 'spawn');
     const syscall = stepSyscall[r[1]] ?? 'spawn';
     const errPath = syscall === 'execve' ? path : syscall === 'chdir' ? spec.cwd : undefined;
     throw systemError(r[0], syscall, errPath);
   }
-  return new Subprocess({
+  const init: ChildInit = {
     pid: r[0],
     pidfd: r[1],
     args: [path, ...argList],
@@ -105,5 +127,6 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
     killSignal: spec.killSignal,
     killGracePeriod: spec.killGracePeriod,
     signal: spec.signal,
-  });
+  };
+  return plan === undefined ? new Subprocess(init) : plan.finish(init, path);
 }

@@ -1,0 +1,289 @@
+/**
+ * The handle of a contained child: a {@link Subprocess} whose whole tree (every descendant,
+ * however it detached) is one unit, listed by {@link ContainedSubprocess.members} and ended
+ * by {@link ContainedSubprocess.terminate}.
+ */
+import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { check } from '../errors';
+import type { ExitStatus } from '../exit-status';
+import { validateBoolean, validateOptions, validateSignal } from '../validate';
+import { Subprocess, type ChildInit } from '../spawn/handle';
+import { binding } from '../spawn/native-child';
+import { validateMilliseconds } from '../spawn/options';
+import { cgroup2PathOf, cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
+import { descendantsOf, stateOf, withStartTimes, type Member } from './procfs';
+
+/** The mechanism that holds a contained child's tree together (docs/containment.md). */
+export type Containment = 'cgroup' | 'subreaper';
+
+export type { Member as TreeMember } from './procfs';
+
+/** A member of the tree as {@link ContainedSubprocess.terminate} ended it. */
+export interface EndedMember extends Member {
+  /** `'killSignal'`: gone within the grace period; `'SIGKILL'`: still alive when it ran out. */
+  readonly endedBy: 'killSignal' | 'SIGKILL';
+}
+
+/** How a contained child's tree ended: the program's own exit status, plus every member. */
+export type TreeTermination = ExitStatus & {
+  /** The members alive when the termination began (the program included), and how each ended. */
+  readonly members: readonly EndedMember[];
+  /** Whether the grace period ran out and SIGKILL was needed. */
+  readonly escalated: boolean;
+};
+
+/** Options of {@link ContainedSubprocess.terminate}; the defaults are the spawn options'. */
+export interface TerminateTreeOptions {
+  /** The signal sent to every member first. */
+  readonly killSignal?: string | number;
+  /** Milliseconds before SIGKILL for what is still alive (`Infinity`: never). */
+  readonly killGracePeriod?: number;
+}
+
+/** Options of {@link ContainedSubprocess.kill}. */
+export interface KillOptions {
+  /** Signal every live member of the tree, not only the program (default false). */
+  readonly tree?: boolean;
+}
+
+/** What the contain layer knows at birth. @internal */
+export type ContainInit =
+  | { readonly kind: 'cgroup'; readonly dir: string }
+  | { readonly kind: 'subreaper'; readonly programPid: number; readonly controlFd: number };
+
+const ESRCH = 3;
+const SIGKILL = 9;
+const SIGCONT = 18;
+
+const key = (m: Member): string => `${m.pid}:${m.startTime}`;
+
+/**
+ * A child started by `spawn(file, args, { contain })`. Every process it starts stays in its
+ * tree: with `'cgroup'` in its own cgroup v2 cgroup, with `'subreaper'` below a native
+ * shepherd process that is PR_SET_CHILD_SUBREAPER. When the program exits, what is left of
+ * its tree is ended (killSignal, killGracePeriod, SIGKILL); when this process dies, even by
+ * SIGKILL, the whole tree is killed (the cgroup's keeper or the shepherd sees it).
+ *
+ * With `'subreaper'`, {@link Subprocess.pid} is the shepherd's pid (the process this handle
+ * waits for, which exits as the program did: same code or same signal, once the tree is
+ * empty) and {@link ContainedSubprocess.programPid} the program's; `kill()` signals the
+ * program. With `'cgroup'` both are the program's pid.
+ */
+export class ContainedSubprocess extends Subprocess {
+  /** The mechanism in use. */
+  readonly containment: Containment;
+  /** The pid of the program itself (with `'subreaper'`, the shepherd's child). */
+  readonly programPid: number;
+
+  #cgroupDir: string | undefined;
+  #cgroupPath: string | undefined;
+  #control: Socket | undefined;
+  #programPidfd = -1;
+  #killSignal: number;
+  #killGracePeriod: number;
+  #ending: Promise<TreeTermination> | undefined;
+
+  /** @internal Made by spawn() with the `contain` option. */
+  constructor(init: ChildInit, contain: ContainInit) {
+    super(init);
+    this.#killSignal = init.killSignal;
+    this.#killGracePeriod = init.killGracePeriod;
+    this.containment = contain.kind;
+    if (contain.kind === 'cgroup') {
+      this.programPid = init.pid;
+      this.#cgroupDir = contain.dir;
+      // The path as /proc/pid/cgroup names it: the part below the mount.
+      this.#cgroupPath = cgroupPathBelowMount(contain.dir);
+      // Nothing the program started outlives it: when it exits, the rest of the tree is ended.
+      const cleanUp = (): void => {
+        if (this.#ending === undefined) this.#ending = this.#endCgroup(this.#killSignal, this.#killGracePeriod, []);
+        this.#ending.catch(() => undefined);
+      };
+      this.wait().then(cleanUp, cleanUp);
+    } else {
+      this.programPid = contain.programPid;
+      // A pidfd for the program: the shepherd does not reap it before we have it (it
+      // reaps only after the exit, and the program was just started), so it names the program.
+      this.#programPidfd = binding().pidfdOpen(contain.programPid, 0);
+      this.#control = new Socket({ fd: contain.controlFd, readable: true, writable: true });
+      this.#control.on('error', () => undefined); // the shepherd exited: its exit is reported by wait()
+      this.#control.on('data', () => undefined);
+      this.#control.unref();
+      const closePidfd = (): void => {
+        if (this.#programPidfd >= 0) binding().closeFd(this.#programPidfd);
+        this.#programPidfd = -1;
+        this.#control?.destroy();
+      };
+      this.wait().then(closePidfd, closePidfd);
+    }
+  }
+
+  /**
+   * Sends one signal now, and nothing more: to the program, or with `{ tree: true }` to
+   * every live member of the tree. With `'subreaper'` it goes to the program (not to the
+   * shepherd) through a pidfd.
+   * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
+   * @param options - `tree: true` to signal every member.
+   * @returns false when nothing was signalled (the program, or every member, is gone).
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
+   *   signal or option; EPERM when not allowed to signal the program.
+   * @see pidfd_send_signal(2)
+   */
+  override kill(signal: string | number = 'SIGTERM', options?: KillOptions): boolean {
+    const signo = validateSignal(signal, 'signal');
+    const o = validateOptions<KillOptions>(options, 'options');
+    const tree = o.tree === undefined ? false : validateBoolean(o.tree, 'options.tree');
+    if (tree) return this.#signalMembers(this.members(), signo) > 0;
+    if (this.containment === 'cgroup') return super.kill(signo);
+    if (this.exited || this.#programPidfd < 0) return false;
+    const r = binding().pidfdSendSignal(this.#programPidfd, signo);
+    if (r === -ESRCH) return false;
+    check(r, 'pidfd_send_signal');
+    return true;
+  }
+
+  /**
+   * The live members of the tree (the program and every descendant, zombies left out), each
+   * with its start time, so that a pid reused later is never taken for a member.
+   * @returns `[]` once the tree is gone.
+   * @see proc(5), cgroups(7) cgroup.procs
+   */
+  members(): readonly Member[] {
+    let pids: number[];
+    if (this.#cgroupDir !== undefined) {
+      pids = cgroupPids(this.#cgroupDir);
+    } else {
+      if (this.exited) return [];
+      pids = descendantsOf(this.pid);
+    }
+    return withStartTimes(pids.filter((p) => stateOf(p) !== 'Z'));
+  }
+
+  /**
+   * Ends the whole tree: `killSignal` to every member, SIGKILL to what is still alive after
+   * `killGracePeriod`, and resolves once no member is left, with the program's exit status
+   * and how each member ended. Calling it again returns the same promise.
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options.
+   * @see cgroups(7) cgroup.kill, prctl(2) PR_SET_CHILD_SUBREAPER, docs/containment.md
+   */
+  override terminate(options?: TerminateTreeOptions): Promise<TreeTermination> {
+    const o = validateOptions<TerminateTreeOptions>(options, 'options');
+    const killSignal = o.killSignal === undefined ? this.#killSignal : validateSignal(o.killSignal, 'options.killSignal');
+    const grace =
+      o.killGracePeriod === undefined
+        ? this.#killGracePeriod
+        : validateMilliseconds(o.killGracePeriod, 'options.killGracePeriod', true);
+    if (this.#ending !== undefined) return this.#ending;
+    const snapshot = this.members();
+    this.#ending =
+      this.#cgroupDir !== undefined ? this.#endCgroup(killSignal, grace, snapshot) : this.#endShepherd(killSignal, grace, snapshot);
+    return this.#ending;
+  }
+
+  #signalMembers(members: readonly Member[], signo: number): number {
+    let sent = 0;
+    for (const m of members) {
+      // A pidfd pins the process; then re-check that it is the member we listed.
+      const fd = binding().pidfdOpen(m.pid, 0);
+      if (fd < 0) continue;
+      try {
+        if (!this.#isMember(m)) continue;
+        if (binding().pidfdSendSignal(fd, signo) === 0) sent++;
+      } finally {
+        binding().closeFd(fd);
+      }
+    }
+    return sent;
+  }
+
+  #isMember(m: Member): boolean {
+    if (withStartTimes([m.pid])[0]?.startTime !== m.startTime) return false;
+    if (this.#cgroupPath === undefined) return true; // subreaper: listed from the shepherd's tree
+    try {
+      const path = cgroup2PathOf(readFileSync(`/proc/${m.pid}/cgroup`, 'latin1'));
+      return path !== undefined && (path === this.#cgroupPath || path.startsWith(this.#cgroupPath + '/'));
+    } catch {
+      return false;
+    }
+  }
+
+  async #endCgroup(killSignal: number, grace: number, snapshot: readonly Member[]): Promise<TreeTermination> {
+    const dir = this.#cgroupDir as string;
+    const alive = new Set<string>();
+    let escalated = false;
+    if (isPopulated(dir)) {
+      const members = snapshot.length > 0 ? snapshot : this.members();
+      if (killSignal === SIGKILL || grace === 0) {
+        escalated = true;
+        for (const m of members) alive.add(key(m));
+        killCgroup(dir);
+      } else {
+        this.#signalMembers(members, killSignal);
+        this.#signalMembers(members, SIGCONT);
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<boolean>((resolve) => {
+          if (Number.isFinite(grace)) timer = setTimeout(() => resolve(true), grace);
+        });
+        const gone = whenEmpty(dir).then(() => false);
+        if (await Promise.race([gone, graceOver])) {
+          escalated = true;
+          for (const m of this.members()) alive.add(key(m));
+          killCgroup(dir);
+        }
+        clearTimeout(timer);
+      }
+      await whenEmpty(dir);
+    }
+    let status: ExitStatus;
+    try {
+      status = await this.wait();
+    } finally {
+      removeCgroup(dir);
+    }
+    return result(status, snapshot, alive, escalated);
+  }
+
+  async #endShepherd(killSignal: number, grace: number, snapshot: readonly Member[]): Promise<TreeTermination> {
+    const alive = new Set<string>();
+    let escalated = false;
+    let timer: NodeJS.Timeout | undefined;
+    if (!this.exited) {
+      this.#control?.write(`T ${killSignal} ${Number.isFinite(grace) ? Math.round(grace) : -1}\n`);
+      if (killSignal === SIGKILL || grace === 0) {
+        escalated = snapshot.length > 0;
+        for (const m of snapshot) alive.add(key(m));
+      } else if (Number.isFinite(grace)) {
+        // What is alive when the shepherd's grace period runs out is what it SIGKILLs.
+        timer = setTimeout(() => {
+          const left = this.members();
+          escalated = left.length > 0;
+          for (const m of left) alive.add(key(m));
+        }, grace);
+        timer.unref();
+      }
+    }
+    try {
+      return result(await this.wait(), snapshot, alive, escalated);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function result(status: ExitStatus, snapshot: readonly Member[], alive: Set<string>, escalated: boolean): TreeTermination {
+  const members = snapshot.map((m) => ({ ...m, endedBy: alive.has(key(m)) ? ('SIGKILL' as const) : ('killSignal' as const) }));
+  return { ...status, members, escalated };
+}
+
+function cgroupPathBelowMount(dir: string): string | undefined {
+  try {
+    const own = cgroup2PathOf(readFileSync('/proc/self/cgroup', 'latin1'));
+    if (own === undefined) return undefined;
+    // dir is <mount><own>/unixproc-.../cN: the part from <own> on.
+    const i = dir.lastIndexOf('/unixproc-');
+    return i < 0 ? undefined : (own === '/' ? '' : own) + dir.slice(i);
+  } catch {
+    return undefined;
+  }
+}
