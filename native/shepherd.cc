@@ -17,7 +17,8 @@
 //     for cgroup.events "populated 0" and removes the directory tree. Started once per owner.
 //
 // Control protocol (lines on fd 3). Shepherd to owner, once: "R <pid>\n" (the program runs,
-// exec done) or "E <errno>\n" (exec failed; the shepherd exits 127). Owner to shepherd:
+// exec done) or "E <errno>\n" (exec failed; the shepherd exits 127); then "S <pid>...\n"
+// when it SIGKILLs what outlived the grace period (the pids it kills). Owner to shepherd:
 // "K <signal>\n" sends one signal to every member now; "T <signal> <grace ms | -1>\n" ends
 // the tree: the signal to every member, SIGKILL to what is left after the grace period.
 //
@@ -130,12 +131,24 @@ void SignalAll(int sig) {
   for (pid_t p : members) kill(p, sig);
 }
 
+// The SIGKILL phase: tells the owner which members it SIGKILLs ("S <pid>...\n"), then
+// SIGKILLs them (and, on each round of the main loop, whatever appeared since).
+void EnterKilling(Tree* t) {
+  if (t->killing) return;
+  t->killing = true;
+  std::vector<pid_t> members;
+  Descendants(getpid(), &members);
+  std::string line = "S";
+  for (pid_t p : members) line += " " + std::to_string(p);
+  WriteAll(kControlFd, line + "\n");
+  for (pid_t p : members) kill(p, SIGKILL);
+}
+
 // Ends the tree: the signal to every member; SIGKILL after the grace period.
 void BeginEnding(Tree* t, int sig, long long grace_ms) {
   if (t->killing) return;
   if (sig == SIGKILL || grace_ms == 0) {
-    t->killing = true;
-    SignalAll(SIGKILL);
+    EnterKilling(t);
     return;
   }
   SignalAll(sig);
@@ -294,9 +307,7 @@ int TreeMain(int argc, char** argv) {
     if (!ReapAll(&t)) {
       if (t.main_done) ExitAs(t.main_status);
     }
-    if (t.ending && !t.killing && t.escalate_at >= 0 && NowMs() >= t.escalate_at) {
-      t.killing = true;
-    }
+    if (t.ending && !t.killing && t.escalate_at >= 0 && NowMs() >= t.escalate_at) EnterKilling(&t);
     if (t.killing) SignalAll(SIGKILL);
 
     struct pollfd fds[2] = {{sfd, POLLIN, 0}, {control_open ? kControlFd : -1, POLLIN, 0}};
@@ -349,7 +360,11 @@ void RemoveCgroupTree(const std::string& dir) {
     }
     closedir(d);
   }
-  rmdir(dir.c_str());
+  // EBUSY while the last members are still being released after "populated 0": retry briefly.
+  for (int i = 0; i < 50 && rmdir(dir.c_str()) < 0 && errno == EBUSY; i++) {
+    struct timespec ts {0, 2000000};
+    nanosleep(&ts, nullptr);
+  }
 }
 
 bool Populated(const std::string& dir) {

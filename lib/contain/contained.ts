@@ -83,6 +83,8 @@ export class ContainedSubprocess extends Subprocess {
   #killSignal: number;
   #killGracePeriod: number;
   #ending: Promise<TreeTermination> | undefined;
+  /** Pids the shepherd reported SIGKILLing. */
+  #sigkilled = new Set<number>();
 
   /** @internal Made by spawn() with the `contain` option. */
   constructor(init: ChildInit, contain: ContainInit) {
@@ -108,7 +110,19 @@ export class ContainedSubprocess extends Subprocess {
       this.#programPidfd = binding().pidfdOpen(contain.programPid, 0);
       this.#control = new Socket({ fd: contain.controlFd, readable: true, writable: true });
       this.#control.on('error', () => undefined); // the shepherd exited: its exit is reported by wait()
-      this.#control.on('data', () => undefined);
+      // "S <pid>...": the members the shepherd SIGKILLs once the grace period is over.
+      let pending = '';
+      this.#control.setEncoding('latin1');
+      this.#control.on('data', (chunk: string) => {
+        pending += chunk;
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          if (line.startsWith('S')) for (const w of line.slice(1).trim().split(' ')) if (w !== '') this.#sigkilled.add(Number(w));
+        }
+        if (pending.length > 65536) pending = '';
+      });
       this.#control.unref();
       const closePidfd = (): void => {
         if (this.#programPidfd >= 0) binding().closeFd(this.#programPidfd);
@@ -245,29 +259,12 @@ export class ContainedSubprocess extends Subprocess {
   }
 
   async #endShepherd(killSignal: number, grace: number, snapshot: readonly Member[]): Promise<TreeTermination> {
-    const alive = new Set<string>();
-    let escalated = false;
-    let timer: NodeJS.Timeout | undefined;
-    if (!this.exited) {
-      this.#control?.write(`T ${killSignal} ${Number.isFinite(grace) ? Math.round(grace) : -1}\n`);
-      if (killSignal === SIGKILL || grace === 0) {
-        escalated = snapshot.length > 0;
-        for (const m of snapshot) alive.add(key(m));
-      } else if (Number.isFinite(grace)) {
-        // What is alive when the shepherd's grace period runs out is what it SIGKILLs.
-        timer = setTimeout(() => {
-          const left = this.members();
-          escalated = left.length > 0;
-          for (const m of left) alive.add(key(m));
-        }, grace);
-        timer.unref();
-      }
-    }
-    try {
-      return result(await this.wait(), snapshot, alive, escalated);
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!this.exited) this.#control?.write(`T ${killSignal} ${Number.isFinite(grace) ? Math.round(grace) : -1}\n`);
+    const status = await this.wait();
+    // The shepherd's "S" line is read before its exit is: the socket is written first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const alive = new Set(snapshot.filter((m) => this.#sigkilled.has(m.pid)).map(key));
+    return result(status, snapshot, alive, alive.size > 0);
   }
 }
 

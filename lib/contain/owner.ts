@@ -11,6 +11,7 @@ import { ownStartTime } from '../lineage';
 import { Subprocess } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { Config } from '../spawn/native-child';
+import { startTimeOf, stateOf } from './procfs';
 import { baseConfig, containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
 import { closeSync, makeCgroup, openProcs, ownCgroupDir, ownerCgroupName, removeCgroup, sweepStale } from './cgroup';
 
@@ -24,6 +25,30 @@ interface OwnerCgroup {
 }
 
 let owner: OwnerCgroup | undefined;
+// On `process` (one object per process, unlike globalThis, which jest gives each test file
+// its own of): every copy of the library in this process must know the keeper, whichever
+// copy started it.
+const KEEPERS = Symbol.for('unixproc.contain.keepers');
+const holder = process as unknown as Record<symbol, Set<string> | undefined>;
+const keepers = (holder[KEEPERS] ??= new Set<string>());
+
+/**
+ * Whether (pid, startTime) is this process's cgroup keeper: a helper that lives as long as
+ * this process by design, which the leak guard does not report. @internal
+ */
+export function isOwnKeeper(pid: number, startTime: number): boolean {
+  return keepers.has(`${pid}:${startTime}`);
+}
+
+/**
+ * Whether a command line is a cgroup keeper whose owner is gone: it is removing the owner's
+ * cgroups and exits within milliseconds on its own (native/shepherd.cc). @internal
+ */
+export function isExitingKeeper(cmdline: readonly string[]): boolean {
+  if (cmdline.length !== 4 || !cmdline[0].endsWith('/unixproc-shepherd') || cmdline[1] !== 'keeper') return false;
+  const state = stateOf(Number(cmdline[2]));
+  return state === undefined || state === 'Z';
+}
 let failure: Error | undefined;
 
 /**
@@ -73,6 +98,7 @@ function createOwner(pid: number): OwnerCgroup {
     keeper.unref();
     const line = readReadyLine(controlFd);
     if (!line.startsWith('R ')) throw systemError(-3 /* ESRCH */, 'spawn', file);
+    keepers.add(`${keeper.pid}:${startTimeOf(keeper.pid)}`);
     return { dir, keeper, controlFd, next: 1, pid };
   } catch (e) {
     if (theirs >= 0) containBinding().closeFd(theirs);
