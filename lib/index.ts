@@ -8,5 +8,6 @@ export type { ErrnoException, ArgumentError } from './errors';
 export * from './exit-status';
 export * from './proc/index';
 export * from './spawn/index';
+export * from './contain/index';
 export * from './guard/index';
 export * from './supervise/index';
