@@ -232,7 +232,8 @@ static void CloseIfOpen(int fd) {
 static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ExecRequest req;
-  if (!ReadExecRequest(info, ConfigLength, &req)) return NegErrno(env, EINVAL);
+  // The containment entries are optional: a config of ConfigCgroupProcs entries means none.
+  if (!ReadExecRequest(info, ConfigCgroupProcs, &req)) return NegErrno(env, EINVAL);
   Napi::Int32Array& config = req.config;
   const int flags = config[ConfigFlags];
   const bool fork_mode = (flags & FlagFork) != 0;
@@ -248,8 +249,9 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   a.death_signal = config[ConfigDeathSignal];
   a.uid = config[ConfigUid];
   a.gid = config[ConfigGid];
-  a.cgroup_procs = config[ConfigCgroupProcs];
-  a.keep_fd = config[ConfigKeepFd];
+  const size_t config_len = config.ElementLength();
+  a.cgroup_procs = config_len > ConfigCgroupProcs ? config[ConfigCgroupProcs] : -1;
+  a.keep_fd = config_len > ConfigKeepFd ? config[ConfigKeepFd] : -1;
   a.parent_pid = getpid();
   a.error_pipe = -1;
   struct rlimit rl {};
