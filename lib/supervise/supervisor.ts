@@ -7,6 +7,7 @@ import type { ExitStatus } from '../exit-status';
 import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
+import { ContainedSubprocess, type Containment } from '../contain/contained';
 import { validateBytes, validateSignal, validateStringArray } from '../validate';
 import { registerLive, unregisterLive, type ExitHookEntry } from './exit-hook';
 import { groupMembers, killGroupNow, signalGroup, startKeeper } from './group';
@@ -122,8 +123,26 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.file = file;
     this.args = args;
     this.#spec = spec;
-    this.#hook = { killNow: () => killGroupNow(this.#child, this.#keeper, this.#pgid) };
+    this.#hook = {
+      killNow: () => {
+        const contained = this.#contained();
+        if (contained !== undefined) contained.kill('SIGKILL', { tree: true });
+        else killGroupNow(this.#child, this.#keeper, this.#pgid);
+      },
+    };
     this.#start(true);
+  }
+
+  /**
+   * The mechanism that contains the running child's tree (`'cgroup'` or `'subreaper'`,
+   * docs/containment.md), or undefined with `contain: false` or when no child runs.
+   */
+  get containment(): Containment | undefined {
+    return this.#contained()?.containment;
+  }
+
+  #contained(): ContainedSubprocess | undefined {
+    return this.#child instanceof ContainedSubprocess ? this.#child : undefined;
   }
 
   /** Where the supervisor is. */
@@ -173,6 +192,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   signal(signal: string | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.#child === undefined) return false;
+    const contained = this.#contained();
+    if (contained !== undefined) return contained.kill(signo, { tree: true });
     const sent = signalGroup(this.#child, this.#keeper, this.#pgid, signo);
     if (sent && signo === SIGKILL) this.#groupKilled = true;
     return sent;
@@ -264,7 +285,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     registerLive(this.#hook);
     this.#child = child;
     this.#pgid = child.pid;
-    this.#keeper = startKeeper(child.pid);
+    // A contained tree needs no group keeper: its cgroup or shepherd holds every member.
+    this.#keeper = child instanceof ContainedSubprocess ? undefined : startKeeper(child.pid);
     this.#startedAt = Date.now();
     this.#stopSent = false;
     this.#groupKilled = false;
@@ -281,6 +303,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #beginStop(): void {
     if (this.#stopSent) return;
     this.#stopSent = true;
+    const contained = this.#contained();
+    if (contained !== undefined) {
+      contained
+        .terminate({ killSignal: this.#spec.stopSignal, killGracePeriod: this.#spec.stopTimeout })
+        .catch(() => undefined);
+      return;
+    }
     this.#signalSafely(this.#spec.stopSignal);
     if (Number.isFinite(this.#spec.stopTimeout)) {
       this.#killTimer = setTimeout(() => this.#signalSafely(SIGKILL), this.#spec.stopTimeout);
@@ -330,6 +359,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Waits until no member but the keeper is left; signals the leftovers if needed. */
   async #drainGroup(): Promise<void> {
+    const contained = this.#contained();
+    if (contained !== undefined) {
+      // The whole tree, however it detached; the same sequence as a stop when members remain.
+      await contained
+        .terminate({ killSignal: this.#spec.stopSignal, killGracePeriod: this.#spec.stopTimeout })
+        .catch(() => undefined);
+      return;
+    }
     const keeperPid = this.#keeper?.pid ?? -1;
     let members = this.#members(keeperPid);
     if (members.length === 0) return;
