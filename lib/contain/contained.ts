@@ -13,6 +13,7 @@ import { binding } from '../spawn/native-child';
 import { validateMilliseconds } from '../spawn/options';
 import { cgroup2PathOf, cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
 import { descendantsOf, stateOf, withStartTimes, type Member } from './procfs';
+import { cgroupUsage, procfsUsage, type ResourceUsage } from './usage';
 
 /** The mechanism that holds a contained child's tree together (docs/containment.md). */
 export type Containment = 'cgroup' | 'subreaper';
@@ -56,6 +57,8 @@ const ESRCH = 3;
 const SIGKILL = 9;
 const SIGCONT = 18;
 
+let handles = 0;
+
 const key = (m: Member): string => `${m.pid}:${m.startTime}`;
 
 /**
@@ -83,6 +86,7 @@ export class ContainedSubprocess extends Subprocess {
   #killSignal: number;
   #killGracePeriod: number;
   #ending: Promise<TreeTermination> | undefined;
+  readonly #usageKey = `contained:${++handles}`;
   /** Pids the shepherd reported SIGKILLing. */
   #sigkilled = new Set<number>();
 
@@ -172,6 +176,18 @@ export class ContainedSubprocess extends Subprocess {
       pids = descendantsOf(this.pid);
     }
     return withStartTimes(pids.filter((p) => stateOf(p) !== 'Z'));
+  }
+
+  /**
+   * The resource usage of the whole tree: from the cgroup's files (cpu.stat counts every
+   * process that ever ran in it, exited ones included) with `'cgroup'`, else summed over the
+   * live members. `cpuPercent` is since the previous `usage()` call (the first primes it).
+   * @returns the {@link ResourceUsage}; all zero once the tree is gone.
+   * @see cgroup-v2.rst cpu.stat, proc(5) stat, statm, smaps_rollup
+   */
+  usage(): ResourceUsage {
+    if (this.#cgroupDir !== undefined) return cgroupUsage(this.#cgroupDir, cgroupPids(this.#cgroupDir), this.#usageKey);
+    return procfsUsage(this.exited ? [] : descendantsOf(this.pid), this.#usageKey);
   }
 
   /**

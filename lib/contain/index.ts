@@ -6,3 +6,5 @@ export { ContainedSubprocess } from './contained';
 export type { Containment, EndedMember, KillOptions, TerminateTreeOptions, TreeMember, TreeTermination } from './contained';
 export { CONTAINMENT_ENV } from './hook';
 export { ERR_CGROUP_UNAVAILABLE } from './cgroup';
+export { processUsage } from './usage';
+export type { ProcessUsageOptions, ResourceUsage } from './usage';

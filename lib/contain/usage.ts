@@ -1,0 +1,220 @@
+/**
+ * Resource usage of a process or of its whole tree: CPU seconds and percent, memory (RSS,
+ * PSS, USS), process and thread counts. A contained child with a cgroup is accounted from
+ * the cgroup's own files (cpu.stat, cgroup.procs, cgroup.threads; memory.current where the
+ * memory controller is on the cgroup2 hierarchy); otherwise the members are summed, read
+ * from /proc/pid/{stat,statm,smaps_rollup} and found through /proc/pid/task/tid/children,
+ * so accounting a tree never scans all of /proc.
+ * @see proc(5) stat (fields 14 utime, 15 stime, 20 num_threads), statm, smaps_rollup;
+ *   cgroup-v2.rst cpu.stat, memory.current; psutil's Process.cpu_percent and memory_full_info
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemError } from '../errors';
+import { procConstants } from '../proc/binding';
+import { validateBoolean, validateOptions, validatePid } from '../validate';
+import { descendantsOf, statFields } from './procfs';
+
+/** What {@link processUsage} and `ContainedSubprocess.usage()` return. */
+export interface ResourceUsage {
+  /** CPU time in user mode, seconds (of the live members; with a cgroup, of every process that ever ran in it). */
+  readonly cpuUser: number;
+  /** CPU time in kernel mode, seconds. */
+  readonly cpuSystem: number;
+  /**
+   * CPU use since the previous call for the same process or tree, in percent of one CPU
+   * (above 100 when several CPUs are used), as psutil's `cpu_percent(interval=None)`. The
+   * first call only primes the measurement: `undefined` (psutil returns a meaningless 0.0).
+   */
+  readonly cpuPercent: number | undefined;
+  /** Resident set size in bytes (statm's resident pages, not stat field 24), summed over the members. */
+  readonly rss: number;
+  /** Proportional set size in bytes (smaps_rollup Pss); undefined where smaps_rollup is unreadable. */
+  readonly pss: number | undefined;
+  /** Unique set size in bytes: memory private to the members (smaps_rollup Private_*); undefined where unreadable. */
+  readonly uss: number | undefined;
+  /** Bytes charged to the cgroup (memory.current), where the memory controller is enabled; else undefined. */
+  readonly memoryCurrent: number | undefined;
+  /** Live processes (zombies left out). */
+  readonly processes: number;
+  /** Threads of the live processes. */
+  readonly threads: number;
+  /** Where the CPU figures and counts come from. */
+  readonly source: 'cgroup' | 'procfs';
+}
+
+/** Options of {@link processUsage}. */
+export interface ProcessUsageOptions {
+  /** Account the process and all its descendants (default false: the process alone). */
+  readonly tree?: boolean;
+}
+
+interface Sample {
+  readonly cpu: number;
+  readonly at: number;
+}
+
+// The previous CPU sample per process or tree, for cpuPercent. Bounded: the oldest goes.
+const samples = new Map<string, Sample>();
+const MAX_SAMPLES = 4096;
+
+function percentSince(key: string, cpu: number): number | undefined {
+  const at = Number(process.hrtime.bigint()) / 1e9;
+  const last = samples.get(key);
+  samples.delete(key);
+  samples.set(key, { cpu, at });
+  if (samples.size > MAX_SAMPLES) samples.delete(samples.keys().next().value as string);
+  if (last === undefined || at <= last.at) return undefined;
+  return Math.max(0, ((cpu - last.cpu) / (at - last.at)) * 100);
+}
+
+interface One {
+  user: number;
+  system: number;
+  threads: number;
+  rss: number;
+  pss: number | undefined;
+  uss: number | undefined;
+}
+
+function readSmapsRollup(pid: number): { pss: number; uss: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  let pss = 0;
+  let uss = 0;
+  for (const line of text.split('\n')) {
+    const m = /^(\w+):\s+(\d+) kB/.exec(line);
+    if (m === null) continue;
+    const bytes = Number(m[2]) * 1024;
+    if (m[1] === 'Pss') pss = bytes;
+    else if (m[1] === 'Private_Clean' || m[1] === 'Private_Dirty' || m[1] === 'Private_Hugetlb') uss += bytes;
+  }
+  return { pss, uss };
+}
+
+/** One live process's figures; undefined when it is gone or a zombie. */
+function readOneProcess(pid: number, memory: boolean): One | undefined {
+  const f = statFields(pid);
+  if (f === undefined || f[0] === 'Z' || f[0] === 'X') return undefined;
+  const { clkTck, pageSize } = procConstants();
+  let rss = 0;
+  try {
+    rss = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * pageSize;
+  } catch {
+    return undefined;
+  }
+  const smaps = memory ? readSmapsRollup(pid) : undefined;
+  return {
+    user: Number(f[11]) / clkTck,
+    system: Number(f[12]) / clkTck,
+    threads: Number(f[17]),
+    rss,
+    pss: smaps?.pss,
+    uss: smaps?.uss,
+  };
+}
+
+/** Sums the members' figures. @internal */
+export function sumOver(pids: readonly number[]): { total: One; processes: number } {
+  const total: One = { user: 0, system: 0, threads: 0, rss: 0, pss: 0, uss: 0 };
+  let processes = 0;
+  for (const pid of pids) {
+    const one = readOneProcess(pid, true);
+    if (one === undefined) continue;
+    processes++;
+    total.user += one.user;
+    total.system += one.system;
+    total.threads += one.threads;
+    total.rss += one.rss;
+    total.pss = one.pss === undefined || total.pss === undefined ? undefined : total.pss + one.pss;
+    total.uss = one.uss === undefined || total.uss === undefined ? undefined : total.uss + one.uss;
+  }
+  return { total, processes };
+}
+
+function readNumberFile(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, 'latin1').trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function countLines(path: string): number {
+  try {
+    return readFileSync(path, 'latin1').split('\n').filter((l) => l !== '').length;
+  } catch {
+    return 0;
+  }
+}
+
+/** The usage of a cgroup's tree, `pids` being its members (for memory). @internal */
+export function cgroupUsage(dir: string, pids: readonly number[], key: string): ResourceUsage {
+  let user = 0;
+  let system = 0;
+  try {
+    const stat = readFileSync(join(dir, 'cpu.stat'), 'latin1');
+    user = Number(/^user_usec (\d+)$/m.exec(stat)?.[1] ?? 0) / 1e6;
+    system = Number(/^system_usec (\d+)$/m.exec(stat)?.[1] ?? 0) / 1e6;
+  } catch {
+    // removed meanwhile: all zero
+  }
+  const { total } = sumOver(pids);
+  return {
+    cpuUser: user,
+    cpuSystem: system,
+    cpuPercent: percentSince(key, user + system),
+    rss: total.rss,
+    pss: total.pss,
+    uss: total.uss,
+    memoryCurrent: readNumberFile(join(dir, 'memory.current')),
+    processes: countLines(join(dir, 'cgroup.procs')),
+    threads: countLines(join(dir, 'cgroup.threads')),
+    source: 'cgroup',
+  };
+}
+
+/** The usage of `pids` summed from /proc. @internal */
+export function procfsUsage(pids: readonly number[], key: string): ResourceUsage {
+  const { total, processes } = sumOver(pids);
+  return {
+    cpuUser: total.user,
+    cpuSystem: total.system,
+    cpuPercent: percentSince(key, total.user + total.system),
+    rss: total.rss,
+    pss: total.pss,
+    uss: total.uss,
+    memoryCurrent: undefined,
+    processes,
+    threads: total.threads,
+    source: 'procfs',
+  };
+}
+
+/**
+ * The resource usage of any process, or with `{ tree: true }` of it and every descendant
+ * (found through /proc/pid/task/tid/children: no scan of all of /proc). CPU percent is
+ * measured since the previous call for the same process (or tree), psutil-style: the first
+ * call primes it (`undefined`).
+ *
+ * @param pid - the process.
+ * @param options - `tree` (default false).
+ * @returns its {@link ResourceUsage} (`source: 'procfs'`).
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or option; ESRCH (syscall
+ *   'open', path /proc/pid/stat) when the process does not exist or is a zombie.
+ * @see proc(5) stat, statm, smaps_rollup
+ */
+export function processUsage(pid: number, options?: ProcessUsageOptions): ResourceUsage {
+  validatePid(pid, 'pid');
+  const o = validateOptions<ProcessUsageOptions>(options, 'options');
+  const tree = o.tree === undefined ? false : validateBoolean(o.tree, 'options.tree');
+  const f = statFields(pid);
+  if (f === undefined || f[0] === 'Z' || f[0] === 'X') throw systemError(-3 /* ESRCH */, 'open', `/proc/${pid}/stat`);
+  const pids = tree ? [pid, ...descendantsOf(pid)] : [pid];
+  return procfsUsage(pids, `${pid}:${f[19]}:${tree ? 'tree' : 'one'}`);
+}
