@@ -151,9 +151,13 @@ void BeginEnding(Tree* t, int sig, long long grace_ms) {
     EnterKilling(t);
     return;
   }
-  SignalAll(sig);
-  // A member that was stopped would not act on the signal until continued.
-  SignalAll(SIGCONT);
+  // A member that was stopped would not act on the signal until continued: SIGCONT after it.
+  std::vector<pid_t> members;
+  Descendants(getpid(), &members);
+  for (pid_t p : members) {
+    kill(p, sig);
+    kill(p, SIGCONT);
+  }
   // The earliest escalation asked for wins; -1 (never) only when nothing else was asked.
   if (grace_ms >= 0) {
     const long long at = NowMs() + grace_ms;

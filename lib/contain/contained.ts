@@ -3,7 +3,6 @@
  * however it detached) is one unit, listed by {@link ContainedSubprocess.members} and ended
  * by {@link ContainedSubprocess.terminate}.
  */
-import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { check } from '../errors';
 import type { ExitStatus } from '../exit-status';
@@ -11,9 +10,9 @@ import { validateBoolean, validateOptions, validateSignal } from '../validate';
 import { Subprocess, type ChildInit } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { validateMilliseconds } from '../spawn/options';
-import { cgroup2PathOf, cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
-import { descendantsOf, stateOf, withStartTimes, type Member } from './procfs';
-import { cgroupUsage, procfsUsage, type ResourceUsage } from './usage';
+import { cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
+import { descendantsOf, liveMembers, startTimeOf, type Member } from './procfs';
+import { cgroupUsage, procfsUsage, validateFullMemory, type ResourceUsage, type UsageOptions } from './usage';
 
 /** The mechanism that holds a contained child's tree together (docs/containment.md). */
 export type Containment = 'cgroup' | 'subreaper';
@@ -80,7 +79,6 @@ export class ContainedSubprocess extends Subprocess {
   readonly programPid: number;
 
   #cgroupDir: string | undefined;
-  #cgroupPath: string | undefined;
   #control: Socket | undefined;
   #programPidfd = -1;
   #killSignal: number;
@@ -99,8 +97,6 @@ export class ContainedSubprocess extends Subprocess {
     if (contain.kind === 'cgroup') {
       this.programPid = init.pid;
       this.#cgroupDir = contain.dir;
-      // The path as /proc/pid/cgroup names it: the part below the mount.
-      this.#cgroupPath = cgroupPathBelowMount(contain.dir);
       // Nothing the program started outlives it: when it exits, the rest of the tree is ended.
       const cleanUp = (): void => {
         if (this.#ending === undefined) this.#ending = this.#endCgroup(this.#killSignal, this.#killGracePeriod, []);
@@ -175,19 +171,24 @@ export class ContainedSubprocess extends Subprocess {
       if (this.exited) return [];
       pids = descendantsOf(this.pid);
     }
-    return withStartTimes(pids.filter((p) => stateOf(p) !== 'Z'));
+    return liveMembers(pids);
   }
 
   /**
    * The resource usage of the whole tree: from the cgroup's files (cpu.stat counts every
    * process that ever ran in it, exited ones included) with `'cgroup'`, else summed over the
    * live members. `cpuPercent` is since the previous `usage()` call (the first primes it).
+   * @param options - `fullMemory: true` for PSS and USS (smaps_rollup; costly).
    * @returns the {@link ResourceUsage}; all zero once the tree is gone.
+   * @throws ERR_INVALID_ARG_TYPE for bad options.
    * @see cgroup-v2.rst cpu.stat, proc(5) stat, statm, smaps_rollup
    */
-  usage(): ResourceUsage {
-    if (this.#cgroupDir !== undefined) return cgroupUsage(this.#cgroupDir, cgroupPids(this.#cgroupDir), this.#usageKey);
-    return procfsUsage(this.exited ? [] : descendantsOf(this.pid), this.#usageKey);
+  usage(options?: UsageOptions): ResourceUsage {
+    const fullMemory = validateFullMemory(validateOptions<UsageOptions>(options, 'options'));
+    if (this.#cgroupDir !== undefined) {
+      return cgroupUsage(this.#cgroupDir, cgroupPids(this.#cgroupDir), this.#usageKey, fullMemory);
+    }
+    return procfsUsage(this.exited ? [] : descendantsOf(this.pid), this.#usageKey, fullMemory);
   }
 
   /**
@@ -211,31 +212,30 @@ export class ContainedSubprocess extends Subprocess {
     return this.#ending;
   }
 
-  #signalMembers(members: readonly Member[], signo: number): number {
-    let sent = 0;
+  /** Sends each signal, in order, to every listed member that is still that member. */
+  #signalMembers(members: readonly Member[], ...signos: number[]): number {
+    // A pidfd pins each process; then one check says which of them are still the members
+    // we listed: still in the cgroup (a pid listed after its pidfd was opened is that
+    // process, or a process of the tree anyway), or with the same start time (subreaper).
+    const opened: { fd: number; m: Member }[] = [];
     for (const m of members) {
-      // A pidfd pins the process; then re-check that it is the member we listed.
       const fd = binding().pidfdOpen(m.pid, 0);
-      if (fd < 0) continue;
-      try {
-        if (!this.#isMember(m)) continue;
-        if (binding().pidfdSendSignal(fd, signo) === 0) sent++;
-      } finally {
-        binding().closeFd(fd);
+      if (fd >= 0) opened.push({ fd, m });
+    }
+    let sent = 0;
+    try {
+      const inCgroup = this.#cgroupDir !== undefined ? new Set(cgroupPids(this.#cgroupDir)) : undefined;
+      for (const { fd, m } of opened) {
+        const same = inCgroup !== undefined ? inCgroup.has(m.pid) : startTimeOf(m.pid) === m.startTime;
+        if (!same) continue;
+        let ok = false;
+        for (const signo of signos) if (binding().pidfdSendSignal(fd, signo) === 0) ok = true;
+        if (ok) sent++;
       }
+    } finally {
+      for (const { fd } of opened) binding().closeFd(fd);
     }
     return sent;
-  }
-
-  #isMember(m: Member): boolean {
-    if (withStartTimes([m.pid])[0]?.startTime !== m.startTime) return false;
-    if (this.#cgroupPath === undefined) return true; // subreaper: listed from the shepherd's tree
-    try {
-      const path = cgroup2PathOf(readFileSync(`/proc/${m.pid}/cgroup`, 'latin1'));
-      return path !== undefined && (path === this.#cgroupPath || path.startsWith(this.#cgroupPath + '/'));
-    } catch {
-      return false;
-    }
   }
 
   async #endCgroup(killSignal: number, grace: number, snapshot: readonly Member[]): Promise<TreeTermination> {
@@ -249,8 +249,7 @@ export class ContainedSubprocess extends Subprocess {
         for (const m of members) alive.add(key(m));
         killCgroup(dir);
       } else {
-        this.#signalMembers(members, killSignal);
-        this.#signalMembers(members, SIGCONT);
+        this.#signalMembers(members, killSignal, SIGCONT);
         let timer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<boolean>((resolve) => {
           if (Number.isFinite(grace)) timer = setTimeout(() => resolve(true), grace);
@@ -287,16 +286,4 @@ export class ContainedSubprocess extends Subprocess {
 function result(status: ExitStatus, snapshot: readonly Member[], alive: Set<string>, escalated: boolean): TreeTermination {
   const members = snapshot.map((m) => ({ ...m, endedBy: alive.has(key(m)) ? ('SIGKILL' as const) : ('killSignal' as const) }));
   return { ...status, members, escalated };
-}
-
-function cgroupPathBelowMount(dir: string): string | undefined {
-  try {
-    const own = cgroup2PathOf(readFileSync('/proc/self/cgroup', 'latin1'));
-    if (own === undefined) return undefined;
-    // dir is <mount><own>/unixproc-.../cN: the part from <own> on.
-    const i = dir.lastIndexOf('/unixproc-');
-    return i < 0 ? undefined : (own === '/' ? '' : own) + dir.slice(i);
-  } catch {
-    return undefined;
-  }
 }

@@ -7,4 +7,4 @@ export type { Containment, EndedMember, KillOptions, TerminateTreeOptions, TreeM
 export { CONTAINMENT_ENV } from './hook';
 export { ERR_CGROUP_UNAVAILABLE } from './cgroup';
 export { processUsage } from './usage';
-export type { ProcessUsageOptions, ResourceUsage } from './usage';
+export type { ProcessUsageOptions, ResourceUsage, UsageOptions } from './usage';

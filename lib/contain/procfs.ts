@@ -85,3 +85,14 @@ export function withStartTimes(pids: readonly number[]): Member[] {
   }
   return out;
 }
+
+/** The live ones of `pids` (zombies and vanished ones left out), with their start times: one read each. */
+export function liveMembers(pids: readonly number[]): Member[] {
+  const out: Member[] = [];
+  for (const pid of pids) {
+    const f = statFields(pid);
+    if (f === undefined || f.length < 20 || f[0] === 'Z' || f[0] === 'X') continue;
+    out.push({ pid, startTime: Number(f[19]) });
+  }
+  return out;
+}

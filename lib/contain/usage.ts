@@ -29,9 +29,13 @@ export interface ResourceUsage {
   readonly cpuPercent: number | undefined;
   /** Resident set size in bytes (statm's resident pages, not stat field 24), summed over the members. */
   readonly rss: number;
-  /** Proportional set size in bytes (smaps_rollup Pss); undefined where smaps_rollup is unreadable. */
+  /**
+   * Proportional set size in bytes (smaps_rollup Pss), with `fullMemory: true` (the kernel
+   * walks every mapping for it: the costly part, as psutil's memory_full_info); else, and
+   * where smaps_rollup is unreadable, undefined.
+   */
   readonly pss: number | undefined;
-  /** Unique set size in bytes: memory private to the members (smaps_rollup Private_*); undefined where unreadable. */
+  /** Unique set size in bytes: memory private to the members (smaps_rollup Private_*); as `pss`. */
   readonly uss: number | undefined;
   /** Bytes charged to the cgroup (memory.current), where the memory controller is enabled; else undefined. */
   readonly memoryCurrent: number | undefined;
@@ -43,10 +47,21 @@ export interface ResourceUsage {
   readonly source: 'cgroup' | 'procfs';
 }
 
+/** Options of `ContainedSubprocess.usage()`. */
+export interface UsageOptions {
+  /** Read PSS and USS too (smaps_rollup: a walk of every mapping; default false). */
+  readonly fullMemory?: boolean;
+}
+
 /** Options of {@link processUsage}. */
-export interface ProcessUsageOptions {
+export interface ProcessUsageOptions extends UsageOptions {
   /** Account the process and all its descendants (default false: the process alone). */
   readonly tree?: boolean;
+}
+
+/** Validates the options shared by usage() and processUsage(). @internal */
+export function validateFullMemory(o: UsageOptions): boolean {
+  return o.fullMemory === undefined ? false : validateBoolean(o.fullMemory, 'options.fullMemory');
 }
 
 interface Sample {
@@ -119,11 +134,11 @@ function readOneProcess(pid: number, memory: boolean): One | undefined {
 }
 
 /** Sums the members' figures. @internal */
-export function sumOver(pids: readonly number[]): { total: One; processes: number } {
-  const total: One = { user: 0, system: 0, threads: 0, rss: 0, pss: 0, uss: 0 };
+export function sumOver(pids: readonly number[], fullMemory: boolean): { total: One; processes: number } {
+  const total: One = { user: 0, system: 0, threads: 0, rss: 0, pss: fullMemory ? 0 : undefined, uss: fullMemory ? 0 : undefined };
   let processes = 0;
   for (const pid of pids) {
-    const one = readOneProcess(pid, true);
+    const one = readOneProcess(pid, fullMemory);
     if (one === undefined) continue;
     processes++;
     total.user += one.user;
@@ -154,7 +169,7 @@ function countLines(path: string): number {
 }
 
 /** The usage of a cgroup's tree, `pids` being its members (for memory). @internal */
-export function cgroupUsage(dir: string, pids: readonly number[], key: string): ResourceUsage {
+export function cgroupUsage(dir: string, pids: readonly number[], key: string, fullMemory: boolean): ResourceUsage {
   let user = 0;
   let system = 0;
   try {
@@ -164,7 +179,7 @@ export function cgroupUsage(dir: string, pids: readonly number[], key: string): 
   } catch {
     // removed meanwhile: all zero
   }
-  const { total } = sumOver(pids);
+  const { total } = sumOver(pids, fullMemory);
   return {
     cpuUser: user,
     cpuSystem: system,
@@ -180,8 +195,8 @@ export function cgroupUsage(dir: string, pids: readonly number[], key: string): 
 }
 
 /** The usage of `pids` summed from /proc. @internal */
-export function procfsUsage(pids: readonly number[], key: string): ResourceUsage {
-  const { total, processes } = sumOver(pids);
+export function procfsUsage(pids: readonly number[], key: string, fullMemory: boolean): ResourceUsage {
+  const { total, processes } = sumOver(pids, fullMemory);
   return {
     cpuUser: total.user,
     cpuSystem: total.system,
@@ -203,7 +218,7 @@ export function procfsUsage(pids: readonly number[], key: string): ResourceUsage
  * call primes it (`undefined`).
  *
  * @param pid - the process.
- * @param options - `tree` (default false).
+ * @param options - `tree` (default false), `fullMemory` (PSS and USS; default false).
  * @returns its {@link ResourceUsage} (`source: 'procfs'`).
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or option; ESRCH (syscall
  *   'open', path /proc/pid/stat) when the process does not exist or is a zombie.
@@ -213,8 +228,9 @@ export function processUsage(pid: number, options?: ProcessUsageOptions): Resour
   validatePid(pid, 'pid');
   const o = validateOptions<ProcessUsageOptions>(options, 'options');
   const tree = o.tree === undefined ? false : validateBoolean(o.tree, 'options.tree');
+  const fullMemory = validateFullMemory(o);
   const f = statFields(pid);
   if (f === undefined || f[0] === 'Z' || f[0] === 'X') throw systemError(-3 /* ESRCH */, 'open', `/proc/${pid}/stat`);
   const pids = tree ? [pid, ...descendantsOf(pid)] : [pid];
-  return procfsUsage(pids, `${pid}:${f[19]}:${tree ? 'tree' : 'one'}`);
+  return procfsUsage(pids, `${pid}:${f[19]}:${tree ? 'tree' : 'one'}`, fullMemory);
 }

@@ -17,15 +17,19 @@ describe.each<Containment>(['cgroup', 'subreaper'])('usage() with %s', (mechanis
       expect(first.cpuPercent).toBeUndefined(); // the first call primes
       expect(first.processes).toBe(3);
       expect(first.threads).toBe(3);
-      let second = child.usage();
+      // No other usage() call in between: cpuPercent is since the previous call.
+      let second = first;
       await waitFor('CPU time to grow', () => {
         second = child.usage();
         return second.cpuUser + second.cpuSystem > first.cpuUser + first.cpuSystem;
       });
       expect(second.cpuPercent).toBeGreaterThan(0);
       expect(second.rss).toBeGreaterThan(0);
-      expect(second.pss!).toBeLessThanOrEqual(second.rss);
-      expect(second.uss!).toBeLessThanOrEqual(second.pss!);
+      expect(second.pss).toBeUndefined(); // only with fullMemory
+      const full = child.usage({ fullMemory: true });
+      expect(full.pss!).toBeGreaterThan(0);
+      expect(full.pss!).toBeLessThanOrEqual(full.rss);
+      expect(full.uss!).toBeLessThanOrEqual(full.pss!);
     } finally {
       await child.terminate({ killGracePeriod: 0 });
     }
