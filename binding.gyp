@@ -28,6 +28,7 @@
       "type": "executable",
       "sources": ["native/shepherd.cc"],
       "defines": ["_GNU_SOURCE"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17"]
     }

@@ -23,9 +23,10 @@
 // the tree: the signal to every member, SIGKILL to what is left after the grace period.
 //
 // PR_SET_PDEATHSIG fires when the thread that created the shepherd exits, not the process
-// (prctl(2), golang/go#27505): the owner spawns from its main JS thread, which lives as long
-// as the process, and EOF on fd 3 (the socket closes when the owner's process ends) covers
-// any other case. The owner may die between the spawn and the prctl: getppid() is checked
+// (prctl(2), golang/go#27505): a worker thread that spawned it may end while the owner lives.
+// So the death signal is a dedicated one (never forwarded), and on it the shepherd checks
+// getppid(): still the owner means only a thread ended, and it carries on. EOF on fd 3 (the
+// socket closes when the owner's process ends, whichever thread made it) is the main signal. The owner may die between the spawn and the prctl: getppid() is checked
 // after it (prctl(2)).
 //
 // What it cannot do: a member that is SIGKILLed is gone, but if the shepherd itself is
@@ -60,6 +61,11 @@ extern char** environ;
 namespace {
 
 constexpr int kControlFd = 3;
+
+// The parent-death signal: one that is never forwarded to the program, so that it tells a
+// parent-death (of the owner's thread that spawned us: then getppid() still names the owner
+// and the signal is ignored) from a signal the owner forwards. SIGRTMAX - 1 (63 on Linux).
+inline int DeathSignal() { return SIGRTMAX - 1; }
 
 long long NowMs() {
   struct timespec ts {};
@@ -250,7 +256,7 @@ int TreeMain(int argc, char** argv) {
   char** child_argv = argv + 6 + n + 1;
 
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return 125;
-  if (prctl(PR_SET_PDEATHSIG, SIGHUP) < 0) return 125;
+  if (prctl(PR_SET_PDEATHSIG, DeathSignal()) < 0) return 125;
   if (getppid() != t.owner) return 125;  // the owner died before the prctl
   fcntl(kControlFd, F_SETFD, FD_CLOEXEC);
 
@@ -330,7 +336,9 @@ int TreeMain(int argc, char** argv) {
       if (read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         const int signo = static_cast<int>(si.ssi_signo);
         if (getppid() != t.owner) OwnerGone(&t);
-        if (signo != SIGCHLD && !t.main_done) kill(t.main, signo);
+        // The death signal with the owner alive: the thread that spawned us ended, not the
+        // owner (prctl(2), golang/go#27505). Nothing to do, and nothing to forward.
+        if (signo != SIGCHLD && signo != DeathSignal() && !t.main_done) kill(t.main, signo);
       }
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -428,9 +436,10 @@ int KeeperMain(int argc, char** argv) {
   long long owner = 0;
   if (argc != 4 || !ParseInt(argv[2], &owner) || argv[3][0] != '/') return 125;
   const std::string dir = argv[3];
-  if (prctl(PR_SET_PDEATHSIG, SIGHUP) < 0) return 125;
+  if (prctl(PR_SET_PDEATHSIG, DeathSignal()) < 0) return 125;
   sigset_t set;
   sigemptyset(&set);
+  sigaddset(&set, DeathSignal());
   sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);

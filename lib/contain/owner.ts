@@ -11,13 +11,15 @@ import { ownStartTime } from '../lineage';
 import { Subprocess } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { Config } from '../spawn/native-child';
-import { startTimeOf, stateOf } from './procfs';
+import { stateOf } from './procfs';
 import { baseConfig, containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
-import { closeSync, makeCgroup, openProcs, ownCgroupDir, ownerCgroupName, removeCgroup, sweepStale } from './cgroup';
+import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, isPopulated, makeCgroup, openProcs, ownCgroupDir, ownerCgroupName, removeCgroup, sweepStale } from './cgroup';
 
 interface OwnerCgroup {
   readonly dir: string;
-  readonly keeper: Subprocess;
+  /** undefined when another copy of the library in this process started the keeper. */
+  readonly keeper: Subprocess | undefined;
   /** Our end of the keeper's socket: open for this process's lifetime (EOF tells the keeper). */
   readonly controlFd: number;
   next: number;
@@ -25,19 +27,18 @@ interface OwnerCgroup {
 }
 
 let owner: OwnerCgroup | undefined;
-// On `process` (one object per process, unlike globalThis, which jest gives each test file
-// its own of): every copy of the library in this process must know the keeper, whichever
-// copy started it.
-const KEEPERS = Symbol.for('unixproc.contain.keepers');
-const holder = process as unknown as Record<symbol, Set<string> | undefined>;
-const keepers = (holder[KEEPERS] ??= new Set<string>());
-
 /**
- * Whether (pid, startTime) is this process's cgroup keeper: a helper that lives as long as
- * this process by design, which the leak guard does not report. @internal
+ * Whether a command line is this process's cgroup keeper: a helper that lives as long as
+ * this process by design, which the leak guard does not report. Told by its command line
+ * (`unixproc-shepherd keeper <this pid> <dir>`), not by module state: every copy of the
+ * library in this process (jest loads one per test file) must recognise it. @internal
  */
-export function isOwnKeeper(pid: number, startTime: number): boolean {
-  return keepers.has(`${pid}:${startTime}`);
+export function isOwnKeeper(cmdline: readonly string[]): boolean {
+  return isKeeperCommand(cmdline) && cmdline[2] === String(process.pid);
+}
+
+function isKeeperCommand(cmdline: readonly string[]): boolean {
+  return cmdline.length === 4 && cmdline[0].endsWith('/unixproc-shepherd') && cmdline[1] === 'keeper';
 }
 
 /**
@@ -45,7 +46,7 @@ export function isOwnKeeper(pid: number, startTime: number): boolean {
  * cgroups and exits within milliseconds on its own (native/shepherd.cc). @internal
  */
 export function isExitingKeeper(cmdline: readonly string[]): boolean {
-  if (cmdline.length !== 4 || !cmdline[0].endsWith('/unixproc-shepherd') || cmdline[1] !== 'keeper') return false;
+  if (!isKeeperCommand(cmdline)) return false;
   const state = stateOf(Number(cmdline[2]));
   return state === undefined || state === 'Z';
 }
@@ -72,6 +73,9 @@ function createOwner(pid: number): OwnerCgroup {
   const parent = ownCgroupDir();
   sweepStale(parent);
   const dir = join(parent, ownerCgroupName(pid, ownStartTime(pid)));
+  // Another copy of the library in this process (a worker thread, a jest test file's own
+  // module registry) made it, and its keeper lives: share it (the keeper guards them all).
+  if (existsSync(dir) && isPopulated(join(dir, 'keeper'))) return { dir, keeper: undefined, controlFd: -1, next: 1, pid };
   makeCgroup(dir);
   let controlFd = -1;
   let theirs = -1;
@@ -98,7 +102,6 @@ function createOwner(pid: number): OwnerCgroup {
     keeper.unref();
     const line = readReadyLine(controlFd);
     if (!line.startsWith('R ')) throw systemError(-3 /* ESRCH */, 'spawn', file);
-    keepers.add(`${keeper.pid}:${startTimeOf(keeper.pid)}`);
     return { dir, keeper, controlFd, next: 1, pid };
   } catch (e) {
     if (theirs >= 0) containBinding().closeFd(theirs);
@@ -123,8 +126,17 @@ function envList(): string[] {
 /** A new cgroup for one child, and its cgroup.procs open for the child to write. */
 export function childCgroup(): { dir: string; procsFd: number } {
   const o = ownerCgroup();
-  const dir = join(o.dir, `c${o.next++}`);
-  makeCgroup(dir);
+  let dir = join(o.dir, `c${o.next++}`);
+  // Other copies of the library in this process name theirs from 1 too: the next free one.
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') makeCgroup(dir); // throws the system error
+      dir = join(o.dir, `c${o.next++}`);
+    }
+  }
   try {
     return { dir, procsFd: openProcs(dir) };
   } catch (e) {

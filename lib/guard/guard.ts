@@ -165,13 +165,13 @@ export class LeakGuard {
       const direct = p.ppid === this.pid;
       const own = direct && this.#isOwnChild(p.pid);
       const zombie = hasEnded(p);
-      // This process's cgroup keeper (lib/contain) lives as long as it does, by design.
-      if (direct && isOwnKeeper(p.pid, p.startTime)) continue;
       // A zombie of our own child: libuv or spawn() is about to reap it; never touch it.
       if (zombie && own) continue;
       const relation: LeakRelation = direct ? (own ? 'child' : 'adopted') : 'descendant';
       const entry = this.#entry(p, relation, byPid);
-      if (!zombie && isExitingKeeper(entry.cmdline)) continue;
+      // This process's cgroup keeper (lib/contain) lives as long as it does, by design; one
+      // whose owner is gone is removing its cgroups and exits on its own.
+      if (!zombie && ((direct && isOwnKeeper(entry.cmdline)) || isExitingKeeper(entry.cmdline))) continue;
       if (this.#ignore !== undefined && this.#ignore(entry)) continue;
       if (zombie && relation === 'adopted') {
         // An orphan that ended after it was adopted: ours to reap, by its pid, and done.

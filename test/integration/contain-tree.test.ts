@@ -173,3 +173,19 @@ test('options.contain is validated', () => {
   expect(() => spawn('/bin/true', [], { contain: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   expect(() => spawn('/bin/true', [], { contain: 1 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
 });
+
+test('two copies of the library in one process (a jest module registry each) share one owner cgroup and keeper', async () => {
+  const children: ContainedSubprocess[] = [];
+  for (let i = 0; i < 2; i++) {
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const copy = require('../../lib/spawn') as typeof import('../../lib/spawn');
+      children.push(copy.spawn('/bin/sleep', ['300'], { contain: 'cgroup' }));
+    });
+  }
+  const cgroupOf = (pid: number): string => readFileSync(`/proc/${pid}/cgroup`, 'latin1').match(/^0::(.*)$/m)![1];
+  const [a, b] = children.map((c) => cgroupOf(c.pid));
+  expect(a).not.toBe(b); // one cgroup per child
+  expect(a.slice(0, a.lastIndexOf('/'))).toBe(b.slice(0, b.lastIndexOf('/'))); // one owner cgroup
+  for (const c of children) await c.terminate({ killGracePeriod: 0 });
+});
