@@ -79,6 +79,7 @@ export function prepareContainment(
       },
     };
   }
+  const shepherd = shepherdPath(); // before anything is opened: it throws when missing
   const [ours, theirs] = controlPair();
   const grace = Number.isFinite(killGracePeriod) ? String(Math.round(killGracePeriod)) : '-1';
   const shepherdArgv = [
@@ -90,7 +91,7 @@ export function prepareContainment(
     containBinding().closeFd(theirs);
   };
   return {
-    candidates: [shepherdPath()],
+    candidates: [shepherd],
     argv: shepherdArgv,
     cgroupProcsFd: -1,
     keepFd: theirs,

@@ -6,5 +6,6 @@ export { ContainedSubprocess } from './contained';
 export type { Containment, EndedMember, KillOptions, TerminateTreeOptions, TreeMember, TreeTermination } from './contained';
 export { CONTAINMENT_ENV } from './hook';
 export { ERR_CGROUP_UNAVAILABLE } from './cgroup';
+export { ERR_SHEPHERD_UNAVAILABLE } from './launch';
 export { processUsage } from './usage';
 export type { ProcessUsageOptions, ResourceUsage, UsageOptions } from './usage';

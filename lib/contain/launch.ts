@@ -3,7 +3,7 @@
  * one line it answers with once it runs ("R <pid>" or "E <errno>").
  * @internal
  */
-import { readSync } from 'node:fs';
+import { accessSync, constants, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { systemError } from '../errors';
 import { native } from '../native';
@@ -21,9 +21,27 @@ export const containBinding = (): ContainBinding => native<ContainBinding>();
 // lib/contain and dist/contain both sit two levels below the package root.
 const packageRoot = path.resolve(__dirname, '..', '..');
 
-/** The path of the shepherd executable that node-gyp built next to the addon. */
+/** Error code for "the unixproc-shepherd executable is not installed". */
+export const ERR_SHEPHERD_UNAVAILABLE = 'ERR_UNIXPROC_SHEPHERD_UNAVAILABLE';
+
+/**
+ * The path of the shepherd executable that node-gyp built next to the addon.
+ * @throws ERR_UNIXPROC_SHEPHERD_UNAVAILABLE when it is missing or not executable (an
+ *   install from prebuilt binaries only: they carry the addon, not the executable).
+ */
 export function shepherdPath(): string {
-  return path.join(packageRoot, 'build', 'Release', 'unixproc-shepherd');
+  const file = path.join(packageRoot, 'build', 'Release', 'unixproc-shepherd');
+  try {
+    accessSync(file, constants.X_OK);
+  } catch (e) {
+    const err = new Error(
+      `the subreaper shepherd ${file} is not installed (${(e as NodeJS.ErrnoException).code}): ` +
+        'rebuild unixproc from source (npm rebuild unixproc) or use contain: \'cgroup\'',
+    ) as Error & { code: string };
+    err.code = ERR_SHEPHERD_UNAVAILABLE;
+    throw err;
+  }
+  return file;
 }
 
 /** A connected pair: [ours, the helper's]. */
