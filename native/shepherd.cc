@@ -11,7 +11,7 @@
 //     ended: nothing the program started outlives it), and when the owner dies (EOF on fd 3,
 //     or PR_SET_PDEATHSIG); and it exits, once the tree is empty, as the program did: the
 //     same exit code, or the same signal, so the owner's wait() sees the program's status.
-//   unixproc-shepherd keeper <owner pid> <cgroup dir>
+//   unixproc-shepherd keeper <owner pid> <cgroup dir> [<stale cgroup dir>...]
 //     The owner's guard for its cgroups: when the owner dies (EOF on fd 3, or PDEATHSIG), it
 //     writes cgroup.kill in <cgroup dir> (every descendant cgroup too, by the kernel), waits
 //     for cgroup.events "populated 0" and removes the directory tree. Started once per owner.
@@ -432,9 +432,25 @@ void KillCgroup(const std::string& dir) {
   }
 }
 
+// Kills every process of `c`'s subtree, waits until it is empty, and removes it.
+void EndAndRemove(const std::string& c) {
+  KillCgroup(c);
+  // cgroup.events signals a change of "populated" with POLLPRI (cgroup-v2); the bounded
+  // timeout only re-sends SIGKILL to a member that was being created as we killed.
+  int events = open((c + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
+  for (int i = 0; i < 100 && Populated(c); i++) {
+    struct pollfd p = {events, POLLPRI, 0};
+    if (poll(&p, 1, 100) == 0) KillCgroup(c);
+  }
+  if (events >= 0) close(events);
+  RemoveCgroupTree(c);
+}
+
 int KeeperMain(int argc, char** argv) {
+  // keeper <owner> <dir> [<stale dir>...]: the stale ones (of dead owners, found by the
+  // owner's sweep still populated) are ended and removed first.
   long long owner = 0;
-  if (argc != 4 || !ParseInt(argv[2], &owner) || argv[3][0] != '/') return 125;
+  if (argc < 4 || !ParseInt(argv[2], &owner) || argv[3][0] != '/') return 125;
   const std::string dir = argv[3];
   if (prctl(PR_SET_PDEATHSIG, DeathSignal()) < 0) return 125;
   sigset_t set;
@@ -449,6 +465,9 @@ int KeeperMain(int argc, char** argv) {
   fcntl(kControlFd, F_SETFD, FD_CLOEXEC);
   if (getppid() == static_cast<pid_t>(owner)) {
     WriteAll(kControlFd, "R " + std::to_string(getpid()) + "\n");
+    for (int i = 4; i < argc; i++) {
+      if (argv[i][0] == '/') EndAndRemove(argv[i]);
+    }
     for (;;) {
       struct pollfd fds[2] = {{sfd, POLLIN, 0}, {kControlFd, POLLIN, 0}};
       if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
@@ -479,17 +498,7 @@ int KeeperMain(int argc, char** argv) {
     closedir(d);
   }
   for (const std::string& c : children) KillCgroup(c);
-  for (const std::string& c : children) {
-    // cgroup.events signals a change of "populated" with POLLPRI (cgroup-v2); the bounded
-    // timeout only re-sends SIGKILL to a member that was being created as we killed.
-    int events = open((c + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
-    for (int i = 0; i < 100 && Populated(c); i++) {
-      struct pollfd p = {events, POLLPRI, 0};
-      if (poll(&p, 1, 100) == 0) KillCgroup(c);
-    }
-    if (events >= 0) close(events);
-    RemoveCgroupTree(c);
-  }
+  for (const std::string& c : children) EndAndRemove(c);
   const std::string parent = dir.substr(0, dir.rfind('/'));
   int procs = open((parent + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
   if (procs >= 0) {

@@ -188,7 +188,8 @@ export function whenEmpty(dir: string): Promise<void> {
  * Kills and removes the cgroups of owners that died without cleaning up (their keeper was
  * killed too): `unixproc-<pid>-<starttime>` whose `keeper` cgroup has no live process. The
  * keeper's cgroup, not the pid in the name, tells: an owner in another pid namespace has
- * another pid there.
+ * another pid there. Returns the ones that are still emptying (SIGKILL is not instant):
+ * the new keeper removes them once empty.
  */
 export function sweepStale(parent: string): string[] {
   const swept: string[] = [];
@@ -205,8 +206,8 @@ export function sweepStale(parent: string): string[] {
     if (isPopulated(join(dir, 'keeper'))) continue; // its owner's keeper lives
     try {
       if (isPopulated(dir)) killCgroup(dir);
-      if (!isPopulated(dir)) removeCgroup(dir);
-      swept.push(dir);
+      if (isPopulated(dir)) swept.push(dir);
+      else removeCgroup(dir);
     } catch {
       // not ours to remove (EACCES), or still emptying: the next sweep tries again
     }

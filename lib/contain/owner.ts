@@ -38,7 +38,7 @@ export function isOwnKeeper(cmdline: readonly string[]): boolean {
 }
 
 function isKeeperCommand(cmdline: readonly string[]): boolean {
-  return cmdline.length === 4 && cmdline[0].endsWith('/unixproc-shepherd') && cmdline[1] === 'keeper';
+  return cmdline.length >= 4 && cmdline[0].endsWith('/unixproc-shepherd') && cmdline[1] === 'keeper';
 }
 
 /**
@@ -71,7 +71,7 @@ export function ownerCgroup(): OwnerCgroup {
 
 function createOwner(pid: number): OwnerCgroup {
   const parent = ownCgroupDir();
-  sweepStale(parent);
+  const emptying = sweepStale(parent);
   const dir = join(parent, ownerCgroupName(pid, ownStartTime(pid)));
   // Another copy of the library in this process (a worker thread, a jest test file's own
   // module registry) made it, and its keeper lives: share it (the keeper guards them all).
@@ -90,7 +90,7 @@ function createOwner(pid: number): OwnerCgroup {
     config[Config.keepFd] = theirs;
     config[Config.flags] = 1; // pidfd
     const file = shepherdPath();
-    const r = binding().spawnChild([file], ['unixproc-shepherd', 'keeper', String(pid), dir], envList(), '', config);
+    const r = binding().spawnChild([file], ['unixproc-shepherd', 'keeper', String(pid), dir, ...emptying], envList(), '', config);
     if (typeof r === 'number') throw systemError(r, 'spawn', file);
     if (r[0] < 0) throw systemError(r[0], 'execve', file);
     containBinding().closeFd(theirs);
