@@ -16,7 +16,8 @@
         "native/procfs.cc",
         "native/exit_watch.cc",
         "native/daemon.cc",
-        "native/contain.cc"
+        "native/contain.cc",
+        "native/tree_stat.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -14,6 +14,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitExitWatch(env, exports);
   unixproc::InitDaemon(env, exports);
   unixproc::InitContain(env, exports);
+  unixproc::InitTreeStat(env, exports);
   return exports;
 }
 

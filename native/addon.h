@@ -29,6 +29,7 @@ void InitProcfs(Napi::Env env, Napi::Object exports);
 void InitExitWatch(Napi::Env env, Napi::Object exports);
 void InitDaemon(Napi::Env env, Napi::Object exports);
 void InitContain(Napi::Env env, Napi::Object exports);
+void InitTreeStat(Napi::Env env, Napi::Object exports);
 
 // -errno as a JS number: the one way native code reports a failed syscall.
 inline Napi::Value NegErrno(Napi::Env env, int err) {

@@ -11,8 +11,9 @@ import { Subprocess, type ChildInit } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { validateMilliseconds } from '../spawn/options';
 import { cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
-import { descendantsOf, liveMembers, startTimeOf, type Member } from './procfs';
-import { cgroupUsage, procfsUsage, validateFullMemory, type ResourceUsage, type UsageOptions } from './usage';
+import { startTimeOf, type Member } from './procfs';
+import { TF, isEnded, treeStat } from './tree-stat';
+import { cgroupUsage, descendantsUsage, procfsUsage, validateFullMemory, type ResourceUsage, type UsageOptions } from './usage';
 
 /** The mechanism that holds a contained child's tree together (docs/containment.md). */
 export type Containment = 'cgroup' | 'subreaper';
@@ -164,14 +165,15 @@ export class ContainedSubprocess extends Subprocess {
    * @see proc(5), cgroups(7) cgroup.procs
    */
   members(): readonly Member[] {
-    let pids: number[];
-    if (this.#cgroupDir !== undefined) {
-      pids = cgroupPids(this.#cgroupDir);
-    } else {
-      if (this.exited) return [];
-      pids = descendantsOf(this.pid);
+    let v: Float64Array;
+    if (this.#cgroupDir !== undefined) v = treeStat(0, false, cgroupPids(this.#cgroupDir));
+    else if (this.exited) return [];
+    else v = treeStat(this.pid, false);
+    const out: Member[] = [];
+    for (let o = 0; o < v.length; o += TF.width) {
+      if (!isEnded(v[o + TF.state])) out.push({ pid: v[o + TF.pid], startTime: v[o + TF.startTime] });
     }
-    return liveMembers(pids);
+    return out;
   }
 
   /**
@@ -188,7 +190,7 @@ export class ContainedSubprocess extends Subprocess {
     if (this.#cgroupDir !== undefined) {
       return cgroupUsage(this.#cgroupDir, cgroupPids(this.#cgroupDir), this.#usageKey, fullMemory);
     }
-    return procfsUsage(this.exited ? [] : descendantsOf(this.pid), this.#usageKey, fullMemory);
+    return this.exited ? procfsUsage([], this.#usageKey, fullMemory) : descendantsUsage(this.pid, this.#usageKey, fullMemory);
   }
 
   /**

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { systemError } from '../errors';
 import { procConstants } from '../proc/binding';
 import { validateBoolean, validateOptions, validatePid } from '../validate';
-import { descendantsOf, statFields } from './procfs';
+import { statFields } from './procfs';
+import { TF, isEnded, treeStat } from './tree-stat';
 
 /** What {@link processUsage} and `ContainedSubprocess.usage()` return. */
 export interface ResourceUsage {
@@ -133,8 +134,34 @@ function readOneProcess(pid: number, memory: boolean): One | undefined {
   };
 }
 
+/** Sums the figures of the processes in a treeStat result (one native pass). */
+function sumStat(v: Float64Array, fullMemory: boolean): { total: One; processes: number } {
+  const { clkTck, pageSize } = procConstants();
+  const total: One = { user: 0, system: 0, threads: 0, rss: 0, pss: fullMemory ? 0 : undefined, uss: fullMemory ? 0 : undefined };
+  let processes = 0;
+  for (let o = 0; o < v.length; o += TF.width) {
+    if (isEnded(v[o + TF.state])) continue;
+    processes++;
+    total.user += v[o + TF.utime] / clkTck;
+    total.system += v[o + TF.stime] / clkTck;
+    total.threads += v[o + TF.threads];
+    total.rss += v[o + TF.rssPages] * pageSize;
+    if (fullMemory) {
+      const smaps = readSmapsRollup(v[o + TF.pid]);
+      total.pss = smaps === undefined || total.pss === undefined ? undefined : total.pss + smaps.pss;
+      total.uss = smaps === undefined || total.uss === undefined ? undefined : total.uss + smaps.uss;
+    }
+  }
+  return { total, processes };
+}
+
 /** Sums the members' figures. @internal */
 export function sumOver(pids: readonly number[], fullMemory: boolean): { total: One; processes: number } {
+  return sumStat(treeStat(0, false, pids), fullMemory);
+}
+
+/** Sums the members' figures, one by one in JS (kept as the reference the native pass is tested against). @internal */
+export function sumOverJs(pids: readonly number[], fullMemory: boolean): { total: One; processes: number } {
   const total: One = { user: 0, system: 0, threads: 0, rss: 0, pss: fullMemory ? 0 : undefined, uss: fullMemory ? 0 : undefined };
   let processes = 0;
   for (const pid of pids) {
@@ -196,7 +223,16 @@ export function cgroupUsage(dir: string, pids: readonly number[], key: string, f
 
 /** The usage of `pids` summed from /proc. @internal */
 export function procfsUsage(pids: readonly number[], key: string, fullMemory: boolean): ResourceUsage {
-  const { total, processes } = sumOver(pids, fullMemory);
+  return statUsage(treeStat(0, false, pids), key, fullMemory);
+}
+
+/** The usage of root's descendants (root excluded), summed from /proc. @internal */
+export function descendantsUsage(root: number, key: string, fullMemory: boolean): ResourceUsage {
+  return statUsage(treeStat(root, false), key, fullMemory);
+}
+
+function statUsage(v: Float64Array, key: string, fullMemory: boolean): ResourceUsage {
+  const { total, processes } = sumStat(v, fullMemory);
   return {
     cpuUser: total.user,
     cpuSystem: total.system,
@@ -231,6 +267,6 @@ export function processUsage(pid: number, options?: ProcessUsageOptions): Resour
   const fullMemory = validateFullMemory(o);
   const f = statFields(pid);
   if (f === undefined || f[0] === 'Z' || f[0] === 'X') throw systemError(-3 /* ESRCH */, 'open', `/proc/${pid}/stat`);
-  const pids = tree ? [pid, ...descendantsOf(pid)] : [pid];
-  return procfsUsage(pids, `${pid}:${f[19]}:${tree ? 'tree' : 'one'}`, fullMemory);
+  const key = `${pid}:${f[19]}:${tree ? 'tree' : 'one'}`;
+  return statUsage(treeStat(pid, true, tree ? undefined : [pid]), key, fullMemory);
 }
