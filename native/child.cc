@@ -1,12 +1,14 @@
 // Starting a child with options: clone(2) + execve(2), the child side in C.
 //
-// spawnChild(candidates, argv, envp, cwd, config, extraEnv) where
+// spawnChild(candidates, argv, envp, cwd, config, extraEnv, limits) where
 //   candidates  paths to try with execve, in order (execvpe semantics; the PATH search is
 //               done in TypeScript before the call, as CPython's _posixsubprocess does);
 //   argv, envp  string arrays, copied to C before the clone (envp is built from the JS
 //               process.env, not environ(7): in worker threads and sandboxes they differ);
 //               an element (and a candidate) may be a Buffer: its bytes, unchanged;
 //   extraEnv    optional "KEY=value" strings that replace the same keys of envp;
+//   limits      optional Float64Array of [resource, soft, hard] triples set with
+//               setrlimit(2) in the child (Infinity: RLIM_INFINITY), or null;
 //   cwd         directory to chdir to in the child (string or Buffer), "" for none;
 //   config      Int32Array, see the Config* indices below.
 // Returns [pid, pidfd, stdinFd, stdoutFd, stderrFd] (-1 where there is none), or, when a
@@ -30,7 +32,7 @@
 // failure travels through a CLOEXEC pipe, as in libuv and CPython. Kept for measurement.
 //
 // The child's sequence follows libuv's uv__process_child_init: signals to default, session
-// and group, stdio, close every other fd, cwd, credentials, parent-death signal (after the
+// and group, stdio, close every other fd, cwd, resource limits, credentials, parent-death signal (after the
 // credentials: changing them clears it, prctl(2)), empty signal mask, execve.
 //
 // See clone(2), execve(2), pidfd_open(2), prctl(2), close_range(2), credentials(7).
@@ -44,6 +46,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "addon.h"
@@ -97,8 +100,10 @@ enum Flags { FlagPidfd = 1, FlagFork = 2 };
 enum Step {
   StepNone = 0, StepStdio = 1, StepSetsid = 2, StepSetpgid = 3, StepCloseRange = 4,
   StepChdir = 5, StepSetgroups = 6, StepSetgid = 7, StepSetuid = 8, StepPrctl = 9,
-  StepExecve = 10, StepCgroup = 11,
+  StepExecve = 10, StepCgroup = 11, StepRlimit = 12,
 };
+
+constexpr size_t kMaxRlimits = 32;
 
 struct ChildArgs {
   char* const* candidates;
@@ -114,6 +119,9 @@ struct ChildArgs {
   int gid;
   int cgroup_procs;  // -1: stay in the parent's cgroup
   int keep_fd;       // -1: none; else dup2'd to 3 and kept across exec
+  size_t rlimit_count;
+  int rlimit_resource[kMaxRlimits];
+  struct rlimit rlimit_value[kMaxRlimits];
   pid_t parent_pid;
   unsigned int max_fd;  // for the fallback close loop (rlimit read before the clone)
   int error_pipe;       // fork mode: the write end; -1 with CLONE_VM
@@ -201,6 +209,14 @@ static int ChildMain(void* arg) {
   if (CloseOtherFds(a) < 0) ChildFail(a, StepCloseRange, errno);
   if (a->cwd != nullptr && chdir(a->cwd) < 0) ChildFail(a, StepChdir, errno);
 
+  // Resource limits (lib/contain/limits.ts), before the credentials: raising a hard limit
+  // needs the privilege that setuid may drop. setrlimit(2) is a plain syscall.
+  for (size_t i = 0; i < a->rlimit_count; i++) {
+    if (setrlimit(static_cast<__rlimit_resource>(a->rlimit_resource[i]), &a->rlimit_value[i]) < 0) {
+      ChildFail(a, StepRlimit, errno);
+    }
+  }
+
   // Raw syscalls: the glibc wrappers signal every thread of the (shared) process.
   if (a->uid >= 0 || a->gid >= 0) {
     // As libuv: drop supplementary groups; EPERM (not root) is not an error here.
@@ -252,6 +268,23 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   const size_t config_len = config.ElementLength();
   a.cgroup_procs = config_len > ConfigCgroupProcs ? config[ConfigCgroupProcs] : -1;
   a.keep_fd = config_len > ConfigKeepFd ? config[ConfigKeepFd] : -1;
+  // info[6]: null, or a Float64Array of [resource, soft, hard] triples (Infinity: unlimited).
+  a.rlimit_count = 0;
+  if (info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined()) {
+    if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      return NegErrno(env, EINVAL);
+    }
+    Napi::Float64Array limits = info[6].As<Napi::Float64Array>();
+    const size_t n = limits.ElementLength() / 3;
+    if (limits.ElementLength() % 3 != 0 || n > kMaxRlimits) return NegErrno(env, EINVAL);
+    auto value = [](double v) -> rlim_t { return v == INFINITY || v >= 1.8e19 ? RLIM_INFINITY : static_cast<rlim_t>(v); };
+    for (size_t i = 0; i < n; i++) {
+      a.rlimit_resource[i] = static_cast<int>(limits[3 * i]);
+      a.rlimit_value[i].rlim_cur = value(limits[3 * i + 1]);
+      a.rlimit_value[i].rlim_max = value(limits[3 * i + 2]);
+    }
+    a.rlimit_count = n;
+  }
   a.parent_pid = getpid();
   a.error_pipe = -1;
   struct rlimit rl {};

@@ -8,4 +8,6 @@ export { CONTAINMENT_ENV } from './hook';
 export { ERR_CGROUP_UNAVAILABLE } from './cgroup';
 export { ERR_SHEPHERD_UNAVAILABLE } from './launch';
 export { processUsage } from './usage';
+export { RLIMITS } from './limits';
+export type { Limits, RlimitName, RlimitValue } from './limits';
 export type { ProcessUsageOptions, ResourceUsage, UsageOptions } from './usage';

@@ -38,7 +38,8 @@ export function isOwnKeeper(cmdline: readonly string[]): boolean {
 }
 
 function isKeeperCommand(cmdline: readonly string[]): boolean {
-  return cmdline.length >= 4 && cmdline[0].endsWith('/unixproc-shepherd') && cmdline[1] === 'keeper';
+  const argv0 = cmdline[0] ?? '';
+  return cmdline.length >= 4 && (argv0 === 'unixproc-shepherd' || argv0.endsWith('/unixproc-shepherd')) && cmdline[1] === 'keeper';
 }
 
 /**

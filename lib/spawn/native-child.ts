@@ -17,6 +17,7 @@ export interface SpawnBinding {
     cwd: string | Buffer,
     config: Int32Array,
     extraEnv?: string[],
+    limits?: Float64Array | null,
   ): number[];
   watchPidfd(pidfd: number, callback: (status: number) => void): WatchHandle | number;
   watchSignal(signo: number, callback: (signo: number) => void): WatchHandle | number;
@@ -70,6 +71,7 @@ export const stepSyscall: Readonly<Record<number, string>> = {
   9: 'prctl',
   10: 'execve',
   11: 'write',
+  12: 'setrlimit',
 };
 
 /** Linux's waitid(2) constants. */

@@ -16,6 +16,7 @@ import {
   validatePid,
   validateSignal,
 } from '../validate';
+import { validateLimits, type Limits } from '../contain/limits';
 
 /** What one of the child's standard streams is connected to. */
 export type StdioOption =
@@ -76,6 +77,12 @@ export interface SpawnOptions {
    * force one. The handle is then a `ContainedSubprocess`. Default false.
    */
   readonly contain?: boolean | 'cgroup' | 'subreaper';
+  /**
+   * Resource limits set in the child before exec (setrlimit(2)), by name as prlimit(1) has
+   * them: `{ nofile: 1024, core: 0, as: [soft, hard] }`; one number sets soft and hard;
+   * `Infinity` is unlimited. Raising a hard limit needs privilege (EPERM, syscall 'setrlimit').
+   */
+  readonly limits?: Limits;
 }
 
 /** The validated options. @internal */
@@ -96,6 +103,8 @@ export interface SpawnSpec {
   readonly gid: number;
   readonly lineage: boolean;
   readonly contain: 'off' | 'auto' | 'cgroup' | 'subreaper';
+  /** [resource, soft, hard] triples, or undefined. */
+  readonly limits: Float64Array | undefined;
 }
 
 function validateStdioValue(value: unknown, name: string): StdioOption {
@@ -194,10 +203,11 @@ export function validateSpawnOptions(options: unknown): SpawnSpec {
   const gid = o.gid === undefined ? -1 : validateInteger(o.gid, 'options.gid', 0, INT32_MAX);
   const lineage = o.lineage === undefined ? true : validateBoolean(o.lineage, 'options.lineage');
   const contain = validateContain(o.contain);
+  const limits = validateLimits(o.limits);
 
   return {
     cwd, env, stdio, argv0, setsid, pgid, deathSignal, signal, timeout, killSignal,
-    killGracePeriod, uid, gid, lineage, contain,
+    killGracePeriod, uid, gid, lineage, contain, limits,
   };
 }
 

@@ -68,7 +68,8 @@ export function spawnMethod(): 'vfork' | 'fork' {
  *   a system error with `syscall` naming the step that failed in the child:
  *   `execve` (ENOENT, EACCES, ENOEXEC..., with `path` = file as given, string or
  *   Buffer), `chdir` (with `path` = cwd as given),
- *   `setsid`, `setpgid`, `setuid`, `setgid`, `prctl`, `dup2`; or `spawn` (EMFILE, EAGAIN)
+ *   `setsid`, `setpgid`, `setuid`, `setgid`, `prctl`, `dup2`, `setrlimit` (a `limits` entry: EPERM
+ *   above the hard limit or fs.nr_open), `write` (entering the containment cgroup); or `spawn` (EMFILE, EAGAIN)
  *   when the child could not be created; AbortError when `options.signal` is already aborted.
  * @see clone(2), execve(2), pidfd_open(2), docs/spawning.md
  */
@@ -109,7 +110,7 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
     config[Config.cgroupProcs] = plan.cgroupProcsFd;
     config[Config.keepFd] = plan.keepFd;
   }
-  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv);
+  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv, spec.limits ?? null);
   if (typeof r === 'number' || r[0] < 0) {
     if (!usePidfd) settleSigchldWatch();
     plan?.abort();

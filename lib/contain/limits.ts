@@ -1,0 +1,58 @@
+/**
+ * The `limits` option: resource limits set in the child before exec (setrlimit(2) there, so
+ * the program and everything it starts inherit them), by name, with prlimit(1)'s semantics:
+ * one number sets the soft and the hard limit, `[soft, hard]` each; `Infinity` is
+ * RLIM_INFINITY.
+ * @see setrlimit(2), prlimit(1), getrlimit(2) for each resource
+ * @internal
+ */
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+
+/** Resource numbers of Linux's generic ABI (asm-generic/resource.h; x86, arm, arm64, riscv). */
+export const RLIMITS = {
+  cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7,
+  memlock: 8, as: 9, locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
+} as const;
+
+/** A resource limit's name, as prlimit(1) spells it (without the dashes). */
+export type RlimitName = keyof typeof RLIMITS;
+
+/** A limit: one value for soft and hard, or `[soft, hard]`; `Infinity` for unlimited. */
+export type RlimitValue = number | readonly [number, number];
+
+/** The `limits` option. */
+export type Limits = { readonly [K in RlimitName]?: RlimitValue };
+
+function limitValue(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (value === Infinity) return value;
+  if (!Number.isSafeInteger(value) || value < 0) throw outOfRange(name, 'an integer >= 0 or Infinity', value);
+  return value;
+}
+
+/** [resource, soft, hard] triples, flat, for the native call (Infinity: RLIM_INFINITY). */
+export function validateLimits(value: unknown): Float64Array | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidArgType('options.limits', 'of type object', value);
+  }
+  const out: number[] = [];
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const name = `options.limits.${key}`;
+    if (!Object.prototype.hasOwnProperty.call(RLIMITS, key)) {
+      throw invalidArgValue(name, v, `is not a resource limit (one of ${Object.keys(RLIMITS).join(', ')})`);
+    }
+    let soft: number;
+    let hard: number;
+    if (Array.isArray(v)) {
+      if (v.length !== 2) throw invalidArgValue(name, v, 'must be a number or [soft, hard]');
+      soft = limitValue(v[0], `${name}[0]`);
+      hard = limitValue(v[1], `${name}[1]`);
+      if (soft > hard) throw outOfRange(`${name}[0]`, `<= the hard limit (${hard})`, soft);
+    } else {
+      soft = hard = limitValue(v, name);
+    }
+    out.push(RLIMITS[key as RlimitName], soft, hard);
+  }
+  return out.length === 0 ? undefined : Float64Array.from(out);
+}
