@@ -8,7 +8,9 @@ import type { ChildInit } from '../spawn/handle';
 import { ContainedSubprocess, type Containment } from './contained';
 import { containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
 import { childCgroup, ownerCgroup } from './owner';
+import { dirname } from 'node:path';
 import { closeSync, removeCgroup } from './cgroup';
+import { applyCgroupLimits, type CgroupLimitSpec } from './cgroup-limits';
 
 /** The `contain` option, validated: `'off'`, or the mechanism asked for. @internal */
 export type ContainRequest = 'off' | 'auto' | Containment;
@@ -52,6 +54,16 @@ export interface ContainPlan {
   abort(): void;
 }
 
+/** Cgroup limits need the cgroup mechanism. @throws ERR_INVALID_ARG_VALUE naming the limit. */
+export function requireNoCgroupLimits(limits: CgroupLimitSpec, mechanism: 'off' | Containment): void {
+  if (limits.length === 0) return;
+  throw invalidArgValue(
+    `options.limits.${limits[0].key}`,
+    limits[0].value,
+    `is enforced by a cgroup: it needs contain: 'cgroup' (the child is ${mechanism === 'off' ? 'not contained' : `contained by ${mechanism}`})`,
+  );
+}
+
 /** Prepares a contained spawn. @throws ERR_UNIXPROC_CGROUP_UNAVAILABLE or a system error for a forced cgroup. */
 export function prepareContainment(
   request: Exclude<ContainRequest, 'off'>,
@@ -59,10 +71,21 @@ export function prepareContainment(
   argv: (string | Buffer)[],
   killSignal: number,
   killGracePeriod: number,
+  cgroupLimits: CgroupLimitSpec = [],
 ): ContainPlan {
   const kind = chooseContainment(request);
+  if (kind !== 'cgroup') requireNoCgroupLimits(cgroupLimits, kind);
   if (kind === 'cgroup') {
     const { dir, procsFd } = childCgroup();
+    if (cgroupLimits.length > 0) {
+      try {
+        applyCgroupLimits(dirname(dir), dir, cgroupLimits);
+      } catch (e) {
+        closeSync(procsFd);
+        removeCgroup(dir);
+        throw e;
+      }
+    }
     const release = (): void => closeSync(procsFd);
     return {
       candidates,

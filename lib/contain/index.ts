@@ -10,4 +10,5 @@ export { ERR_SHEPHERD_UNAVAILABLE } from './launch';
 export { processUsage } from './usage';
 export { RLIMITS } from './limits';
 export type { Limits, RlimitName, RlimitValue } from './limits';
+export type { CgroupLimits } from './cgroup-limits';
 export type { ProcessUsageOptions, ResourceUsage, UsageOptions } from './usage';

@@ -7,6 +7,7 @@
  * @internal
  */
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import { CGROUP_LIMIT_KEYS, validateCgroupLimits, type CgroupLimits, type CgroupLimitSpec } from './cgroup-limits';
 
 /** Resource numbers of Linux's generic ABI (asm-generic/resource.h; x86, arm, arm64, riscv). */
 export const RLIMITS = {
@@ -20,8 +21,15 @@ export type RlimitName = keyof typeof RLIMITS;
 /** A limit: one value for soft and hard, or `[soft, hard]`; `Infinity` for unlimited. */
 export type RlimitValue = number | readonly [number, number];
 
-/** The `limits` option. */
-export type Limits = { readonly [K in RlimitName]?: RlimitValue };
+/** The `limits` option: rlimits by name, and with `contain: 'cgroup'` the cgroup's limits. */
+export type Limits = { readonly [K in RlimitName]?: RlimitValue } & CgroupLimits;
+
+/** The validated `limits`. @internal */
+export interface LimitsSpec {
+  /** [resource, soft, hard] triples, flat, for the native call (Infinity: RLIM_INFINITY). */
+  readonly rlimits: Float64Array | undefined;
+  readonly cgroup: CgroupLimitSpec;
+}
 
 function limitValue(value: unknown, name: string): number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
@@ -30,17 +38,18 @@ function limitValue(value: unknown, name: string): number {
   return value;
 }
 
-/** [resource, soft, hard] triples, flat, for the native call (Infinity: RLIM_INFINITY). */
-export function validateLimits(value: unknown): Float64Array | undefined {
-  if (value === undefined) return undefined;
+/** Validates the `limits` option. */
+export function validateLimits(value: unknown): LimitsSpec {
+  if (value === undefined) return { rlimits: undefined, cgroup: [] };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidArgType('options.limits', 'of type object', value);
   }
   const out: number[] = [];
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (CGROUP_LIMIT_KEYS.includes(key)) continue;
     const name = `options.limits.${key}`;
     if (!Object.prototype.hasOwnProperty.call(RLIMITS, key)) {
-      throw invalidArgValue(name, v, `is not a resource limit (one of ${Object.keys(RLIMITS).join(', ')})`);
+      throw invalidArgValue(name, v, `is not a limit (one of ${[...Object.keys(RLIMITS), ...CGROUP_LIMIT_KEYS].join(', ')})`);
     }
     let soft: number;
     let hard: number;
@@ -54,5 +63,8 @@ export function validateLimits(value: unknown): Float64Array | undefined {
     }
     out.push(RLIMITS[key as RlimitName], soft, hard);
   }
-  return out.length === 0 ? undefined : Float64Array.from(out);
+  return {
+    rlimits: out.length === 0 ? undefined : Float64Array.from(out),
+    cgroup: validateCgroupLimits(value as Record<string, unknown>),
+  };
 }

@@ -16,7 +16,7 @@ import {
   validatePid,
   validateSignal,
 } from '../validate';
-import { validateLimits, type Limits } from '../contain/limits';
+import { validateLimits, type Limits, type LimitsSpec } from '../contain/limits';
 
 /** What one of the child's standard streams is connected to. */
 export type StdioOption =
@@ -81,6 +81,7 @@ export interface SpawnOptions {
    * Resource limits set in the child before exec (setrlimit(2)), by name as prlimit(1) has
    * them: `{ nofile: 1024, core: 0, as: [soft, hard] }`; one number sets soft and hard;
    * `Infinity` is unlimited. Raising a hard limit needs privilege (EPERM, syscall 'setrlimit').
+   * With `contain: 'cgroup'` also `memoryMax`, `pidsMax`, `cpuMax` (docs/containment.md).
    */
   readonly limits?: Limits;
 }
@@ -103,8 +104,8 @@ export interface SpawnSpec {
   readonly gid: number;
   readonly lineage: boolean;
   readonly contain: 'off' | 'auto' | 'cgroup' | 'subreaper';
-  /** [resource, soft, hard] triples, or undefined. */
-  readonly limits: Float64Array | undefined;
+  /** rlimit triples and cgroup limits. */
+  readonly limits: LimitsSpec;
 }
 
 function validateStdioValue(value: unknown, name: string): StdioOption {

@@ -11,7 +11,7 @@ import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
 import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
 import { execCandidates, searchPath } from './path-search';
 import type { ContainedSubprocess } from '../contain/contained';
-import { prepareContainment, type ContainPlan } from '../contain/hook';
+import { prepareContainment, requireNoCgroupLimits, type ContainPlan } from '../contain/hook';
 
 function stdioConfig(value: StdioOption): number {
   if (typeof value === 'number') return value;
@@ -97,8 +97,9 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
   let argv: (string | Buffer)[] = [spec.argv0 ?? path, ...argList];
   // Containment (lib/contain): the shepherd in front of the program, or its cgroup.
   let plan: ContainPlan | undefined;
-  if (spec.contain !== 'off') {
-    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod);
+  if (spec.contain === 'off') requireNoCgroupLimits(spec.limits.cgroup, 'off');
+  else {
+    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod, spec.limits.cgroup);
     candidates = plan.candidates;
     argv = plan.argv;
   }
@@ -110,7 +111,7 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
     config[Config.cgroupProcs] = plan.cgroupProcsFd;
     config[Config.keepFd] = plan.keepFd;
   }
-  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv, spec.limits ?? null);
+  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv, spec.limits.rlimits ?? null);
   if (typeof r === 'number' || r[0] < 0) {
     if (!usePidfd) settleSigchldWatch();
     plan?.abort();

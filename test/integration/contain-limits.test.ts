@@ -2,6 +2,7 @@
 // with prlimit(1)'s semantics; checked with the shell's own ulimit in the child.
 import { spawn } from '../../lib/spawn';
 import type { SpawnOptions } from '../../lib/spawn';
+import { readFileSync } from 'node:fs';
 import { readAll } from '../helpers/spawn-helpers';
 
 async function ulimits(flags: string, options: SpawnOptions): Promise<string[]> {
@@ -40,4 +41,42 @@ test('limits are validated: the name, the values, soft <= hard', () => {
   expect(() => spawn('/bin/true', [], { limits: { nofile: -1 } })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   expect(() => spawn('/bin/true', [], { limits: { nofile: '1' as never } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   expect(() => spawn('/bin/true', [], { limits: [] as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+});
+
+describe('cgroup limits (memoryMax, pidsMax, cpuMax)', () => {
+  test('need contain: cgroup', () => {
+    for (const options of [{}, { contain: 'subreaper' as const }]) {
+      expect(() => spawn('/bin/true', [], { ...options, limits: { pidsMax: 5 } })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("needs contain: 'cgroup'") }),
+      );
+    }
+  });
+
+  test('are validated', () => {
+    expect(() => spawn('/bin/true', [], { contain: 'cgroup', limits: { pidsMax: 0 } })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => spawn('/bin/true', [], { contain: 'cgroup', limits: { cpuMax: -1 } })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => spawn('/bin/true', [], { contain: 'cgroup', limits: { memoryMax: '1G' as never } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+
+  test('pids.max where the pids controller is on the cgroup2 hierarchy; else an error naming it and what is there', async () => {
+    const { ownCgroupDir } = await import('../../lib/contain/cgroup');
+    const offered = readFileSync(`${ownCgroupDir()}/cgroup.controllers`, 'latin1').trim().split(/\s+/);
+    if (!offered.includes('pids')) {
+      // This machine's hybrid hierarchy: only what cgroup.controllers lists (hugetlb here).
+      expect(() => spawn('/bin/true', [], { contain: 'cgroup', limits: { pidsMax: 5 } })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          message: expect.stringMatching(/needs the pids controller.*cgroup\.controllers of .*: /),
+        }),
+      );
+      return;
+    }
+    // 5 processes at most: the shell and 4 sleeps; the 5th background sleep fails to fork.
+    const child = spawn('/bin/sh', ['-c', 'for i in 1 2 3 4 5 6; do sleep 300 & done; wait'], {
+      contain: 'cgroup', limits: { pidsMax: 5 }, stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(child.members().length).toBeLessThanOrEqual(5);
+    await child.terminate({ killGracePeriod: 0 });
+  });
 });
