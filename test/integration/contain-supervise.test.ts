@@ -97,3 +97,10 @@ setInterval(() => {}, 1000);`;
     expect(gone(e)).toBe(true);
   });
 });
+
+test('unixproc supervise says which mechanism contains the tree', async () => {
+  const { runCli } = await import('../helpers/cli-run');
+  const r = await runCli(['supervise', '--restart', 'never', '--', '/bin/true']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/^unixproc supervise: started \/bin\/true \(pid \d+, tree contained by (cgroup|subreaper)\)$/m);
+});
