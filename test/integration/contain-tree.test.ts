@@ -110,6 +110,17 @@ describe.each<Containment>(['cgroup', 'subreaper'])('contain: %s', (mechanism) =
     expect(child.members()).toEqual([]);
   });
 
+  test('a timeout ends the program, and with it the rest of the tree', async () => {
+    const timed = spawn('/bin/sh', ['-c', 'setsid sleep 300 & wait'], { contain: mechanism, timeout: 100, killGracePeriod: 100 });
+    await waitFor('sh and its setsid sleep', () => timed.members().length === 2);
+    const escapee = timed.members().find((m) => m.pid !== timed.programPid)!;
+    await expect(timed.wait()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+    expect(timed.terminationReason).toBe('timeout');
+    await timed.terminate();
+    await reapIfAdopted(escapee.pid);
+    expect(exists(escapee)).toBe(false);
+  });
+
   test('an exec failure is thrown by spawn(), with the path', () => {
     expect(() => spawn('/nonexistent/prog', [], { contain: mechanism })).toThrow(
       expect.objectContaining({ code: 'ENOENT', syscall: 'execve', path: '/nonexistent/prog' }),
