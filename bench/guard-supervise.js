@@ -5,7 +5,7 @@
 // 1. Leak guard, with a workload of 500 sleeping children of one sh, started AFTER the guard
 //    (so all 501 are leaks): check() vs one listProcesses() scan vs the C loop of
 //    bench/anchor-proc (readdir + openat + read of every <pid>/stat, the floor of a scan);
-//    cleanup({ grace: 1000 }) of the 501 (SIGTERM, all gone and reaped) vs the same done by
+//    cleanup({ killGracePeriod: 1000 }) of the 501 (SIGTERM, all gone and reaped) vs the same done by
 //    hand: process.kill(SIGTERM) of each sleeper, the sh's own `wait` reaps them, then sh
 //    exits (the floor).
 // 2. `unixproc guard -- /bin/true` end to end vs `node -e 0` (Node's start, the floor) vs a
@@ -13,7 +13,7 @@
 // 3. Supervisor: restart latency of a program that exits 1 at once (/bin/false, restart
 //    'on-failure', backoff.initial 0, no start limit) vs a naive supervisor written with
 //    child_process (child.on('exit', () => spawn again)), in alternating blocks; and the
-//    graceful stop() of a child that dies of SIGTERM vs child_process kill() + 'exit'.
+//    graceful terminate() of a child that dies of SIGTERM vs child_process kill() + 'exit'.
 //
 // The guard makes this process a child subreaper; only what it adopted is reaped (by the
 // guard, by pid); everything else is ended by pid. At the end this process must have no
@@ -181,7 +181,7 @@ async function benchGuard(anchor) {
         const v = await startWorkload();
         await sleep(50); // the sh is in `wait`
         const t = now();
-        const res = await guard.cleanup({ grace: GRACE });
+        const res = await guard.cleanup({ killGracePeriod: GRACE });
         byGuard.push(now() - t);
         if (!res.remaining.ok) throw new Error(`cleanup() left ${res.remaining.leaked.length} processes`);
         details.push({ signaled: res.signaled.length, reaped: res.reaped.length });
@@ -202,12 +202,12 @@ async function benchGuard(anchor) {
     const h = median(byHand);
     const d = details[details.length - 1];
     line(`by hand: kill(SIGTERM) x${SLEEPERS}, sh's wait reaps`, h, `max ${fmt(Math.max(...byHand)).trim()} (the floor)`);
-    line(`cleanup({ grace: ${GRACE} }) of ${SLEEPERS + 1}`, g, `${x(g, h)} by hand; max ${fmt(Math.max(...byGuard)).trim()}; ${d.signaled} signals sent, ${d.reaped} adopted reaped (no target)`);
+    line(`cleanup({ killGracePeriod: ${GRACE} }) of ${SLEEPERS + 1}`, g, `${x(g, h)} by hand; max ${fmt(Math.max(...byGuard)).trim()}; ${d.signaled} signals sent, ${d.reaped} adopted reaped (no target)`);
     const after = guard.check();
     if (!after.ok) throw new Error(`the guard still sees ${after.leaked.length} leaks and ${after.zombies.length} zombies`);
   } finally {
     for (const w of [...workloads]) await endWorkload(w);
-    guard.stop();
+    guard.dispose();
   }
 }
 
@@ -263,7 +263,7 @@ async function supervisedBlock(n) {
     });
   });
   await finished;
-  await sup.stop();
+  await sup.terminate();
   if (sup.state !== 'stopped') throw new Error(`supervisor ended ${sup.state}`);
   return { exitToSpawn, cycle };
 }
@@ -326,10 +326,10 @@ async function benchSupervise() {
     const s = unixproc.supervise('sleep', ['600'], { stdio: 'ignore' });
     await sleep(20);
     let t = now();
-    const status = await s.stop();
+    const status = await s.terminate();
     stops.push(now() - t);
     if (status === undefined || status.kind !== 'signaled' || status.signal !== 'SIGTERM') {
-      throw new Error(`stop(): the child ended ${JSON.stringify(status)}`);
+      throw new Error(`terminate(): the child ended ${JSON.stringify(status)}`);
     }
     const c = cp.spawn('sleep', ['600'], { stdio: 'ignore' });
     const exited = new Promise((res) => c.once('exit', (code, signal) => res(signal)));
@@ -340,7 +340,7 @@ async function benchSupervise() {
     kills.push(now() - t);
     if (signal !== 'SIGTERM') throw new Error(`child_process child ended by ${signal}`);
   }
-  console.log(`graceful stop of \`sleep 600\` (dies of SIGTERM), ${STOP_ROUNDS} alternating rounds:`);
+  console.log(`graceful terminate() of \`sleep 600\` (dies of SIGTERM), ${STOP_ROUNDS} alternating rounds:`);
   line("child_process: kill('SIGTERM') -> 'exit'", median(kills), `p90 ${fmt(p90(kills)).trim()} (the floor)`);
   line('supervise: await stop()', median(stops), `${x(median(stops), median(kills))} child_process; p90 ${fmt(p90(stops)).trim()} (no target)`);
 }

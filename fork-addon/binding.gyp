@@ -16,8 +16,8 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "../native"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
-      "cflags": ["-Wall", "-Wextra", "-O2"],
-      "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17"]
+      "cflags": ["-Wall", "-Wextra", "-O2", "-include", "<(module_root_dir)/../native/glibc_versions.h"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17", "-include", "<(module_root_dir)/../native/glibc_versions.h"]
     }
   ]
 }

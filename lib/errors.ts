@@ -195,3 +195,23 @@ export function isErrnoException(e: unknown): e is ErrnoException {
     typeof candidate.syscall === 'string'
   );
 }
+
+/**
+ * Leaves a method that was renamed (0.x has no silent aliases, docs/conventions.md) on
+ * `proto` as a non-enumerable stub, absent from the types, that throws
+ * `TypeError [ERR_INVALID_ARG_VALUE]: Supervisor.stop() was renamed Supervisor.terminate()`.
+ * @internal
+ */
+export function renamedMethod(proto: object, className: string, old: string, now: string): void {
+  Object.defineProperty(proto, old, {
+    value: function renamed(): never {
+      throw withCode(
+        new TypeError(`${className}.${old}() was renamed ${className}.${now}() (see docs/conventions.md)`),
+        'ERR_INVALID_ARG_VALUE',
+      );
+    },
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+}

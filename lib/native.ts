@@ -5,8 +5,16 @@
  *
  * Linux is the platform: anywhere else, loading fails with an error that names the
  * platform, before any native code is touched.
+ *
+ * The prebuilt binaries are tagged with the C library they were built for
+ * (`unixproc.glibc.node`, scripts/prebuild.js). On glibc node-gyp-build picks them; on musl
+ * (Alpine) the choice is made here, because node-gyp-build tells musl only by
+ * /etc/alpine-release and would otherwise hand a glibc binary to any other musl system.
+ * A glibc binary is never loaded on musl: without a musl build the load fails with
+ * `ERR_UNIXPROC_ADDON_UNAVAILABLE`, naming what to install.
  * @internal
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** A native function: takes validated plain values, returns plain values or a negative errno. */
@@ -16,17 +24,102 @@ type NativeFunction = (...args: any[]) => any;
 let binding: Record<string, NativeFunction> | undefined;
 let forkBinding: Record<string, NativeFunction> | undefined;
 
-/** Error code thrown when unixproc is loaded on a platform other than Linux. */
+/** Error code thrown when unixproc is loaded on a platform other than Linux. @group Constants: errors and environment */
 export const ERR_UNSUPPORTED_PLATFORM = 'ERR_UNIXPROC_UNSUPPORTED_PLATFORM';
 
-/** Error code thrown by fork()/forkpty() when the fork addon cannot be loaded. */
+/** Error code thrown by fork()/forkpty() when the fork addon cannot be loaded. @group Constants: errors and environment */
 export const ERR_FORK_UNAVAILABLE = 'ERR_UNIXPROC_FORK_UNAVAILABLE';
 
-// node-gyp-build, loading from `dir` (dir/build/Release, else dir/prebuilds).
-function load(dir: string): Record<string, NativeFunction> {
+/** Error code thrown when no native binary for this machine (arch, C library) is found. */
+export const ERR_ADDON_UNAVAILABLE = 'ERR_UNIXPROC_ADDON_UNAVAILABLE';
+
+/** A C library a binary is built for. @internal */
+export type Libc = 'glibc' | 'musl';
+
+let libc: Libc | undefined;
+
+/**
+ * The C library this Node runs on: glibc when Node reports a glibc version
+ * (`process.report` header `glibcVersionRuntime`, which Node fills in only on glibc), else
+ * musl, the other C library Node is built for on Linux.
+ * @internal
+ */
+export function runningLibc(): Libc {
+  if (libc === undefined) {
+    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+    libc = report.header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  }
+  return libc;
+}
+
+/**
+ * The binary to load from `dir` for a C library and architecture, or undefined: a build
+ * made on this machine (dir/build/Release), else a prebuild in dir/prebuilds/linux-<arch>/
+ * tagged with that libc (and, if it carries an `abi` tag, this Node's ABI). An untagged
+ * prebuild is taken for glibc only (the C library prebuildify assumes).
+ * @internal
+ */
+export function findBinary(dir: string, forLibc: Libc, arch: string = process.arch): string | undefined {
+  const names = (d: string): string[] => {
+    try {
+      return fs.readdirSync(d).filter((n) => n.endsWith('.node')).sort();
+    } catch {
+      return [];
+    }
+  };
+  const release = path.join(dir, 'build', 'Release');
+  const built = names(release)[0];
+  if (built !== undefined) return path.join(release, built);
+  const prebuilds = path.join(dir, 'prebuilds', `linux-${arch}`);
+  for (const name of names(prebuilds)) {
+    const tags = name.slice(0, -'.node'.length).split('.').slice(1);
+    const abi = tags.find((t) => /^abi\d+$/.test(t));
+    if (abi !== undefined && abi !== `abi${process.versions.modules}`) continue;
+    const tagged = tags.find((t) => t === 'glibc' || t === 'musl');
+    if ((tagged ?? 'glibc') === forLibc) return path.join(prebuilds, name);
+  }
+  return undefined;
+}
+
+function unavailable(dir: string, forLibc: Libc, cause?: unknown): Error & { code: string } {
+  const what = `linux-${process.arch} with ${forLibc}`;
+  const reason = cause instanceof Error ? `: ${cause.message.split('\n')[0]}` : '';
+  const err = new Error(
+    `unixproc has no native binary for ${what} in ${dir}${reason}. The package ships ` +
+      'prebuilt binaries for linux-x64 and linux-arm64 with glibc >= 2.28; elsewhere (musl/' +
+      'Alpine, other architectures) it is compiled when installed, which needs python3, ' +
+      'make and a C++ compiler (Alpine: `apk add python3 make g++`, then ' +
+      '`npm rebuild unixproc`). A glibc binary is never loaded on musl.',
+    cause === undefined ? undefined : { cause },
+  ) as Error & { code: string };
+  err.code = ERR_ADDON_UNAVAILABLE;
+  return err;
+}
+
+/**
+ * Loads the binary for `dir` (the package root, or fork-addon/) on a C library:
+ * node-gyp-build on glibc, findBinary on musl (see the file comment).
+ * @throws Error with code `ERR_UNIXPROC_ADDON_UNAVAILABLE`.
+ * @internal
+ */
+export function loadFrom(dir: string, forLibc: Libc): Record<string, NativeFunction> {
+  if (forLibc === 'musl') {
+    const file = findBinary(dir, 'musl');
+    if (file === undefined) throw unavailable(dir, 'musl');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(file) as Record<string, NativeFunction>;
+  }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => Record<string, NativeFunction>;
-  return nodeGypBuild(dir);
+  try {
+    return nodeGypBuild(dir);
+  } catch (cause) {
+    throw unavailable(dir, forLibc, cause);
+  }
+}
+
+function load(dir: string): Record<string, NativeFunction> {
+  return loadFrom(dir, runningLibc());
 }
 
 // lib/native.ts and dist/native.js both sit one level below the package root.
@@ -35,6 +128,8 @@ const packageRoot = path.resolve(__dirname, '..');
 /**
  * The addon's exports, typed by the caller: each module declares the slice it uses.
  * @throws Error with code `ERR_UNIXPROC_UNSUPPORTED_PLATFORM` when not on Linux.
+ * @throws Error with code `ERR_UNIXPROC_ADDON_UNAVAILABLE` when no binary for this machine
+ *   (architecture, C library) is found or it does not load (the load error as `cause`).
  * @internal
  */
 export function native<T>(): T {

@@ -67,12 +67,12 @@ async function handles(): Promise<void> {
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   console.log(`spawn('sleep 30'): pid ${sleeper.pid}; kill() through its pidfd -> ${sleeper.kill('SIGTERM')}`);
   console.log(`its wait() resolves: ${JSON.stringify(await sleeper.wait())}; kill() again -> ${sleeper.kill()} (nothing sent)`);
-  const r = await run(['sh', '-c', 'echo hello from $0; exit 4'], { capture: true });
+  const r = await run('sh', ['-c', 'echo hello from $0; exit 4'], { capture: true });
   console.log(`run(): status ${JSON.stringify(r.status)}, stdout ${JSON.stringify(r.stdout)}`);
 }
 
 async function supervised(): Promise<void> {
-  section('supervise(): restart on failure with backoff, then a graceful stop of the group');
+  section('supervise(): restart on failure with backoff, then terminate() ends the group gracefully');
   // A program that fails its first two runs (a counter in a temp file), then stays up.
   const counter = `/tmp/unixproc-tour-${process.pid}`;
   const script = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; [ $n -ge 2 ] && exec sleep 30; exit 1`;
@@ -88,8 +88,8 @@ async function supervised(): Promise<void> {
     }, 20);
   });
   console.log(`  running as pid ${sup.pid} (its own process group), state ${sup.state}`);
-  await sup.stop();
-  console.log(`  stop(): SIGTERM to the group, reaped; state ${sup.state}`);
+  await sup.terminate();
+  console.log(`  terminate(): SIGTERM to the group, reaped; state ${sup.state}`);
   require('node:fs').rmSync(counter, { force: true });
 }
 
@@ -101,10 +101,10 @@ async function leakGuard(): Promise<void> {
     await leaky.wait();
     const report = guard.check();
     console.log(`  ok=${report.ok}\n  ${formatLeakReport(report).trimEnd().split('\n').join('\n  ')}`);
-    const result = await guard.cleanup({ grace: 1000 });
+    const result = await guard.cleanup({ killGracePeriod: 1000 });
     console.log(`  cleanup(): signalled ${result.signaled.length}, reaped ${result.reaped.length}; now ok=${guard.check().ok}`);
   } finally {
-    guard.stop();
+    guard.dispose();
   }
 }
 

@@ -44,11 +44,85 @@ export function validateBoolean(value: unknown, name: string): boolean {
   return value;
 }
 
-/** A plain object (options bags). `undefined` is accepted and becomes `{}`. */
-export function validateOptions<T extends object>(value: unknown, name: string): Partial<T> {
+/**
+ * The optimal-string-alignment distance between `a` and `b` (Damerau-Levenshtein where no
+ * substring is edited twice): insertions, deletions, substitutions and transpositions of
+ * two adjacent characters each cost 1, so `'initail'` is 1 away from `'initial'`.
+ */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The known key closest to `key` (case ignored), or undefined when none is near. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const distance = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (distance < bestDistance) {
+      best = k;
+      bestDistance = distance;
+    }
+  }
+  // Near: at most a third of the longer name wrong (and at least 2 edits allowed), so that
+  // 'initail' suggests 'initial' but 'bogusOption' does not suggest 'argv0'.
+  const limit = Math.max(2, Math.floor(Math.max(key.length, best?.length ?? 0) / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+/**
+ * The keys of an options type, from an object the compiler checks has every key and no
+ * other: `optionKeys<SpawnOptions>({ cwd: true, ... })`. A key added to the type and not
+ * here is a compile error, so the list {@link validateOptions} checks against stays true.
+ */
+export function optionKeys<T extends object>(keys: { readonly [K in keyof Required<T>]: true }): readonly (keyof T & string)[] {
+  return Object.freeze(Object.keys(keys)) as readonly (keyof T & string)[];
+}
+
+/**
+ * An options object (docs/conventions.md): `undefined` becomes `{}`; anything but a plain
+ * object is ERR_INVALID_ARG_TYPE; a key that is not in `known` is ERR_INVALID_ARG_VALUE
+ * naming it and the closest known key ("did you mean 'killSignal'?"), or, for a key in
+ * `renamed`, the name it has now. Every options object of every public function goes
+ * through here, nested ones (`options.backoff`) included.
+ */
+export function validateOptions<T extends object>(
+  value: unknown,
+  name: string,
+  known: readonly (keyof T & string)[],
+  renamed: Readonly<Record<string, keyof T & string>> = {},
+): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidArgType(name, 'of type object', value);
+  }
+  for (const key of Object.keys(value)) {
+    if ((known as readonly string[]).includes(key)) continue;
+    const v = (value as Record<string, unknown>)[key];
+    const now = Object.prototype.hasOwnProperty.call(renamed, key) ? renamed[key] : undefined;
+    if (now !== undefined) {
+      throw invalidArgValue(`${name}.${key}`, v, `was renamed '${now}' (see docs/conventions.md)`);
+    }
+    const near = closestKey(key, known);
+    throw invalidArgValue(
+      `${name}.${key}`,
+      v,
+      near !== undefined
+        ? `is not a known option (did you mean '${near}'?)`
+        : `is not a known option (the options are ${known.map((k) => `'${k}'`).join(', ')})`,
+    );
   }
   return value as Partial<T>;
 }
@@ -123,11 +197,34 @@ export function validateStringArray(value: unknown, name: string, allowEmpty = t
   return validateArray(value, name, (item, itemName) => validateCString(item, itemName), allowEmpty);
 }
 
+/**
+ * The command of the idiomatic `(file, args, options)` calls (spawn, run, supervise,
+ * daemonize): `file` a non-empty string or Buffer (a Buffer is passed as its bytes), `args`
+ * an optional array of strings. No NUL bytes anywhere.
+ */
+export function validateCommand(file: unknown, args: unknown): { file: string | Buffer; args: string[] } {
+  const path = validateBytes(file, 'file', false);
+  if (args === undefined) return { file: path, args: [] };
+  if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
+  return { file: path, args: validateStringArray(args, 'args') };
+}
+
+/**
+ * Whether `value` is an ordinary object, not a built-in of another kind: its tag is
+ * `[object Object]`. process.env (whose prototype is Node's own), `{...}` literals,
+ * `Object.create(null)` and objects of other realms are; a Set, a Date, an array, a Buffer
+ * or a RegExp is not (their own entries are not the mapping they look like: a Set's
+ * `Object.entries` is empty, so it would pass as an empty environment, issue 8).
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Object]';
+}
+
 /** The entries of an env mapping (a plain object or a Map). */
 function envEntries(value: unknown, name: string): [unknown, unknown][] {
   if (value instanceof Map) return [...value.entries()];
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return Object.entries(value);
-  throw invalidArgType(name, 'of type object or an instance of Map', value);
+  if (isPlainObject(value)) return Object.entries(value);
+  throw invalidArgType(name, 'a plain object or an instance of Map', value);
 }
 
 /**
@@ -174,9 +271,10 @@ const SIGRTMAX = 64;
 
 /**
  * A signal: a number 0..64 (0 probes without sending) or a Node signal name such as
- * `'SIGTERM'`. Returns the number.
+ * `'SIGTERM'`. Returns the number. With `kernelRange` (unixproc/os, Python's rule), any
+ * `int` is accepted and the kernel judges it (kill(pid, 65) is EINVAL, as in Python).
  */
-export function validateSignal(value: unknown, name: string): number {
+export function validateSignal(value: unknown, name: string, kernelRange = false): number {
   if (typeof value === 'string') {
     const n = signalNumbers[value];
     if (n === undefined) {
@@ -185,7 +283,14 @@ export function validateSignal(value: unknown, name: string): number {
     return n;
   }
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number or string', value);
-  return validateInteger(value, name, 0, SIGRTMAX);
+  return kernelRange ? validateInteger(value, name, INT32_MIN, INT32_MAX) : validateInteger(value, name, 0, SIGRTMAX);
+}
+
+/** A signal that ends something: 1..64 (0, the probe, sends nothing), as {@link validateSignal}. */
+export function validateKillSignal(value: unknown, name: string): number {
+  const signo = validateSignal(value, name);
+  if (signo === 0) throw outOfRange(name, 'a signal number from 1 to 64', value);
+  return signo;
 }
 
 /** The signal name for a number (`'SIGTERM'` for 15), or undefined for unknown numbers. */

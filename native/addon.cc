@@ -15,6 +15,10 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitDaemon(env, exports);
   unixproc::InitContain(env, exports);
   unixproc::InitTreeStat(env, exports);
+  // issue 13: fd calls, scheduling, resource
+  unixproc::InitFd(env, exports);
+  unixproc::InitSched(env, exports);
+  unixproc::InitResource(env, exports);
   return exports;
 }
 

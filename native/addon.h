@@ -30,6 +30,10 @@ void InitExitWatch(Napi::Env env, Napi::Object exports);
 void InitDaemon(Napi::Env env, Napi::Object exports);
 void InitContain(Napi::Env env, Napi::Object exports);
 void InitTreeStat(Napi::Env env, Napi::Object exports);
+// issue 13: fd calls, scheduling, resource
+void InitFd(Napi::Env env, Napi::Object exports);
+void InitSched(Napi::Env env, Napi::Object exports);
+void InitResource(Napi::Env env, Napi::Object exports);
 
 // -errno as a JS number: the one way native code reports a failed syscall.
 inline Napi::Value NegErrno(Napi::Env env, int err) {

@@ -67,16 +67,19 @@ static void CloseOnExecOthers(const std::vector<int>& keep, SavedState* saved) {
 // Terminal attribute changes from a background process group raise SIGTTOU, whose
 // default action stops the process (termios(3), "Job control"); a blocked SIGTTOU lets the
 // change through instead (tty_check_change treats blocked as ignored). Every tcsetattr here
-// runs with SIGTTOU blocked, and the mask is put back after.
+// runs with SIGTTOU blocked, and the mask is put back after. sigprocmask, not
+// pthread_sigmask: glibc's sigprocmask sets the calling thread's mask, as pthread_sigmask
+// does (both leave its internal signals alone), and pthread_sigmask names GLIBC_2.32, which
+// older glibcs lack (native/glibc_versions.h).
 class TtouBlocked {
  public:
   TtouBlocked() {
     sigset_t ttou;
     sigemptyset(&ttou);
     sigaddset(&ttou, SIGTTOU);
-    pthread_sigmask(SIG_BLOCK, &ttou, &old_);
+    sigprocmask(SIG_BLOCK, &ttou, &old_);
   }
-  ~TtouBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  ~TtouBlocked() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
 
  private:
   sigset_t old_;
@@ -89,7 +92,7 @@ static bool SameTermios(const struct termios& a, const struct termios& b) {
 }
 
 static void Prepare(const std::vector<int>& keep, SavedState* s) {
-  pthread_sigmask(SIG_SETMASK, nullptr, &s->mask);
+  sigprocmask(SIG_SETMASK, nullptr, &s->mask);
   for (int fd = 0; fd < 3; fd++) {
     s->fd_flags[fd] = fcntl(fd, F_GETFD);
     s->fl_flags[fd] = fcntl(fd, F_GETFL);
@@ -138,7 +141,7 @@ static void Restore(const std::vector<int>& keep, const SavedState& s) {
     TtouBlocked guard;
     tcsetattr(fd, TCSANOW, &s.termios[fd]);
   }
-  pthread_sigmask(SIG_SETMASK, &s.mask, nullptr);  // last: SIGTTOU was blocked until here
+  sigprocmask(SIG_SETMASK, &s.mask, nullptr);  // last: SIGTTOU was blocked until here
 }
 
 // An array of ints; false (nothing pending) when any element is not a number.

@@ -19,11 +19,33 @@
 // under hidepid=1, for instance) keeps the pid with the errno in kErr and no fields.
 // One read() of stat returns the whole text generated at once (seq_file), so an entry is
 // either complete or not there: never half-read.
+//
+// A procfs root is an input (issue 8: the host's /proc mounted into an exporter's container,
+// or a tree someone else wrote), so nothing read through it can hang, grow memory or read
+// wrong numbers:
+// - The root must be a procfs (fstatfs(2) f_type PROC_SUPER_MAGIC, on the fd that is then
+//   scanned, so it cannot be swapped in between) unless the caller allows a fixture tree;
+//   otherwise the call returns -EMEDIUMTYPE, which TypeScript turns into
+//   ERR_INVALID_ARG_VALUE.
+// - Every file is opened O_NONBLOCK (a FIFO opens at once instead of waiting for a writer),
+//   O_NOFOLLOW (a final symlink is ELOOP: /proc/<pid>/exe, cwd, root and fd/* are read with
+//   readlinkat, never opened through) and O_NOCTTY, then fstat(2)ed: anything but a regular
+//   file is refused (EISDIR a directory, ELOOP a symlink, EINVAL a FIFO, socket or device).
+//   In a fixture tree the file is also checked with fstatat(AT_SYMLINK_NOFOLLOW) before it
+//   is opened, so that a device node is not even opened.
+// - Every read is bounded by a cap per kind of file (kStatCap and the Cap* constants below).
+// - Every stat field is range-checked (a pid field is an int, flags a u32, counters at most
+//   2^53 - 1 so that a double holds them exactly): an entry out of range is EPROTO, as a
+//   malformed one is.
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +53,18 @@
 #include "addon.h"
 
 namespace unixproc {
+
+// fstat(2) and fstatat(2) as raw syscalls: glibc made them exported functions only in 2.33
+// (before, an inline call of __fxstat64), so calling them would tie the prebuilt binary to
+// glibc >= 2.33 (native/glibc_versions.h). The kernel's struct stat is the libc's on x86_64
+// and aarch64 (glibc and musl alike).
+static int FstatFd(int fd, struct stat* sb) {
+  return static_cast<int>(syscall(SYS_fstat, fd, sb));
+}
+
+static int FstatAt(int dirfd, const char* name, struct stat* sb, int flags) {
+  return static_cast<int>(syscall(SYS_newfstatat, dirfd, name, sb, flags));
+}
 
 // Layout of one scanned entry; lib/proc/binding.ts mirrors it.
 enum ScanField {
@@ -66,26 +100,138 @@ enum ScanField {
   kRowFields
 };
 
+// What a field may hold (the kernel's type for it in fs/proc/array.c do_task_stat): a value
+// outside it is not something a kernel wrote, and is refused rather than wrapped.
+enum FieldRange {
+  kInt,     // int (pid_t, dev_t as int, signal numbers, CPU numbers): INT_MIN .. INT_MAX
+  kUint32,  // unsigned int (flags): 0 .. 2^32 - 1
+  kCount,   // unsigned long / long long counts: 0 .. 2^53 - 1 (exact in a double)
+  kLong,    // long that may be negative (priority, nice, num_threads): |v| <= 2^53 - 1
+};
+
 // Field numbers (proc(5), 1-based) of the values above, counted from field 3 (state).
 struct StatColumn {
   int field;
   ScanField slot;
+  FieldRange range;
 };
 static const StatColumn kColumns[] = {
-    {4, kPpid},       {5, kPgrp},        {6, kSession},  {7, kTtyNr},
-    {8, kTpgid},      {9, kFlags},       {10, kMinflt},  {12, kMajflt},
-    {14, kUtime},     {15, kStime},      {16, kCutime},  {17, kCstime},
-    {18, kPriority},  {19, kNice},       {20, kNumThreads}, {22, kStartTime},
-    {23, kVsize},     {24, kRss},        {38, kExitSignal}, {39, kProcessor},
+    {4, kPpid, kInt},          {5, kPgrp, kInt},          {6, kSession, kInt},
+    {7, kTtyNr, kInt},         {8, kTpgid, kInt},         {9, kFlags, kUint32},
+    {10, kMinflt, kCount},     {12, kMajflt, kCount},     {14, kUtime, kCount},
+    {15, kStime, kCount},      {16, kCutime, kCount},     {17, kCstime, kCount},
+    {18, kPriority, kLong},    {19, kNice, kLong},        {20, kNumThreads, kLong},
+    {22, kStartTime, kCount},  {23, kVsize, kCount},      {24, kRss, kCount},
+    {38, kExitSignal, kInt},   {39, kProcessor, kInt},
 };
+static const unsigned long long kMaxExact = (1ULL << 53) - 1;
+
+// Whether `v` (with its sign) fits `range`.
+static bool InRange(unsigned long long v, bool negative, FieldRange range) {
+  switch (range) {
+    case kInt: return negative ? v <= static_cast<unsigned long long>(INT_MAX) + 1 : v <= INT_MAX;
+    case kUint32: return !negative && v <= UINT_MAX;
+    case kCount: return !negative && v <= kMaxExact;
+    case kLong: return v <= kMaxExact;
+  }
+  return false;
+}
+
+// Caps on what is read per file (bytes). Past the cap an entry's stat is EFBIG; a cmdline or
+// environ is cut at the cap and reported as truncated; status and fdinfo are cut (what is
+// parsed from them, the Uid/Gid and flags lines, comes first).
+// A stat line is at most ~1.2 KiB: 52 fields of at most 20 digits, and a comm of at most 64
+// bytes (TASK_COMM_LEN, or a workqueue's longer name); 4 KiB leaves room for new fields.
+static const size_t kStatCap = 4096;
+// The argument and environment areas are bounded by the stack limit (a quarter of
+// RLIMIT_STACK, execve(2) "Limits on size of arguments and environment"): 2 MiB is that
+// bound under the default 8 MiB stack limit.
+static const size_t kCapArgs = static_cast<size_t>(2) << 20;
+// /proc/<pid>/status is ~1.5 KiB.
+static const size_t kCapStatus = static_cast<size_t>(64) << 10;
 static const int kLastRequiredField = 24;
 
-static bool AllDigits(const char* s) {
-  if (*s == '\0') return false;
+// A directory name that is a pid as procfs writes one: decimal, no leading zero, at most
+// INT_MAX. Anything else ("0001", twenty digits) is not a process and is not listed.
+static bool PidName(const char* s, int* pid) {
+  if (*s < '1' || *s > '9') return false;
+  long long v = 0;
   for (; *s != '\0'; s++) {
     if (*s < '0' || *s > '9') return false;
+    v = v * 10 + (*s - '0');
+    if (v > INT_MAX) return false;
   }
+  *pid = static_cast<int>(v);
   return true;
+}
+
+// The errno for a file that is not a regular one, 0 for a regular file.
+static int NotRegular(mode_t mode) {
+  if (S_ISREG(mode)) return 0;
+  if (S_ISDIR(mode)) return EISDIR;
+  if (S_ISLNK(mode)) return ELOOP;
+  return EINVAL;  // FIFO, socket, character or block device
+}
+
+// Opens `name` under `dirfd` to read it, or returns -errno: never waits (a FIFO), never
+// follows a final symlink, never acquires a controlling terminal, and refuses anything but
+// a regular file (every file procfs has is one). In a fixture tree (`fixture`) the file is
+// looked at before it is opened too, so that a device node is not opened at all; the fstat
+// after the open is what counts (the file may be swapped in between). `sb` gets its stat.
+static int OpenRegularAt(int dirfd, const char* name, bool fixture, struct stat* sb) {
+  if (fixture) {
+    if (FstatAt(dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0) return -errno;
+    int err = NotRegular(sb->st_mode);
+    if (err != 0) return -err;
+  }
+  int fd = RetryEintr([&] {
+    return openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+  });
+  if (fd < 0) return -errno;
+  int err = FstatFd(fd, sb) < 0 ? errno : NotRegular(sb->st_mode);
+  if (err != 0) {
+    close(fd);
+    return -err;
+  }
+  return fd;
+}
+
+// Reads fd to its end, or `cap` bytes: `*truncated` says there was more. Returns 0 or an
+// errno. It reads one byte past the cap to tell "exactly cap bytes" from "more".
+static int ReadBounded(int fd, size_t cap, std::string* out, bool* truncated) {
+  out->clear();
+  *truncated = false;
+  char buf[4096];
+  for (;;) {
+    size_t want = cap + 1 - out->size();
+    if (want > sizeof(buf)) want = sizeof(buf);
+    ssize_t n = RetryEintr([&] { return read(fd, buf, want); });
+    if (n < 0) return errno;
+    if (n == 0) return 0;
+    size_t room = cap - out->size();
+    if (static_cast<size_t>(n) > room) {
+      out->append(buf, room);
+      *truncated = true;
+      return 0;
+    }
+    out->append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Opens `dir` as a root to scan: a procfs, or any directory when `fixture`. Returns the fd
+// or -errno (-EMEDIUMTYPE: not a procfs).
+static int OpenRoot(const std::string& dir, bool fixture) {
+  int fd = RetryEintr([&] { return open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+  if (fd < 0) return -errno;
+  if (!fixture) {
+    struct statfs fs;
+    int err = fstatfs(fd, &fs) < 0 ? errno : (fs.f_type == PROC_SUPER_MAGIC ? 0 : EMEDIUMTYPE);
+    if (err != 0) {
+      close(fd);
+      return -err;
+    }
+  }
+  return fd;
 }
 
 // Parses "pid (comm) state f4 f5 ..." into out[]; comm is everything between the first
@@ -126,10 +272,13 @@ static bool ParseStat(const char* text, size_t len, double* out, std::string* co
     const char* digits = p;
     unsigned long long v = 0;
     while (p < end && static_cast<unsigned>(*p - '0') <= 9) {
+      // Past 2^53 no field is in range: stop before the accumulator can wrap.
+      if (v > kMaxExact) return false;
       v = v * 10 + static_cast<unsigned>(*p - '0');
       p++;
     }
     if (p == digits || (p < end && *p != ' ' && *p != '\n')) return false;
+    if (!InRange(v, negative, kColumns[col].range)) return false;
     double d = static_cast<double>(v);
     out[kColumns[col].slot] = negative ? -d : d;
     col++;
@@ -139,10 +288,43 @@ static bool ParseStat(const char* text, size_t len, double* out, std::string* co
   return parsed >= kLastRequiredField;
 }
 
+// rss from <name>/statm (its second field, in pages), as ps and psutil read it: stat's
+// field 24 comes from the same mm counters but this kernel folds per-CPU deltas into it
+// only now and then (SPLIT_RSS_COUNTING), so it lags behind; statm (and VmRSS) add them
+// up when read (issue 13: stat agreed with psutil 43% of the time). Where statm cannot be
+// read (a fixture tree without it, a process that just went), stat's value stays.
+static void ReadStatmRss(int rootfd, const char* name, bool fixture, double* out) {
+  char path[64];
+  size_t nlen = strlen(name);
+  if (nlen + sizeof("/statm") > sizeof(path)) return;
+  memcpy(path, name, nlen);
+  memcpy(path + nlen, "/statm", sizeof("/statm"));
+  struct stat sb;
+  int fd = OpenRegularAt(rootfd, path, fixture, &sb);
+  if (fd < 0) return;
+  // Seven counts of at most 20 digits each.
+  char buf[192];
+  ssize_t n = RetryEintr([&] { return read(fd, buf, sizeof(buf) - 1); });
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  char* p = buf;
+  char* end = nullptr;
+  strtoull(p, &end, 10);  // size
+  if (end == p || *end != ' ') return;
+  p = end + 1;
+  if (*p < '0' || *p > '9') return;
+  errno = 0;
+  unsigned long long resident = strtoull(p, &end, 10);
+  if (end == p || errno != 0 || resident > kMaxExact || (*end != ' ' && *end != '\n')) return;
+  out[kRss] = static_cast<double>(resident);
+}
+
 // Reads <name>/stat under rootfd into out[]/comm. Returns 0 on success, -1 if the
-// process is gone (skip it), or a positive errno for an entry that stays listed.
-static int ScanOne(int rootfd, const char* name, double* out, std::string* comm,
-                   std::string* big) {
+// process is gone (skip it), or a positive errno for an entry that stays listed: EFBIG for
+// a stat longer than kStatCap, EPROTO for one that is malformed or out of range, EISDIR,
+// ELOOP or EINVAL for one that is not a regular file.
+static int ScanOne(int rootfd, const char* name, bool fixture, double* out, std::string* comm) {
   char path[64];
   size_t nlen = strlen(name);
   if (nlen + sizeof("/stat") > sizeof(path)) return -1;
@@ -151,37 +333,23 @@ static int ScanOne(int rootfd, const char* name, double* out, std::string* comm,
   for (int i = 0; i < kRowFields; i++) out[i] = NAN;
   out[kErr] = 0;
 
-  int fd = RetryEintr([&] { return openat(rootfd, path, O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) return (errno == ENOENT || errno == ESRCH) ? -1 : errno;
   struct stat sb;
-  if (fstat(fd, &sb) == 0) {
-    out[kUid] = sb.st_uid;
-    out[kGid] = sb.st_gid;
-  }
-  char buf[2048];
+  int fd = OpenRegularAt(rootfd, path, fixture, &sb);
+  if (fd < 0) return (fd == -ENOENT || fd == -ESRCH) ? -1 : -fd;
+  out[kUid] = sb.st_uid;
+  out[kGid] = sb.st_gid;
+  // One read: procfs generates the whole line at once (seq_file), and one byte past the
+  // cap says the file is longer than any stat line.
+  char buf[kStatCap + 1];
   ssize_t n = RetryEintr([&] { return read(fd, buf, sizeof(buf)); });
-  const char* text = buf;
-  size_t len = n > 0 ? static_cast<size_t>(n) : 0;
-  if (n == static_cast<ssize_t>(sizeof(buf))) {
-    // Longer than any real stat line; only a fixture gets here. Read the rest.
-    big->assign(buf, sizeof(buf));
-    for (;;) {
-      ssize_t m = RetryEintr([&] { return read(fd, buf, sizeof(buf)); });
-      if (m <= 0) {
-        n = m;
-        break;
-      }
-      big->append(buf, static_cast<size_t>(m));
-    }
-    text = big->data();
-    len = big->size();
-  }
   int err = n < 0 ? errno : 0;
   close(fd);
   if (err == ENOENT || err == ESRCH) return -1;
   if (err != 0) return err;
-  if (len == 0) return -1;  // reaped between open and read on older kernels
-  if (!ParseStat(text, len, out, comm)) return EPROTO;
+  if (n == 0) return -1;  // reaped between open and read on older kernels
+  if (n == static_cast<ssize_t>(sizeof(buf))) return EFBIG;
+  if (!ParseStat(buf, static_cast<size_t>(n), out, comm)) return EPROTO;
+  ReadStatmRss(rootfd, name, fixture, out);
   return 0;
 }
 
@@ -202,28 +370,23 @@ enum Extra {
 // An extra value: a string, a count, or -errno (the field is unknown, e.g. EACCES).
 struct ExtraValue {
   bool is_string = false;
+  bool truncated = false;  // a string cut at its cap
   std::string text;
   double number = 0;
 };
 
-// Reads a whole file relative to dirfd. Returns 0 or an errno.
-static int ReadAllAt(int dirfd, const char* name, std::string* out) {
+// Reads a regular file relative to dirfd, at most `cap` bytes. Returns 0 or an errno.
+static int ReadAllAt(int dirfd, const char* name, size_t cap, bool fixture, std::string* out,
+                     bool* truncated) {
   out->clear();
-  int fd = RetryEintr([&] { return openat(dirfd, name, O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) return errno;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = RetryEintr([&] { return read(fd, buf, sizeof(buf)); });
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return err;
-    }
-    if (n == 0) break;
-    out->append(buf, static_cast<size_t>(n));
-  }
+  *truncated = false;
+  struct stat sb;
+  int fd = OpenRegularAt(dirfd, name, fixture, &sb);
+  if (fd < 0) return -fd;
+  int err = ReadBounded(fd, cap, out, truncated);
   close(fd);
-  return 0;
+  if (err != 0) out->clear();
+  return err;
 }
 
 // readlinkat(2) does not say whether it truncated: a result that fills the buffer may have
@@ -257,7 +420,10 @@ static int ReadLinkAt(int dirfd, const char* name, std::string* out) {
 }
 
 static int CountEntriesAt(int dirfd, const char* name, double* count) {
-  int fd = RetryEintr([&] { return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+  // O_DIRECTORY: a FIFO (or anything but a directory) is ENOTDIR before it is opened.
+  int fd = RetryEintr([&] {
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  });
   if (fd < 0) return errno;
   DIR* d = fdopendir(fd);
   if (d == nullptr) {
@@ -295,17 +461,17 @@ static void ReadStdioAt(int dirfd, std::string* out) {
 
 // Reads the extras in `mask` for one process. Returns false if the process turned out to
 // be gone (its entry is then dropped: it is no longer in the table).
-static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
+static bool ReadExtras(int dirfd, int mask, bool fixture, std::vector<ExtraValue>* values) {
   for (int bit = 1; bit <= kExtraLast; bit <<= 1) {
     if ((mask & bit) == 0) continue;
     ExtraValue v;
     int err = 0;
     switch (bit) {
-      case kExtraCmdline: err = ReadAllAt(dirfd, "cmdline", &v.text); break;
+      case kExtraCmdline: err = ReadAllAt(dirfd, "cmdline", kCapArgs, fixture, &v.text, &v.truncated); break;
       case kExtraExe: err = ReadLinkAt(dirfd, "exe", &v.text); break;
       case kExtraCwd: err = ReadLinkAt(dirfd, "cwd", &v.text); break;
-      case kExtraStatus: err = ReadAllAt(dirfd, "status", &v.text); break;
-      case kExtraEnviron: err = ReadAllAt(dirfd, "environ", &v.text); break;
+      case kExtraStatus: err = ReadAllAt(dirfd, "status", kCapStatus, fixture, &v.text, &v.truncated); break;
+      case kExtraEnviron: err = ReadAllAt(dirfd, "environ", kCapArgs, fixture, &v.text, &v.truncated); break;
       case kExtraFdCount: err = CountEntriesAt(dirfd, "fd", &v.number); break;
       case kExtraStdio: ReadStdioAt(dirfd, &v.text); break;
       default: break;
@@ -315,10 +481,11 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
     // the task is gone, nothing under it can be looked up any more.
     if (err == ESRCH || err == ENOENT) {
       struct stat sb;
-      if (fstatat(dirfd, "stat", &sb, 0) < 0) return false;
+      if (FstatAt(dirfd, "stat", &sb, 0) < 0) return false;
     }
     if (err != 0) {
       v.number = -err;
+      v.truncated = false;
     } else {
       v.is_string = bit != kExtraFdCount;
     }
@@ -327,8 +494,19 @@ static bool ReadExtras(int dirfd, int mask, std::vector<ExtraValue>* values) {
   return true;
 }
 
-// procScan(dir, which, extras) -> [Float64Array(count * kScanFields), comms joined by '\0',
-// extras (count * popcount(extras) values: string, number, or -errno)] | -errno.
+// Text read from /proc goes to JavaScript as latin1 (one char per byte), never decoded
+// here: a comm or cmdline need not be UTF-8, and a UTF-8 decode would turn its bytes into
+// U+FFFD for good. lib/proc/binding.ts decodes it losslessly (issue 13).
+static Napi::Value Latin1String(Napi::Env env, const std::string& bytes) {
+  napi_value value;
+  if (napi_create_string_latin1(env, bytes.data(), bytes.size(), &value) != napi_ok) return env.Undefined();
+  return Napi::Value(env, value);
+}
+
+// procScan(dir, which, extras, fixture) -> [Float64Array(count * kScanFields), comms joined
+// by '\0', extras (count * popcount(extras) values: string, number, or -errno), indices of
+// the extras cut at their cap] | -errno. -EMEDIUMTYPE: dir is not on a procfs and `fixture`
+// is false.
 // `which`: a pid >= 0 reads only that entry (the array is then empty if it is gone); an
 // array of pids reads those (gone ones are left out); -1 reads every numeric entry of dir
 // (a procfs root, or /proc/<pid>/task for threads).
@@ -344,8 +522,11 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   std::vector<int> some;
   int only = -1;
   int mask = 0;
+  bool fixture = false;
   bool list = info[1].IsArray();
-  if (!ToBytes(info[0], &dir) || !ToInt(info[2], &mask)) return NegErrno(env, EINVAL);
+  if (!ToBytes(info[0], &dir) || !ToInt(info[2], &mask) || !ToBool(info[3], &fixture)) {
+    return NegErrno(env, EINVAL);
+  }
   if (list) {
     Napi::Array pids = info[1].As<Napi::Array>();
     some.reserve(pids.Length());
@@ -358,14 +539,13 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   } else if (!ToInt(info[1], &only)) {
     return NegErrno(env, EINVAL);
   }
-  int rootfd = RetryEintr([&] { return open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
-  if (rootfd < 0) return NegErrno(env, errno);
+  int rootfd = OpenRoot(dir, fixture);
+  if (rootfd < 0) return NegErrno(env, -rootfd);
 
   std::vector<double> values;
   std::vector<ExtraValue> extras;
   std::string comms;
   std::string comm;
-  std::string big;
   double row[kRowFields];
   const bool named = list || only >= 0;
   auto take = [&](const char* name) {
@@ -378,11 +558,11 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
       if (pidfd >= 0) base = pidfd;
       else dir_err = errno;
     }
-    int r = ScanOne(base, pidfd >= 0 ? "." : name, row, &comm, &big);
+    int r = ScanOne(base, pidfd >= 0 ? "." : name, fixture, row, &comm);
     if (r == 0 && named && row[kExitSignal] == -1) r = -1;  // a thread id, not a process
     row[kPid] = strtol(name, nullptr, 10);
     size_t mark = extras.size();
-    if (r == 0 && pidfd >= 0 && !ReadExtras(pidfd, mask, &extras)) r = -1;
+    if (r == 0 && pidfd >= 0 && !ReadExtras(pidfd, mask, fixture, &extras)) r = -1;
     if (pidfd >= 0) close(pidfd);
     if (r < 0) {
       extras.resize(mark);
@@ -428,7 +608,8 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
     for (;;) {
       struct dirent* e = readdir(d);
       if (e == nullptr) break;
-      if (!AllDigits(e->d_name)) continue;
+      int pid = 0;
+      if (!PidName(e->d_name, &pid)) continue;
       take(e->d_name);
     }
     closedir(d);
@@ -439,18 +620,48 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   if (!values.empty()) memcpy(array.Data(), values.data(), values.size() * sizeof(double));
   if (!comms.empty()) comms.pop_back();
   Napi::Array extraArray = Napi::Array::New(env, extras.size());
+  Napi::Array truncated = Napi::Array::New(env);
   for (size_t i = 0; i < extras.size(); i++) {
     const ExtraValue& v = extras[i];
+    if (v.truncated) truncated.Set(truncated.Length(), Napi::Number::New(env, static_cast<double>(i)));
     if (v.is_string) {
-      extraArray.Set(static_cast<uint32_t>(i), Napi::String::New(env, v.text.data(), v.text.size()));
+      extraArray.Set(static_cast<uint32_t>(i), Latin1String(env, v.text));
     } else {
       extraArray.Set(static_cast<uint32_t>(i), Napi::Number::New(env, v.number));
     }
   }
-  Napi::Array out = Napi::Array::New(env, 3);
+  Napi::Array out = Napi::Array::New(env, 4);
   out.Set(0u, array);
-  out.Set(1u, Napi::String::New(env, comms));
+  out.Set(1u, Latin1String(env, comms));
   out.Set(2u, extraArray);
+  out.Set(3u, truncated);
+  return out;
+}
+
+// procReadFile(dir, name, cap, fixture) -> [text, truncated] | -errno: one file under a
+// procfs root (its `stat` for btime, <pid>/fdinfo/<fd>), opened and read as the scan reads
+// its files: a regular file only, never blocking, at most `cap` bytes. -EMEDIUMTYPE: dir is
+// not on a procfs and `fixture` is false.
+static Napi::Value ProcReadFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir;
+  std::string name;
+  int64_t cap = 0;
+  bool fixture = false;
+  if (!ToBytes(info[0], &dir) || !ToBytes(info[1], &name) || !ToInt64(info[2], &cap) || cap < 0 ||
+      !ToBool(info[3], &fixture)) {
+    return NegErrno(env, EINVAL);
+  }
+  int rootfd = OpenRoot(dir, fixture);
+  if (rootfd < 0) return NegErrno(env, -rootfd);
+  std::string text;
+  bool truncated = false;
+  int err = ReadAllAt(rootfd, name.c_str(), static_cast<size_t>(cap), fixture, &text, &truncated);
+  close(rootfd);
+  if (err != 0) return NegErrno(env, err);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::String::New(env, text.data(), text.size()));
+  out.Set(1u, Napi::Boolean::New(env, truncated));
   return out;
 }
 
@@ -467,6 +678,7 @@ static Napi::Value ProcConstants(const Napi::CallbackInfo& info) {
 
 void InitProcfs(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "procScan", ProcScan);
+  Export(env, exports, "procReadFile", ProcReadFile);
   Export(env, exports, "procConstants", ProcConstants);
 }
 

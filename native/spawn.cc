@@ -11,10 +11,16 @@
 // - the signal mask: POSIX_SPAWN_SETSIGMASK, empty unless the caller gave one.
 // - file descriptors: libuv marks 0..2 FD_CLOEXEC, so each one that is open and close-on-exec
 //   gets adddup2(fd, fd), which clears FD_CLOEXEC in the child (POSIX 2024, glibc >= 2.29).
+//   The fds >= 3 the caller made inheritable (os.set_inheritable; TypeScript keeps the list,
+//   as for exec) are passed while they are still without FD_CLOEXEC, as Python's posix_spawn
+//   passes inheritable fds (issue 13; TestPosixSpawn.test_setsid hands a pipe over this way).
+//   An fd some ancestor left inheritable is not: nobody asked for it here.
 //   Every other fd is closed after the caller's actions: the non-target fds below the highest
-//   target one by one, the rest with addclosefrom_np (glibc >= 2.34, close_range(2)).
+//   kept one one by one, the rest with addclosefrom_np (glibc >= 2.34, close_range(2)) where
+//   the libc it runs on has it, else one by one too.
 // Exec failures: glibc >= 2.24 runs the child with CLONE_VFORK and returns the exec errno
 // from posix_spawn itself (and reaps the failed child), so ENOENT/EACCES reach the caller.
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -31,6 +37,18 @@
 extern char** environ;
 
 namespace unixproc {
+
+// posix_spawn_file_actions_addclosefrom_np is glibc >= 2.34 only (musl has none), so it is
+// looked up in the running libc (dlsym(3)), not linked: a binary linked to it would not
+// load on an older glibc at all (a weak reference does not help: its symbol version is
+// still required, native/glibc_versions.h). Null where the libc lacks it.
+using AddCloseFromFn = int (*)(posix_spawn_file_actions_t*, int);
+
+static AddCloseFromFn AddCloseFrom() {
+  static const AddCloseFromFn fn = reinterpret_cast<AddCloseFromFn>(
+      dlsym(RTLD_DEFAULT, "posix_spawn_file_actions_addclosefrom_np"));
+  return fn;
+}
 
 // Python's os.POSIX_SPAWN_* action tags (Modules/posixmodule.c).
 enum ActionKind { kOpen = 0, kClose = 1, kDup2 = 2, kCloseFrom = 3 };
@@ -49,8 +67,10 @@ struct SpawnRequest {
   std::vector<std::string> envp;
   bool inheritEnviron = true;  // envp not given: the caller's environ
   bool search = false;         // posix_spawnp
+  std::vector<int> inheritable;  // fds >= 3 made inheritable by the caller
   std::vector<SpawnAction> actions;
-  int pgroup = -1;  // -1: no POSIX_SPAWN_SETPGROUP
+  bool hasPgroup = false;  // POSIX_SPAWN_SETPGROUP with pgroup (any pid_t: the kernel judges it)
+  int pgroup = 0;
   bool resetids = false;
   bool setsid = false;
   bool hasSigmask = false;
@@ -80,6 +100,11 @@ struct Attributes {
 
 static bool IsOpen(int fd) { return fcntl(fd, F_GETFD) >= 0; }
 
+static bool IsInheritable(int fd) {
+  const int flags = fcntl(fd, F_GETFD);
+  return flags >= 0 && !(flags & FD_CLOEXEC);
+}
+
 // Builds the file actions: stdio made inheritable, the caller's actions, then every other fd
 // closed. Returns 0 or an errno.
 static int BuildFileActions(const SpawnRequest& req, posix_spawn_file_actions_t* fa) {
@@ -90,8 +115,12 @@ static int BuildFileActions(const SpawnRequest& req, posix_spawn_file_actions_t*
       if ((rc = posix_spawn_file_actions_adddup2(fa, fd, fd)) != 0) return rc;
     }
   }
-  // The fds the program is meant to have: 0..2 and the targets of the caller's actions.
+  // The fds the program is meant to have: 0..2, the inheritable ones and the targets of the
+  // caller's actions.
   std::set<int> keep{0, 1, 2};
+  for (int fd : req.inheritable) {
+    if (fd >= 3 && IsInheritable(fd)) keep.insert(fd);
+  }
   for (const SpawnAction& a : req.actions) {
     switch (a.kind) {
       case kOpen:
@@ -107,11 +136,7 @@ static int BuildFileActions(const SpawnRequest& req, posix_spawn_file_actions_t*
         keep.insert(a.arg);
         break;
       case kCloseFrom:
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-        rc = posix_spawn_file_actions_addclosefrom_np(fa, a.fd);
-#else
-        rc = ENOSYS;
-#endif
+        rc = AddCloseFrom() != nullptr ? AddCloseFrom()(fa, a.fd) : ENOSYS;
         break;
       default:
         rc = EINVAL;
@@ -126,15 +151,12 @@ static int BuildFileActions(const SpawnRequest& req, posix_spawn_file_actions_t*
       if ((rc = posix_spawn_file_actions_addclose(fa, fd)) != 0) return rc;
     }
   }
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  return posix_spawn_file_actions_addclosefrom_np(fa, highest + 1);
-#else
+  if (AddCloseFrom() != nullptr) return AddCloseFrom()(fa, highest + 1);
   // Older libcs: close what is open now; fds are O_CLOEXEC under libuv in any case.
   for (int fd = highest + 1; fd < 65536; fd++) {
     if (IsOpen(fd) && (rc = posix_spawn_file_actions_addclose(fa, fd)) != 0) return rc;
   }
   return 0;
-#endif
 }
 
 static int BuildAttributes(const SpawnRequest& req, posix_spawnattr_t* attr) {
@@ -153,7 +175,7 @@ static int BuildAttributes(const SpawnRequest& req, posix_spawnattr_t* attr) {
     }
   }
   if ((rc = posix_spawnattr_setsigmask(attr, &mask)) != 0) return rc;
-  if (req.pgroup >= 0) {
+  if (req.hasPgroup) {
     flags |= POSIX_SPAWN_SETPGROUP;
     if ((rc = posix_spawnattr_setpgroup(attr, req.pgroup)) != 0) return rc;
   }
@@ -248,7 +270,10 @@ static bool ReadAttributes(Napi::Value value, SpawnRequest* req) {
     if (!ElementOf(list, i, &element) || !ReadAction(element, &a)) return false;
     req->actions.push_back(std::move(a));
   }
-  if (!ToInt(pgroup, &req->pgroup) || !ToBool(resetids, &req->resetids) ||
+  // pgroup: null for none, else any int (a negative one is setpgid's EINVAL in the child,
+  // reported by posix_spawn as Python reports it).
+  req->hasPgroup = !pgroup.IsNull();
+  if ((req->hasPgroup && !ToInt(pgroup, &req->pgroup)) || !ToBool(resetids, &req->resetids) ||
       !ToBool(setsid, &req->setsid)) {
     return false;
   }
@@ -266,10 +291,11 @@ static bool ReadAttributes(Napi::Value value, SpawnRequest* req) {
   return true;
 }
 
-// posixSpawn(path, argv, envp | null, search, attrs | null) -> pid or -errno, where path,
+// posixSpawn(path, argv, envp | null, search, attrs | null, inheritable) -> pid or -errno,
+// inheritable being the fds >= 3 the caller made inheritable (passed if still so), where path,
 // each argv entry and each envp entry is a string or a Buffer (bytes passed as they are),
 // and attrs is
-// { actions: [[OPEN, fd, path, flags, mode] | [CLOSE, fd] | [DUP2, fd, newfd] | [CLOSEFROM, fd]...], pgroup, resetids, setsid,
+// { actions: [[OPEN, fd, path, flags, mode] | [CLOSE, fd] | [DUP2, fd, newfd] | [CLOSEFROM, fd]...], pgroup (null: none), resetids, setsid,
 //   sigmask: number[] | null, scheduler: [policy (-1: param only), priority] | null }.
 // Every value is read and checked before anything is spawned: -EINVAL when one is malformed.
 static Napi::Value PosixSpawn(const Napi::CallbackInfo& info) {
@@ -286,6 +312,8 @@ static Napi::Value PosixSpawn(const Napi::CallbackInfo& info) {
   if (!info[4].IsNull()) {
     if (!info[4].IsObject() || !ReadAttributes(info[4], &req)) return NegErrno(env, EINVAL);
   }
+  // Absent (older callers, the contract tests): none.
+  if (!info[5].IsUndefined() && !ReadIntArray(info[5], &req.inheritable)) return NegErrno(env, EINVAL);
   pid_t pid = -1;
   int rc = SpawnProcess(req, &pid);
   if (rc != 0) return NegErrno(env, rc);

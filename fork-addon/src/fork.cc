@@ -19,10 +19,13 @@
 // - In the child, the handles that watch the parent's children (process handles, pidfd
 //   polls) are made inactive (inherited.cc): they are not the child's children.
 //
-// Man pages: fork(2), forkpty(3), login_tty(3), madvise(2), pthread_atfork(3).
+// Man pages: fork(2), forkpty(3), login_tty(3), posix_openpt(3), ptsname(3), madvise(2),
+// pthread_atfork(3).
 #include <fcntl.h>
-#include <pty.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <termios.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -95,12 +98,12 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   int pool_size = PoolSize();
   // Slow I/O (DNS lookups) first: the barriers below would overtake it (park.cc).
   if (!WaitSlowWork(loop, 5000)) return -EBUSY;
-  std::shared_ptr<ParkState> pool = ParkPool(loop, pool_size, 5000, &timed_out);
+  ParkRef pool = ParkPool(loop, pool_size, 5000, &timed_out);
   if (timed_out) {
     ReleaseWorkers(pool);
     return -EBUSY;
   }
-  std::shared_ptr<ParkState> parked = ParkWorkers(2000, &timed_out);
+  ParkRef parked = ParkWorkers(2000, &timed_out);
   if (timed_out) {
     ReleaseWorkers(parked);
     ReleaseWorkers(pool);
@@ -173,18 +176,70 @@ static Napi::Value Fork(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, pid);
 }
 
+// openpty(3) without its termios/winsize arguments: a new pseudoterminal pair, the master
+// close-on-exec. Built on posix_openpt(3) rather than called: openpty and forkpty moved
+// from libutil into libc in glibc 2.34 (new symbol versions, and libutil is not loaded
+// into Node on older systems), while posix_openpt, grantpt, unlockpt and ptsname_r are in
+// every glibc and musl (native/glibc_versions.h).
+static int OpenPty(int* master_out, int* slave_out) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return -1;
+  char name[128];
+  if (grantpt(master) != 0 || unlockpt(master) != 0 ||
+      ptsname_r(master, name, sizeof name) != 0) {
+    int err = errno;
+    close(master);
+    errno = err;
+    return -1;
+  }
+  int slave = open(name, O_RDWR | O_NOCTTY);
+  if (slave < 0) {
+    int err = errno;
+    close(master);
+    errno = err;
+    return -1;
+  }
+  *master_out = master;
+  *slave_out = slave;
+  return 0;
+}
+
+// login_tty(3) in the child: a new session with the slave as its controlling terminal
+// and as fds 0..2. Only async-signal-safe calls (the child of a threaded parent).
+static int LoginTty(int slave) {
+  if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) return -1;
+  for (int fd = 0; fd < 3; fd++) {
+    if (dup2(slave, fd) < 0) return -1;
+  }
+  if (slave > 2) close(slave);
+  return 0;
+}
+
+// forkpty(3): fork with the child on a new pseudoterminal; the master in *master.
+static pid_t ForkPtyCall(int* master) {
+  int slave = -1;
+  if (OpenPty(master, &slave) < 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(*master);
+    if (LoginTty(slave) < 0) ChildFatal("login_tty", errno);
+    return 0;
+  }
+  int err = errno;
+  close(slave);
+  if (pid < 0) close(*master);
+  errno = err;
+  return pid;
+}
+
 // forkpty() -> [pid, masterFd] in the parent, [0, -1] in the child, or -errno.
 // The master is close-on-exec in the parent (Python makes it non-inheritable too); the
 // child has the slave as its controlling terminal on fds 0..2 (login_tty(3)).
 static Napi::Value ForkPty(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int master = -1;
-  pid_t pid = ForkNode(env, [&] { return forkpty(&master, nullptr, nullptr, nullptr); });
+  pid_t pid = ForkNode(env, [&] { return ForkPtyCall(&master); });
   if (pid < 0) return Napi::Number::New(env, pid);
-  if (pid > 0) {
-    int flags = fcntl(master, F_GETFD);
-    if (flags >= 0) fcntl(master, F_SETFD, flags | FD_CLOEXEC);
-  }
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, pid));
   out.Set(1u, Napi::Number::New(env, pid == 0 ? -1 : master));

@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 
 #include "fork_addon.h"
 
@@ -41,18 +42,33 @@ namespace {
 
 class ParkTask : public v8::Task {
  public:
-  explicit ParkTask(std::shared_ptr<ParkState> state) : state_(std::move(state)) {}
+  explicit ParkTask(ParkRef state) : state_(std::move(state)) {}
   void Run() override {
-    std::unique_lock<std::mutex> lock(state_->mutex);
-    if (state_->released) return;  // the spare task, run after the fork: nothing to wait for
-    state_->parked++;
-    state_->cv.notify_all();
-    state_->cv.wait(lock, [this] { return state_->released; });
+    uv_mutex_lock(&state_->mutex);
+    // The spare task, run after the fork, finds the state released: nothing to wait for.
+    if (!state_->released) {
+      state_->parked++;
+      uv_cond_broadcast(&state_->cv);
+      while (!state_->released) uv_cond_wait(&state_->cv, &state_->mutex);
+    }
+    uv_mutex_unlock(&state_->mutex);
   }
 
  private:
-  std::shared_ptr<ParkState> state_;
+  ParkRef state_;
 };
+
+// Waits, with state->mutex held, until state->parked reaches n or timeout_ms has passed;
+// false on timeout.
+bool WaitParked(ParkState* state, int n, int timeout_ms) {
+  const uint64_t deadline = uv_hrtime() + static_cast<uint64_t>(timeout_ms) * 1000000u;
+  while (state->parked < n) {
+    uint64_t now = uv_hrtime();
+    if (now >= deadline) return false;
+    uv_cond_timedwait(&state->cv, &state->mutex, deadline - now);
+  }
+  return true;
+}
 
 // A forked child has none of the platform's worker threads: parking there would wait for
 // threads that do not exist. The kernel cannot tell us this, so it is remembered here; it
@@ -61,7 +77,7 @@ bool g_platform_workers_gone = false;
 
 struct PoolBarrier {
   uv_work_t req;
-  std::shared_ptr<ParkState> state;
+  ParkRef state;
 };
 
 void PoolBarrierWork(uv_work_t* req) {
@@ -116,7 +132,7 @@ bool WaitSlowWork(uv_loop_t* loop, int timeout_ms) {
 
 void ForgetPlatformWorkers() { g_platform_workers_gone = true; }
 
-std::shared_ptr<ParkState> ParkWorkers(int timeout_ms, bool* timed_out) {
+ParkRef ParkWorkers(int timeout_ms, bool* timed_out) {
   *timed_out = false;
   if (g_platform_workers_gone) return nullptr;
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
@@ -133,21 +149,20 @@ std::shared_ptr<ParkState> ParkWorkers(int timeout_ms, bool* timed_out) {
   int n = platform->NumberOfWorkerThreads();
   int expected = n - 1;
   if (expected <= 0) return nullptr;
-  auto state = std::make_shared<ParkState>();
+  ParkRef state = ParkRef::New();
   for (int i = 0; i < n; i++) platform->CallOnWorkerThread(std::make_unique<ParkTask>(state));
-  std::unique_lock<std::mutex> lock(state->mutex);
-  if (!state->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                          [&] { return state->parked >= expected; })) {
-    *timed_out = true;
-  }
+  uv_mutex_lock(&state->mutex);
+  if (!WaitParked(state.get(), expected, timeout_ms)) *timed_out = true;
+  uv_mutex_unlock(&state->mutex);
   return state;
 }
 
-void ReleaseWorkers(const std::shared_ptr<ParkState>& state) {
+void ReleaseWorkers(const ParkRef& state) {
   if (!state) return;
-  std::lock_guard<std::mutex> lock(state->mutex);
+  uv_mutex_lock(&state->mutex);
   state->released = true;
-  state->cv.notify_all();
+  uv_cond_broadcast(&state->cv);
+  uv_mutex_unlock(&state->mutex);
 }
 
 // libuv sizes its pool from UV_THREADPOOL_SIZE once, when the pool starts (1.46
@@ -168,9 +183,9 @@ static const unsigned int g_pool_size = ParsePoolSize(getenv("UV_THREADPOOL_SIZE
 
 int PoolSize() { return static_cast<int>(g_pool_size); }
 
-std::shared_ptr<ParkState> ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool* timed_out) {
+ParkRef ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool* timed_out) {
   *timed_out = false;
-  auto state = std::make_shared<ParkState>();
+  ParkRef state = ParkRef::New();
   for (int i = 0; i < n; i++) {
     auto* barrier = new PoolBarrier();
     barrier->state = state;
@@ -181,11 +196,9 @@ std::shared_ptr<ParkState> ParkPool(uv_loop_t* loop, int n, int timeout_ms, bool
       return state;
     }
   }
-  std::unique_lock<std::mutex> lock(state->mutex);
-  if (!state->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                          [&] { return state->parked >= n; })) {
-    *timed_out = true;
-  }
+  uv_mutex_lock(&state->mutex);
+  if (!WaitParked(state.get(), n, timeout_ms)) *timed_out = true;
+  uv_mutex_unlock(&state->mutex);
   return state;
 }
 

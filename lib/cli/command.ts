@@ -2,6 +2,7 @@
  * The shape every `unixproc` subcommand has, and the small argument reader they share.
  * @internal
  */
+import { constants } from 'node:os';
 
 /** Where a command writes. Tests pass their own; the bin passes process.stdout/stderr. */
 export interface CliIO {
@@ -41,12 +42,15 @@ export interface ParsedArgs {
  * @param known long flag names that take no value
  * @param withValue long flag names that take a value
  * @param aliases single letters mapped to long names, e.g. `{ j: 'json' }`
+ * @param renamed former long names mapped to the new ones, e.g. `{ 'stop-signal': 'kill-signal' }`:
+ *   a former name is a {@link UsageError} that names the new one (docs/conventions.md)
  */
 export function parseArgs(
   argv: readonly string[],
   known: readonly string[],
   withValue: readonly string[] = [],
   aliases: Readonly<Record<string, string>> = {},
+  renamed: Readonly<Record<string, string>> = {},
 ): ParsedArgs {
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
@@ -74,6 +78,8 @@ export function parseArgs(
       } else if (known.includes(name)) {
         if (eq !== -1) throw new UsageError(`--${name} takes no value`);
         flags.set(name, true);
+      } else if (Object.prototype.hasOwnProperty.call(renamed, name)) {
+        throw new UsageError(`--${name} was renamed --${renamed[name]}`);
       } else {
         throw new UsageError(`unknown option --${name}`);
       }
@@ -94,4 +100,16 @@ export function parseArgs(
     }
   }
   return { flags, positionals, rest, values };
+}
+
+/** A signal given on the command line: `TERM`, `SIGTERM`, `term` or a number from 1 to 64. */
+export function signalOf(value: string): NodeJS.Signals | number {
+  if (/^\d+$/.test(value)) {
+    const n = Number(value);
+    if (n < 1 || n > 64) throw new UsageError(`unknown signal '${value}' (signal numbers are 1 to 64)`);
+    return n;
+  }
+  const name = value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`;
+  if (!(name in constants.signals)) throw new UsageError(`unknown signal '${value}'`);
+  return name as NodeJS.Signals;
 }

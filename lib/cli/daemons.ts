@@ -22,7 +22,7 @@ import {
 } from './proc-args';
 import { Column, table, Width, writeJson, writeLines } from './text';
 
-const USAGE = `usage: unixproc daemons [--cmdline] [--subreaper PID] [--wide] [--json] [--procfs ROOT]
+const USAGE = `usage: unixproc daemons [--cmdline] [--subreaper PID] [--wide] [--json] [--procfs ROOT [--procfs-fixture]]
 
 Orphans that look like (or were spawned as) daemons: detached from the session that
 started them, no controlling terminal, stdio away from terminals (see unixproc orphans).

@@ -25,7 +25,7 @@ import {
 } from './proc-args';
 import { Column, table, Width, writeJson, writeLines } from './text';
 
-const USAGE = `usage: unixproc orphans [--groups] [--cmdline] [--subreaper PID] [--wide] [--json] [--procfs ROOT]
+const USAGE = `usage: unixproc orphans [--groups] [--cmdline] [--subreaper PID] [--wide] [--json] [--procfs ROOT [--procfs-fixture]]
 
 Processes whose parent died and that were re-parented to init (ppid 1) or to a known child
 subreaper (kernel threads and zombies left out), each classified:

@@ -6,6 +6,8 @@
  */
 import { ancestors, listProcesses, stateOf } from '../proc';
 import type { ProcessInfo } from '../proc';
+import { assertRoot } from '../proc/table';
+import { validateProcfsOptions } from '../proc/options';
 import type { CliIO } from './command';
 import { parseArgs, ParsedArgs, UsageError } from './command';
 import type { Width } from './text';
@@ -13,7 +15,8 @@ import type { Width } from './text';
 /** The usage lines of the common options, for each command's usage text. */
 export const COMMON_USAGE = [
   '  --json           one JSON document on stdout (the library\'s objects; Dates as ISO strings, absent values as null)',
-  '  --procfs ROOT    read ROOT instead of /proc (a procfs mounted elsewhere, or a fixture tree)',
+  '  --procfs ROOT    read ROOT instead of /proc (a procfs mounted elsewhere; with --procfs-fixture, a fixture tree)',
+  '  --procfs-fixture let --procfs ROOT be a tree laid out like /proc on another filesystem (test fixtures)',
   '  --wide           never cut long command lines (human output cuts them to the terminal width, marked ...[+N])',
   '  -h, --help       this text',
 ].join('\n');
@@ -24,6 +27,8 @@ export interface ProcArgs extends ParsedArgs {
   readonly help: boolean;
   /** The `procfs` option for the library: undefined reads /proc. */
   readonly procfs: string | undefined;
+  /** `--procfs-fixture`: the `procfsFixture` option (ROOT need not be a procfs). */
+  readonly procfsFixture: boolean;
   /** Where human output is cut: no limit with --wide or when stdout is not a terminal. */
   readonly width: Width;
 }
@@ -44,13 +49,26 @@ export function readProcArgs(
   const end = argv.indexOf('--');
   if ((end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
     const flags = new Map<string, string | true>([['help', true]]);
-    return { flags, positionals: [], rest: undefined, values: new Map(), json: false, help: true, procfs: undefined, width: { columns: undefined } };
+    return {
+      flags,
+      positionals: [],
+      rest: undefined,
+      values: new Map(),
+      json: false,
+      help: true,
+      procfs: undefined,
+      procfsFixture: false,
+      width: { columns: undefined },
+    };
   }
-  const parsed = parseArgs(argv, [...known, 'json', 'wide', 'help'], [...withValue, 'procfs'], { h: 'help' });
+  const parsed = parseArgs(argv, [...known, 'json', 'wide', 'help', 'procfs-fixture'], [...withValue, 'procfs'], { h: 'help' });
   if (parsed.rest !== undefined) throw new UsageError(`unexpected '--': this command runs no other command`);
   const procfs = parsed.flags.get('procfs');
   if (procfs === '') throw new UsageError('--procfs needs a directory');
   if (typeof procfs === 'string' && procfs.includes('\0')) throw new UsageError('--procfs must not contain a NUL byte');
+  const procfsFixture = parsed.flags.has('procfs-fixture');
+  if (procfsFixture && typeof procfs !== 'string') throw new UsageError('--procfs-fixture needs --procfs ROOT (the fixture tree to read)');
+  if (typeof procfs === 'string' && !procfsFixture) refuseNonProcfs(procfs);
   const wide = parsed.flags.has('wide');
   const columns = (io.stdout as { columns?: unknown }).columns;
   return {
@@ -58,8 +76,25 @@ export function readProcArgs(
     json: parsed.flags.has('json'),
     help: parsed.flags.has('help'),
     procfs: typeof procfs === 'string' ? procfs : undefined,
+    procfsFixture,
     width: { columns: !wide && typeof columns === 'number' && columns > 0 ? columns : undefined },
   };
+}
+
+/**
+ * Refuses, before the command reads anything, a --procfs ROOT that is a directory on
+ * another filesystem than procfs (a fixture tree) when --procfs-fixture was not given:
+ * a usage error. A ROOT that cannot be opened at all is left to the command, which fails
+ * with the system error (exit 1).
+ */
+function refuseNonProcfs(procfs: string): void {
+  try {
+    assertRoot(validateProcfsOptions({ procfs }));
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE') {
+      throw new UsageError(`--procfs: '${procfs}' is not a procfs; add --procfs-fixture to read a fixture tree laid out like /proc`);
+    }
+  }
 }
 
 /** Rejects positional arguments beyond `max`. */
@@ -149,9 +184,10 @@ export function notRunningThis<T extends { readonly classification: string; read
   return items.filter((x) => x.classification !== 'leaked-orphan' || running.get(x.process.pid) !== x.process.startTime);
 }
 
-/** The `procfs` option object for the library. */
-export function procfsOption(args: ProcArgs): { procfs?: string } {
-  return args.procfs === undefined ? {} : { procfs: args.procfs };
+/** The `procfs` (and `procfsFixture`) options for the library. */
+export function procfsOption(args: ProcArgs): { procfs?: string; procfsFixture?: boolean } {
+  if (args.procfs === undefined) return {};
+  return args.procfsFixture ? { procfs: args.procfs, procfsFixture: true } : { procfs: args.procfs };
 }
 
 /**
@@ -169,13 +205,16 @@ export function noteUnreadable(io: CliIO, args: ProcArgs, command: string): void
 }
 
 /** Command lines by pid from one scan, with the start time that makes the pid a process. */
-export type CmdlineMap = ReadonlyMap<number, { readonly startTime: number; readonly cmdline: readonly string[] | undefined }>;
+export type CmdlineMap = ReadonlyMap<
+  number,
+  { readonly startTime: number; readonly cmdline: readonly string[] | undefined; readonly cmdlineTruncated: boolean }
+>;
 
 /** Reads every command line in one scan (for commands whose library call reads none). */
 export function readCmdlines(args: ProcArgs): CmdlineMap {
-  const out = new Map<number, { startTime: number; cmdline: readonly string[] | undefined }>();
+  const out = new Map<number, { startTime: number; cmdline: readonly string[] | undefined; cmdlineTruncated: boolean }>();
   for (const p of listProcesses({ ...procfsOption(args), cmdline: true })) {
-    if (p.readable) out.set(p.pid, { startTime: p.startTime, cmdline: p.cmdline });
+    if (p.readable) out.set(p.pid, { startTime: p.startTime, cmdline: p.cmdline, cmdlineTruncated: p.cmdlineTruncated });
   }
   return out;
 }
@@ -187,18 +226,46 @@ export function readCmdlines(args: ProcArgs): CmdlineMap {
 export function withCmdline<T extends ProcessInfo>(p: T, map: CmdlineMap | undefined): T {
   if (map === undefined || p.cmdline !== undefined) return p;
   const c = map.get(p.pid);
-  return c !== undefined && c.startTime === p.startTime ? { ...p, cmdline: c.cmdline } : p;
+  return c !== undefined && c.startTime === p.startTime ? { ...p, cmdline: c.cmdline, cmdlineTruncated: c.cmdlineTruncated } : p;
 }
 
 /**
  * What the COMMAND column shows for a process: its comm, or with `full` its command line
- * (arguments joined by spaces, as ps does); `[comm]` when there is no command line (kernel
- * threads, zombies, or unreadable), and ` <defunct>` after a zombie's.
+ * (arguments joined by spaces, as ps does, and ` ...[cut at 2 MiB]` after one longer than
+ * the library reads); `[comm]` when there is no command line (kernel threads, zombies, or
+ * unreadable), and ` <defunct>` after a zombie's.
  */
 export function commandText(p: ProcessInfo, full: boolean): string {
   let text = p.comm;
   if (full) text = p.cmdline !== undefined && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`;
+  if (full && p.cmdlineTruncated) text += ' ...[cut at 2 MiB]';
   return p.state.name === 'zombie' ? `${text} <defunct>` : text;
+}
+
+/**
+ * The COMMAND column of `unixproc ps`, as procps writes it where a user compares the two
+ * (issue 13): a zombie, which has no command line, as `[comm] <defunct>` (ps -o args), and
+ * control characters as `?` ({@link procpsPrintable}).
+ */
+export function procpsCommandText(p: ProcessInfo, full: boolean): string {
+  if (p.state.name === 'zombie') return procpsPrintable(`[${p.comm}] <defunct>`);
+  return procpsPrintable(commandText(p, full));
+}
+
+/**
+ * What procps prints for a name or command line (its escape_str): each control character
+ * (C0, DEL, C1) and each byte that is not UTF-8 (a lone U+DC80..U+DCFF here) as `?`, so a
+ * newline in a name reads `a?b`, as in `ps` (issue 13).
+ */
+export function procpsPrintable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]|[\udc80-\udcff]/g, (ch, offset: number) => {
+    // a low surrogate that completes a pair is part of a real character
+    if (ch.charCodeAt(0) >= 0xdc80 && offset > 0) {
+      const prev = text.charCodeAt(offset - 1);
+      if (prev >= 0xd800 && prev <= 0xdbff) return ch;
+    }
+    return '?';
+  });
 }
 
 /** The TTY column: `pts/3`, `ttyS0`...; `?` without a controlling terminal; `major:minor` when unnamed. */
@@ -210,12 +277,14 @@ export function ttyText(p: ProcessInfo): string {
 /**
  * The STAT column as ps(1) writes it: the state letter, then `<` (nice < 0) or `N`
  * (nice > 0), `s` session leader, `l` multi-threaded, `+` in the foreground process group
- * of its terminal. (ps's `L`, locked pages, needs /proc/<pid>/status and is not shown.)
+ * of its terminal, in procps's order, with `L` (pages locked in memory: VmLck > 0) after
+ * the nice flag when `lockedMemory` was read.
  */
 export function statText(p: ProcessInfo): string {
   let s = p.state.letter;
   if (p.nice < 0) s += '<';
   else if (p.nice > 0) s += 'N';
+  if (p.lockedMemory !== undefined && p.lockedMemory > 0) s += 'L';
   if (p.sid === p.pid) s += 's';
   if (p.numThreads > 1) s += 'l';
   if (p.tty !== undefined && p.tpgid === p.pgid) s += '+';

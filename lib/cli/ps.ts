@@ -9,25 +9,26 @@ import type { CliIO, Command } from './command';
 import { UsageError } from './command';
 import {
   atMostPositionals,
-  commandText,
   COMMON_USAGE,
   parsePidList,
   parseStateLetters,
   ProcArgs,
   procfsOption,
+  procpsCommandText,
   readProcArgs,
   statText,
   ttyText,
 } from './proc-args';
 import { Column, formatCpuTime, table, writeError, writeJson, writeLines } from './text';
 
-const USAGE = `usage: unixproc ps [--cmdline] [--state LETTERS] [--pid PID[,PID...]] [--kernel] [--wide] [--json] [--procfs ROOT]
-       unixproc ps --summary [--json] [--procfs ROOT]
+const USAGE = `usage: unixproc ps [--cmdline] [--state LETTERS] [--pid PID[,PID...]] [--kernel] [--wide] [--json] [--procfs ROOT [--procfs-fixture]]
+       unixproc ps --summary [--json] [--procfs ROOT [--procfs-fixture]]
 
 The process table, in pid order, like ps -eo pid,ppid,pgid,sid,tty,stat,time,comm.
 Columns: PID PPID PGID SID TTY STAT TIME COMMAND. STAT is the state letter plus ps's
-modifiers (< high priority, N low priority, s session leader, l multi-threaded, + foreground
-group of its terminal). A process whose stat cannot be read (hidepid) is listed with ? fields.
+modifiers (< high priority, N low priority, L pages locked in memory, s session leader,
+l multi-threaded, + foreground group of its terminal). COMMAND shows a zombie as
+[name] <defunct> and control characters as ?, as procps does. A process whose stat cannot be read (hidepid) is listed with ? fields.
 
   --cmdline        COMMAND shows the command line ([comm] when there is none) instead of comm
   --state LETTERS  only processes in these states, e.g. --state Z, --state DR, --state Z,T (repeatable)
@@ -59,7 +60,7 @@ function row(p: ProcessEntry, full: boolean): string[] {
     ttyText(p),
     statText(p),
     formatCpuTime(p.cpuTimes.user + p.cpuTimes.system),
-    commandText(p, full),
+    procpsCommandText(p, full),
   ];
 }
 
@@ -105,7 +106,8 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const full = args.flags.has('cmdline');
   const kernel = args.flags.has('kernel');
 
-  const table0 = listProcesses({ ...procfsOption(args), cmdline: full });
+  // credentials: /proc/<pid>/status, for the STAT column's L (VmLck), as procps reads it.
+  const table0 = listProcesses({ ...procfsOption(args), cmdline: full, credentials: true });
   const wanted = pids === undefined ? undefined : new Set(pids);
   const selected = table0.filter((p) => {
     if (wanted !== undefined && !wanted.has(p.pid)) return false;

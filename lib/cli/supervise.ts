@@ -1,30 +1,29 @@
 /**
  * `unixproc supervise [options] -- <cmd> [args...]`: runs a command under a supervisor in
- * the foreground (lib/supervise), logging its restarts to stderr. SIGTERM or SIGINT stops
- * it gracefully (a second one SIGKILLs the group). The exit code is the child's last one
+ * the foreground (lib/supervise), logging its restarts to stderr. SIGTERM or SIGINT
+ * terminates it gracefully (a second one SIGKILLs the group). The exit code is the child's last one
  * (128 + signal number when a signal ended it), or 1 when the supervisor gave up.
  * @internal
  */
-import { constants } from 'node:os';
 import { isErrnoException } from '../errors';
-import type { ExitStatus } from '../exit-status';
+import { describeExitStatus, shellExitCode } from '../exit-status';
 import { supervise, type Supervisor } from '../supervise/index';
 import type { RestartPolicy, SupervisorOptions } from '../supervise/options';
-import { parseArgs, UsageError, type CliIO, type Command } from './command';
+import { parseArgs, signalOf, UsageError, type CliIO, type Command } from './command';
 
 const usage = `usage: unixproc supervise [options] -- <cmd> [args...]
 
-Runs <cmd> in its own process group, restarts it by policy, and stops the whole group on
-SIGTERM/SIGINT (the stop signal, then SIGKILL after the stop timeout).
+Runs <cmd> in its own process group, restarts it by policy, and terminates the whole group
+on SIGTERM/SIGINT (the kill signal, then SIGKILL after the kill grace period).
 
 options:
-  --restart <policy>     always | on-failure | never (default on-failure)
-  --stop-signal <sig>    signal that starts a stop, e.g. TERM, SIGINT, 15 (default SIGTERM)
-  --stop-timeout <ms>    ms between the stop signal and SIGKILL (default 10000)
-  --max-restarts <n>     give up after n restarts within the window (default 5)
-  --window <ms>          the start-limit window (default 10000)
-  --backoff <ms>         delay before the first restart, doubled each time (default 100)
-  --backoff-max <ms>     longest delay between restarts (default 30000)
+  --restart <policy>          always | on-failure | never (default on-failure)
+  --kill-signal <sig>         signal that starts a termination, e.g. TERM, SIGINT, 15 (default SIGTERM)
+  --kill-grace-period <ms>    ms between the kill signal and SIGKILL (default 10000)
+  --max-restarts <n>          give up after n restarts within the window (default 5)
+  --window <ms>               the start-limit window (default 10000)
+  --backoff <ms>              delay before the first restart, doubled each time (default 100)
+  --backoff-max <ms>          longest delay between restarts (default 30000)
 
 exit code: the child's last exit code (128 + signal number if a signal ended it),
 1 when the supervisor gave up (start limit, or the command cannot be started), 2 usage.`;
@@ -36,32 +35,13 @@ function milliseconds(flags: Map<string, string | true>, name: string): number |
   return Number(v);
 }
 
-function signalOf(value: string): string | number {
-  if (/^\d+$/.test(value)) return Number(value);
-  const name = value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`;
-  if (!(name in constants.signals)) throw new UsageError(`unknown signal '${value}'`);
-  return name;
-}
 
-function describe(status: ExitStatus): string {
-  switch (status.kind) {
-    case 'exited':
-      return `exited with code ${status.code}`;
-    case 'signaled':
-      return `was killed by ${status.signal}`;
-    default:
-      return status.kind;
-  }
-}
 
 /** The exit code the command ends with, for a final state. */
 function exitCode(sup: Supervisor, final: 'stopped' | 'failed'): number {
   if (final === 'failed') return 1;
   const s = sup.lastStatus;
-  if (s === undefined) return 0;
-  if (s.kind === 'exited') return s.code;
-  if (s.kind === 'signaled') return 128 + s.signo;
-  return 1;
+  return s === undefined ? 0 : shellExitCode(s);
 }
 
 function options(flags: Map<string, string | true>): SupervisorOptions {
@@ -69,7 +49,7 @@ function options(flags: Map<string, string | true>): SupervisorOptions {
   if (restart !== undefined && !['always', 'on-failure', 'never'].includes(String(restart))) {
     throw new UsageError(`--restart must be always, on-failure or never, not '${String(restart)}'`);
   }
-  const stopSignal = flags.get('stop-signal');
+  const killSignal = flags.get('kill-signal');
   const maxRestarts = milliseconds(flags, 'max-restarts');
   const window = milliseconds(flags, 'window');
   const initial = milliseconds(flags, 'backoff');
@@ -77,8 +57,8 @@ function options(flags: Map<string, string | true>): SupervisorOptions {
   if (window === 0) throw new UsageError('--window must be positive');
   return {
     restart: restart as RestartPolicy | undefined,
-    stopSignal: typeof stopSignal === 'string' ? signalOf(stopSignal) : undefined,
-    stopTimeout: milliseconds(flags, 'stop-timeout'),
+    killSignal: typeof killSignal === 'string' ? signalOf(killSignal) : undefined,
+    killGracePeriod: milliseconds(flags, 'kill-grace-period'),
     startLimit: { maxRestarts, window },
     backoff: {
       initial,
@@ -94,7 +74,9 @@ export const command: Command = {
     const { flags, positionals, rest } = parseArgs(
       argv,
       [],
-      ['restart', 'stop-signal', 'stop-timeout', 'max-restarts', 'window', 'backoff', 'backoff-max'],
+      ['restart', 'kill-signal', 'kill-grace-period', 'max-restarts', 'window', 'backoff', 'backoff-max'],
+      {},
+      { 'stop-signal': 'kill-signal', 'stop-timeout': 'kill-grace-period' },
     );
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (put the command after --)`);
     if (rest === undefined || rest.length === 0) throw new UsageError('no command: unixproc supervise [options] -- <cmd> [args...]');
@@ -113,7 +95,7 @@ export const command: Command = {
     // Which mechanism holds the child's tree (docs/containment.md), or its group only.
     log(`started ${rest[0]} (pid ${sup.pid}, ${sup.containment !== undefined ? `tree contained by ${sup.containment}` : 'process group only'})`);
     sup.on('spawn', (pid) => log(`restarted ${rest[0]} (pid ${pid}, restart ${sup.restarts})`));
-    sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describe(status)}`));
+    sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describeExitStatus(status)}`));
     sup.on('restart', ({ delay, count }) => log(`restart ${count} in ${delay} ms`));
     sup.on('spawnError', (e) => log(`cannot start ${rest[0]}: ${e.message}`));
     sup.on('failed', (f) =>
@@ -124,12 +106,12 @@ export const command: Command = {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (!stopping) {
         stopping = true;
-        log(`${signal}: stopping`);
-        void sup.stop();
+        log(`${signal}: terminating`);
+        void sup.terminate();
       } else {
         log(`${signal} again: killing the group`);
         try {
-          sup.signal('SIGKILL');
+          sup.kill('SIGKILL');
         } catch (e) {
           // A member that changed credentials (EPERM), or the group already gone: say so,
           // and let the stop in progress finish.

@@ -111,13 +111,20 @@ export function writeError(io: CliIO, line: string): void {
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
- * Writes one JSON document (2-space indented) to stdout: Dates become ISO strings (their
- * toJSON), and an absent value (`undefined`) becomes `null`, so every key of the
+ * The JSON text of every `--json` output (one shape for a process: the library's own
+ * objects, as listProcesses() returns them, docs/conventions.md): Dates become ISO strings
+ * (their toJSON), and an absent value (`undefined`) becomes `null`, so every key of the
  * library's objects is always there for scripts. The characters JSON.stringify leaves raw
  * but a terminal would act on (DEL, C1 controls, line separators, bidi controls) are
  * written as `\uHHHH`: the same JSON value, safe to print on a terminal.
+ * @param indent - 2 for a document, 0 for one line.
  */
+export function jsonText(value: unknown, indent: number): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), indent);
+  return text.replace(JSON_UNSAFE, (ch) => `\\u${hex(ch.charCodeAt(0), 4)}`);
+}
+
+/** Writes one JSON document (2-space indented, see {@link jsonText}) to stdout. */
 export function writeJson(io: CliIO, value: unknown): void {
-  const text = JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), 2);
-  io.stdout.write(`${text.replace(JSON_UNSAFE, (ch) => `\\u${hex(ch.charCodeAt(0), 4)}`)}\n`);
+  io.stdout.write(`${jsonText(value, 2)}\n`);
 }

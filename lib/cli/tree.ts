@@ -18,7 +18,7 @@ import {
 } from './proc-args';
 import { displayLength, truncate, Width, writeError, writeJson, writeLines } from './text';
 
-const USAGE = `usage: unixproc tree [PID] [--cmdline] [--kernel] [--wide] [--json] [--procfs ROOT]
+const USAGE = `usage: unixproc tree [PID] [--cmdline] [--kernel] [--wide] [--json] [--procfs ROOT [--procfs-fixture]]
 
 The process tree rooted at PID, or, without PID, every tree whose root's parent is not in
 the table (PID 1, and processes whose parent is outside the pid namespace). One line per

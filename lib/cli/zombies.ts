@@ -9,7 +9,7 @@ import type { CliIO, Command } from './command';
 import { atMostPositionals, commandText, COMMON_USAGE, noteUnreadable, parsePidList, procfsOption, readProcArgs, statText } from './proc-args';
 import { Column, table, writeJson, writeLines } from './text';
 
-const USAGE = `usage: unixproc zombies [--subreaper PID] [--wide] [--json] [--procfs ROOT]
+const USAGE = `usage: unixproc zombies [--subreaper PID] [--wide] [--json] [--procfs ROOT [--procfs-fixture]]
 
 Zombies (state Z), grouped by parent, the parent holding most first. The parent is the
 one at fault: a zombie is gone but for its exit status, which stays until its parent

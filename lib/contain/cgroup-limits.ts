@@ -7,6 +7,7 @@
  * @see cgroup-v2.rst (memory.max, pids.max, cpu.max, cgroup.subtree_control, "no internal process")
  * @internal
  */
+import { optionKeys } from '../validate';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
@@ -22,7 +23,7 @@ export interface CgroupLimits {
 }
 
 /** The keys of the `limits` option that are cgroup limits. */
-export const CGROUP_LIMIT_KEYS: readonly string[] = ['memoryMax', 'pidsMax', 'cpuMax'];
+export const CGROUP_LIMIT_KEYS: readonly string[] = optionKeys<CgroupLimits>({ memoryMax: true, pidsMax: true, cpuMax: true });
 
 const CONTROLLER: Record<string, string> = { memoryMax: 'memory', pidsMax: 'pids', cpuMax: 'cpu' };
 const FILE: Record<string, string> = { memoryMax: 'memory.max', pidsMax: 'pids.max', cpuMax: 'cpu.max' };

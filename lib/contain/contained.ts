@@ -6,14 +6,22 @@
 import { Socket } from 'node:net';
 import { check } from '../errors';
 import type { ExitStatus } from '../exit-status';
-import { validateBoolean, validateOptions, validateSignal } from '../validate';
+import { optionKeys, validateBoolean, validateOptions, validateSignal } from '../validate';
 import { Subprocess, type ChildInit } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
-import { validateMilliseconds } from '../spawn/options';
+import { validateTerminateOptions, type TerminateOptions } from '../spawn/options';
 import { cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
 import { startTimeOf, type Member } from './procfs';
 import { TF, isEnded, treeStat } from './tree-stat';
-import { cgroupUsage, descendantsUsage, procfsUsage, validateFullMemory, type ResourceUsage, type UsageOptions } from './usage';
+import {
+  USAGE_OPTION_KEYS,
+  cgroupUsage,
+  descendantsUsage,
+  procfsUsage,
+  validateFullMemory,
+  type ResourceUsage,
+  type UsageOptions,
+} from './usage';
 
 /** The mechanism that holds a contained child's tree together (docs/containment.md). */
 export type Containment = 'cgroup' | 'subreaper';
@@ -34,19 +42,21 @@ export type TreeTermination = ExitStatus & {
   readonly escalated: boolean;
 };
 
-/** Options of {@link ContainedSubprocess.terminate}; the defaults are the spawn options'. */
-export interface TerminateTreeOptions {
-  /** The signal sent to every member first. */
-  readonly killSignal?: string | number;
-  /** Milliseconds before SIGKILL for what is still alive (`Infinity`: never). */
-  readonly killGracePeriod?: number;
-}
+/**
+ * Options of {@link ContainedSubprocess.terminate}: Subprocess's {@link TerminateOptions}
+ * (`killSignal` to every member first, SIGKILL after `killGracePeriod`); the defaults are the
+ * spawn options'.
+ */
+export type TerminateTreeOptions = TerminateOptions;
 
 /** Options of {@link ContainedSubprocess.kill}. */
 export interface KillOptions {
   /** Signal every live member of the tree, not only the program (default false). */
   readonly tree?: boolean;
 }
+
+/** The keys of {@link KillOptions}. @internal */
+export const KILL_OPTION_KEYS = optionKeys<KillOptions>({ tree: true });
 
 /** What the contain layer knows at birth. @internal */
 export type ContainInit =
@@ -89,9 +99,13 @@ export class ContainedSubprocess extends Subprocess {
   /** Pids the shepherd reported SIGKILLing. */
   #sigkilled = new Set<number>();
 
-  /** @internal Made by spawn() with the `contain` option. */
-  constructor(init: ChildInit, contain: ContainInit) {
-    super(init);
+  /**
+   * @internal Made by spawn() with the `contain` option, through createSubprocess (which
+   * holds the token Subprocess's constructor checks).
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, init: ChildInit, contain: ContainInit) {
+    super(token, init);
     this.#killSignal = init.killSignal;
     this.#killGracePeriod = init.killGracePeriod;
     this.containment = contain.kind;
@@ -145,9 +159,9 @@ export class ContainedSubprocess extends Subprocess {
    *   signal or option; EPERM when not allowed to signal the program.
    * @see pidfd_send_signal(2)
    */
-  override kill(signal: string | number = 'SIGTERM', options?: KillOptions): boolean {
+  override kill(signal: NodeJS.Signals | number = 'SIGTERM', options?: KillOptions): boolean {
     const signo = validateSignal(signal, 'signal');
-    const o = validateOptions<KillOptions>(options, 'options');
+    const o = validateOptions<KillOptions>(options, 'options', KILL_OPTION_KEYS);
     const tree = o.tree === undefined ? false : validateBoolean(o.tree, 'options.tree');
     if (tree) return this.#signalMembers(this.members(), signo) > 0;
     if (this.containment === 'cgroup') return super.kill(signo);
@@ -186,7 +200,7 @@ export class ContainedSubprocess extends Subprocess {
    * @see cgroup-v2.rst cpu.stat, proc(5) stat, statm, smaps_rollup
    */
   usage(options?: UsageOptions): ResourceUsage {
-    const fullMemory = validateFullMemory(validateOptions<UsageOptions>(options, 'options'));
+    const fullMemory = validateFullMemory(validateOptions<UsageOptions>(options, 'options', USAGE_OPTION_KEYS));
     if (this.#cgroupDir !== undefined) {
       return cgroupUsage(this.#cgroupDir, cgroupPids(this.#cgroupDir), this.#usageKey, fullMemory);
     }
@@ -200,13 +214,8 @@ export class ContainedSubprocess extends Subprocess {
    * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options.
    * @see cgroups(7) cgroup.kill, prctl(2) PR_SET_CHILD_SUBREAPER, docs/containment.md
    */
-  override terminate(options?: TerminateTreeOptions): Promise<TreeTermination> {
-    const o = validateOptions<TerminateTreeOptions>(options, 'options');
-    const killSignal = o.killSignal === undefined ? this.#killSignal : validateSignal(o.killSignal, 'options.killSignal');
-    const grace =
-      o.killGracePeriod === undefined
-        ? this.#killGracePeriod
-        : validateMilliseconds(o.killGracePeriod, 'options.killGracePeriod', true);
+  override terminate(options?: TerminateOptions): Promise<TreeTermination> {
+    const { killSignal, killGracePeriod: grace } = validateTerminateOptions(options, this.#killSignal, this.#killGracePeriod);
     if (this.#ending !== undefined) return this.#ending;
     const snapshot = this.members();
     this.#ending =

@@ -4,7 +4,7 @@
  * @internal
  */
 import { invalidArgValue, systemError } from '../errors';
-import type { ChildInit } from '../spawn/handle';
+import { createSubprocess, type ChildInit } from '../spawn/handle';
 import { ContainedSubprocess, type Containment } from './contained';
 import { containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
 import { childCgroup, ownerCgroup } from './owner';
@@ -94,7 +94,7 @@ export function prepareContainment(
       keepFd: -1,
       finish(init) {
         release();
-        return new ContainedSubprocess(init, { kind: 'cgroup', dir });
+        return createSubprocess(init, (token, i) => new ContainedSubprocess(token, i, { kind: 'cgroup', dir }));
       },
       abort() {
         release();
@@ -131,7 +131,8 @@ export function prepareContainment(
         const e = /^E (\d+)$/.exec(line);
         throw systemError(e === null ? -3 /* ESRCH */ : -Number(e[1]), 'execve', file);
       }
-      return new ContainedSubprocess(init, { kind: 'subreaper', programPid: Number(m[1]), controlFd: ours });
+      const contain = { kind: 'subreaper' as const, programPid: Number(m[1]), controlFd: ours };
+      return createSubprocess(init, (token, i) => new ContainedSubprocess(token, i, contain));
     },
     abort: closeBoth,
   };

@@ -25,23 +25,32 @@ const packageRoot = path.resolve(__dirname, '..', '..');
 export const ERR_SHEPHERD_UNAVAILABLE = 'ERR_UNIXPROC_SHEPHERD_UNAVAILABLE';
 
 /**
- * The path of the shepherd executable that node-gyp built next to the addon.
- * @throws ERR_UNIXPROC_SHEPHERD_UNAVAILABLE when it is missing or not executable (an
- *   install from prebuilt binaries only: they carry the addon, not the executable).
+ * The path of the shepherd executable: the one node-gyp built (build/Release), else the
+ * prebuilt one (prebuilds/linux-<arch>/).
+ * @throws ERR_UNIXPROC_SHEPHERD_UNAVAILABLE when neither is there and executable.
  */
 export function shepherdPath(): string {
-  const file = path.join(packageRoot, 'build', 'Release', 'unixproc-shepherd');
-  try {
-    accessSync(file, constants.X_OK);
-  } catch (e) {
-    const err = new Error(
-      `the subreaper shepherd ${file} is not installed (${(e as NodeJS.ErrnoException).code}): ` +
-        'rebuild unixproc from source (npm rebuild unixproc) or use contain: \'cgroup\'',
-    ) as Error & { code: string };
-    err.code = ERR_SHEPHERD_UNAVAILABLE;
-    throw err;
+  // Where node-gyp-build looks for the addon, in its order: a build from source first, then
+  // the prebuilt one (scripts/prebuild.js ships the shepherd next to the addon).
+  const candidates = [
+    path.join(packageRoot, 'build', 'Release', 'unixproc-shepherd'),
+    path.join(packageRoot, 'prebuilds', `linux-${process.arch}`, 'unixproc-shepherd'),
+  ];
+  let code = 'ENOENT';
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') code = (e as NodeJS.ErrnoException).code ?? code;
+    }
   }
-  return file;
+  const err = new Error(
+    `the subreaper shepherd is not installed (${code}: ${candidates.join(', ')}): ` +
+      'rebuild unixproc from source (npm rebuild unixproc) or use contain: \'cgroup\'',
+  ) as Error & { code: string };
+  err.code = ERR_SHEPHERD_UNAVAILABLE;
+  throw err;
 }
 
 /** A connected pair: [ours, the helper's]. */

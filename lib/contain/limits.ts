@@ -7,6 +7,7 @@
  * @internal
  */
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import { optionKeys, validateOptions } from '../validate';
 import { CGROUP_LIMIT_KEYS, validateCgroupLimits, type CgroupLimits, type CgroupLimitSpec } from './cgroup-limits';
 
 /** Resource numbers of Linux's generic ABI (asm-generic/resource.h; x86, arm, arm64, riscv). */

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { systemError } from '../errors';
 import { ownStartTime } from '../lineage';
-import { Subprocess } from '../spawn/handle';
+import { createSubprocess, type Subprocess } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { Config } from '../spawn/native-child';
 import { stateOf } from './procfs';
@@ -96,7 +96,7 @@ function createOwner(pid: number): OwnerCgroup {
     if (r[0] < 0) throw systemError(r[0], 'execve', file);
     containBinding().closeFd(theirs);
     theirs = -1;
-    const keeper = new Subprocess({
+    const keeper = createSubprocess({
       pid: r[0], pidfd: r[1], args: [file, 'keeper'], fds: [r[2], r[3], r[4]],
       timeout: 0, killSignal: 15, killGracePeriod: 0, signal: undefined,
     });

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemError } from '../errors';
 import { procConstants } from '../proc/binding';
-import { validateBoolean, validateOptions, validatePid } from '../validate';
+import { optionKeys, validateBoolean, validateOptions, validatePid } from '../validate';
 import { statFields } from './procfs';
 import { TF, isEnded, treeStat } from './tree-stat';
 
@@ -59,6 +59,12 @@ export interface ProcessUsageOptions extends UsageOptions {
   /** Account the process and all its descendants (default false: the process alone). */
   readonly tree?: boolean;
 }
+
+/** The keys of {@link UsageOptions}. @internal */
+export const USAGE_OPTION_KEYS = optionKeys<UsageOptions>({ fullMemory: true });
+
+/** The keys of {@link ProcessUsageOptions}. @internal */
+export const PROCESS_USAGE_OPTION_KEYS = optionKeys<ProcessUsageOptions>({ fullMemory: true, tree: true });
 
 /** Validates the options shared by usage() and processUsage(). @internal */
 export function validateFullMemory(o: UsageOptions): boolean {
@@ -262,7 +268,7 @@ function statUsage(v: Float64Array, key: string, fullMemory: boolean): ResourceU
  */
 export function processUsage(pid: number, options?: ProcessUsageOptions): ResourceUsage {
   validatePid(pid, 'pid');
-  const o = validateOptions<ProcessUsageOptions>(options, 'options');
+  const o = validateOptions<ProcessUsageOptions>(options, 'options', PROCESS_USAGE_OPTION_KEYS);
   const tree = o.tree === undefined ? false : validateBoolean(o.tree, 'options.tree');
   const fullMemory = validateFullMemory(o);
   const f = statFields(pid);

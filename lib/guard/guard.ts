@@ -17,18 +17,20 @@
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
 import { isMainThread } from 'node:worker_threads';
-import { illegalConstructor, invalidState, isErrnoException, workerUnsupported } from '../errors';
+import { illegalConstructor, invalidState, isErrnoException, renamedMethod, workerUnsupported } from '../errors';
+import { nameOfSignal } from '../exit-status';
 import { Extra } from '../proc/binding';
 import { validateProcfsOptions } from '../proc/options';
 import { getProcess, readEntry, readOne } from '../proc/table';
 import { children, descendants } from '../proc/tree';
+import { hasEnded } from '../proc/process-info';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
 import { isExitingKeeper, isOwnKeeper } from '../contain/owner';
-import { validateBoolean, validateFunction, validateInteger, validateOptions } from '../validate';
+import { optionKeys, validateBoolean, validateFunction, validateInteger, validateKillSignal, validateOptions } from '../validate';
 import type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
-import { reapPid, signalByIdentity } from './signal';
+import { FirstSightHandles, reapPid } from './signal';
 import { isChildSubreaper, ownPid, setChildSubreaper } from './subreaper';
 
 /** /proc, resolved once. */
@@ -51,8 +53,10 @@ export interface LeakGuardOptions {
 
 /** Options of {@link LeakGuard.cleanup}. */
 export interface LeakCleanupOptions {
-  /** Milliseconds between SIGTERM and SIGKILL (default 1000; 0 sends SIGKILL at once). */
-  readonly grace?: number;
+  /** The first signal sent to each leaked process (default `'SIGTERM'`). */
+  readonly killSignal?: NodeJS.Signals | number;
+  /** Milliseconds between `killSignal` and SIGKILL (default 1000; 0 sends SIGKILL at once). */
+  readonly killGracePeriod?: number;
 }
 
 /** One signal the clean-up sent. */
@@ -60,7 +64,8 @@ export interface LeakSignalSent {
   readonly pid: number;
   readonly startTime: number;
   readonly comm: string;
-  readonly signal: 'SIGTERM' | 'SIGKILL';
+  /** The signal's name: the clean-up's `killSignal` (`'SIGTERM'` by default) or `'SIGKILL'`. */
+  readonly signal: string;
 }
 
 /** What {@link LeakGuard.cleanup} did. */
@@ -72,6 +77,16 @@ export interface LeakCleanupResult {
   /** A last check: `ok` unless something could not be killed (EPERM, uninterruptible sleep...). */
   readonly remaining: LeakReport;
 }
+
+/** Options of {@link LeakGuard.cleanupSync}. */
+export interface LeakCleanupSyncOptions {
+  /** Milliseconds to keep killing and reaping (default 2000). */
+  readonly timeout?: number;
+}
+
+const GUARD_OPTION_KEYS = optionKeys<LeakGuardOptions>({ ignore: true, subreaper: true });
+const CLEANUP_OPTION_KEYS = optionKeys<LeakCleanupOptions>({ killSignal: true, killGracePeriod: true });
+const CLEANUP_SYNC_OPTION_KEYS = optionKeys<LeakCleanupSyncOptions>({ timeout: true });
 
 const SIGKILL = 9;
 const SIGTERM = 15;
@@ -86,14 +101,6 @@ const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
 /** Only {@link startLeakGuard}, which validates its options and the thread, holds this. */
 const CONSTRUCT = Symbol('LeakGuard.construct');
 
-/**
- * Whether `p` has ended (a zombie or dead). A leader that shows 'Z' while other threads run
- * (its main thread called pthread_exit) is alive: /proc shows the leader's own state, and
- * num_threads counts the leader plus the live threads (proc(5), pthread_exit(3)); such a
- * process must be signalled, and wait(2) cannot reap it yet.
- */
-const hasEnded = (p: ProcessInfo): boolean =>
-  p.state.name === 'dead' || (p.state.name === 'zombie' && p.numThreads <= 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -108,7 +115,7 @@ export class LeakGuard {
   readonly #ignore: ((process: LeakedProcess) => boolean) | undefined;
   readonly #wasSubreaper: boolean;
   readonly #madeSubreaper: boolean;
-  #stopped = false;
+  #disposed = false;
 
   /**
    * @internal Guards are made by {@link startLeakGuard}.
@@ -128,13 +135,13 @@ export class LeakGuard {
     this.#baselineKeys = new Set(base.map(key));
   }
 
-  /** Whether {@link stop} has been called. */
-  get stopped(): boolean {
-    return this.#stopped;
+  /** Whether {@link dispose} has been called. */
+  get disposed(): boolean {
+    return this.#disposed;
   }
 
   #assertUsable(method: string): void {
-    if (this.#stopped) throw invalidState(`LeakGuard.${method}() called after stop()`);
+    if (this.#disposed) throw invalidState(`LeakGuard.${method}() called after dispose()`);
     if (ownPid() !== this.pid) {
       throw invalidState(`LeakGuard.${method}() called in a forked child; the guard belongs to ${this.pid}`);
     }
@@ -229,7 +236,7 @@ export class LeakGuard {
    * grandchildren, orphans adopted through the subreaper) that is alive or a zombie and
    * was not there when the guard started. Adopted orphans that have already exited are
    * reaped (by pid) and listed in `reaped`, not as leaks.
-   * @throws ERR_INVALID_STATE after {@link stop} or in a forked child; ENOENT/EACCES when
+   * @throws ERR_INVALID_STATE after {@link dispose} or in a forked child; ENOENT/EACCES when
    *   /proc cannot be read.
    * @see proc(5), wait(2)
    */
@@ -243,7 +250,7 @@ export class LeakGuard {
    * Call it now and then while descendants run (the CLI does on SIGCHLD), so that the
    * guard's process does not accumulate zombies of what it adopted.
    * @returns what was reaped.
-   * @throws ERR_INVALID_STATE after {@link stop} or in a forked child.
+   * @throws ERR_INVALID_STATE after {@link dispose} or in a forked child.
    * @see wait(2)
    */
   reapAdopted(): readonly ReapedProcess[] {
@@ -267,10 +274,10 @@ export class LeakGuard {
    * @param timeout - milliseconds, 0 to 2**31 - 1.
    * @param interval - milliseconds between checks, 1 to 2**31 - 1 (default 50).
    * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad argument; ERR_INVALID_STATE
-   *   after {@link stop}.
+   *   after {@link dispose}.
    */
   async settle(timeout: number, interval = 50): Promise<LeakReport> {
-    // setTimeout's range, as for cleanup()'s grace: a longer delay fires after 1 ms.
+    // setTimeout's range, as for cleanup()'s killGracePeriod: a longer delay fires after 1 ms.
     const t = validateInteger(timeout, 'timeout', 0, 2 ** 31 - 1);
     const step = validateInteger(interval, 'interval', 1, 2 ** 31 - 1);
     this.#assertUsable('settle');
@@ -284,48 +291,59 @@ export class LeakGuard {
 
   /**
    * Kills what was left behind and reaps what was adopted, so that even a failing run
-   * leaves nothing: SIGTERM (and SIGCONT, for stopped processes) to each leaked process,
-   * SIGKILL after `grace` ms to those still alive, each through a pidfd after an identity
+   * leaves nothing: `killSignal` (and SIGCONT, for stopped processes) to each leaked
+   * process, SIGKILL after `killGracePeriod` ms to those still alive, each through a pidfd after an identity
    * check (a recycled pid is never signalled). A zombie goes away when its holder is
    * killed: it is re-parented here and reaped. Repeats while killing uncovers more
    * (children re-parented from a killed parent, processes forked meanwhile).
-   * @param options - `grace`: ms between SIGTERM and SIGKILL (default 1000).
+   * @param options - `killSignal` (default `'SIGTERM'`), `killGracePeriod`: ms between it
+   *   and SIGKILL (default 1000).
    * A process this one may not signal (EPERM, kill(2)'s permission rule) is skipped and stays
    * in `remaining`, so the result still names it.
    * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ERR_INVALID_STATE after
-   *   {@link stop}.
+   *   {@link dispose}.
    * @see pidfd_send_signal(2), kill(2), wait(2)
    */
   async cleanup(options?: LeakCleanupOptions): Promise<LeakCleanupResult> {
-    const o = validateOptions<LeakCleanupOptions>(options, 'options');
-    const grace = o.grace === undefined ? 1000 : validateInteger(o.grace, 'options.grace', 0, 2 ** 31 - 1);
+    const o = validateOptions<LeakCleanupOptions>(options, 'options', CLEANUP_OPTION_KEYS, { grace: 'killGracePeriod' });
+    const killSignal = o.killSignal === undefined ? SIGTERM : validateKillSignal(o.killSignal, 'options.killSignal');
+    // setTimeout's range, as for settle()'s timeout.
+    const grace =
+      o.killGracePeriod === undefined ? 1000 : validateInteger(o.killGracePeriod, 'options.killGracePeriod', 0, 2 ** 31 - 1);
     this.#assertUsable('cleanup');
     const signaled: LeakSignalSent[] = [];
     const reaped: ReapedProcess[] = [];
     const denied = new Set<string>();
-    const send = (p: LeakedProcess, signo: number, name: 'SIGTERM' | 'SIGKILL'): boolean => {
-      const outcome = signalByIdentity(p, signo);
+    // A pidfd per process from its first signal on: the SIGCONT and the SIGKILL after
+    // killGracePeriod go through it, whatever took the pid meanwhile (lib/guard/signal.ts).
+    const handles = new FirstSightHandles();
+    const send = (p: LeakedProcess, signo: number): boolean => {
+      const outcome = handles.signal(p, signo);
       if (outcome === 'denied') denied.add(key(p));
       if (outcome !== 'sent') return false;
-      signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: name }));
+      signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: nameOfSignal(signo) }));
       return true;
     };
     let report = this.#scan();
     reaped.push(...report.reaped);
-    for (let round = 0; round < MAX_ROUNDS && !report.ok; round++) {
-      const targets = report.leaked.filter((p) => (grace > 0 ? send(p, SIGTERM, 'SIGTERM') : true));
-      if (grace > 0) for (const p of targets) signalByIdentity(p, SIGCONT);
-      const alive = await this.#waitGone(targets, grace, reaped);
-      for (const p of alive) send(p, SIGKILL, 'SIGKILL');
-      await this.#waitGone(alive, KILL_WAIT_MS, reaped);
-      report = this.#scan();
-      reaped.push(...report.reaped);
-      if (report.leaked.length === 0 && report.zombies.length > 0) {
-        // Zombies whose holders are not ours to kill (baseline, ignored): nothing more to do.
-        break;
+    try {
+      for (let round = 0; round < MAX_ROUNDS && !report.ok; round++) {
+        const targets = report.leaked.filter((p) => (grace > 0 ? send(p, killSignal) : true));
+        if (grace > 0) for (const p of targets) handles.signal(p, SIGCONT);
+        const alive = await this.#waitGone(targets, grace, reaped);
+        for (const p of alive) send(p, SIGKILL);
+        await this.#waitGone(alive, KILL_WAIT_MS, reaped);
+        report = this.#scan();
+        reaped.push(...report.reaped);
+        if (report.leaked.length === 0 && report.zombies.length > 0) {
+          // Zombies whose holders are not ours to kill (baseline, ignored): nothing more to do.
+          break;
+        }
+        // What is left may not be signalled by this process: another round cannot help.
+        if (report.leaked.every((p) => denied.has(key(p)))) break;
       }
-      // What is left may not be signalled by this process: another round cannot help.
-      if (report.leaked.every((p) => denied.has(key(p)))) break;
+    } finally {
+      handles.close();
     }
     return Object.freeze({ signaled: Object.freeze(signaled), reaped: Object.freeze(reaped), remaining: report });
   }
@@ -339,11 +357,11 @@ export class LeakGuard {
    * @returns like {@link cleanup}.
    * A process this one may not signal (EPERM) is skipped and stays in `remaining`.
    * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ERR_INVALID_STATE after
-   *   {@link stop}.
+   *   {@link dispose}.
    * @see pidfd_send_signal(2), wait(2)
    */
-  cleanupSync(options?: { readonly timeout?: number }): LeakCleanupResult {
-    const o = validateOptions<{ timeout: number }>(options, 'options');
+  cleanupSync(options?: LeakCleanupSyncOptions): LeakCleanupResult {
+    const o = validateOptions<LeakCleanupSyncOptions>(options, 'options', CLEANUP_SYNC_OPTION_KEYS);
     const timeout = o.timeout === undefined ? KILL_WAIT_MS : validateInteger(o.timeout, 'options.timeout', 0, 2 ** 31 - 1);
     this.#assertUsable('cleanupSync');
     const signaled: LeakSignalSent[] = [];
@@ -354,21 +372,26 @@ export class LeakGuard {
     reaped.push(...report.reaped);
     const killed = new Set<string>();
     let onlyZombies = 0;
-    while (!report.ok && Date.now() < deadline) {
-      for (const p of report.leaked) {
-        if (killed.has(key(p))) continue;
-        if (signalByIdentity(p, SIGKILL) === 'sent') {
-          killed.add(key(p));
-          signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: 'SIGKILL' as const }));
+    const handles = new FirstSightHandles();
+    try {
+      while (!report.ok && Date.now() < deadline) {
+        for (const p of report.leaked) {
+          if (killed.has(key(p))) continue;
+          if (handles.signal(p, SIGKILL) === 'sent') {
+            killed.add(key(p));
+            signaled.push(Object.freeze({ pid: p.pid, startTime: p.startTime, comm: p.comm, signal: 'SIGKILL' as const }));
+          }
         }
+        Atomics.wait(pause, 0, 0, POLL_MS);
+        report = this.#scan();
+        reaped.push(...report.reaped);
+        // Zombies whose holders are not ours to kill (baseline, ignored) stay: stop once a
+        // second scan in a row finds nothing alive (the first may see zombies in transit).
+        onlyZombies = report.leaked.length === 0 ? onlyZombies + 1 : 0;
+        if (onlyZombies >= 2) break;
       }
-      Atomics.wait(pause, 0, 0, POLL_MS);
-      report = this.#scan();
-      reaped.push(...report.reaped);
-      // Zombies whose holders are not ours to kill (baseline, ignored) stay: stop once a
-      // second scan in a row finds nothing alive (the first may see zombies in transit).
-      onlyZombies = report.leaked.length === 0 ? onlyZombies + 1 : 0;
-      if (onlyZombies >= 2) break;
+    } finally {
+      handles.close();
     }
     return Object.freeze({ signaled: Object.freeze(signaled), reaped: Object.freeze(reaped), remaining: report });
   }
@@ -386,17 +409,20 @@ export class LeakGuard {
   }
 
   /**
-   * Stops guarding: clears the child-subreaper flag if the guard set it. Kills nothing;
-   * call {@link cleanup} first for that.
+   * Stops guarding (and only that): clears the child-subreaper flag if the guard set it.
+   * Kills nothing; call {@link cleanup} first for that. Once disposed, the guard's other
+   * methods throw ERR_INVALID_STATE. Calling it again does nothing.
    * @throws what prctl(2) reports (never in practice).
    * @see prctl(2) PR_SET_CHILD_SUBREAPER
    */
-  stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     if (this.#madeSubreaper && ownPid() === this.pid) setChildSubreaper(false);
   }
 }
+
+renamedMethod(LeakGuard.prototype, 'LeakGuard', 'stop', 'dispose');
 
 /** Alive = same process and not yet a zombie (a zombie is dead; its holder is the problem). */
 function isAlive(ref: LeakedProcess): boolean {
@@ -423,7 +449,7 @@ function isAlive(ref: LeakedProcess): boolean {
  *   console.error(formatLeakReport(report));
  *   await guard.cleanup();
  * }
- * guard.stop();
+ * guard.dispose();
  * ```
  * @param options - `ignore` (predicate), `subreaper` (default true).
  * @throws ERR_INVALID_ARG_TYPE for bad options; ERR_WORKER_UNSUPPORTED_OPERATION in a worker
@@ -432,7 +458,7 @@ function isAlive(ref: LeakedProcess): boolean {
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2), proc(5)
  */
 export function startLeakGuard(options?: LeakGuardOptions): LeakGuard {
-  const o = validateOptions<LeakGuardOptions>(options, 'options');
+  const o = validateOptions<LeakGuardOptions>(options, 'options', GUARD_OPTION_KEYS);
   const ignore = o.ignore === undefined ? undefined : (validateFunction(o.ignore, 'options.ignore') as (p: LeakedProcess) => boolean);
   const subreaper = o.subreaper === undefined ? true : validateBoolean(o.subreaper, 'options.subreaper');
   // The children a worker thread knows as its own (child_process, spawn()) are not the ones

@@ -3,10 +3,11 @@
  * integrations, so every surface prints a leak the same way).
  */
 import { escapeText } from '../escape';
-import { invalidArgType } from '../errors';
+import { invalidArgType, invalidArgValue } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import type { ProcessRef } from '../proc/process-info';
 import type { ProcessState } from '../proc/states';
+import { validateArray, validateBoolean, validateInteger } from '../validate';
 
 /**
  * How a leaked process hangs below the guard:
@@ -64,11 +65,22 @@ export interface LeakReport {
   readonly reaped: readonly ReapedProcess[];
 }
 
-function describeParent(p: LeakedProcess): string {
+/** What the text shows of a leaked process, read once from the report. */
+interface ShownProcess {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly comm: string;
+  readonly letter: string;
+  readonly cmdline: readonly string[];
+  readonly relation: LeakRelation;
+  readonly parent: { readonly pid: number; readonly comm: string; readonly stateName: string; readonly isGuard: boolean } | undefined;
+}
+
+function describeParent(p: ShownProcess): string {
   const parent = p.parent;
   if (parent === undefined) return `parent ${p.ppid}`;
   if (parent.isGuard) return `the guard (${parent.pid})`;
-  return `${parent.pid} (${oneLine(parent.comm)}, ${parent.state.name})`;
+  return `${parent.pid} (${oneLine(parent.comm)}, ${parent.stateName})`;
 }
 
 /** Longest command line shown in a report line; the JSON form has it all. */
@@ -85,12 +97,12 @@ function oneLine(s: string): string {
   return `${flat.slice(0, cut)}…`;
 }
 
-function describeProcess(p: LeakedProcess): string {
+function describeProcess(p: ShownProcess): string {
   const cmd = p.cmdline.length > 0 ? oneLine(p.cmdline.join(' ')) : `[${oneLine(p.comm)}]`;
-  return `pid ${p.pid} ${p.state.letter} ${cmd}`;
+  return `pid ${p.pid} ${p.letter} ${cmd}`;
 }
 
-function describeRelation(p: LeakedProcess, zombie: boolean): string {
+function describeRelation(p: ShownProcess, zombie: boolean): string {
   if (zombie) return `zombie held by ${describeParent(p)}, which has not waited for it`;
   switch (p.relation) {
     case 'child':
@@ -108,23 +120,63 @@ function describeRelation(p: LeakedProcess, zombie: boolean): string {
  * `  pid 4242 S sleep 30: orphan adopted by the guard (its parent exited without it)`.
  * Empty string when the report is ok.
  * @param report - what {@link LeakGuard.check} returned.
- * @throws ERR_INVALID_ARG_TYPE when `report` is not a report.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE / ERR_INVALID_ARG_VALUE when `report` is not a
+ *   report (each field the text shows is checked, e.g. `report.leaked[0].pid`).
  */
 export function formatLeakReport(report: LeakReport): string {
   if (typeof report !== 'object' || report === null) throw invalidArgType('report', 'of type object', report);
-  for (const field of ['leaked', 'zombies'] as const) {
-    if (!Array.isArray(report[field])) throw invalidArgType(`report.${field}`, 'an instance of Array', report[field]);
-  }
-  if (report.leaked.length === 0 && report.zombies.length === 0) return '';
+  // Read once, into plain arrays of checked entries: a report may come from anywhere (a
+  // hand-built one, a getter), and the text must not throw halfway with an untyped error.
+  const leaked = validateArray(report.leaked, 'report.leaked', validateLeaked);
+  const zombies = validateArray(report.zombies, 'report.zombies', validateLeaked);
+  if (leaked.length === 0 && zombies.length === 0) return '';
   const lines: string[] = [];
-  const n = report.leaked.length;
-  const z = report.zombies.length;
+  const n = leaked.length;
+  const z = zombies.length;
   const parts: string[] = [];
   if (n > 0) parts.push(`${n} process${n === 1 ? '' : 'es'} still running`);
   if (z > 0) parts.push(`${z} zombie${z === 1 ? '' : 's'}`);
   lines.push(`leak: ${parts.join(' and ')} left behind:`);
   // By list, not by state letter: a leader that shows 'Z' while its other threads run is alive.
-  for (const p of report.leaked) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, false)}`);
-  for (const p of report.zombies) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, true)}`);
+  for (const p of leaked) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, false)}`);
+  for (const p of zombies) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, true)}`);
   return `${lines.join('\n')}\n`;
+}
+
+const RELATIONS: readonly string[] = ['child', 'adopted', 'descendant'] satisfies readonly LeakRelation[];
+
+function objectAt(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw invalidArgType(name, 'of type object', value);
+  return value as Record<string, unknown>;
+}
+
+function stringAt(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  return value;
+}
+
+/** The fields of one leaked process that the text shows, checked and copied (the rest is not read). */
+function validateLeaked(value: unknown, name: string): ShownProcess {
+  const p = objectAt(value, name);
+  const pid = validateInteger(p.pid, `${name}.pid`);
+  const ppid = validateInteger(p.ppid, `${name}.ppid`);
+  const comm = stringAt(p.comm, `${name}.comm`);
+  const letter = stringAt(objectAt(p.state, `${name}.state`).letter, `${name}.state.letter`);
+  const cmdline = validateArray(p.cmdline, `${name}.cmdline`, stringAt);
+  const relation = p.relation;
+  if (typeof relation !== 'string' || !RELATIONS.includes(relation)) {
+    throw invalidArgValue(`${name}.relation`, relation, `must be one of ${RELATIONS.map((r) => `'${r}'`).join(', ')}`);
+  }
+  const rawParent = p.parent;
+  let parent: ShownProcess['parent'];
+  if (rawParent !== undefined) {
+    const q = objectAt(rawParent, `${name}.parent`);
+    parent = {
+      pid: validateInteger(q.pid, `${name}.parent.pid`),
+      comm: stringAt(q.comm, `${name}.parent.comm`),
+      stateName: stringAt(objectAt(q.state, `${name}.parent.state`).name, `${name}.parent.state.name`),
+      isGuard: validateBoolean(q.isGuard, `${name}.parent.isGuard`),
+    };
+  }
+  return { pid, ppid, comm, letter, cmdline, relation: relation as LeakRelation, parent };
 }

@@ -4,25 +4,33 @@
  *
  * A pid may be recycled once its process is reaped, so a signal aimed at a process seen in
  * an earlier scan goes through a pidfd: pidfd_open(pid), then a re-check that /proc/<pid>
- * still has the recorded start time, then pidfd_send_signal. If the start time matches after
- * the pidfd was opened, the pidfd names that very process (a pid cannot be reused before its
- * process is reaped, and a pidfd keeps naming its process even then), so the signal cannot
- * reach a newcomer. On kernels without pidfds (ENOSYS, Linux < 5.3) it falls back to kill(2)
- * right after the identity check: a race of microseconds, documented in docs/leak-guard.md.
+ * still has the recorded start time (and that the pidfd's process was not reaped in
+ * between: lib/proc/process-handle.ts), then pidfd_send_signal. The pidfd then names the
+ * process that has that (pid, start time) now.
+ *
+ * What is left of the reuse hole, and how it is kept small: a (pid, start time) pair can be
+ * fooled by a newcomer that took the pid within the clock tick (10 ms) in which the recorded
+ * process started (issue 8, defect 6). So the pidfd is opened as early as possible, at first
+ * sight, and held: {@link FirstSightHandles} opens one per process the first time a
+ * clean-up signals it and sends every later signal (SIGCONT, the SIGKILL after the grace
+ * period) through that same pidfd, exact from then on; and {@link signalByIdentity} uses an
+ * open {@link ProcessHandle}'s own pidfd when given one. Only the window between the scan
+ * that recorded the process and that first pidfd_open relies on (pid, start time) alone.
+ * On kernels without pidfds (ENOSYS, Linux < 5.3) it falls back to kill(2) right after the
+ * identity check: a race of microseconds, documented in docs/leak-guard.md.
  * @see pidfd_open(2), pidfd_send_signal(2), wait(2), proc(5)
  * @internal
  */
-import { check, isErrnoException } from '../errors';
+import { isErrnoException } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
 import { pidfd_open } from '../os/misc';
 import { WNOHANG } from '../os/status';
 import { waitpid } from '../os/wait';
 import { isSameProcess } from '../proc/identity';
 import type { ProcessRef } from '../proc/process-info';
+import { openProcess, ProcessHandle } from '../proc/process-handle';
+import { sendThroughPidfd } from '../proc/pidfd';
 import { binding } from '../spawn/native-child';
-
-const EPERM = 1;
-const ESRCH = 3;
 
 /**
  * What an identity-checked signal did: `'sent'`; `'gone'` (exited, or its pid now names
@@ -40,13 +48,27 @@ function sameProcess(ref: ProcessRef): boolean {
   }
 }
 
+/** Sends through an open handle's pidfd: exact, whatever got the pid since. */
+function signalHandle(handle: ProcessHandle, signo: number): SignalOutcome {
+  try {
+    return handle.kill(signo) ? 'sent' : 'gone';
+  } catch (e) {
+    if (isErrnoException(e) && e.code === 'EPERM') return 'denied';
+    throw e;
+  }
+}
+
 /**
- * Sends `signo` to the process `ref` names, only if it is still that process.
+ * Sends `signo` to the process `ref` names, only if it is still that process. An open
+ * {@link ProcessHandle} is signalled through its own pidfd (exact); any other ref through a
+ * pidfd opened now, after which its start time is re-checked (fooled only by a newcomer
+ * started within the same clock tick as the recorded process, see the module notes).
  * @returns `'gone'` when it has exited (or its pid now names another process), `'denied'`
  *   when this process may not signal it (EPERM): in both cases nothing was sent.
  * @see kill(2) for who may signal whom
  */
 export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome {
+  if (ref instanceof ProcessHandle && !ref.closed) return signalHandle(ref, signo);
   let fd: number;
   try {
     fd = pidfd_open(ref.pid);
@@ -71,13 +93,54 @@ export function signalByIdentity(ref: ProcessRef, signo: number): SignalOutcome 
   }
   try {
     if (!sameProcess(ref)) return 'gone';
-    const r = binding().pidfdSendSignal(fd, signo);
-    if (r === -ESRCH) return 'gone';
-    if (r === -EPERM) return 'denied';
-    check(r, 'pidfd_send_signal');
-    return 'sent';
+    // A zombie accepts signals: it has exited all the same ('gone').
+    return sendThroughPidfd(fd, signo) ? 'sent' : 'gone';
+  } catch (e) {
+    if (isErrnoException(e) && e.code === 'EPERM') return 'denied';
+    throw e;
   } finally {
     binding().closeFd(fd);
+  }
+}
+
+/**
+ * Pidfds opened at first sight and held: the first signal to a process opens a
+ * {@link ProcessHandle} on it (pidfd_open, then the start time re-checked), and every later
+ * signal to the same (pid, start time) goes through that pidfd, so a newcomer that takes the
+ * pid meanwhile (even within the same clock tick) is never signalled. Close it when done.
+ */
+export class FirstSightHandles {
+  /** By `pid:startTime`: the handle, 'gone' (no such process at first sight), or 'kill' (no pidfds). */
+  readonly #seen = new Map<string, ProcessHandle | 'gone' | 'kill'>();
+
+  #open(ref: ProcessRef): ProcessHandle | 'gone' | 'kill' {
+    try {
+      return openProcess(ref);
+    } catch (e) {
+      // ESRCH: gone or replaced; EINVAL/ENOENT: its pid now names a thread (see signalByIdentity).
+      if (isErrnoException(e) && (e.code === 'ESRCH' || e.code === 'EINVAL' || e.code === 'ENOENT')) return 'gone';
+      if (isErrnoException(e) && e.code === 'ENOSYS') return 'kill';
+      throw e;
+    }
+  }
+
+  /** Like {@link signalByIdentity}, through the pidfd opened the first time `ref` was signalled. */
+  signal(ref: ProcessRef, signo: number): SignalOutcome {
+    const k = `${ref.pid}:${ref.startTime}`;
+    let h = this.#seen.get(k);
+    if (h === undefined) {
+      h = this.#open(ref);
+      this.#seen.set(k, h);
+    }
+    if (h === 'gone') return 'gone';
+    if (h === 'kill') return signalByIdentity(ref, signo); // ENOSYS: kill(2) after the check
+    return signalHandle(h, signo);
+  }
+
+  /** Closes every pidfd held. */
+  close(): void {
+    for (const h of this.#seen.values()) if (h instanceof ProcessHandle) h.close();
+    this.#seen.clear();
   }
 }
 

@@ -144,12 +144,14 @@ export function execvp(file: string | Buffer, argv: readonly (string | Buffer)[]
 
 /**
  * As {@link execve} with a PATH search for `file`, PATH being taken from `env`
- * (Python's `os.execvpe`).
+ * (Python's `os.execvpe`). `env` null or undefined: this process's environment and PATH,
+ * as Python's `execvpe(file, args, None)`.
  * @throws as {@link execve}.
  * @see execvpe(3)
  */
-export function execvpe(file: string | Buffer, argv: readonly (string | Buffer)[], env: ExecEnv): never {
+export function execvpe(file: string | Buffer, argv: readonly (string | Buffer)[], env: ExecEnv | null | undefined): never {
   const f = validateExecPath(file, 'file');
+  if (env === null || env === undefined) return execvp(f, argv);
   const envp = validateBytesEnv(env, 'env');
   return run(searchPath(f, envp), validateArgv(argv, 'argv'), envp);
 }
@@ -170,8 +172,8 @@ export function execlp(file: string | Buffer, ...args: (string | Buffer)[]): nev
   return execvp(file, args);
 }
 
-/** `execlpe(file, arg0, ..., env)`: {@link execvpe} with the arguments spread, env last. @throws as execvpe. */
-export function execlpe(file: string | Buffer, ...argsAndEnv: [...(string | Buffer)[], ExecEnv]): never {
-  const env = argsAndEnv[argsAndEnv.length - 1] as ExecEnv;
+/** `execlpe(file, arg0, ..., env)`: {@link execvpe} with the arguments spread, env last (null: this process's environment). @throws as execvpe. */
+export function execlpe(file: string | Buffer, ...argsAndEnv: [...(string | Buffer)[], ExecEnv | null]): never {
+  const env = argsAndEnv[argsAndEnv.length - 1] as ExecEnv | null;
   return execvpe(file, argsAndEnv.slice(0, -1) as (string | Buffer)[], env);
 }

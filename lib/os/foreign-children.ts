@@ -12,10 +12,12 @@
  * How child_process children are found:
  * - `ChildProcess.prototype.spawn` is wrapped once per process (the wrapper and the
  *   registry live on the prototype under a `Symbol.for` key, so every copy of this module,
- *   for instance one per jest module registry, shares them) to record `this.pid`;
- * - children spawned before this module was loaded are found once, at load time, among
- *   `process._getActiveHandles()` (which lists only ref'd handles: a child that was both
- *   spawned before the load and `unref()`ed is invisible, a documented limitation);
+ *   for instance one per jest module registry, shares them) to record `this.pid`. Not at
+ *   import (importing unixproc patches nothing): on the first call of a function that needs
+ *   the registry (an "any child" wait of unixproc/os, spawn(), the leak guard);
+ * - children spawned before that are found once, then, among `process._getActiveHandles()`
+ *   (which lists only ref'd handles: a child that was both spawned before the first use and
+ *   `unref()`ed is invisible, a documented limitation);
  * - an entry leaves the registry when libuv reports the exit (the handle's `onexit` is
  *   wrapped for that), or when unixproc reaps the child itself and hands the status back.
  *
@@ -37,12 +39,13 @@ import { signalName } from '../validate';
 /** Called with the raw wait status of a foreign child that unixproc reaped. */
 export type HandBack = (status: number) => void;
 
-interface ProcessHandle {
+/** node's ProcessWrap (a ChildProcess's `_handle`). */
+interface ProcessWrap {
   onexit?: (exitCode: number, signalCode: string) => void;
 }
 interface ChildProcessInternals {
   pid?: number;
-  _handle?: ProcessHandle | null;
+  _handle?: ProcessWrap | null;
 }
 
 interface Registry {
@@ -78,7 +81,7 @@ function track(registry: Registry, child: ChildProcessInternals): void {
     });
   };
   // libuv reported the exit itself: the pid is no longer ours to protect.
-  handle.onexit = function onexitTracked(this: ProcessHandle, exitCode: number, signalCode: string) {
+  handle.onexit = function onexitTracked(this: ProcessWrap, exitCode: number, signalCode: string) {
     if (registry.children.get(pid) === handBack) registry.children.delete(pid);
     return original.call(this, exitCode, signalCode);
   };
@@ -106,7 +109,12 @@ function install(): Registry {
   return registry;
 }
 
-const registry = install();
+let installed: Registry | undefined;
+/** The registry, installed on first use. */
+function registry(): Registry {
+  installed ??= install();
+  return installed;
+}
 
 /**
  * Registers a child whose exit belongs to another owner in this process: if an "any child"
@@ -116,22 +124,25 @@ const registry = install();
  * @internal
  */
 export function registerForeignChild(pid: number, handBack: HandBack): void {
-  registry.children.set(pid, handBack);
+  registry().children.set(pid, handBack);
 }
 
-/** Removes a registration (the owner reaped the child itself). @internal */
-export function unregisterForeignChild(pid: number): void {
-  registry.children.delete(pid);
+/**
+ * Removes a registration (the owner reaped the child itself), only if it is still
+ * `handBack`'s: a new child that got the pid since keeps its own entry. @internal
+ */
+export function unregisterForeignChild(pid: number, handBack: HandBack): void {
+  if (registry().children.get(pid) === handBack) registry().children.delete(pid);
 }
 
 /** Whether any foreign child is registered: when none is, waits go straight to the kernel. @internal */
 export function hasForeignChildren(): boolean {
-  return registry.children.size > 0;
+  return registry().children.size > 0;
 }
 
 /** Whether `pid` is a live foreign child. @internal */
 export function isForeignChild(pid: number): boolean {
-  return registry.children.has(pid);
+  return registry().children.has(pid);
 }
 
 /**
@@ -141,8 +152,8 @@ export function isForeignChild(pid: number): boolean {
  */
 export function handBackExit(pid: number, status: number): void {
   if (!statusBits.ifExited(status) && !statusBits.ifSignaled(status)) return;
-  const handBack = registry.children.get(pid);
+  const handBack = registry().children.get(pid);
   if (handBack === undefined) return;
-  registry.children.delete(pid);
+  registry().children.delete(pid);
   handBack(status);
 }

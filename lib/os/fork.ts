@@ -13,7 +13,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
-import { validateOptions } from '../validate';
+import { optionKeys, validateOptions, validateStringArray } from '../validate';
 
 interface ForkBinding {
   forkNode(): number;
@@ -23,7 +23,7 @@ interface ForkBinding {
 const f = (): ForkBinding => forkNative<ForkBinding>();
 const getpid = (): number => native<{ getpid(): number }>().getpid();
 
-/** Code of the error fork()/forkpty() throw when a child could not be trusted to run. */
+/** Code of the error fork()/forkpty() throw when a child could not be trusted to run. @group Constants: errors and environment */
 export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
 
 /**
@@ -32,7 +32,7 @@ export const ERR_FORK_UNSAFE = 'ERR_UNIXPROC_FORK_UNSAFE';
  */
 export { ERR_FORK_UNAVAILABLE };
 
-/** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. */
+/** Environment variable that, set to `1`, has the effect of `unsafeAllowThreads: true`. @group Constants: errors and environment */
 export const FORK_UNSAFE_ENV = 'UNIXPROC_FORK_UNSAFE_ALLOW_THREADS';
 
 /** Options of {@link fork} and {@link forkpty}. */
@@ -55,6 +55,9 @@ export interface AtForkHooks {
   readonly after_in_child?: () => void;
 }
 
+const AT_FORK_KEYS = optionKeys<AtForkHooks>({ before: true, after_in_parent: true, after_in_child: true });
+const FORK_KEYS = optionKeys<ForkOptions>({ unsafeAllowThreads: true });
+
 const hooks = { before: [] as (() => void)[], parent: [] as (() => void)[], child: [] as (() => void)[] };
 
 /**
@@ -67,7 +70,7 @@ const hooks = { before: [] as (() => void)[], parent: [] as (() => void)[], chil
  * @see pthread_atfork(3)
  */
 export function register_at_fork(options: AtForkHooks): void {
-  const o = validateOptions<AtForkHooks>(options, 'options');
+  const o = validateOptions<AtForkHooks>(options, 'options', AT_FORK_KEYS);
   const keys = ['before', 'after_in_parent', 'after_in_child'] as const;
   for (const k of keys) {
     if (o[k] !== undefined && typeof o[k] !== 'function') {
@@ -101,10 +104,11 @@ function runHooks(list: readonly (() => void)[], reverse: boolean): void {
  * (NODE_OPTIONS does not accept V8's `--single-threaded`). The last mention wins, as in
  * V8's own flag parsing.
  * @param execArgv - the flags to read; default `process.execArgv`.
+ * @throws ERR_INVALID_ARG_TYPE when `execArgv` is not an array of strings.
  */
 export function isSingleThreaded(execArgv: readonly string[] = process.execArgv): boolean {
   let on = false;
-  for (const raw of execArgv) {
+  for (const raw of validateStringArray(execArgv, 'execArgv')) {
     const arg = raw.replace(/_/g, '-');
     if (arg === '--single-threaded' || arg === '--single-threaded=true') on = true;
     else if (arg === '--no-single-threaded' || arg === '--nosingle-threaded' || arg === '--single-threaded=false') {
@@ -114,13 +118,30 @@ export function isSingleThreaded(execArgv: readonly string[] = process.execArgv)
   return on;
 }
 
-// Live worker threads, known from process 'worker' events (Node >= 16.2); a worker made
-// before this module was loaded is not seen.
+// Live worker threads, known from process 'worker' events (Node >= 16.2), listened to from
+// the first fork()/forkpty() on (importing installs nothing, DESIGN.md). Workers made before
+// that are found in the diagnostic report, which lists every live worker by threadId, until
+// a report shows none that the listener does not know: from then on the listener sees them all.
 const liveWorkers = new Set<Worker>();
-process.on('worker', (worker: Worker) => {
-  liveWorkers.add(worker);
-  worker.once('exit', () => liveWorkers.delete(worker));
-});
+let trackingWorkers = false;
+let untrackedWorkersPossible = true;
+
+function liveWorkerCount(): number {
+  if (!trackingWorkers) {
+    trackingWorkers = true;
+    process.on('worker', (worker: Worker) => {
+      liveWorkers.add(worker);
+      worker.once('exit', () => liveWorkers.delete(worker));
+    });
+  }
+  if (!untrackedWorkersPossible) return liveWorkers.size;
+  const known = new Set([...liveWorkers].map((w) => w.threadId));
+  const report = process.report?.getReport() as { workers?: { header?: { threadId?: number } }[] } | undefined;
+  const reported = report?.workers ?? [];
+  const untracked = reported.filter((w) => !known.has(w.header?.threadId ?? -1)).length;
+  if (untracked === 0) untrackedWorkersPossible = false;
+  return liveWorkers.size + untracked;
+}
 
 function unsafe(message: string): Error & { code: string } {
   const err = new Error(message) as Error & { code: string };
@@ -150,16 +171,17 @@ function restartCommand(
 }
 
 function checkConditions(options: unknown): void {
-  const o = validateOptions<ForkOptions>(options, 'options');
+  const o = validateOptions<ForkOptions>(options, 'options', FORK_KEYS);
   if (o.unsafeAllowThreads !== undefined && typeof o.unsafeAllowThreads !== 'boolean') {
     throw invalidArgType('options.unsafeAllowThreads', 'of type boolean', o.unsafeAllowThreads);
   }
   if (!isMainThread) {
     throw unsafe('fork() cannot be called from a worker thread: only the calling thread would exist in the child');
   }
-  if (liveWorkers.size > 0) {
+  const workers = liveWorkerCount();
+  if (workers > 0) {
     throw unsafe(
-      `fork() refused: ${liveWorkers.size} worker thread(s) alive; they would not exist in the child. ` +
+      `fork() refused: ${workers} worker thread(s) alive; they would not exist in the child. ` +
         'Terminate them (await worker.terminate()) before forking.',
     );
   }
@@ -173,18 +195,24 @@ function checkConditions(options: unknown): void {
         `(or pass { unsafeAllowThreads: true } / set ${FORK_UNSAFE_ENV}=1 to fork anyway).`,
     );
   }
-  if (!warned) {
-    warned = true;
-    // Emitted synchronously: process.emitWarning defers to the next tick, which a
-    // fork would copy, and every child would then print the parent's warning.
-    const warning = new Error(
-      'fork() with V8 background threads on: the child may hang or crash. Run with node --single-threaded.',
-    ) as Error & { code: string };
-    warning.name = 'UnixprocWarning';
-    warning.code = 'UNIXPROC_FORK_UNSAFE';
-    Error.captureStackTrace(warning, checkConditions);
-    process.emit('warning', warning);
-  }
+  if (!warned) pendingWarning = true;
+}
+
+// Set by checkConditions, emitted by doFork in the parent after the fork: a warning emitted
+// before it is copied into the child with its pending write to stderr and its listeners'
+// effects, and CPython warns in the parent only (issue 13).
+let pendingWarning = false;
+
+function warnUnsafeFork(): void {
+  pendingWarning = false;
+  warned = true;
+  const warning = new Error(
+    'fork() with V8 background threads on: the child may hang or crash. Run with node --single-threaded.',
+  ) as Error & { code: string };
+  warning.name = 'UnixprocWarning';
+  warning.code = 'UNIXPROC_FORK_UNSAFE';
+  Error.captureStackTrace(warning, doFork);
+  process.emit('warning', warning);
 }
 
 function sleepMs(ms: number): void {
@@ -254,7 +282,9 @@ function trackChildProcesses(): Set<ChildProcess> {
   };
   return set;
 }
-const childProcesses = trackChildProcesses();
+// Installed by the first fork()/forkpty(), not at import; children spawned before that are
+// found among the active handles at fork time (forgetParentsChildren).
+let childProcesses: Set<ChildProcess> = new Set();
 
 /** The foreign-children registry of lib/os/foreign-children.ts (shared through Symbol.for). */
 const FOREIGN_REGISTRY = Symbol.for('unixproc.foreignChildren.v1');
@@ -347,16 +377,19 @@ function setUpChild(onNewTerminal: boolean): void {
 
 function doFork<T>(options: unknown, call: () => number | [number, number], name: string): T {
   checkConditions(options);
+  childProcesses = trackChildProcesses();
   f(); // loaded (or ERR_UNIXPROC_FORK_UNAVAILABLE) before any hook runs
   runHooks(hooks.before, true);
   const r = call();
   const pid = typeof r === 'number' ? r : r[0];
   if (pid === 0) {
     setUpChild(name === 'forkpty');
+    pendingWarning = false;
     runHooks(hooks.child, false);
   } else {
     recordOwnChild(pid); // a subreaper's own child is not an orphan (lib/proc/orphans.ts)
     runHooks(hooks.parent, false);
+    if (pendingWarning) warnUnsafeFork();
   }
   if (typeof r === 'number' && r < 0) check(r, name);
   return r as T;

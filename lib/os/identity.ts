@@ -5,7 +5,7 @@
  */
 import { check } from '../errors';
 import { native } from '../native';
-import { validateFd, validatePid } from '../validate';
+import { validateInt32 } from '../validate';
 
 interface IdentityBinding {
   getpid(): number;
@@ -37,11 +37,11 @@ export function getppid(): number {
 
 /**
  * The process group id of `pid` (0: the caller).
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid; ESRCH if there is no such process.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE (not an `int`; any other value goes to the kernel) for a bad pid; ESRCH if there is no such process.
  * @see getpgid(2)
  */
 export function getpgid(pid: number): number {
-  return check(b().getpgid(validatePid(pid, 'pid', true)), 'getpgid');
+  return check(b().getpgid(validateInt32(pid, 'pid')), 'getpgid');
 }
 
 /**
@@ -54,12 +54,12 @@ export function getpgrp(): number {
 
 /**
  * Puts process `pid` (0: the caller) into group `pgrp` (0: a group whose id is `pid`).
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE; EPERM (into another session, or a session
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE (not an `int`; any other value goes to the kernel); EPERM (into another session, or a session
  *   leader), ESRCH (not the caller or its child), EACCES (child already exec'd).
  * @see setpgid(2)
  */
 export function setpgid(pid: number, pgrp: number): void {
-  check(b().setpgid(validatePid(pid, 'pid', true), validatePid(pgrp, 'pgrp', true)), 'setpgid');
+  check(b().setpgid(validateInt32(pid, 'pid'), validateInt32(pgrp, 'pgrp')), 'setpgid');
 }
 
 /**
@@ -74,11 +74,11 @@ export function setpgrp(): void {
 
 /**
  * The session id of `pid` (0: the caller).
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE; ESRCH if there is no such process.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE (not an `int`; any other value goes to the kernel); ESRCH if there is no such process.
  * @see getsid(2)
  */
 export function getsid(pid: number): number {
-  return check(b().getsid(validatePid(pid, 'pid', true)), 'getsid');
+  return check(b().getsid(validateInt32(pid, 'pid')), 'getsid');
 }
 
 /**
@@ -93,18 +93,18 @@ export function setsid(): void {
 
 /**
  * The foreground process group of the terminal open on `fd`.
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE; ENOTTY (not our controlling terminal), EBADF.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE (not an `int`; any other value goes to the kernel); ENOTTY (not our controlling terminal), EBADF.
  * @see tcgetpgrp(3)
  */
 export function tcgetpgrp(fd: number): number {
-  return check(b().tcgetpgrp(validateFd(fd, 'fd')), 'tcgetpgrp');
+  return check(b().tcgetpgrp(validateInt32(fd, 'fd')), 'tcgetpgrp');
 }
 
 /**
  * Makes `pgid` the foreground process group of the terminal open on `fd`.
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE; ENOTTY, EBADF, EPERM, EINVAL.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE (not an `int`; any other value goes to the kernel); ENOTTY, EBADF, EPERM, EINVAL.
  * @see tcsetpgrp(3)
  */
 export function tcsetpgrp(fd: number, pgid: number): void {
-  check(b().tcsetpgrp(validateFd(fd, 'fd'), validatePid(pgid, 'pgid')), 'tcsetpgrp');
+  check(b().tcsetpgrp(validateInt32(fd, 'fd'), validateInt32(pgid, 'pgid')), 'tcsetpgrp');
 }

@@ -3,6 +3,7 @@
  * See docs/python-parity.md for the table of Python functions and their counterparts.
  * This file only re-exports.
  * @packageDocumentation
+ * @module unixproc/os
  */
 export * from './identity';
 export * from './signals';
@@ -15,3 +16,8 @@ export * from './exec';
 export * from './fds';
 export { isErrnoException } from '../errors';
 export type { ErrnoException } from '../errors';
+// issue 13: fd calls, the spawn* family, scheduling
+export * from './fd';
+export * from './spawnv';
+export * from './sched';
+export * from './fs-encoding';

@@ -3,7 +3,7 @@
  */
 import { check } from '../errors';
 import { native } from '../native';
-import { validateCString, validateInt32, validatePid } from '../validate';
+import { validateCString, validateInt32 } from '../validate';
 
 interface MiscBinding {
   pidfdOpen(pid: number, flags: number): number;
@@ -14,7 +14,7 @@ interface MiscBinding {
 }
 const b = (): MiscBinding => native<MiscBinding>();
 
-/** pidfd_open flag: the pidfd is non-blocking (waitid(P_PIDFD) fails with EAGAIN while the child runs). */
+/** pidfd_open flag: the pidfd is non-blocking (waitid(P_PIDFD) fails with EAGAIN while the child runs). @group Constants: pidfd_open */
 export const PIDFD_NONBLOCK = 0o4000; // O_NONBLOCK, <linux/pidfd.h>
 
 /**
@@ -25,12 +25,13 @@ export const PIDFD_NONBLOCK = 0o4000; // O_NONBLOCK, <linux/pidfd.h>
  * `fs.closeSync`.
  * @param flags - 0 or `PIDFD_NONBLOCK`.
  * @returns the file descriptor.
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad argument; ESRCH (no such
- *   process), EINVAL (bad flags), EMFILE, ENOSYS (kernel older than 5.3).
+ * @param pid - any `pid_t`; the kernel judges it (0 or -1: EINVAL), as in Python.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE when an argument is not an `int`; ESRCH
+ *   (no such process), EINVAL (pid <= 0, bad flags), EMFILE, ENOSYS (kernel older than 5.3).
  * @see pidfd_open(2)
  */
 export function pidfd_open(pid: number, flags = 0): number {
-  const p = validatePid(pid, 'pid');
+  const p = validateInt32(pid, 'pid');
   const f = validateInt32(flags, 'flags');
   return check(b().pidfdOpen(p, f), 'pidfd_open');
 }

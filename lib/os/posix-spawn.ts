@@ -6,9 +6,9 @@
  * - every signal is at its default disposition (Node ignores SIGPIPE and SIGXFSZ, and an
  *   ignored signal stays ignored across exec), whatever `setsigdef` says;
  * - the signal mask is empty unless `setsigmask` gives one;
- * - it has ONLY fds 0, 1 and 2 (libuv marks them close-on-exec; they are passed on) plus
- *   the targets of `file_actions`. Every other fd is closed in the child, even one that is
- *   not close-on-exec.
+ * - it has ONLY fds 0, 1 and 2 (libuv marks them close-on-exec; they are passed on), the
+ *   fds the caller made inheritable (`set_inheritable(fd, true)`: passed, as Python passes
+ *   them), plus the targets of `file_actions`. Every other fd is closed in the child.
  * What it does share with the caller, as any child does, is the open file descriptions of
  * 0..2, flags included: if Node made a pipe on fd 1 non-blocking, it is non-blocking in the
  * program too (posix_spawn cannot change that in the child alone; redirect with
@@ -20,40 +20,40 @@
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { native } from '../native';
 import { recordOwnChild } from '../own-children';
+import { inheritableFds } from './fd-registry';
 import {
   INT32_MAX,
   validateBoolean,
   validateBytes,
   validateBytesEnv,
-  validateFd,
   validateInt32,
   validateInteger,
+  optionKeys,
   validateOptions,
-  validatePid,
   validateSignal,
   validateArray,
 } from '../validate';
 
-/** file_actions tag: `[POSIX_SPAWN_OPEN, fd, path, flags, mode]` opens `path` as `fd`. */
+/** file_actions tag: `[POSIX_SPAWN_OPEN, fd, path, flags, mode]` opens `path` as `fd`. @group Constants: posix_spawn */
 export const POSIX_SPAWN_OPEN = 0;
-/** file_actions tag: `[POSIX_SPAWN_CLOSE, fd]` closes `fd`. */
+/** file_actions tag: `[POSIX_SPAWN_CLOSE, fd]` closes `fd`. @group Constants: posix_spawn */
 export const POSIX_SPAWN_CLOSE = 1;
-/** file_actions tag: `[POSIX_SPAWN_DUP2, fd, newFd]` duplicates `fd` to `newFd`. */
+/** file_actions tag: `[POSIX_SPAWN_DUP2, fd, newFd]` duplicates `fd` to `newFd`. @group Constants: posix_spawn */
 export const POSIX_SPAWN_DUP2 = 2;
-/** file_actions tag: `[POSIX_SPAWN_CLOSEFROM, fd]` closes every fd >= `fd` (glibc 2.34; Python 3.13). */
+/** file_actions tag: `[POSIX_SPAWN_CLOSEFROM, fd]` closes every fd >= `fd` (glibc 2.34; Python 3.13). @group Constants: posix_spawn */
 export const POSIX_SPAWN_CLOSEFROM = 3;
 
-/** Scheduling policy for the `scheduler` option: the default time-sharing policy (sched(7)). */
+/** Scheduling policy for the `scheduler` option: the default time-sharing policy (sched(7)). @group Constants: posix_spawn */
 export const SCHED_OTHER = 0;
-/** Scheduling policy: real-time first-in first-out (sched(7)); needs CAP_SYS_NICE. */
+/** Scheduling policy: real-time first-in first-out (sched(7)); needs CAP_SYS_NICE. @group Constants: posix_spawn */
 export const SCHED_FIFO = 1;
-/** Scheduling policy: real-time round-robin (sched(7)); needs CAP_SYS_NICE. */
+/** Scheduling policy: real-time round-robin (sched(7)); needs CAP_SYS_NICE. @group Constants: posix_spawn */
 export const SCHED_RR = 2;
-/** Scheduling policy: batch (sched(7)); glibc's posix_spawn rejects it with EINVAL. */
+/** Scheduling policy: batch (sched(7)); glibc's posix_spawn rejects it with EINVAL. @group Constants: posix_spawn */
 export const SCHED_BATCH = 3;
-/** Scheduling policy: very low priority background jobs (sched(7)); glibc's posix_spawn rejects it with EINVAL. */
+/** Scheduling policy: very low priority background jobs (sched(7)); glibc's posix_spawn rejects it with EINVAL. @group Constants: posix_spawn */
 export const SCHED_IDLE = 5;
-/** Or'ed into a policy: the child's children do not inherit a real-time policy. */
+/** Or'ed into a policy: the child's children do not inherit a real-time policy. @group Constants: posix_spawn */
 export const SCHED_RESET_ON_FORK = 0x40000000;
 
 /** One file action, as Python's tuples. */
@@ -68,10 +68,10 @@ export interface SchedParam {
   readonly sched_priority: number;
 }
 
-/** The keyword arguments of Python's `os.posix_spawn`. */
+/** The keyword arguments of Python's `os.posix_spawn`; null is the same as not given where Python takes None (file_actions, setpgroup, scheduler). */
 export interface PosixSpawnOptions {
   /** Applied in order in the child before exec. Default: none. */
-  readonly file_actions?: readonly FileAction[];
+  readonly file_actions?: readonly FileAction[] | null;
   /** Put the child in process group `setpgroup` (0: a new group led by the child). */
   readonly setpgroup?: number | null;
   /** Reset the effective uid and gid to the real ones (POSIX_SPAWN_RESETIDS). */
@@ -79,12 +79,12 @@ export interface PosixSpawnOptions {
   /** Start the child in a new session (POSIX_SPAWN_SETSID). */
   readonly setsid?: boolean;
   /** Signals blocked in the child (numbers or names). Default: none. */
-  readonly setsigmask?: Iterable<number | string>;
+  readonly setsigmask?: Iterable<NodeJS.Signals | number>;
   /**
    * Signals reset to their default in the child. Accepted (and validated) for Python
    * parity; every signal is reset anyway.
    */
-  readonly setsigdef?: Iterable<number | string>;
+  readonly setsigdef?: Iterable<NodeJS.Signals | number>;
   /**
    * `[policy, param]`: the child's scheduling policy (`SCHED_*`, or null to set only the
    * parameter) and priority (`{ sched_priority }` as Python's `os.sched_param`, or a number).
@@ -106,14 +106,14 @@ export type Argument = string | Buffer;
 
 interface SpawnAttributes {
   actions: (number | string | Buffer)[][];
-  pgroup: number;
+  pgroup: number | null;
   resetids: boolean;
   setsid: boolean;
   sigmask: number[] | null;
   scheduler: [number, number] | null;
 }
 interface SpawnBinding {
-  posixSpawn(path: string | Buffer, argv: Argument[], envp: Argument[] | null, search: boolean, attrs: SpawnAttributes | null): number;
+  posixSpawn(path: string | Buffer, argv: Argument[], envp: Argument[] | null, search: boolean, attrs: SpawnAttributes | null, inheritable: number[]): number;
 }
 const b = (): SpawnBinding => native<SpawnBinding>();
 
@@ -145,20 +145,20 @@ function validateFileActions(value: unknown): (number | string | Buffer)[][] {
         expect(5, '[POSIX_SPAWN_OPEN, fd, path, flags, mode]');
         return [
           tag,
-          validateFd(action[1], `${name}[1]`),
+          validateInt32(action[1], `${name}[1]`),
           validateBytes(action[2], `${name}[2]`, false),
           validateInt32(action[3], `${name}[3]`),
           validateInteger(action[4], `${name}[4]`, 0, 0o7777),
         ];
       case POSIX_SPAWN_CLOSE:
         expect(2, '[POSIX_SPAWN_CLOSE, fd]');
-        return [tag, validateFd(action[1], `${name}[1]`)];
+        return [tag, validateInt32(action[1], `${name}[1]`)];
       case POSIX_SPAWN_DUP2:
         expect(3, '[POSIX_SPAWN_DUP2, fd, newFd]');
-        return [tag, validateFd(action[1], `${name}[1]`), validateFd(action[2], `${name}[2]`)];
+        return [tag, validateInt32(action[1], `${name}[1]`), validateInt32(action[2], `${name}[2]`)];
       case POSIX_SPAWN_CLOSEFROM:
         expect(2, '[POSIX_SPAWN_CLOSEFROM, fd]');
-        return [tag, validateFd(action[1], `${name}[1]`)];
+        return [tag, validateInt32(action[1], `${name}[1]`)];
       default:
         throw invalidArgValue(`${name}[0]`, tag, 'must be POSIX_SPAWN_OPEN, _CLOSE, _DUP2 or _CLOSEFROM');
     }
@@ -179,8 +179,19 @@ function validateScheduler(value: unknown): [number, number] | null {
   return [policy, validateInt32(param, `${name}[1].sched_priority`)];
 }
 
+const POSIX_SPAWN_KEYS = optionKeys<PosixSpawnOptions>({
+  file_actions: true, setpgroup: true, resetids: true, setsid: true, setsigmask: true, setsigdef: true, scheduler: true,
+});
+
+// Where Python's posix_spawn takes None (file_actions, setpgroup, scheduler), null is "not
+// given" here, as undefined is. Where it does not (resetids, setsid, setsigmask, setsigdef:
+// TestPosixSpawn.test_resetids_wrong_type), null is a TypeError, as there.
+function withoutNulls(options: Partial<PosixSpawnOptions>): Partial<PosixSpawnOptions> {
+  return options.file_actions === null ? { ...options, file_actions: undefined } : options;
+}
+
 function validateAttributes(options: unknown): SpawnAttributes | null {
-  const o = validateOptions<PosixSpawnOptions>(options, 'options');
+  const o = withoutNulls(validateOptions<PosixSpawnOptions>(options === null ? undefined : options, 'options', POSIX_SPAWN_KEYS));
   if (
     o.file_actions === undefined && (o.setpgroup === undefined || o.setpgroup === null) &&
     o.resetids === undefined && o.setsid === undefined && o.setsigmask === undefined &&
@@ -190,7 +201,7 @@ function validateAttributes(options: unknown): SpawnAttributes | null {
   }
   const attrs: SpawnAttributes = {
     actions: o.file_actions === undefined ? [] : validateFileActions(o.file_actions),
-    pgroup: o.setpgroup === undefined || o.setpgroup === null ? -1 : validatePid(o.setpgroup, 'options.setpgroup', true),
+    pgroup: o.setpgroup === undefined || o.setpgroup === null ? null : validateInt32(o.setpgroup, 'options.setpgroup'),
     resetids: o.resetids === undefined ? false : validateBoolean(o.resetids, 'options.resetids'),
     setsid: o.setsid === undefined ? false : validateBoolean(o.setsid, 'options.setsid'),
     sigmask: o.setsigmask === undefined ? null : validateSignals(o.setsigmask, 'options.setsigmask'),
@@ -214,14 +225,14 @@ function spawn(
   const attrs = validateAttributes(options);
   // err.path is what the caller gave (a Buffer stays a Buffer), as validated above.
   return recordOwnChild(
-    check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs), syscall, path as string | Buffer),
+    check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs, inheritableFds()), syscall, path as string | Buffer),
   );
 }
 
 /**
  * Runs the program at `path` in a new child process, as Python's `os.posix_spawn`.
  * The child starts with default signal dispositions, an empty signal mask and only fds
- * 0..2 plus `file_actions` (see the module notes). Reap it with `waitpid(pid, 0)`.
+ * 0..2, the inheritable fds and `file_actions` (see the module notes). Reap it with `waitpid(pid, 0)`.
  * @param path - the program; not searched in PATH (see {@link posix_spawnp}). A string is
  *   passed as UTF-8, a Buffer as its bytes unchanged (a file name that is not UTF-8 works,
  *   as with Python's bytes paths). The same holds for argv entries, env values and the
@@ -235,10 +246,11 @@ function spawn(
  *   ENOENT / EACCES / ENOEXEC / ENOTDIR... when the program cannot be executed, and the
  *   errno of a failed file action (e.g. ENOENT for an OPEN), each with `path` set to the
  *   program as the caller gave it (the same string, or the same Buffer), as CPython does;
- *   EINVAL, EPERM (setpgroup, scheduler).
+ *   EBADF for a file action on a negative fd (glibc, as in Python); EINVAL, EPERM (setpgroup,
+ *   scheduler).
  * @see posix_spawn(3)
  */
-export function posix_spawn(path: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions): number {
+export function posix_spawn(path: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions | null): number {
   return spawn('posix_spawn', path, argv, env, options);
 }
 
@@ -249,6 +261,6 @@ export function posix_spawn(path: string | Buffer, argv: readonly Argument[], en
  * @throws as {@link posix_spawn}, with `syscall` 'posix_spawnp'.
  * @see posix_spawnp(3)
  */
-export function posix_spawnp(file: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions): number {
+export function posix_spawnp(file: string | Buffer, argv: readonly Argument[], env?: Environment, options?: PosixSpawnOptions | null): number {
   return spawn('posix_spawnp', file, argv, env, options);
 }

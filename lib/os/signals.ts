@@ -20,29 +20,31 @@ const b = (): SignalsBinding => native<SignalsBinding>();
  * machine; Python allows it, so does this), and `-N` every process in group N.
  * Unlike `process.kill`, a pid of 0 or below is not refused.
  * @param pid - any `pid_t` value (a 32-bit integer).
- * @param sig - a signal number 0..64 or a Node signal name; 0 sends nothing and only checks.
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE / ERR_INVALID_ARG_VALUE for a bad pid or
- *   signal; ESRCH (no such process or group), EPERM (not allowed to signal it), EINVAL.
+ * @param sig - a signal number or a Node signal name; 0 sends nothing and only checks. Any
+ *   `int` goes to the kernel, as in Python: 65 or -1 is EINVAL from kill(2).
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE (not an `int`) / ERR_INVALID_ARG_VALUE
+ *   (unknown signal name); ESRCH (no such process or group), EPERM (not allowed to signal
+ *   it), EINVAL (no such signal).
  * @see kill(2)
  */
-export function kill(pid: number, sig: number | string): void {
+export function kill(pid: number, sig: NodeJS.Signals | number): void {
   const p = validateInteger(pid, 'pid', INT32_MIN, INT32_MAX);
-  const s = validateSignal(sig, 'sig');
+  const s = validateSignal(sig, 'sig', true);
   check(b().kill(p, s), 'kill');
 }
 
 /**
  * Sends `sig` to every process in process group `pgid` (0: the caller's own group), as
  * Python's `os.killpg`.
- * @param pgid - a process group id, 0 .. 2^31-1 (a negative group is refused here, where
- *   glibc would fail with EINVAL).
- * @param sig - a signal number 0..64 or a Node signal name.
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE / ERR_INVALID_ARG_VALUE for a bad
- *   argument; ESRCH (no such group), EPERM (no member may be signalled).
+ * @param pgid - a process group id (a `pid_t`); a negative one is EINVAL from glibc, as in Python.
+ * @param sig - a signal number or a Node signal name; any `int` goes to the kernel.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE (not an `int`) / ERR_INVALID_ARG_VALUE
+ *   (unknown signal name); ESRCH (no such group), EPERM (no member may be signalled),
+ *   EINVAL (negative pgid, no such signal).
  * @see killpg(3), kill(2)
  */
-export function killpg(pgid: number, sig: number | string): void {
-  const g = validateInteger(pgid, 'pgid', 0, INT32_MAX);
-  const s = validateSignal(sig, 'sig');
+export function killpg(pgid: number, sig: NodeJS.Signals | number): void {
+  const g = validateInteger(pgid, 'pgid', INT32_MIN, INT32_MAX);
+  const s = validateSignal(sig, 'sig', true);
   check(b().killpg(g, s), 'killpg');
 }

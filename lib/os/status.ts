@@ -13,75 +13,75 @@ import { statusBits } from '../exit-status';
 import { validateInt32 } from '../validate';
 
 // ---- options of waitpid(2), wait4(2) and waitid(2) (<bits/waitflags.h>) ----
-/** Return at once if no child has changed state (`waitpid` returns `[0, 0]`). */
+/** Return at once if no child has changed state (`waitpid` returns `[0, 0]`). @group Constants: wait options */
 export const WNOHANG = 1;
-/** Also report children that stopped (waitpid/wait4; the same bit as `WSTOPPED`). */
+/** Also report children that stopped (waitpid/wait4; the same bit as `WSTOPPED`). @group Constants: wait options */
 export const WUNTRACED = 2;
-/** Report children stopped by a signal (waitid). */
+/** Report children stopped by a signal (waitid). @group Constants: wait options */
 export const WSTOPPED = 2;
-/** Report children that exited or were killed (waitid). */
+/** Report children that exited or were killed (waitid). @group Constants: wait options */
 export const WEXITED = 4;
-/** Also report stopped children resumed by SIGCONT. */
+/** Also report stopped children resumed by SIGCONT. @group Constants: wait options */
 export const WCONTINUED = 8;
-/** Leave the child waitable: report it without reaping it (waitid). */
+/** Leave the child waitable: report it without reaping it (waitid). @group Constants: wait options */
 export const WNOWAIT = 0x01000000;
 
 // ---- idtype of waitid(2) ----
-/** waitid: any child (`id` is ignored). */
+/** waitid: any child (`id` is ignored). @group Constants: waitid idtype */
 export const P_ALL = 0;
-/** waitid: the child whose pid is `id`. */
+/** waitid: the child whose pid is `id`. @group Constants: waitid idtype */
 export const P_PID = 1;
-/** waitid: any child in process group `id`. */
+/** waitid: any child in process group `id`. @group Constants: waitid idtype */
 export const P_PGID = 2;
-/** waitid: the child that the pid file descriptor `id` refers to (Linux 5.4). */
+/** waitid: the child that the pid file descriptor `id` refers to (Linux 5.4). @group Constants: waitid idtype */
 export const P_PIDFD = 3;
 
 // ---- si_code of a waitid result ----
-/** The child called exit. */
+/** The child called exit. @group Constants: waitid si_code */
 export const CLD_EXITED = 1;
-/** The child was killed by a signal. */
+/** The child was killed by a signal. @group Constants: waitid si_code */
 export const CLD_KILLED = 2;
-/** The child was killed by a signal and dumped core. */
+/** The child was killed by a signal and dumped core. @group Constants: waitid si_code */
 export const CLD_DUMPED = 3;
-/** A traced child has trapped. */
+/** A traced child has trapped. @group Constants: waitid si_code */
 export const CLD_TRAPPED = 4;
-/** The child was stopped by a signal. */
+/** The child was stopped by a signal. @group Constants: waitid si_code */
 export const CLD_STOPPED = 5;
-/** The stopped child was continued. */
+/** The stopped child was continued. @group Constants: waitid si_code */
 export const CLD_CONTINUED = 6;
 
 // ---- exit codes of <sysexits.h> ----
-/** Successful termination. */
+/** Successful termination. @group Constants: exit codes */
 export const EX_OK = 0;
-/** Command line usage error. */
+/** Command line usage error. @group Constants: exit codes */
 export const EX_USAGE = 64;
-/** Data format error. */
+/** Data format error. @group Constants: exit codes */
 export const EX_DATAERR = 65;
-/** Cannot open input. */
+/** Cannot open input. @group Constants: exit codes */
 export const EX_NOINPUT = 66;
-/** Addressee unknown. */
+/** Addressee unknown. @group Constants: exit codes */
 export const EX_NOUSER = 67;
-/** Host name unknown. */
+/** Host name unknown. @group Constants: exit codes */
 export const EX_NOHOST = 68;
-/** Service unavailable. */
+/** Service unavailable. @group Constants: exit codes */
 export const EX_UNAVAILABLE = 69;
-/** Internal software error. */
+/** Internal software error. @group Constants: exit codes */
 export const EX_SOFTWARE = 70;
-/** System error (e.g. cannot fork). */
+/** System error (e.g. cannot fork). @group Constants: exit codes */
 export const EX_OSERR = 71;
-/** Critical OS file missing. */
+/** Critical OS file missing. @group Constants: exit codes */
 export const EX_OSFILE = 72;
-/** Cannot create (user) output file. */
+/** Cannot create (user) output file. @group Constants: exit codes */
 export const EX_CANTCREAT = 73;
-/** Input/output error. */
+/** Input/output error. @group Constants: exit codes */
 export const EX_IOERR = 74;
-/** Temporary failure; the user is invited to retry. */
+/** Temporary failure; the user is invited to retry. @group Constants: exit codes */
 export const EX_TEMPFAIL = 75;
-/** Remote error in protocol. */
+/** Remote error in protocol. @group Constants: exit codes */
 export const EX_PROTOCOL = 76;
-/** Permission denied. */
+/** Permission denied. @group Constants: exit codes */
 export const EX_NOPERM = 77;
-/** Configuration error. */
+/** Configuration error. @group Constants: exit codes */
 export const EX_CONFIG = 78;
 
 /**

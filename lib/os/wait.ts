@@ -25,6 +25,7 @@ import { check, systemError } from '../errors';
 import { native } from '../native';
 import { INT32_MAX, INT32_MIN, validateInt32, validateInteger } from '../validate';
 import { ownChildWaited } from '../own-children';
+import { statusFromSiginfo } from '../exit-status';
 import { handBackExit, hasForeignChildren, isForeignChild } from './foreign-children';
 import {
   CLD_CONTINUED,
@@ -151,43 +152,47 @@ function peekOptionsOf(options: number): number {
   );
 }
 
-function waitpidCore(pid: number, options: number, syscall: string): [number, number] {
+/**
+ * The one wait loop behind wait, waitpid, wait3 and wait4: `call` is the syscall (waitpid
+ * or wait4), returning `[pid, status, ...]` or a negative errno. An "any child" wait
+ * (`scopeOf`) with foreign children alive first peeks (nextOwnChild), then reaps the
+ * chosen child of the caller's by pid; anything else is one plain call. Either way a
+ * foreign child's exit is handed back and an own child's reaping is recorded.
+ * `none` is the result with WNOHANG and nothing ready.
+ */
+function waitCore<R extends [number, number, ...unknown[]]>(
+  pid: number,
+  options: number,
+  syscall: string,
+  call: (pid: number, options: number) => R | number,
+  none: R,
+): R {
+  const reaped = (r: R): R => {
+    if (r[0] > 0 && isForeignChild(r[0])) handBackExit(r[0], r[1]); // also a foreign stop/continue report
+    ownChildWaited(r[0], r[1]);
+    return r;
+  };
   const scope = scopeOf(pid);
   if (scope !== null && hasForeignChildren() && (options & ~WAITPID_OPTIONS) === 0) {
     for (;;) {
       const own = nextOwnChild(scope, peekOptionsOf(options), syscall);
-      if (own === 0) return [0, 0];
-      const r = b().waitpid(own, options);
+      if (own === 0) return none;
+      const r = call(own, options);
       // Reaped meanwhile by another thread: look again.
       if (typeof r === 'number' || r[0] === 0) continue;
-      if (isForeignChild(own)) handBackExit(own, r[1]); // a foreign stop/continue report
-      ownChildWaited(own, r[1]);
-      return r;
+      return reaped(r);
     }
   }
-  const r = check(b().waitpid(pid, options), syscall);
-  if (r[0] > 0 && isForeignChild(r[0])) handBackExit(r[0], r[1]);
-  ownChildWaited(r[0], r[1]);
-  return r;
+  return reaped(check(call(pid, options), syscall));
+}
+
+function waitpidCore(pid: number, options: number, syscall: string): [number, number] {
+  return waitCore(pid, options, syscall, (p, o) => b().waitpid(p, o), [0, 0]);
 }
 
 function wait4Core(pid: number, options: number, syscall: string): [number, number, Rusage] {
-  const scope = scopeOf(pid);
-  if (scope !== null && hasForeignChildren() && (options & ~WAITPID_OPTIONS) === 0) {
-    for (;;) {
-      const own = nextOwnChild(scope, peekOptionsOf(options), syscall);
-      if (own === 0) return [0, 0, toRusage(ZERO_RUSAGE)];
-      const r = b().wait4(own, options);
-      if (typeof r === 'number' || r[0] === 0) continue;
-      if (isForeignChild(own)) handBackExit(own, r[1]);
-      ownChildWaited(own, r[1]);
-      return [r[0], r[1], toRusage(r[2])];
-    }
-  }
-  const r = check(b().wait4(pid, options), syscall);
-  if (r[0] > 0 && isForeignChild(r[0])) handBackExit(r[0], r[1]);
-  ownChildWaited(r[0], r[1]);
-  return [r[0], r[1], toRusage(r[2])];
+  const [p, status, usage] = waitCore(pid, options, syscall, (p, o) => b().wait4(p, o), [0, 0, ZERO_RUSAGE]);
+  return [p, status, toRusage(usage)];
 }
 
 /**
@@ -247,15 +252,6 @@ function toWaitidResult(r: [number, number, number, number, number]): WaitidResu
   return Object.freeze({ si_pid: r[0], si_uid: r[1], si_signo: r[2], si_status: r[3], si_code: r[4] });
 }
 
-/** The wait status word equivalent to an exit or kill reported by waitid. */
-function statusOfSiginfo(code: number, siStatus: number): number {
-  if (code === CLD_EXITED) return (siStatus & 0xff) << 8;
-  if (code === CLD_KILLED) return siStatus & 0x7f;
-  if (code === CLD_DUMPED) return (siStatus & 0x7f) | 0x80;
-  if (code === CLD_STOPPED) return ((siStatus & 0xff) << 8) | 0x7f;
-  if (code === CLD_CONTINUED) return 0xffff;
-  return 0;
-}
 
 /**
  * Waits for a child to change state, as Python's `os.waitid`. BLOCKS unless `WNOHANG`.
@@ -288,13 +284,16 @@ export function waitid(idtype: number, id: number, options: number): WaitidResul
       }
       const r = b().waitid(P_PID, own, opts);
       if (typeof r === 'number' || r[0] === 0) continue;
-      ownChildWaited(r[0], statusOfSiginfo(r[4], r[3]));
+      ownChildWaited(r[0], statusFromSiginfo(r[4], r[3]));
       return toWaitidResult(r);
     }
   }
   const r = check(b().waitid(type, ident, opts), 'waitid');
   const pid = r[0];
-  if (pid > 0 && !(opts & WNOWAIT) && isForeignChild(pid)) handBackExit(pid, statusOfSiginfo(r[4], r[3]));
-  if (!(opts & WNOWAIT)) ownChildWaited(pid, statusOfSiginfo(r[4], r[3]));
+  if (pid > 0 && !(opts & WNOWAIT)) {
+    const status = statusFromSiginfo(r[4], r[3]);
+    if (isForeignChild(pid)) handBackExit(pid, status);
+    ownChildWaited(pid, status);
+  }
   return toWaitidResult(r);
 }

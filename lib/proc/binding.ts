@@ -3,6 +3,7 @@
  * returns. Nothing here is exported from the package.
  * @internal
  */
+import { fsdecodeLatin1 } from '../fs-encoding';
 import { native } from '../native';
 
 /** Field offsets of one scanned entry; mirrors `enum ScanField` in native/procfs.cc. */
@@ -51,13 +52,21 @@ export interface RawScan {
   readonly comms: readonly string[];
   /** Per entry, one value per set bit of the mask, in bit order. */
   readonly extras: readonly (string | number)[];
+  /** Indices into `extras` of the strings cut at their cap (cmdline, environ: 2 MiB). */
+  readonly truncated: ReadonlySet<number>;
   readonly count: number;
   readonly width: number;
   readonly extrasPerEntry: number;
 }
 
 interface ProcfsBinding {
-  procScan(dir: string, which: number | readonly number[], extras: number): [Float64Array, string, (string | number)[]] | number;
+  procScan(
+    dir: string,
+    which: number | readonly number[],
+    extras: number,
+    fixture: boolean,
+  ): [Float64Array, string, (string | number)[], number[]] | number;
+  procReadFile(dir: string, name: string, cap: number, fixture: boolean): [string, boolean] | number;
   procConstants(): [number, number, number];
 }
 
@@ -83,22 +92,43 @@ function popcount(mask: number): number {
   return n;
 }
 
+/** What procScan and procReadFile return when the root is not on a procfs (-EMEDIUMTYPE). */
+export const NOT_PROCFS = -124;
+
 /**
  * One native pass over `dir`: every numeric entry (`which` = -1), one pid, or a list of
- * pids. Returns a negative errno when `dir` itself cannot be opened.
+ * pids. Returns a negative errno when `dir` itself cannot be opened, and
+ * {@link NOT_PROCFS} when it is not on a procfs and `fixture` is false.
  */
-export function procScan(dir: string, which: number | readonly number[], extras: number): RawScan | number {
+export function procScan(dir: string, which: number | readonly number[], extras: number, fixture = false): RawScan | number {
   const { width } = procConstants();
-  const r = b().procScan(dir, which, extras);
+  const r = b().procScan(dir, which, extras, fixture);
   if (typeof r === 'number') return r;
-  const [values, comms, extraValues] = r;
+  const [values, comms, extraValues, truncated] = r;
   const count = values.length / width;
+  // Native text is latin1 (one char per byte): decoded here as UTF-8 with surrogateescape,
+  // lossless for names that are not UTF-8 (lib/fs-encoding.ts).
+  for (let k = 0; k < extraValues.length; k++) {
+    const x = extraValues[k];
+    if (typeof x === 'string') extraValues[k] = fsdecodeLatin1(x);
+  }
   return {
     values,
-    comms: count === 0 ? [] : comms.split('\0'),
+    comms: count === 0 ? [] : fsdecodeLatin1(comms).split('\0'),
     extras: extraValues,
+    truncated: new Set(truncated),
     count,
     width,
     extrasPerEntry: popcount(extras),
   };
+}
+
+/**
+ * One file under a procfs root (`name` relative to it), read as the scan reads: a regular
+ * file only (EISDIR, ELOOP or EINVAL otherwise), never blocking, at most `cap` bytes
+ * (`truncated` says there was more). A negative errno, or {@link NOT_PROCFS}.
+ */
+export function procReadFile(dir: string, name: string, cap: number, fixture: boolean): { text: string; truncated: boolean } | number {
+  const r = b().procReadFile(dir, name, cap, fixture);
+  return typeof r === 'number' ? r : { text: r[0], truncated: r[1] };
 }

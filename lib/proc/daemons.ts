@@ -4,6 +4,7 @@
  * @see daemon(7), credentials(7), proc(5) /proc/pid/fdinfo, open(2) O_CLOEXEC
  */
 import { validateOptions } from '../validate';
+import { ORPHAN_OPTION_KEYS } from './orphan-options';
 import { Extra } from './binding';
 import { OpenFd, readFds } from './fds';
 import { optionalPidList, resolveProcfs } from './options';
@@ -58,10 +59,13 @@ function checksFor(o: Orphan, uids: Ids | undefined, fds: readonly OpenFd[] | un
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ENOENT when the procfs
  *   root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see daemon(7), credentials(7), proc(5)
  */
 export function findDaemons(options?: OrphanOptions): readonly Daemon[] {
-  const o = validateOptions<OrphanOptions>(options, 'options');
+  const o = validateOptions<OrphanOptions>(options, 'options', ORPHAN_OPTION_KEYS);
   const opts = resolveProcfs(o, 'options');
   const named = optionalPidList(o.subreapers, 'options.subreapers');
   const out: Daemon[] = [];

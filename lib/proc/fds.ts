@@ -4,10 +4,12 @@
  * inherits it. An orphan keeps every fd its parent left it.
  * @see proc(5) /proc/pid/fd, /proc/pid/fdinfo
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { constants } from 'node:os';
 import { isErrnoException, systemError } from '../errors';
 import { validatePid } from '../validate';
-import { ProcfsOptions, ResolvedOptions, validateProcfsOptions } from './options';
+import { NOT_PROCFS, procReadFile } from './binding';
+import { ProcfsOptions, ResolvedOptions, rootError, validateProcfsOptions } from './options';
 import { assertRoot, readOne } from './table';
 
 /** One open file descriptor. */
@@ -22,6 +24,25 @@ export interface OpenFd {
 }
 
 const O_CLOEXEC = 0o2000000;
+const { errno } = constants;
+
+/**
+ * The most of one fdinfo file that is read: the flags line is the second, but an epoll or
+ * inotify fd lists every watch after it.
+ */
+const FDINFO_CAP = 64 << 10;
+
+/** The flags of one fd from its fdinfo (read as the scan reads: regular file, bounded). */
+function fdinfoFlags(opts: ResolvedOptions, pid: number, fd: number): number | undefined | 'gone' {
+  const r = procReadFile(opts.procfs, `${pid}/fdinfo/${fd}`, FDINFO_CAP, opts.fixture);
+  if (typeof r !== 'number') return parseFdinfoFlags(r.text);
+  // The root was swapped for something that is not a procfs since the stat was read.
+  if (r === NOT_PROCFS) throw rootError(opts, r, 'open', opts.procfs);
+  return r === -errno.ENOENT || r === -errno.ESRCH ? 'gone' : undefined; // gone: closed meanwhile
+}
+
+/** An fd's name in /proc/<pid>/fd: decimal, no leading zero (not "1e3", "0x10", " 5"). */
+const FD_NAME = /^(0|[1-9]\d{0,9})$/;
 
 /** Parses the `flags:` line of a fdinfo file (octal). */
 export function parseFdinfoFlags(text: string): number | undefined {
@@ -41,6 +62,9 @@ function gone(e: unknown): boolean {
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when
  *   the caller may not inspect the process (another user's, without CAP_SYS_PTRACE);
  *   ENOENT/ENOTDIR when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5) /proc/pid/fd, /proc/pid/fdinfo
  */
 export function openFds(pid: number, options?: ProcfsOptions): readonly OpenFd[] | undefined {
@@ -65,7 +89,7 @@ export function readFds(opts: ResolvedOptions, pid: number, only?: (fd: number) 
     if (isErrnoException(e)) throw systemError(e.errno, 'scandir', dir);
     throw e;
   }
-  const fds = names.map(Number).filter((n) => Number.isInteger(n) && (only === undefined || only(n)));
+  const fds = names.filter((n) => FD_NAME.test(n)).map(Number).filter((n) => only === undefined || only(n));
   fds.sort((a, b) => a - b);
   const out: OpenFd[] = [];
   for (const fd of fds) {
@@ -76,11 +100,9 @@ export function readFds(opts: ResolvedOptions, pid: number, only?: (fd: number) 
     } catch (e) {
       if (gone(e)) continue; // closed meanwhile
     }
-    try {
-      flags = parseFdinfoFlags(readFileSync(`${procfs}/${pid}/fdinfo/${fd}`, 'latin1'));
-    } catch (e) {
-      if (gone(e)) continue;
-    }
+    const f = fdinfoFlags(opts, pid, fd);
+    if (f === 'gone') continue;
+    flags = f;
     out.push({ fd, target, flags, cloexec: flags === undefined ? undefined : (flags & O_CLOEXEC) !== 0 });
   }
   return out;

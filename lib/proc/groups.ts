@@ -110,6 +110,9 @@ export function orphanedGroupsOf(table: readonly ProcessEntry[], reread: Reread)
  * why its members get EIO instead of SIGTTIN on terminal reads.
  *
  * @throws ERR_INVALID_ARG_TYPE for bad options; ENOENT when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see credentials(7), setpgid(2), POSIX.1-2017 XBD 3.265
  */
 export function orphanedProcessGroups(options?: ProcfsOptions): readonly OrphanedProcessGroup[] {

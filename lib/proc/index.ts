@@ -10,6 +10,7 @@ export type { CpuTimes, ProcessEntry, ProcessInfo, ProcessRef, UnreadableProcess
 export { getProcess, listProcesses } from './table';
 export type { ListOptions, ProcessDetails } from './table';
 export { isRunning, isSameProcess } from './identity';
+export { openProcess, ProcessHandle } from './process-handle';
 export { ancestors, children, descendants, processTree } from './tree';
 export type { ProcessTreeNode } from './tree';
 export { threads } from './threads';

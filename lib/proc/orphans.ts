@@ -9,9 +9,10 @@ import { Lineage, lineageFromEnviron } from '../lineage';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
 import { validateOptions } from '../validate';
+import { ORPHAN_OPTION_KEYS } from './orphan-options';
 import { Extra, F, procScan } from './binding';
 import { optionalPidList, ProcfsOptions, resolveProcfs, ResolvedOptions } from './options';
-import { extrasOf, extraString, ProcessInfo } from './process-info';
+import { extrasOf, extraString, hasEnded, ProcessInfo } from './process-info';
 import { knownSubreapers, selfSubreaper } from './subreapers';
 import { readableOnly, scanTable } from './table';
 
@@ -105,7 +106,7 @@ export function readOrphanEvidence(opts: ResolvedOptions, candidates: readonly P
   const out = new Map<number, OrphanReads>();
   if (candidates.length === 0) return out;
   const mask = Extra.environ | Extra.stdio;
-  const r = procScan(opts.procfs, candidates.map((p) => p.pid), mask);
+  const r = procScan(opts.procfs, candidates.map((p) => p.pid), mask, opts.fixture);
   if (typeof r === 'number') return out;
   const start = new Map(candidates.map((p) => [p.pid, p.startTime] as const));
   for (let i = 0; i < r.count; i++) {
@@ -132,7 +133,7 @@ export function classify(
   let spawnerAlive: boolean | undefined;
   if (lineage !== undefined) {
     const s = byPid.get(lineage.spawnerPid);
-    spawnerAlive = s !== undefined && s.startTime === lineage.spawnerStartTime && s.state.name !== 'zombie';
+    spawnerAlive = s !== undefined && s.startTime === lineage.spawnerStartTime && !hasEnded(s);
     // Its parent is the process that spawned it: a child, not an orphan.
     if (spawnerAlive && lineage.spawnerPid === p.ppid) return undefined;
   }
@@ -195,7 +196,7 @@ export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], 
   for (const p of procs) byPid.set(p.pid, p);
   const candidates: ProcessInfo[] = [];
   for (const p of procs) {
-    if (p.kernelThread || p.pid === 1 || p.state.name === 'zombie' || p.state.name === 'dead') continue;
+    if (p.kernelThread || p.pid === 1 || hasEnded(p)) continue;
     if (p.ppid !== 1 && !subreapers.has(p.ppid)) continue;
     // This subreaper's own children (posix_spawn, child_process...) are children, not orphans.
     if (p.ppid === self && (isOwnChild(p.pid) || isForeignChild(p.pid))) continue;
@@ -227,10 +228,13 @@ export function orphansOf(opts: ResolvedOptions, procs: readonly ProcessInfo[], 
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options;
  *   ENOENT when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5), prctl(2) PR_SET_CHILD_SUBREAPER, daemon(7)
  */
 export function findOrphans(options?: OrphanOptions): readonly Orphan[] {
-  const o = validateOptions<OrphanOptions>(options, 'options');
+  const o = validateOptions<OrphanOptions>(options, 'options', ORPHAN_OPTION_KEYS);
   const opts = resolveProcfs(o, 'options');
   const named = optionalPidList(o.subreapers, 'options.subreapers');
   return orphansOf(opts, readableOnly(scanTable(opts)), named);

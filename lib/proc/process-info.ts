@@ -3,7 +3,9 @@
  * native scan (native/procfs.cc).
  * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe
  */
+import * as fs from 'node:fs';
 import { errnoName } from '../errors';
+import { fsencodeBytes } from '../fs-encoding';
 import { F, RawScan } from './binding';
 import { ProcessState, stateOfCode } from './states';
 import { Ids, parseStatus } from './status';
@@ -65,9 +67,23 @@ export interface ProcessInfo extends ProcessRef {
   readonly uids: Ids | undefined;
   /** Real/effective/saved/filesystem gids from /proc/<pid>/status: with `credentials: true`. */
   readonly gids: Ids | undefined;
-  /** The command name (up to 15 bytes for user processes); may hold spaces, `()` and newlines. */
+  /**
+   * VmLck from /proc/<pid>/status in bytes (memory locked with mlock(2), ps's `L` flag): with
+   * `credentials: true`; undefined otherwise and for processes without memory (zombies).
+   */
+  readonly lockedMemory: number | undefined;
+  /**
+   * The command name (up to 15 bytes for user processes); may hold spaces, `()` and newlines.
+   * Bytes that are not UTF-8 are kept as U+DC80..U+DCFF (Python's surrogateescape, as psutil
+   * reports them): `fsencode(comm)` from unixproc/os gives the exact bytes back. The same
+   * holds for `cmdline`, `exe` and `cwd`.
+   */
   readonly comm: string;
-  /** Resident set size in bytes (stat field 24 times the page size). */
+  /**
+   * Resident set size in bytes: /proc/<pid>/statm's resident pages times the page size, as
+   * ps and psutil (stat's field 24 lags behind on current kernels; it is used only where
+   * statm cannot be read).
+   */
   readonly rss: number;
   /** Virtual memory size in bytes (stat field 23). */
   readonly vms: number;
@@ -78,10 +94,29 @@ export interface ProcessInfo extends ProcessRef {
   readonly minorFaults: number;
   readonly majorFaults: number;
   readonly cpuTimes: CpuTimes;
-  /** Arguments from /proc/<pid>/cmdline (with `cmdline: true`); [] for kernel threads and zombies. */
+  /**
+   * Arguments from /proc/<pid>/cmdline (with `cmdline: true`); [] for kernel threads and
+   * zombies. At most 2 MiB is read: see `cmdlineTruncated`.
+   */
   readonly cmdline: readonly string[] | undefined;
-  /** Target of /proc/<pid>/exe (with `exe: true`); undefined when unreadable or absent. */
+  /**
+   * True when /proc/<pid>/cmdline was longer than 2 MiB (execve(2)'s bound under the default
+   * 8 MiB stack limit) and
+   * `cmdline` holds only its first 2 MiB: its last argument may be cut, and arguments after
+   * it are missing. False otherwise (and when the cmdline was not read).
+   */
+  readonly cmdlineTruncated: boolean;
+  /**
+   * Target of /proc/<pid>/exe (with `exe: true`); undefined when unreadable or absent.
+   * The kernel's ` (deleted)` suffix (the file was unlinked or replaced) is stripped, as
+   * psutil does, and `exeDeleted` says so.
+   */
   readonly exe: string | undefined;
+  /**
+   * True when the executable was deleted or replaced since the process started (the
+   * kernel appended ` (deleted)` to the link, and no file of that full name exists).
+   */
+  readonly exeDeleted: boolean;
 }
 
 /**
@@ -91,8 +126,38 @@ export interface ProcessInfo extends ProcessRef {
 export interface UnreadableProcess {
   readonly readable: false;
   readonly pid: number;
-  /** The errno name that made it unreadable, e.g. `'EPERM'` (hidepid=1). */
+  /**
+   * The errno name that made it unreadable: `'EPERM'`/`'EACCES'` (hidepid=1, or not
+   * permitted), or, for a stat that is not what a kernel writes (only a fixture tree or a
+   * tampered root has those): `'EPROTO'` malformed, or a number out of its field's range
+   * (a ppid of 99999999999999999999999); `'EFBIG'` longer than 4 KiB; `'EISDIR'`, `'ELOOP'`
+   * (a symlink) or `'EINVAL'` (a FIFO, socket or device) when it is not a regular file.
+   */
   readonly error: string;
+}
+
+/**
+ * The most of /proc/<pid>/cmdline (and environ) that is read, in bytes: 2 MiB, the bound
+ * execve(2) puts on arguments and environment together under the default 8 MiB stack
+ * limit (a quarter of RLIMIT_STACK). Mirrors kCapArgs in native/procfs.cc. @internal
+ */
+export const CMDLINE_CAP = 2 * 1024 * 1024;
+
+/**
+ * Whether `p` is a zombie: state Z and no thread of its group still running. A leader that
+ * shows 'Z' while other threads run (its main thread called pthread_exit) is alive: /proc
+ * shows the leader's own state, and num_threads counts the leader plus the live threads
+ * (proc(5), pthread_exit(3)); such a process must be signalled, and wait(2) cannot reap it
+ * yet. The one definition every reader (findZombies, isRunning, the orphan finders) and the
+ * leak guard use. @internal
+ */
+export function isZombie(p: Pick<ProcessInfo, 'state' | 'numThreads'>): boolean {
+  return p.state.name === 'zombie' && !(p.numThreads > 1);
+}
+
+/** Whether `p` has ended: a zombie ({@link isZombie}) or dead (state X). @internal */
+export function hasEnded(p: Pick<ProcessInfo, 'state' | 'numThreads'>): boolean {
+  return p.state.name === 'dead' || isZombie(p);
 }
 
 /** An entry of the process table. */
@@ -112,6 +177,23 @@ const PF_KTHREAD = 0x00200000;
 
 function orUndefined(n: number): number | undefined {
   return Number.isNaN(n) ? undefined : n;
+}
+
+const DELETED = ' (deleted)';
+
+/**
+ * The exe link without the kernel's " (deleted)" suffix, as psutil's readlink(): stripped
+ * only when no file has the full name (a program really called "x (deleted)" keeps it).
+ * @internal
+ */
+export function splitDeleted(target: string | undefined): { exe: string | undefined; exeDeleted: boolean } {
+  if (target === undefined || !target.endsWith(DELETED)) return { exe: target, exeDeleted: false };
+  try {
+    fs.lstatSync(fsencodeBytes(target, 'exe'));
+    return { exe: target, exeDeleted: false };
+  } catch {
+    return { exe: target.slice(0, -DELETED.length), exeDeleted: true };
+  }
 }
 
 /** Splits /proc/<pid>/cmdline (NUL-terminated arguments). */
@@ -160,16 +242,23 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
   const startTime = v[o + F.startTime];
   const flags = v[o + F.flags];
   let cmdline: readonly string[] | undefined;
+  let cmdlineTruncated = false;
   let exe: string | undefined;
+  let exeDeleted = false;
   let uids: Ids | undefined;
   let gids: Ids | undefined;
+  let lockedMemory: number | undefined;
   if (ctx.extras !== 0) {
     const x = extrasOf(raw, i, ctx.extras);
     const c = extraString(x.cmdline);
-    if (c !== undefined) cmdline = Object.freeze(parseCmdline(c));
-    exe = extraString(x.exe);
+    if (c !== undefined) {
+      cmdline = Object.freeze(parseCmdline(c));
+      // cmdline is bit 0: when read, it is the entry's first extra.
+      cmdlineTruncated = (ctx.extras & 1) !== 0 && raw.truncated.has(i * raw.extrasPerEntry);
+    }
+    ({ exe, exeDeleted } = splitDeleted(extraString(x.exe)));
     const s = extraString(x.status);
-    if (s !== undefined) ({ uids, gids } = parseStatus(s));
+    if (s !== undefined) ({ uids, gids, lockedMemory } = parseStatus(s));
   }
   return {
     readable: true,
@@ -189,6 +278,7 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
     gid: orUndefined(v[o + F.gid]),
     uids,
     gids,
+    lockedMemory,
     comm: raw.comms[i],
     rss: v[o + F.rss] * ctx.pageSize,
     vms: v[o + F.vsize],
@@ -204,6 +294,8 @@ export function buildEntry(raw: RawScan, i: number, ctx: BuildContext): ProcessE
       childrenSystem: v[o + F.cstime] * tick,
     },
     cmdline,
+    cmdlineTruncated,
     exe,
+    exeDeleted,
   };
 }

@@ -48,7 +48,7 @@ for (const [letter, name, meaning] of table) {
   byLetter.set(letter, Object.freeze({ letter, name, meaning }));
 }
 
-/** Every state name, in table order, `'unknown'` last. */
+/** Every state name, in table order, `'unknown'` last. @group Constants */
 export const STATE_NAMES: readonly StateName[] = Object.freeze([
   ...new Set(table.map(([, name]) => name)),
   'unknown' as const,

@@ -1,7 +1,7 @@
 /**
  * Parser for /proc/<pid>/status: the real, effective, saved and filesystem ids, which
  * /proc/<pid>/stat does not carry.
- * @see proc(5) /proc/pid/status "Uid", "Gid"
+ * @see proc(5) /proc/pid/status "Uid", "Gid", "VmLck"
  */
 
 /** The four ids of a process (credentials(7)). */
@@ -16,6 +16,13 @@ export interface Ids {
 export interface StatusFields {
   readonly uids: Ids | undefined;
   readonly gids: Ids | undefined;
+  /** VmLck in bytes: memory locked with mlock(2) (ps's `L` flag); undefined without an mm (zombie, kernel thread). */
+  readonly lockedMemory: number | undefined;
+}
+
+function kib(text: string, key: string): number | undefined {
+  const m = new RegExp(`^${key}:\\s*(\\d+) kB$`, 'm').exec(text);
+  return m === null ? undefined : Number(m[1]) * 1024;
 }
 
 function ids(text: string, key: string): Ids | undefined {
@@ -28,7 +35,7 @@ function ids(text: string, key: string): Ids | undefined {
   return Object.freeze({ real: parts[0], effective: parts[1], saved: parts[2], filesystem: parts[3] });
 }
 
-/** Parses the Uid and Gid lines; a missing or malformed line gives undefined. */
+/** Parses the Uid, Gid and VmLck lines; a missing or malformed line gives undefined. */
 export function parseStatus(text: string): StatusFields {
-  return { uids: ids(text, 'Uid'), gids: ids(text, 'Gid') };
+  return { uids: ids(text, 'Uid'), gids: ids(text, 'Gid'), lockedMemory: kib(text, 'VmLck') };
 }

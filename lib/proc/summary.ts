@@ -23,6 +23,9 @@ export interface StateSummary {
 /**
  * How many processes are in each state, from one table scan.
  * @throws ERR_INVALID_ARG_TYPE for bad options; ENOENT when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5)
  */
 export function stateSummary(options?: ProcfsOptions): StateSummary {

@@ -3,10 +3,10 @@
  * @see proc(5)
  */
 import { systemError } from '../errors';
-import { validateOptions, validatePid } from '../validate';
+import { optionKeys, validateOptions, validatePid } from '../validate';
 import { Extra, procConstants, procScan, RawScan } from './binding';
 import { bootTime } from './boot';
-import { optionalBoolean, ProcfsOptions, resolveProcfs, ResolvedOptions, validateProcfsOptions } from './options';
+import { optionalBoolean, ProcfsOptions, resolveProcfs, ResolvedOptions, rootError, validateProcfsOptions } from './options';
 import {
   buildEntry,
   BuildContext,
@@ -34,21 +34,22 @@ export interface Scan {
 
 /** Runs the native scan over a directory of the procfs root. @internal */
 export function scanDir(opts: ResolvedOptions, dir: string, pid: number, extras: number): Scan {
-  const r = procScan(dir, pid, extras);
-  if (typeof r === 'number') throw systemError(r, 'open', dir);
+  const r = procScan(dir, pid, extras, opts.fixture);
+  if (typeof r === 'number') throw rootError(opts, r, 'open', dir);
   const { clkTck, pageSize } = procConstants();
-  const ctx: BuildContext = { clkTck, pageSize, bootMs: bootTime(opts.procfs) * 1000, live: opts.live, extras };
+  const ctx: BuildContext = { clkTck, pageSize, bootMs: bootTime(opts) * 1000, live: opts.live, extras };
   return { raw: r, ctx };
 }
 
 /**
  * Throws when the procfs root cannot be opened (ENOENT, ENOTDIR, EACCES, with the root's
- * path). Called after ENOENT/ESRCH under `<root>/<pid>`: only when the root is there does
- * that mean the process is gone. @internal
+ * path), or is not a procfs without `procfsFixture` (ERR_INVALID_ARG_VALUE). Called after
+ * ENOENT/ESRCH under `<root>/<pid>`: only when the root is there does that mean the
+ * process is gone. @internal
  */
 export function assertRoot(opts: ResolvedOptions): void {
-  const r = procScan(opts.procfs, [], 0); // opens the root, reads nothing
-  if (typeof r === 'number') throw systemError(r, 'open', opts.procfs);
+  const r = procScan(opts.procfs, [], 0, opts.fixture); // opens the root, reads nothing
+  if (typeof r === 'number') throw rootError(opts, r, 'open', opts.procfs);
 }
 
 /** The whole table, every entry built. @internal */
@@ -76,17 +77,23 @@ export function readableOnly(table: readonly ProcessEntry[]): ProcessInfo[] {
  * Every process, from one native pass over the procfs root: for each numeric entry,
  * openat + fstat + one read of `<pid>/stat`. A process that exits during the scan is
  * left out (ENOENT/ESRCH); one whose stat cannot be read (EPERM under hidepid=1) is
- * listed as an {@link UnreadableProcess}. No entry is ever half-read: each stat line is
- * generated and read in one piece.
+ * listed as an {@link UnreadableProcess}, and so is one whose stat is not a stat line a
+ * kernel could write (see {@link UnreadableProcess.error}). No entry is ever half-read:
+ * each stat line is generated and read in one piece.
  *
- * @param options - `procfs` (root, default `/proc`), `cmdline`, `exe`, `credentials`.
+ * @param options - `procfs` (root, default `/proc`), `procfsFixture`, `cmdline`, `exe`,
+ *   `credentials`.
  * @returns the entries in ascending pid order.
- * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad options; ENOENT, ENOTDIR,
- *   EACCES when the procfs root (or its `stat` file, for the boot time) cannot be read.
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad options, and
+ *   ERR_INVALID_ARG_VALUE for a `procfs` root that is not a procfs without
+ *   `procfsFixture: true`; ENOENT, ENOTDIR, EACCES when the procfs root (or its `stat`
+ *   file, for the boot time) cannot be read.
  * @see proc(5) /proc/pid/stat
  */
+const LIST_KEYS = optionKeys<ListOptions>({ procfs: true, procfsFixture: true, cmdline: true, exe: true, credentials: true });
+
 export function listProcesses(options?: ListOptions): readonly ProcessEntry[] {
-  const o = validateOptions<ListOptions>(options, 'options');
+  const o = validateOptions<ListOptions>(options, 'options', LIST_KEYS);
   const opts = resolveProcfs(o, 'options');
   let extras = 0;
   if (optionalBoolean(o.cmdline, 'options.cmdline')) extras |= Extra.cmdline;
@@ -134,7 +141,12 @@ export function readOne(opts: ResolvedOptions, pid: number, extras: number): { i
  * @param options - `procfs` root.
  * @returns the process, or `undefined` (not an error) when there is no such process.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EPERM when its
- *   stat cannot be read (hidepid=1); ENOENT/ENOTDIR when the procfs root is not there.
+ *   stat cannot be read (hidepid=1), or the {@link UnreadableProcess} error of a stat that
+ *   is not one a kernel writes (EPROTO, EFBIG, EINVAL, ELOOP, EISDIR: `open <code>
+ *   '<root>/<pid>/stat'`); ENOENT/ENOTDIR when the procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe, /proc/pid/cwd, /proc/pid/fd
  */
 export function getProcess(pid: number, options?: ProcfsOptions): ProcessDetails | undefined {

@@ -36,6 +36,9 @@ export interface ThreadInfo {
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; EACCES when the
  *   task directory cannot be read; ENOENT/ENOTDIR when the procfs root (or its `stat`, for
  *   the boot time) is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5) /proc/pid/task/tid/stat
  */
 export function threads(pid: number, options?: ProcfsOptions): readonly ThreadInfo[] | undefined {

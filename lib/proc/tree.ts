@@ -33,6 +33,9 @@ function childMap(procs: readonly ProcessInfo[]): Map<number, ProcessInfo[]> {
  * The direct children of `pid` (processes whose ppid is `pid`).
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; ENOENT when the
  *   procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5)
  */
 export function children(pid: number, options?: ProcfsOptions): readonly ProcessInfo[] {
@@ -45,6 +48,9 @@ export function children(pid: number, options?: ProcfsOptions): readonly Process
  * re-parented away from the subtree are, by then, no longer descendants.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; ENOENT when the
  *   procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5)
  */
 export function descendants(pid: number, options?: ProcfsOptions): readonly ProcessInfo[] {
@@ -72,6 +78,9 @@ export function descendants(pid: number, options?: ProcfsOptions): readonly Proc
  * kthreadd, or a process whose parent is outside the pid namespace). Empty if `pid` is gone.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; ENOENT when the
  *   procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5)
  */
 export function ancestors(pid: number, options?: ProcfsOptions): readonly ProcessInfo[] {
@@ -110,6 +119,9 @@ function build(root: ProcessInfo, byParent: Map<number, ProcessInfo[]>, seen: Se
  * could not be read).
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for a bad pid or options; ENOENT when the
  *   procfs root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5)
  */
 export function processTree(rootPid?: undefined, options?: ProcfsOptions): readonly ProcessTreeNode[];

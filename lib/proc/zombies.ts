@@ -3,10 +3,11 @@
  * @see proc(5), wait(2) "NOTES" (zombie processes)
  */
 import { validateOptions } from '../validate';
+import { ORPHAN_OPTION_KEYS } from './orphan-options';
 import { Extra } from './binding';
 import { optionalPidList, ResolvedOptions, resolveProcfs } from './options';
 import { OrphanOptions } from './orphans';
-import { ProcessInfo } from './process-info';
+import { isZombie, ProcessInfo } from './process-info';
 import { knownSubreapers } from './subreapers';
 import { readableOnly, readOne, scanTable } from './table';
 
@@ -41,20 +42,25 @@ function withCmdline(opts: ResolvedOptions, p: ProcessInfo | undefined): Process
 /**
  * Every zombie (state Z), grouped by parent, the parent with most zombies first. The
  * parent is reported because it is the one at fault: a zombie is gone except for its
- * exit status, which stays until the parent waits for it.
+ * exit status, which stays until the parent waits for it. A process whose main thread
+ * exited while other threads run also shows state Z, but it is alive (num_threads > 1)
+ * and is not listed.
  *
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options; ENOENT when the procfs
  *   root is not there.
+ * @throws ERR_INVALID_ARG_VALUE when `procfs` is not a procfs and `procfsFixture` is not
+ *   true (or `procfsFixture` comes without `procfs`); EINVAL, ELOOP or EISDIR when the
+ *   root's `stat` (the boot time) is not a regular file.
  * @see proc(5), wait(2)
  */
 export function findZombies(options?: OrphanOptions): readonly ZombieGroup[] {
-  const o = validateOptions<OrphanOptions>(options, 'options');
+  const o = validateOptions<OrphanOptions>(options, 'options', ORPHAN_OPTION_KEYS);
   const opts = resolveProcfs(o, 'options');
   const named = optionalPidList(o.subreapers, 'options.subreapers');
   const procs = readableOnly(scanTable(opts));
   const byParent = new Map<number, ProcessInfo[]>();
   for (const p of procs) {
-    if (p.state.name !== 'zombie') continue;
+    if (!isZombie(p)) continue; // not a leader in state Z whose other threads still run
     let list = byParent.get(p.ppid);
     if (list === undefined) byParent.set(p.ppid, (list = []));
     list.push(p);

@@ -13,13 +13,20 @@
 import { register_at_fork } from '../os/fork';
 import { abandonInForkedChild, liveChildren } from './handle';
 
-register_at_fork({
-  after_in_child(): void {
-    for (const sub of liveChildren.values()) {
-      abandonInForkedChild(sub);
-      sub.unref();
-      for (const stream of [sub.stdin, sub.stdout, sub.stderr]) stream?.destroy();
-    }
-    liveChildren.clear();
-  },
-});
+let registered = false;
+
+/** Registers the hook, once, on the first spawn() (importing registers nothing). @internal */
+export function registerAfterForkHook(): void {
+  if (registered) return;
+  registered = true;
+  register_at_fork({
+    after_in_child(): void {
+      for (const sub of liveChildren.values()) {
+        abandonInForkedChild(sub);
+        sub.unref();
+        for (const stream of [sub.stdin, sub.stdout, sub.stderr]) stream?.destroy();
+      }
+      liveChildren.clear();
+    },
+  });
+}

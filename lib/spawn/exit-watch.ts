@@ -19,7 +19,6 @@
  * @internal
  */
 import { systemError } from '../errors';
-import { unregisterForeignChild } from '../os/foreign-children';
 import {
   P_PIDFD,
   WEXITED,
@@ -107,9 +106,6 @@ function reapPidfd(pidfd: number): ExitReport | undefined {
   const r = binding().waitid(P_PIDFD, pidfd, WEXITED | WNOHANG);
   if (typeof r === 'number') return { error: systemError(r, 'waitid') };
   if (r[0] === 0) return undefined;
-  // Reaped: from now on the pid may be reused, so "any child" waits must stop treating it
-  // as this handle's (delivery to the handle comes a few loop turns later).
-  unregisterForeignChild(r[0]);
   return { status: statusFromSiginfo(r[4], r[3]) };
 }
 
@@ -175,7 +171,6 @@ function sweep(): void {
       deliver(p.onExit, { error: systemError(r, 'waitpid') });
     } else if (r[0] === pid) {
       pending.delete(pid);
-      unregisterForeignChild(pid); // see reapPidfd
       p.onReaped(); // at once: the pid may name another process before delivery
       deliver(p.onExit, { status: r[1] });
     }
@@ -216,8 +211,21 @@ export function prepareSigchldWatch(): void {
   sigchldRef = true;
 }
 
+const ECHILD = 10;
+
 function watchSigchld(pid: number, onExit: (report: ExitReport) => void, onReaped: () => void): ExitWatcher {
-  pending.set(pid, { onExit, onReaped, ref: true });
+  // A new child got a pid that is still pending: the kernel reuses a pid only once its
+  // process is reaped, so something outside this library reaped the old child (a raw
+  // waitpid). Its watch ends with ECHILD now; left in place, it would have been overwritten
+  // and its wait() would never settle.
+  const stale = pending.get(pid);
+  if (stale !== undefined) {
+    pending.delete(pid);
+    stale.onReaped();
+    deliver(stale.onExit, { error: systemError(-ECHILD, 'waitpid') });
+  }
+  const entry: Pending = { onExit, onReaped, ref: true };
+  pending.set(pid, entry);
   updateListener();
   // A SIGCHLD may have come before the entry existed: look once more, soon.
   if (!sweepQueued) {
@@ -225,13 +233,13 @@ function watchSigchld(pid: number, onExit: (report: ExitReport) => void, onReape
     setImmediate(sweep);
   }
   return {
+    // By owner: once reaped, the pid may be pending again for a new child.
     cancel(): void {
-      pending.delete(pid);
+      if (pending.get(pid) === entry) pending.delete(pid);
       updateListener();
     },
     setRef(ref: boolean): void {
-      const p = pending.get(pid);
-      if (p !== undefined) p.ref = ref;
+      entry.ref = ref;
       updateListener();
     },
   };
@@ -242,7 +250,8 @@ function watchSigchld(pid: number, onExit: (report: ExitReport) => void, onReape
  * child was reaped (or reaping failed, e.g. ECHILD when something else reaped it).
  * `onReaped` runs synchronously at the moment of reaping (or of that failure), before
  * `onExit`, which is deferred: from then on the pid may name another process, so the
- * owner must stop using it at once (no kill(2) on it).
+ * owner must stop using it at once (no kill(2) on it) and leave every registry keyed by
+ * pid (removing only its own entries: a new child may register the pid before `onExit`).
  * @param pidfd - the child's pidfd in `pidfd` mode, -1 in `sigchld` mode.
  * @internal
  */

@@ -4,13 +4,15 @@
  */
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { check } from '../errors';
+import { illegalConstructor } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
 import { registerForeignChild, unregisterForeignChild } from '../os/foreign-children';
+import { sendThroughPidfd } from '../proc/pidfd';
 import { validateSignal } from '../validate';
 import { AbortError } from './errors';
 import { watchChildExit, type ExitReport, type ExitWatcher } from './exit-watch';
-import { binding } from './native-child';
+import { validateTerminateOptions, type TerminateOptions } from './options';
+import { binding, P_PID, WEXITED, WNOHANG, WNOWAIT } from './native-child';
 
 /** Why this library terminated the child, if it did. */
 export type TerminationReason = 'timeout' | 'abort';
@@ -29,12 +31,32 @@ export interface ChildInit {
   readonly signal: AbortSignal | undefined;
 }
 
-const ESRCH = 3;
-
-/** Children spawned here and not yet reaped, by pid (for waitForExit(pid)). @internal */
+/**
+ * Children spawned here and not yet reaped, by pid (for waitForExit(pid)). A handle removes
+ * only its own entry ({@link forgetLiveChild}): once its child is reaped, a new child may
+ * get the same pid and register before the old handle has settled. @internal
+ */
 export const liveChildren = new Map<number, Subprocess>();
 
+function forgetLiveChild(sub: Subprocess): void {
+  if (liveChildren.get(sub.pid) === sub) liveChildren.delete(sub.pid);
+}
+
 let abandon: (sub: Subprocess) => void;
+
+/** Only {@link createSubprocess} (that is, spawn()) holds this. */
+const CONSTRUCT = Symbol('Subprocess.construct');
+
+/**
+ * The handle of a child spawn() has just started. `make` builds a subclass instead (the
+ * contain layer's ContainedSubprocess): it is handed the token for its `super()` call, and
+ * nothing else ever sees it. @internal
+ */
+export function createSubprocess(init: ChildInit): Subprocess;
+export function createSubprocess<T extends Subprocess>(init: ChildInit, make: (token: symbol, init: ChildInit) => T): T;
+export function createSubprocess(init: ChildInit, make?: (token: symbol, init: ChildInit) => Subprocess): Subprocess {
+  return make === undefined ? new Subprocess(CONSTRUCT, init) : make(CONSTRUCT, init);
+}
 
 /**
  * In a forked child: makes a handle copied from the parent inert. Its process is the
@@ -59,9 +81,16 @@ export class Subprocess {
   readonly pid: number;
   /** The command as started: `[file, ...args]` (`file` as given: a Buffer stays a Buffer). */
   readonly args: readonly (string | Buffer)[];
-  /** The write end of the child's stdin when `stdio[0]` is `'pipe'`, else null. */
+  /**
+   * The write end of the child's stdin when `stdio[0]` is `'pipe'`, else null. Destroyed
+   * when the child exits (as child_process does): writes after that fail.
+   */
   readonly stdin: Writable | null;
-  /** The read end of the child's stdout when `stdio[1]` is `'pipe'`, else null. */
+  /**
+   * The read end of the child's stdout when `stdio[1]` is `'pipe'`, else null. It closes
+   * itself at end of file, once everything the child (and whatever inherited the pipe) wrote
+   * has been read: read it, or `destroy()` it, or its fd stays open.
+   */
   readonly stdout: Readable | null;
   /** The read end of the child's stderr when `stdio[2]` is `'pipe'`, else null. */
   readonly stderr: Readable | null;
@@ -86,9 +115,16 @@ export class Subprocess {
    * so nothing is sent to it any more.
    */
   #reaped = false;
+  /** This handle's entry in the foreign-children registry (removal is by owner). */
+  readonly #handBack: (status: number) => void;
 
-  /** @internal Handles are made by {@link spawn}. */
-  constructor(init: ChildInit) {
+  /**
+   * @internal Handles are made by {@link spawn}: a handle built by hand could signal any
+   * pid, so the constructor refuses every caller that lacks this module's token.
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, init: ChildInit) {
+    if (token !== CONSTRUCT) throw illegalConstructor();
     this.pid = init.pid;
     this.args = init.args;
     this.#pidfd = init.pidfd;
@@ -102,19 +138,18 @@ export class Subprocess {
     // status back here instead of swallowing it (lib/os/foreign-children.ts). Registered
     // before the watch starts: a watch that fails at once ends the handle (#onExit, which
     // unregisters) right inside watchChildExit.
-    registerForeignChild(init.pid, (status) => {
-      this.#reaped = true;
+    this.#handBack = (status) => {
+      this.#markReaped();
       this.#watcher.cancel();
       this.#handedBack = status;
       setImmediate(() => this.#onExit({ status }));
-    });
+    };
+    registerForeignChild(init.pid, this.#handBack);
     this.#watcher = watchChildExit(
       init.pid,
       init.pidfd,
       (report) => this.#onExit(report),
-      () => {
-        this.#reaped = true;
-      },
+      () => this.#markReaped(),
     );
     if (init.timeout > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate('timeout'), init.timeout);
@@ -160,25 +195,26 @@ export class Subprocess {
   /**
    * Sends a signal to the child through its pidfd (pidfd_send_signal(2)).
    * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
-   * @returns true when the signal was sent; false when the child has already exited
-   *   (with pidfds: reaped or not; in the SIGCHLD fallback: once reaped, even while
-   *   `wait()` has not settled yet): nothing is sent then, and no other process can be hit.
+   * @returns true when the signal was sent; false when the child has already exited,
+   *   reaped or not (a zombie, or reaped while `wait()` has not settled yet): nothing is
+   *   sent then, and no other process can be hit.
    * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
    *   signal; EPERM when not allowed to signal the child (it changed uid).
    * @see pidfd_send_signal(2), kill(2)
    */
-  kill(signal: string | number = 'SIGTERM'): boolean {
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.exited || this.#reaped) return false;
-    if (this.#pidfd >= 0) {
-      const r = binding().pidfdSendSignal(this.#pidfd, signo);
-      if (r === -ESRCH) return false;
-      check(r, 'pidfd_send_signal');
-      return true;
-    }
-    // sigchld mode (no pidfd): the child is not reaped yet (#reaped is set synchronously
-    // by the sweep that reaps it, before the exit is delivered), so its pid still names
-    // it, exited or not: only this process can reap it.
+    // An exited child not reaped yet (a zombie) still accepts signals, from kill(2) and
+    // pidfd_send_signal(2) alike: ask whether it has exited first (issue 8, defect 8). It may
+    // still exit between the question and the signal: then the signal reached it as it went.
+    if (this.#pidfd >= 0) return sendThroughPidfd(this.#pidfd, signo);
+    // sigchld mode (no pidfd): the sweep has not reaped it (#reaped is set synchronously
+    // when it does, before the exit is delivered). waitid(WNOWAIT) tells whether it has
+    // exited without reaping it (the sweep will), and ECHILD means something outside this
+    // library reaped it: its pid may name a newcomer. Otherwise the pid still names it.
+    const peek = binding().waitid(P_PID, this.pid, WEXITED | WNOHANG | WNOWAIT);
+    if (typeof peek === 'number' || peek[0] === this.pid) return false;
     try {
       process.kill(this.pid, signo);
       return true;
@@ -189,11 +225,21 @@ export class Subprocess {
   }
 
   /**
-   * Terminates the child as a timeout would: `killSignal` now, SIGKILL after
-   * `killGracePeriod` if it is still alive. Does nothing once it has exited.
+   * Ends the child gracefully, as a timeout would: `killSignal` now, SIGKILL after
+   * `killGracePeriod` if it is still alive; resolves once it is gone (exited and reaped).
+   * Sends nothing once it has exited. A second call while the first is under way sends the
+   * signal again and keeps the first SIGKILL deadline.
+   * @param options - `killSignal` and `killGracePeriod` for this call (default: those
+   *   given to {@link spawn}).
+   * @returns how the child ended (as {@link Subprocess.wait}).
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options
+   *   (thrown, not rejected); (rejects) as {@link Subprocess.wait}.
+   * @see pidfd_send_signal(2), docs/conventions.md
    */
-  terminate(): void {
-    this.#terminate(undefined);
+  terminate(options?: TerminateOptions): Promise<ExitStatus> {
+    const o = validateTerminateOptions(options, this.#killSignal, this.#killGracePeriod);
+    this.#terminate(undefined, o.killSignal, o.killGracePeriod);
+    return this.wait();
   }
 
   /** Lets the event loop end while this child runs (as child_process's `unref()`). Streams are unaffected. */
@@ -221,12 +267,23 @@ export class Subprocess {
     if (this.#pidfd < 0) this.#watcher.cancel();
   }
 
-  #terminate(reason: TerminationReason | undefined): void {
+  /**
+   * The child has just been reaped (synchronously, before its exit is delivered): its pid
+   * is free for reuse from now on, so this handle stops sending to it and leaves the
+   * registries keyed by pid, removing only its own entries (issue 8, defect 3).
+   */
+  #markReaped(): void {
+    this.#reaped = true;
+    unregisterForeignChild(this.pid, this.#handBack);
+    forgetLiveChild(this);
+  }
+
+  #terminate(reason: TerminationReason | undefined, killSignal = this.#killSignal, killGracePeriod = this.#killGracePeriod): void {
     if (this.exited) return;
     if (reason !== undefined) this.#terminationReason ??= reason;
-    this.kill(this.#killSignal);
-    if (this.#graceTimer === undefined && Number.isFinite(this.#killGracePeriod)) {
-      this.#graceTimer = setTimeout(() => this.kill('SIGKILL'), this.#killGracePeriod);
+    this.kill(killSignal);
+    if (this.#graceTimer === undefined && Number.isFinite(killGracePeriod)) {
+      this.#graceTimer = setTimeout(() => this.kill('SIGKILL'), killGracePeriod);
       this.#graceTimer.unref();
     }
   }
@@ -234,8 +291,8 @@ export class Subprocess {
   #onExit(report: ExitReport): void {
     if (this.exited) return;
     if (this.#handedBack !== undefined) report = { status: this.#handedBack };
-    unregisterForeignChild(this.pid);
-    liveChildren.delete(this.pid);
+    unregisterForeignChild(this.pid, this.#handBack);
+    forgetLiveChild(this);
     if (this.#pidfd >= 0) {
       binding().closeFd(this.#pidfd); // not fs.closeSync: Workers warn about fds fs did not open
       this.#pidfd = -1;
@@ -244,6 +301,10 @@ export class Subprocess {
     clearTimeout(this.#graceTimer);
     if (this.#onAbort !== undefined) this.#abortSignal?.removeEventListener('abort', this.#onAbort);
     this.#abortSignal = undefined;
+    // Nobody reads the pipe any more: without this its fd and handle stayed until exit, one
+    // per child (issue 8, defect 4). As child_process does on exit. stdout and stderr close
+    // themselves at end of file, once what the child wrote has been read.
+    this.stdin?.destroy();
     const waiters = this.#waiters;
     this.#waiters = [];
     if ('status' in report) {

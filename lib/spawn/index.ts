@@ -2,7 +2,6 @@
  * Children without blocking: spawn() handles, run(), waitForExit(). Re-exports only.
  * See docs/spawning.md.
  */
-import './after-fork';
 export { spawn } from './spawn';
 export { run } from './run';
 export type { RunOptions, RunResult } from './run';
@@ -10,6 +9,6 @@ export { waitForExit } from './wait-for-exit';
 export type { WaitForExitOptions } from './wait-for-exit';
 export { Subprocess } from './handle';
 export type { TerminationReason } from './handle';
-export type { SpawnOptions, StdioOption } from './options';
+export type { SpawnOptions, StdioOption, TerminateOptions } from './options';
 export { CalledProcessError, TimeoutExpiredError, AbortError } from './errors';
 export type { Captured } from './errors';

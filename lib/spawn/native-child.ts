@@ -74,23 +74,6 @@ export const stepSyscall: Readonly<Record<number, string>> = {
   12: 'setrlimit',
 };
 
-/** Linux's waitid(2) constants. */
-export const P_PID = 1;
-export const P_PIDFD = 3;
-export const WNOHANG = 1;
-export const WEXITED = 4;
-export const WNOWAIT = 0x01000000;
-export const CLD_EXITED = 1;
-export const CLD_KILLED = 2;
-export const CLD_DUMPED = 3;
-
-/**
- * The raw wait status (as waitpid(2) gives it) for a waitid(2) result's si_code and
- * si_status, so that every path decodes through decodeWaitStatus.
- */
-export function statusFromSiginfo(code: number, status: number): number {
-  if (code === CLD_EXITED) return (status & 0xff) << 8;
-  if (code === CLD_KILLED) return status & 0x7f;
-  if (code === CLD_DUMPED) return (status & 0x7f) | 0x80;
-  return -1;
-}
+// Linux's waitid(2) constants, and the one siginfo-to-status conversion (lib/exit-status.ts).
+export { P_PID, P_PIDFD, WNOHANG, WEXITED, WNOWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED } from '../os/status';
+export { statusFromSiginfo } from '../exit-status';

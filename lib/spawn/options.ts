@@ -11,10 +11,11 @@ import {
   validateEnv,
   validateFd,
   validateInteger,
+  optionKeys,
   validateOptions,
   validateBytes,
   validatePid,
-  validateSignal,
+  validateKillSignal,
 } from '../validate';
 import { validateLimits, type Limits, type LimitsSpec } from '../contain/limits';
 
@@ -53,13 +54,13 @@ export interface SpawnOptions {
    * Kill the child when this thread dies (prctl(2) PR_SET_PDEATHSIG): `true` for SIGKILL,
    * or a signal. A child whose parent died before the prctl exits at once.
    */
-  readonly killOnParentDeath?: boolean | string | number;
+  readonly killOnParentDeath?: boolean | NodeJS.Signals | number;
   /** Aborting sends `killSignal` (then SIGKILL after `killGracePeriod`). */
   readonly signal?: AbortSignal;
   /** Milliseconds after which the child is sent `killSignal` (0 or absent: never). */
   readonly timeout?: number;
   /** The signal for `timeout`, `signal` and `handle.terminate()` (default `'SIGTERM'`). */
-  readonly killSignal?: string | number;
+  readonly killSignal?: NodeJS.Signals | number;
   /**
    * Milliseconds between `killSignal` and SIGKILL when the child is still alive
    * (default 5000; `Infinity`: never escalate).
@@ -158,9 +159,16 @@ export function validateMilliseconds(value: unknown, name: string, allowInfinity
   return value;
 }
 
+/** The keys of {@link SpawnOptions}. @internal */
+export const SPAWN_OPTION_KEYS = optionKeys<SpawnOptions>({
+  cwd: true, env: true, stdio: true, argv0: true, setsid: true, processGroup: true, killOnParentDeath: true,
+  signal: true, timeout: true, killSignal: true, killGracePeriod: true, uid: true, gid: true, lineage: true,
+  contain: true, limits: true,
+});
+
 /** Validates spawn's options (all of them, before anything runs). @internal */
 export function validateSpawnOptions(options: unknown): SpawnSpec {
-  const o = validateOptions<SpawnOptions>(options, 'options');
+  const o = validateOptions<SpawnOptions>(options, 'options', SPAWN_OPTION_KEYS);
   const cwd = o.cwd === undefined ? undefined : validateBytes(o.cwd, 'options.cwd', false);
   // process.env, the JS object (not environ(7)): in worker threads and sandboxes it is
   // the environment the caller sees, as child_process uses it.
@@ -187,16 +195,12 @@ export function validateSpawnOptions(options: unknown): SpawnSpec {
   let deathSignal = 0;
   if (o.killOnParentDeath !== undefined && o.killOnParentDeath !== false) {
     if (o.killOnParentDeath === true) deathSignal = 9;
-    else deathSignal = validateSignal(o.killOnParentDeath, 'options.killOnParentDeath');
-    if (deathSignal === 0) {
-      throw outOfRange('options.killOnParentDeath', 'a signal number from 1 to 64', o.killOnParentDeath);
-    }
+    else deathSignal = validateKillSignal(o.killOnParentDeath, 'options.killOnParentDeath');
   }
 
   const signal = validateAbortSignal(o.signal, 'options.signal');
   const timeout = o.timeout === undefined ? 0 : validateMilliseconds(o.timeout, 'options.timeout', false);
-  const killSignal = o.killSignal === undefined ? 15 : validateSignal(o.killSignal, 'options.killSignal');
-  if (killSignal === 0) throw outOfRange('options.killSignal', 'a signal number from 1 to 64', o.killSignal);
+  const killSignal = o.killSignal === undefined ? 15 : validateKillSignal(o.killSignal, 'options.killSignal');
   const killGracePeriod =
     o.killGracePeriod === undefined ? 5000 : validateMilliseconds(o.killGracePeriod, 'options.killGracePeriod', true);
   // uid_t/gid_t are unsigned 32-bit, with -1 reserved; the native config holds int32.
@@ -218,4 +222,33 @@ function validateContain(value: unknown): SpawnSpec['contain'] {
   if (value === 'cgroup' || value === 'subreaper') return value;
   if (typeof value === 'string') throw invalidArgValue('options.contain', value, "must be true, false, 'cgroup' or 'subreaper'");
   throw invalidArgType('options.contain', "of type boolean or one of 'cgroup', 'subreaper'", value);
+}
+
+/** Options of {@link Subprocess.terminate} and {@link Supervisor.terminate}. */
+export interface TerminateOptions {
+  /** The first signal (default: the handle's `killSignal`). */
+  readonly killSignal?: NodeJS.Signals | number;
+  /**
+   * Milliseconds between `killSignal` and SIGKILL when it is still alive (default: the
+   * handle's `killGracePeriod`; `Infinity`: never escalate).
+   */
+  readonly killGracePeriod?: number;
+}
+
+const TERMINATE_OPTION_KEYS = optionKeys<TerminateOptions>({ killSignal: true, killGracePeriod: true });
+
+/** `killSignal` (1..64) and `killGracePeriod` of a terminate() call, with the defaults given. @internal */
+export function validateTerminateOptions(
+  options: unknown,
+  killSignal: number,
+  killGracePeriod: number,
+): { killSignal: number; killGracePeriod: number } {
+  const o = validateOptions<TerminateOptions>(options, 'options', TERMINATE_OPTION_KEYS);
+  return {
+    killSignal: o.killSignal === undefined ? killSignal : validateKillSignal(o.killSignal, 'options.killSignal'),
+    killGracePeriod:
+      o.killGracePeriod === undefined
+        ? killGracePeriod
+        : validateMilliseconds(o.killGracePeriod, 'options.killGracePeriod', true),
+  };
 }

@@ -4,10 +4,10 @@
 import type { Readable } from 'node:stream';
 import { invalidArgType, invalidArgValue } from '../errors';
 import type { ExitStatus } from '../exit-status';
-import { validateOptions, validateStringArray } from '../validate';
+import { optionKeys, validateCommand, validateCString, validateOptions } from '../validate';
 import { AbortError, CalledProcessError, TimeoutExpiredError, type Captured } from './errors';
 import { spawn } from './spawn';
-import type { SpawnOptions, StdioOption } from './options';
+import { SPAWN_OPTION_KEYS, type SpawnOptions, type StdioOption } from './options';
 
 /** Options of {@link run}: those of {@link spawn}, plus: */
 export interface RunOptions extends SpawnOptions {
@@ -25,16 +25,19 @@ export interface RunOptions extends SpawnOptions {
   readonly check?: boolean;
 }
 
-/** What {@link run} resolves to. */
-export interface RunResult {
+/**
+ * What {@link run} resolves to. `Output` is what `capture` makes of stdout and stderr:
+ * `string` (`capture: true` or `'text'`), `Buffer` (`'buffer'`), `null` (not captured).
+ */
+export interface RunResult<Output extends Captured = Captured> {
   /** The command: `[file, ...args]`. */
   readonly args: readonly string[];
   /** How the child ended. */
   readonly status: ExitStatus;
   /** Captured stdout (`null` when not captured). */
-  readonly stdout: Captured;
+  readonly stdout: Output;
   /** Captured stderr (`null` when not captured). */
-  readonly stderr: Captured;
+  readonly stderr: Output;
 }
 
 function collect(stream: Readable | null): { done: Promise<void>; chunks: Buffer[] } {
@@ -47,6 +50,11 @@ function collect(stream: Readable | null): { done: Promise<void>; chunks: Buffer
   });
   return { done, chunks };
 }
+
+const RUN_OPTION_KEYS: readonly (keyof RunOptions & string)[] = [
+  ...SPAWN_OPTION_KEYS,
+  ...optionKeys<Omit<RunOptions, keyof SpawnOptions>>({ input: true, capture: true, encoding: true, check: true }),
+];
 
 const STREAM_NAMES = ['stdin', 'stdout', 'stderr'];
 
@@ -89,10 +97,11 @@ function runStdio(given: unknown, input: boolean, capture: boolean): [StdioOptio
 }
 
 /**
- * Runs `args[0]` with `args.slice(1)` to completion: writes `input`, collects the output,
- * waits, and resolves `{ args, status, stdout, stderr }`, as Python's `subprocess.run`.
- * Never blocks the event loop.
- * @param args - `[file, ...arguments]`; `file` is searched in PATH as by {@link spawn}.
+ * Runs `file` with `args` to completion: writes `input`, collects the output, waits, and
+ * resolves `{ args, status, stdout, stderr }`, as Python's `subprocess.run`. Never blocks
+ * the event loop.
+ * @param file - the program, searched in PATH as by {@link spawn}.
+ * @param args - its arguments (not including argv[0]).
  * @param options - {@link RunOptions}; `timeout`, `killSignal`, `killGracePeriod` and
  *   `signal` kill the child as in {@link spawn}, and the promise settles once it is reaped.
  * @throws (rejects) every error of {@link spawn} (ENOENT with path...);
@@ -102,12 +111,37 @@ function runStdio(given: unknown, input: boolean, capture: boolean): [StdioOptio
  *   ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad arguments, including a `'pipe'`
  *   in `stdio` that run would not consume (use `input` / `capture`), `input` with an
  *   explicit `stdio[0]`, `capture` with an explicit `stdio[1]`/`stdio[2]`, or more than 3
- *   `stdio` entries.
- * @see docs/spawning.md
+ *   `stdio` entries; ERR_INVALID_ARG_VALUE for an array as `file` (the former
+ *   `run([file, ...args])`).
+ * @see docs/spawning.md, docs/conventions.md
  */
-export async function run(args: readonly string[], options?: RunOptions): Promise<RunResult> {
-  const argv = validateStringArray(args, 'args', false);
-  const o = validateOptions<RunOptions>(options, 'options');
+export function run(
+  file: string,
+  args: readonly string[] | undefined,
+  options: RunOptions & { readonly capture: true | 'text' },
+): Promise<RunResult<string>>;
+/** {@link run} with `capture: 'buffer'`: `stdout` and `stderr` are Buffers. */
+export function run(
+  file: string,
+  args: readonly string[] | undefined,
+  options: RunOptions & { readonly capture: 'buffer' },
+): Promise<RunResult<Buffer>>;
+/** {@link run} without `capture`: `stdout` and `stderr` are `null` (the streams follow `stdio`). */
+export function run(
+  file: string,
+  args?: readonly string[],
+  options?: RunOptions & { readonly capture?: false },
+): Promise<RunResult<null>>;
+/** {@link run} with a `capture` known only at run time: `string`, `Buffer` or `null`. */
+export function run(file: string, args?: readonly string[], options?: RunOptions): Promise<RunResult>;
+export async function run(file: string, args?: readonly string[], options?: RunOptions): Promise<RunResult> {
+  if (Array.isArray(file)) {
+    throw invalidArgValue('file', file, 'must be the program: run(file, args, options) replaced run([file, ...args]) (see docs/conventions.md)');
+  }
+  // A string (not a Buffer, as spawn also takes): the command is reported as strings.
+  const command = validateCommand(validateCString(file, 'file', false), args);
+  const argv = [command.file as string, ...command.args];
+  const o = validateOptions<RunOptions>(options, 'options', RUN_OPTION_KEYS);
   const { input, capture = false, encoding = 'utf8', check = false, ...spawnOptions } = o;
   if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array)) {
     throw invalidArgType('options.input', 'of type string or an instance of Buffer or Uint8Array', input);
@@ -122,7 +156,7 @@ export async function run(args: readonly string[], options?: RunOptions): Promis
 
   const stdio = runStdio(spawnOptions.stdio, input !== undefined, capture !== false);
 
-  const child = spawn(argv[0], argv.slice(1), { ...spawnOptions, stdio });
+  const child = spawn(command.file, command.args, { ...spawnOptions, stdio });
   const out = collect(capture !== false ? child.stdout : null);
   const err = collect(capture !== false ? child.stderr : null);
   if (input !== undefined && child.stdin !== null) {

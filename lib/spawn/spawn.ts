@@ -1,15 +1,16 @@
 /**
  * spawn(): start a child, non-blocking, pid-reuse safe.
  */
-import { invalidArgType, systemError } from '../errors';
+import { systemError } from '../errors';
 import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
-import { validateBytes, validateStringArray } from '../validate';
+import { validateCommand } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
-import { Subprocess, type ChildInit } from './handle';
+import { createSubprocess, type ChildInit, type Subprocess } from './handle';
 import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
 import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
 import { execCandidates, searchPath } from './path-search';
+import { registerAfterForkHook } from './after-fork';
 import type { ContainedSubprocess } from '../contain/contained';
 import { prepareContainment, requireNoCgroupLimits, type ContainPlan } from '../contain/hook';
 
@@ -80,13 +81,9 @@ export function spawn(
 ): ContainedSubprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
-  const path = validateBytes(file, 'file', false);
-  let argList: readonly string[] = [];
-  if (args !== undefined) {
-    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
-    argList = validateStringArray(args, 'args');
-  }
+  const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSpawnOptions(options);
+  registerAfterForkHook();
   if (spec.signal?.aborted) {
     throw new AbortError(undefined, { cause: spec.signal.reason });
   }
@@ -130,5 +127,5 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
     killGracePeriod: spec.killGracePeriod,
     signal: spec.signal,
   };
-  return plan === undefined ? new Subprocess(init) : plan.finish(init, path);
+  return plan === undefined ? createSubprocess(init) : plan.finish(init, path);
 }

@@ -5,7 +5,7 @@ import { check, invalidArgType, systemError } from '../errors';
 import { decodeWaitStatus, type ExitStatus } from '../exit-status';
 import { handBackExit, isForeignChild } from '../os/foreign-children';
 import { ownChildWaited } from '../own-children';
-import { validateBoolean, validateOptions, validatePid } from '../validate';
+import { optionKeys, validateBoolean, validateOptions, validatePid } from '../validate';
 import { AbortError } from './errors';
 import { watchPidfdReady } from './exit-watch';
 import { liveChildren, raceAbort, Subprocess } from './handle';
@@ -25,6 +25,7 @@ export interface WaitForExitOptions {
 }
 
 const ECHILD = 10;
+const WAIT_FOR_EXIT_KEYS = optionKeys<WaitForExitOptions>({ signal: true, reap: true });
 
 /**
  * Resolves when a process has exited.
@@ -50,7 +51,7 @@ export function waitForExit(
   options?: WaitForExitOptions,
 ): Promise<ExitStatus | null> {
   try {
-    const o = validateOptions<WaitForExitOptions>(options, 'options');
+    const o = validateOptions<WaitForExitOptions>(options, 'options', WAIT_FOR_EXIT_KEYS);
     const signal = validateAbortSignal(o.signal, 'options.signal');
     const reap = o.reap === undefined ? false : validateBoolean(o.reap, 'options.reap');
     let handle: Subprocess | undefined;

@@ -13,9 +13,10 @@ import {
   validateEnv,
   validateFd,
   validateInteger,
+  optionKeys,
   validateOptions,
   validatePath,
-  validateStringArray,
+  validateCommand,
 } from '../validate';
 import { EWOULDBLOCK, LOCK_EX, LOCK_NB, flock } from './pidfile';
 
@@ -32,8 +33,19 @@ interface DaemonBinding {
 }
 const b = (): DaemonBinding => native<DaemonBinding>();
 
-/** Where a daemon's stdout or stderr goes: `'ignore'` (/dev/null), a log file path (appended to, created 0644), or an fd of this process. */
-export type DaemonOutput = 'ignore' | string | number;
+/**
+ * Where a daemon's stdout or stderr goes: `'ignore'` (/dev/null), `'inherit'` (this
+ * process's own fd 1 or 2), an fd of this process, or a log file path (appended to,
+ * created 0644; a file named `inherit` or `ignore` is `./inherit`).
+ */
+export type DaemonOutput = 'ignore' | 'inherit' | number | (string & {});
+
+/**
+ * A daemon's standard streams, in the shape of {@link SpawnOptions.stdio}: one value for
+ * stdout and stderr, or `[stdin, stdout, stderr]`. stdin is always /dev/null (`'ignore'`,
+ * the only value it takes): a daemon has no terminal and reads no input of its starter.
+ */
+export type DaemonStdio = DaemonOutput | readonly [stdin?: 'ignore', stdout?: DaemonOutput, stderr?: DaemonOutput];
 
 /** Options of {@link daemonize}. */
 export interface DaemonizeOptions {
@@ -41,10 +53,12 @@ export interface DaemonizeOptions {
   readonly cwd?: string | Buffer;
   /** The daemon's umask (default `0o022`). */
   readonly umask?: number;
-  /** The daemon's stdout (default `'ignore'`). */
-  readonly stdout?: DaemonOutput;
-  /** The daemon's stderr (default `'ignore'`). stdin is always /dev/null. */
-  readonly stderr?: DaemonOutput;
+  /**
+   * The daemon's standard streams (default `'ignore'`: all three on /dev/null). One value
+   * is stdout and stderr (a log file: both appended to it); `[stdin, stdout, stderr]` for
+   * each. See {@link DaemonStdio}.
+   */
+  readonly stdio?: DaemonStdio;
   /** The daemon's whole environment (default `process.env`); `UNIXPROC_LINEAGE` is added with intent `daemon`. */
   readonly env?: Readonly<Record<string, string | undefined>> | ReadonlyMap<string, string>;
   /**
@@ -55,6 +69,10 @@ export interface DaemonizeOptions {
   /** Put the lineage record into the environment (default true). */
   readonly lineage?: boolean;
 }
+
+const DAEMONIZE_OPTION_KEYS = optionKeys<DaemonizeOptions>({
+  cwd: true, umask: true, stdio: true, env: true, pidfile: true, lineage: true,
+});
 
 /** A started daemon: its identity. */
 export interface DaemonInfo {
@@ -76,10 +94,28 @@ const stepSyscall: Readonly<Record<number, string>> = {
 };
 
 function validateOutput(value: unknown, name: string): DaemonOutput {
-  if (value === undefined || value === 'ignore') return 'ignore';
+  if (value === undefined || value === null || value === 'ignore' || value === 'inherit') return value ?? 'ignore';
   if (typeof value === 'number') return validateFd(value, name);
+  if (value === 'pipe') {
+    throw invalidArgValue(name, value, "must not be 'pipe' (nothing here reads a daemon's output): use 'ignore', 'inherit', a path or an fd");
+  }
   if (typeof value === 'string') return validatePath(value, name);
-  throw invalidArgType(name, "'ignore', a path or a file descriptor", value);
+  throw invalidArgType(name, "'ignore', 'inherit', a path or a file descriptor", value);
+}
+
+/** stdout and stderr of a daemon, from its `stdio` option (stdin is always /dev/null). */
+function validateDaemonStdio(value: unknown): [DaemonOutput, DaemonOutput] {
+  if (!Array.isArray(value)) {
+    const one = validateOutput(value, 'options.stdio');
+    return [one, one];
+  }
+  if (value.length > 3) {
+    throw invalidArgValue('options.stdio', value, 'must have at most 3 entries (stdin, stdout, stderr)');
+  }
+  if (value[0] !== undefined && value[0] !== null && value[0] !== 'ignore') {
+    throw invalidArgValue('options.stdio[0]', value[0], "must be 'ignore': a daemon's stdin is /dev/null");
+  }
+  return [validateOutput(value[1], 'options.stdio[1]'), validateOutput(value[2], 'options.stdio[2]')];
 }
 
 /**
@@ -91,7 +127,7 @@ function validateOutput(value: unknown, name: string): DaemonOutput {
  * reaps the intermediate by pid. The daemon is therefore re-parented to init (or the
  * nearest subreaper), is in a session without a leader and is not a session leader itself,
  * so it can never acquire a controlling terminal. Before execve it gets stdin from
- * /dev/null, stdout and stderr as asked, the pidfile lock as fd 3 (with `pidfile`), no
+ * /dev/null, stdout and stderr as `stdio` asks, the pidfile lock as fd 3 (with `pidfile`), no
  * other fd, the umask, the working directory, every signal at its default disposition and
  * an empty signal mask, and `UNIXPROC_LINEAGE=<this pid>:<start>:daemon`. An exec failure
  * comes back through a CLOEXEC pipe and is thrown here.
@@ -108,17 +144,14 @@ function validateOutput(value: unknown, name: string): DaemonOutput {
  * @see daemon(7), setsid(2), fork(2), execve(2), flock(2), credentials(7)
  */
 export function daemonize(file: string | Buffer, args?: readonly string[], options?: DaemonizeOptions): DaemonInfo {
-  const path = validateBytes(file, 'file', false);
-  let argList: string[] = [];
-  if (args !== undefined) {
-    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
-    argList = validateStringArray(args, 'args');
-  }
-  const o = validateOptions<DaemonizeOptions>(options, 'options');
+  const { file: path, args: argList } = validateCommand(file, args);
+  const o = validateOptions<DaemonizeOptions>(options, 'options', DAEMONIZE_OPTION_KEYS, {
+    stdout: 'stdio',
+    stderr: 'stdio',
+  });
   const cwd = o.cwd === undefined ? '/' : validateBytes(o.cwd, 'options.cwd', false);
   const umask = o.umask === undefined ? 0o022 : validateInteger(o.umask, 'options.umask', 0, 0o777);
-  const stdout = validateOutput(o.stdout, 'options.stdout');
-  const stderr = validateOutput(o.stderr, 'options.stderr');
+  const [stdout, stderr] = validateDaemonStdio(o.stdio);
   const env = validateEnv(o.env === undefined ? process.env : o.env, 'options.env');
   // A string only: the temporary file's name is built from it.
   if (o.pidfile !== undefined && typeof o.pidfile !== 'string') throw invalidArgType('options.pidfile', 'of type string', o.pidfile);
@@ -137,12 +170,22 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
   let created: string | undefined;
   try {
     const devNull = open('/dev/null', fsConstants.O_RDWR);
-    const output = (v: DaemonOutput): number =>
-      v === 'ignore' ? devNull : typeof v === 'number' ? v : open(v, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+    const logs = new Map<string, number>(); // one open file description for a log both streams share
+    const output = (v: DaemonOutput, fd: number): number => {
+      if (v === 'ignore') return devNull;
+      if (v === 'inherit') return fd;
+      if (typeof v === 'number') return v;
+      let log = logs.get(v);
+      if (log === undefined) {
+        log = open(v, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+        logs.set(v, log);
+      }
+      return log;
+    };
     const config = new Int32Array(5);
     config[0] = devNull;
-    config[1] = output(stdout);
-    config[2] = output(stderr);
+    config[1] = output(stdout, 1);
+    config[2] = output(stderr, 2);
     config[3] = umask;
     config[4] = -1;
 

@@ -10,6 +10,6 @@ export type {
 } from './supervisor';
 export type { RestartPolicy, BackoffOptions, StartLimitOptions, SupervisorOptions } from './options';
 export { daemonize } from './daemonize';
-export type { DaemonizeOptions, DaemonInfo, DaemonOutput } from './daemonize';
+export type { DaemonizeOptions, DaemonInfo, DaemonOutput, DaemonStdio } from './daemonize';
 export { readPidfile } from './pidfile';
 export type { PidfileStatus } from './pidfile';

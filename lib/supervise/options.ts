@@ -3,8 +3,13 @@
  * checked here, before anything is started.
  */
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
-import { validateMilliseconds, validateSpawnOptions, type SpawnOptions, type StdioOption } from '../spawn/options';
-import { validateInteger, validateOptions, validateSignal } from '../validate';
+import {
+  validateMilliseconds,
+  validateSpawnOptions,
+  type SpawnOptions,
+  type StdioOption,
+} from '../spawn/options';
+import { optionKeys, validateInteger, validateKillSignal, validateOptions } from '../validate';
 
 /**
  * When a child that exited is started again (the meaning of systemd's `Restart=` and
@@ -13,7 +18,7 @@ import { validateInteger, validateOptions, validateSignal } from '../validate';
  * - `'on-failure'` (the default): when it exited with a non-zero code or was killed by a
  *   signal;
  * - `'never'`: never; the supervisor stops once the child has exited.
- * A child stopped with {@link Supervisor.stop} is never restarted.
+ * A child ended with {@link Supervisor.terminate} is never restarted.
  */
 export type RestartPolicy = 'always' | 'on-failure' | 'never';
 
@@ -52,13 +57,16 @@ export interface SupervisorOptions {
   readonly backoff?: BackoffOptions;
   /** When to give up. See {@link StartLimitOptions}. */
   readonly startLimit?: StartLimitOptions;
-  /** The first signal of a stop, sent to the child's whole process group (default `'SIGTERM'`). */
-  readonly stopSignal?: string | number;
   /**
-   * Milliseconds between the stop signal and SIGKILL to the group when members remain
+   * The first signal of a {@link Supervisor.terminate} (and of the clean-up of a group
+   * whose leader exited), sent to the child's whole process group (default `'SIGTERM'`).
+   */
+  readonly killSignal?: NodeJS.Signals | number;
+  /**
+   * Milliseconds between `killSignal` and SIGKILL to the group when members remain
    * (default 10000; `Infinity`: never escalate).
    */
-  readonly stopTimeout?: number;
+  readonly killGracePeriod?: number;
   /** Working directory of the child (as {@link SpawnOptions.cwd}). */
   readonly cwd?: SpawnOptions['cwd'];
   /** The child's whole environment (as {@link SpawnOptions.env}; default `process.env`). */
@@ -89,11 +97,18 @@ export interface SupervisorSpec {
   readonly resetAfter: number;
   readonly maxRestarts: number;
   readonly window: number;
-  readonly stopSignal: number;
-  readonly stopTimeout: number;
+  readonly killSignal: number;
+  readonly killGracePeriod: number;
   /** What each child is spawned with. */
   readonly spawn: SpawnOptions;
 }
+
+const SUPERVISOR_OPTION_KEYS = optionKeys<SupervisorOptions>({
+  restart: true, backoff: true, startLimit: true, killSignal: true, killGracePeriod: true, cwd: true, env: true,
+  stdio: true, uid: true, gid: true, contain: true,
+});
+const BACKOFF_KEYS = optionKeys<BackoffOptions>({ initial: true, factor: true, max: true, resetAfter: true });
+const START_LIMIT_KEYS = optionKeys<StartLimitOptions>({ maxRestarts: true, window: true });
 
 const POLICIES: readonly string[] = ['always', 'on-failure', 'never'];
 
@@ -112,10 +127,13 @@ function finiteMs(value: unknown, name: string, fallback: number): number {
 
 /** Validates supervise()'s options (all of them, before anything runs). @internal */
 export function validateSupervisorOptions(options: unknown): SupervisorSpec {
-  const o = validateOptions<SupervisorOptions>(options, 'options');
+  const o = validateOptions<SupervisorOptions>(options, 'options', SUPERVISOR_OPTION_KEYS, {
+    stopSignal: 'killSignal',
+    stopTimeout: 'killGracePeriod',
+  });
   const restart = validateRestart(o.restart);
 
-  const b = validateOptions<BackoffOptions>(o.backoff, 'options.backoff');
+  const b = validateOptions<BackoffOptions>(o.backoff, 'options.backoff', BACKOFF_KEYS);
   const backoffInitial = finiteMs(b.initial, 'options.backoff.initial', 100);
   let backoffFactor = 2;
   if (b.factor !== undefined) {
@@ -131,7 +149,7 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
   }
   const resetAfter = finiteMs(b.resetAfter, 'options.backoff.resetAfter', 10000);
 
-  const l = validateOptions<StartLimitOptions>(o.startLimit, 'options.startLimit');
+  const l = validateOptions<StartLimitOptions>(o.startLimit, 'options.startLimit', START_LIMIT_KEYS);
   let maxRestarts = 5;
   if (l.maxRestarts !== undefined) {
     maxRestarts =
@@ -143,10 +161,9 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
     if (window === 0) throw outOfRange('options.startLimit.window', 'a positive number of milliseconds', l.window);
   }
 
-  const stopSignal = o.stopSignal === undefined ? 15 : validateSignal(o.stopSignal, 'options.stopSignal');
-  if (stopSignal === 0) throw outOfRange('options.stopSignal', 'a signal number from 1 to 64', o.stopSignal);
-  const stopTimeout =
-    o.stopTimeout === undefined ? 10000 : validateMilliseconds(o.stopTimeout, 'options.stopTimeout', true);
+  const killSignal = o.killSignal === undefined ? 15 : validateKillSignal(o.killSignal, 'options.killSignal');
+  const killGracePeriod =
+    o.killGracePeriod === undefined ? 10000 : validateMilliseconds(o.killGracePeriod, 'options.killGracePeriod', true);
 
   const stdio = o.stdio;
   const stdioList = Array.isArray(stdio) ? stdio : [stdio];
@@ -167,12 +184,12 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
     killOnParentDeath: 'SIGKILL',
     contain: o.contain === undefined ? true : o.contain,
     // A contained tree is ended by the contain layer with the stop sequence.
-    killSignal: stopSignal,
-    killGracePeriod: stopTimeout,
+    killSignal,
+    killGracePeriod,
   };
   validateSpawnOptions(spawn); // the pass-through options, checked now rather than at a restart
   return {
     restart, backoffInitial, backoffFactor, backoffMax, resetAfter, maxRestarts, window,
-    stopSignal, stopTimeout, spawn,
+    killSignal, killGracePeriod, spawn,
   };
 }

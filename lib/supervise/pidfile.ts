@@ -9,10 +9,11 @@
  * (rename(2) is atomic: a reader sees the old file or the whole new one, never a partial
  * one).
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { systemError } from '../errors';
 import { native } from '../native';
 import { F, procConstants, procScan } from '../proc/binding';
+import { ticksAt } from '../proc/boot';
 import { validatePath } from '../validate';
 
 interface FlockBinding {
@@ -57,11 +58,6 @@ const SLACK_TICKS = 2;
 // A pid and some white space; a longer file does not hold a pid.
 const MAX_PIDFILE_BYTES = 64;
 const EISDIR = 21;
-
-function bootMs(): number {
-  const uptime = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
-  return Date.now() - uptime * 1000;
-}
 
 /**
  * Reads a pidfile and tells whether the process it names is running, without trusting a
@@ -116,6 +112,6 @@ function startedBefore(pid: number, ms: number): boolean {
   const state = String.fromCharCode(v[F.state]);
   if (state === 'Z' || state === 'X') return false;
   const { clkTck } = procConstants();
-  const writtenTicks = ((ms - bootMs()) / 1000) * clkTck;
+  const writtenTicks = ticksAt(ms, clkTck);
   return v[F.startTime] <= writtenTicks + SLACK_TICKS;
 }

@@ -2,13 +2,14 @@
  * supervise(): one program kept running by policy, stopped as a process group.
  */
 import { EventEmitter } from 'node:events';
-import { invalidArgType } from '../errors';
+import { illegalConstructor, renamedMethod } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
 import { ContainedSubprocess, type Containment } from '../contain/contained';
-import { validateBytes, validateSignal, validateStringArray } from '../validate';
+import { validateCommand, validateSignal } from '../validate';
+import { validateTerminateOptions, type TerminateOptions } from '../spawn/options';
 import { registerLive, unregisterLive, type ExitHookEntry } from './exit-hook';
 import { groupMembers, killGroupNow, signalGroup, startKeeper } from './group';
 import { validateSupervisorOptions, type SupervisorOptions, type SupervisorSpec } from './options';
@@ -17,8 +18,8 @@ import { validateSupervisorOptions, type SupervisorOptions, type SupervisorSpec 
  * Where a supervisor is:
  * - `'running'`: a child is running;
  * - `'backoff'`: the child exited and a restart is scheduled;
- * - `'stopping'`: {@link Supervisor.stop} (or a restart) is ending the child's group;
- * - `'stopped'`: stopped on request, or the child exited and the policy does not restart it;
+ * - `'stopping'`: {@link Supervisor.terminate} (or a restart) is ending the child's group;
+ * - `'stopped'`: terminated on request, or the child exited and the policy does not restart it;
  * - `'failed'`: gave up (the start limit was reached, or the program could not be started).
  */
 export type SupervisorState = 'running' | 'backoff' | 'stopping' | 'stopped' | 'failed';
@@ -67,6 +68,8 @@ export interface SupervisorEvents {
 }
 
 const POLL_MS = 20;
+/** Only {@link supervise}, which validates the program and its options, holds this. */
+const CONSTRUCT = Symbol('Supervisor.construct');
 const SIGKILL = 9;
 
 function isFailure(status: ExitStatus): boolean {
@@ -108,7 +111,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #stopSent = false;
   /** Whether SIGKILL reached the current child's group (its members are dying). */
   #groupKilled = false;
-  /** stop() calls so far: a restart() that a later stop() superseded must not start. */
+  /** terminate() calls so far: a restart() that a later terminate() superseded must not start. */
   #stopRequests = 0;
   /** What to do once the current child's group is empty. */
   #after: 'policy' | 'stop' | 'restart' = 'policy';
@@ -117,8 +120,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #doneWaiters: (() => void)[] = [];
   readonly #hook: ExitHookEntry;
 
-  /** @internal Made by {@link supervise}. */
-  constructor(file: string | Buffer, args: readonly string[], spec: SupervisorSpec) {
+  /**
+   * @internal Supervisors are made by {@link supervise}, which validates the program and the
+   * options first.
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, file: string | Buffer, args: readonly string[], spec: SupervisorSpec) {
+    // Before super(): nothing of an EventEmitter is made for a forged call.
+    if (token !== CONSTRUCT) throw illegalConstructor();
     super();
     this.file = file;
     this.args = args;
@@ -184,12 +193,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * should it have left the group). The group is signalled only while its id is known to
    * be the child's (see docs/supervise.md, "process groups").
    * @param signal - a signal name or number (default `'SIGTERM'`).
+   * Sends that one signal and nothing more (no SIGKILL later, no state change): the way
+   * to end gracefully is {@link Supervisor.terminate}.
    * @returns whether anything was signalled (false when no child runs).
    * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
    *   signal; EPERM when no member may be signalled.
    * @see killpg(3), pidfd_send_signal(2)
    */
-  signal(signal: string | number = 'SIGTERM'): boolean {
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.#child === undefined) return false;
     const contained = this.#contained();
@@ -200,15 +211,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
-   * Stops the program: the stop signal to the child's whole process group, SIGKILL to the
-   * group after `stopTimeout` if members remain, and resolves once the child is reaped and
-   * the group is empty (its grandchildren included). In `'backoff'` it cancels the pending
-   * restart. A stopped program is not restarted; {@link Supervisor.restart} starts it again.
+   * Ends the program gracefully: `killSignal` to the child's whole process group, SIGKILL
+   * to the group after `killGracePeriod` if members remain, and resolves once the child is
+   * reaped and the group is empty (its grandchildren included); the state is then
+   * `'stopped'`. In `'backoff'` it cancels the pending restart. A terminated program is not
+   * restarted; {@link Supervisor.restart} starts it again.
+   * @param options - `killSignal` and `killGracePeriod` for this call (default: those given
+   *   to {@link supervise}); ignored when an ending is already under way.
    * @returns the last child's exit status (undefined when none ran). Never rejects: a
    *   member that may not be signalled (EPERM) is waited for.
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad
+   *   options (thrown, not rejected).
    * @see killpg(3), pidfd_send_signal(2), docs/supervise.md
    */
-  async stop(): Promise<ExitStatus | undefined> {
+  terminate(options?: TerminateOptions): Promise<ExitStatus | undefined> {
+    const o = validateTerminateOptions(options, this.#spec.killSignal, this.#spec.killGracePeriod);
+    return this.#terminate(o.killSignal, o.killGracePeriod);
+  }
+
+  async #terminate(killSignal: number, killGracePeriod: number): Promise<ExitStatus | undefined> {
     if (this.#state === 'stopped' || this.#state === 'failed') return this.#lastStatus;
     this.#stopRequests++;
     if (this.#state === 'backoff') {
@@ -221,22 +242,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
     if (this.#state === 'running') {
       this.#state = 'stopping';
-      this.#beginStop();
+      this.#beginStop(killSignal, killGracePeriod);
     }
     await stopped;
     return this.#lastStatus;
   }
 
   /**
-   * Restarts the program now: stops the running child as {@link Supervisor.stop} does (in
+   * Restarts the program now: ends the running child as {@link Supervisor.terminate} does (in
    * `'backoff'`, cancels the wait), then starts it again at once. Such a restart does not
    * count toward the start limit and resets the backoff. From `'stopped'` or `'failed'` it
    * starts the program afresh.
    * @returns the new child's pid.
    * @throws (rejects with) the spawn error (`execve` ENOENT, EACCES... with `path`) when
    *   the program cannot be started; the supervisor is then `'failed'`. AbortError
-   *   (`ABORT_ERR`) when {@link Supervisor.stop} was called while this restart was ending
-   *   the child: the later stop wins and nothing is started.
+   *   (`ABORT_ERR`) when {@link Supervisor.terminate} was called while this restart was
+   *   ending the child: the later terminate wins and nothing is started.
    * @see killpg(3), docs/supervise.md
    */
   async restart(): Promise<number> {
@@ -249,7 +270,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (this.#after !== 'stop') this.#after = 'restart';
       const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
       await stopped;
-      if (this.#stopRequests !== stopRequests) throw new AbortError('restart() was superseded by a later stop()');
+      if (this.#stopRequests !== stopRequests) throw new AbortError('restart() was superseded by a later terminate()');
       if ((this.#state as SupervisorState) === 'running' && this.#child !== undefined) return this.#child.pid;
     }
     if (this.#state === 'backoff') this.#restarts++; // the scheduled restart, made now
@@ -299,20 +320,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('spawn', child.pid);
   }
 
-  /** The stop signal to the group now, SIGKILL after stopTimeout. */
-  #beginStop(): void {
+  /** `killSignal` to the group now, SIGKILL after `killGracePeriod`. */
+  #beginStop(killSignal = this.#spec.killSignal, killGracePeriod = this.#spec.killGracePeriod): void {
     if (this.#stopSent) return;
     this.#stopSent = true;
     const contained = this.#contained();
     if (contained !== undefined) {
-      contained
-        .terminate({ killSignal: this.#spec.stopSignal, killGracePeriod: this.#spec.stopTimeout })
-        .catch(() => undefined);
+      contained.terminate({ killSignal, killGracePeriod }).catch(() => undefined);
       return;
     }
-    this.#signalSafely(this.#spec.stopSignal);
-    if (Number.isFinite(this.#spec.stopTimeout)) {
-      this.#killTimer = setTimeout(() => this.#signalSafely(SIGKILL), this.#spec.stopTimeout);
+    this.#signalSafely(killSignal);
+    if (Number.isFinite(killGracePeriod)) {
+      this.#killTimer = setTimeout(() => this.#signalSafely(SIGKILL), killGracePeriod);
     }
   }
 
@@ -363,7 +382,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (contained !== undefined) {
       // The whole tree, however it detached; the same sequence as a stop when members remain.
       await contained
-        .terminate({ killSignal: this.#spec.stopSignal, killGracePeriod: this.#spec.stopTimeout })
+        .terminate({ killSignal: this.#spec.killSignal, killGracePeriod: this.#spec.killGracePeriod })
         .catch(() => undefined);
       return;
     }
@@ -448,14 +467,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 }
 
+renamedMethod(Supervisor.prototype, 'Supervisor', 'stop', 'terminate');
+renamedMethod(Supervisor.prototype, 'Supervisor', 'signal', 'kill');
+
 /**
  * Starts `file` with `args` under supervision and returns its {@link Supervisor}.
  *
  * - The child leads its own process group (the unit that is signalled and stopped), gets
  *   PR_SET_PDEATHSIG=SIGKILL (it dies if this process is killed), and is spawned by
  *   {@link spawn} (clean signals, fds 0..2 only, lineage record).
- * - When the child exits, what is left of its group is ended (the stop signal, then
- *   SIGKILL after `stopTimeout`) before the policy decides; a restart waits
+ * - When the child exits, what is left of its group is ended (`killSignal`, then
+ *   SIGKILL after `killGracePeriod`) before the policy decides; a restart waits
  *   `backoff.initial * backoff.factor^(n-1)` (at most `backoff.max`) for the n-th
  *   consecutive restart; a run of at least `backoff.resetAfter` resets n; more than
  *   `startLimit.maxRestarts` restarts within `startLimit.window` ms: state `'failed'`.
@@ -470,17 +492,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
  * @returns the supervisor, in state `'running'`.
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
  *   argument or option (an unknown policy, a factor below 1, `stdio: 'pipe'`, a signal
- *   0...); the spawn error of the first start (`execve` ENOENT/EACCES with `path`, `chdir`
+ *   0, an unknown or renamed key such as `stopSignal`...); the spawn error of the first
+ *   start (`execve` ENOENT/EACCES with `path`, `chdir`
  *   with `path`, `setuid`/`setgid` EPERM...).
  * @see spawn, killpg(3), prctl(2) PR_SET_PDEATHSIG, setpgid(2), docs/supervise.md
  */
 export function supervise(file: string | Buffer, args?: readonly string[], options?: SupervisorOptions): Supervisor {
-  const path = validateBytes(file, 'file', false);
-  let argList: string[] = [];
-  if (args !== undefined) {
-    if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
-    argList = validateStringArray(args, 'args');
-  }
+  const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSupervisorOptions(options);
-  return new Supervisor(path, argList, spec);
+  return new Supervisor(CONSTRUCT, path, argList, spec);
 }

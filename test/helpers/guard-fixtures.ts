@@ -141,8 +141,13 @@ export interface CliRun {
 /**
  * Runs `unixproc guard <args>` from the TypeScript sources as a real child process and
  * resolves when it has exited (child_process reaps it). `onStdout` sees output as it comes.
+ * With `killAfterMs`, a guard still running then is SIGKILLed (the run shows the signal).
  */
-export function runGuardCli(args: readonly string[], onStdout?: (text: string, pid: number) => void): Promise<CliRun> {
+export function runGuardCli(
+  args: readonly string[],
+  onStdout?: (text: string, pid: number) => void,
+  killAfterMs?: number,
+): Promise<CliRun> {
   const child = cpSpawn(process.execPath, ['-r', './test/helpers/ts-register.js', 'lib/cli/main.ts', 'guard', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -156,9 +161,11 @@ export function runGuardCli(args: readonly string[], onStdout?: (text: string, p
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const ended = (stream: NodeJS.ReadableStream): Promise<void> => new Promise((resolve) => stream.once('close', resolve));
   const streams = Promise.all([ended(child.stdout), ended(child.stderr)]);
+  const watchdog = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
+      clearTimeout(watchdog);
       // Its output is complete once the pipes close; a leftover that kept them open (a
       // guard that failed) must fail the test, not hang it: give up on them after 3 s.
       const giveUp = setTimeout(() => {
@@ -190,11 +197,11 @@ interface JsonProcess {
   pid: number;
   startTime: number;
   ppid: number;
-  state: string;
+  state: { letter: string; name: string; meaning: string };
   comm: string;
   cmdline: string[];
   relation: string;
-  parent: { pid: number; comm: string; isGuard: boolean } | null;
+  parent: { pid: number; comm: string; state: { letter: string; name: string; meaning: string }; isGuard: boolean } | null;
 }
 interface JsonReport {
   ok: boolean;

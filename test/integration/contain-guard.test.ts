@@ -18,7 +18,7 @@ test("the guard does not report this process's cgroup keeper; a contained child'
     expect(report.leaked.map((p) => p.pid)).not.toContain(keeper);
     expect(report.leaked).toEqual([]);
   } finally {
-    await guard.cleanup({ grace: 0 });
-    guard.stop();
+    await guard.cleanup({ killGracePeriod: 0 });
+    guard.dispose();
   }
 });

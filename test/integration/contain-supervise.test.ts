@@ -44,10 +44,10 @@ const gone = (m: { pid: number; startTime: number }): boolean => {
 
 test('by default the supervisor contains the tree and says with which mechanism', async () => {
   const file = join(dir, 'default');
-  const sup = supervise('/bin/sh', ['-c', escapee(file)], { restart: 'never', stopTimeout: 200 });
+  const sup = supervise('/bin/sh', ['-c', escapee(file)], { restart: 'never', killGracePeriod: 200 });
   expect(['cgroup', 'subreaper']).toContain(sup.containment);
   const e = await recorded(file);
-  await sup.stop();
+  await sup.terminate();
   await reapIfAdopted(e.pid);
   expect(gone(e)).toBe(true);
 });
@@ -55,28 +55,28 @@ test('by default the supervisor contains the tree and says with which mechanism'
 test('contain: false: the supervisor has no containment', async () => {
   const sup = supervise('/bin/sleep', ['300'], { contain: false });
   expect(sup.containment).toBeUndefined();
-  await sup.stop();
+  await sup.terminate();
 });
 
 describe.each<Containment>(['cgroup', 'subreaper'])('supervise({ contain: %s })', (mechanism) => {
-  test('stop() ends a setsid\'d grandchild that ignores SIGTERM (SIGKILL after stopTimeout)', async () => {
+  test('terminate() ends a setsid\'d grandchild that ignores SIGTERM (SIGKILL after killGracePeriod)', async () => {
     const file = join(dir, `stop-${mechanism}`);
-    const sup = supervise('/bin/sh', ['-c', escapee(file)], { restart: 'never', stopTimeout: 200, contain: mechanism });
+    const sup = supervise('/bin/sh', ['-c', escapee(file)], { restart: 'never', killGracePeriod: 200, contain: mechanism });
     expect(sup.containment).toBe(mechanism);
     const e = await recorded(file);
-    await sup.stop();
+    await sup.terminate();
     await reapIfAdopted(e.pid);
     expect(gone(e)).toBe(true);
   });
 
-  test('signal() reaches the setsid\'d grandchild too', async () => {
+  test('kill() reaches the setsid\'d grandchild too', async () => {
     const file = join(dir, `signal-${mechanism}`);
-    const sup = supervise('/bin/sh', ['-c', escapee(file)], { restart: 'never', stopTimeout: 200, contain: mechanism });
+    const sup = supervise('/bin/sh', ['-c', escapee(file)], { restart: 'never', killGracePeriod: 200, contain: mechanism });
     const e = await recorded(file);
-    expect(sup.signal('SIGSTOP')).toBe(true);
+    expect(sup.kill('SIGSTOP')).toBe(true);
     await waitFor('the escapee stopped', () => statFields(e.pid)?.[0] === 'T');
-    sup.signal('SIGCONT');
-    await sup.stop();
+    sup.kill('SIGCONT');
+    await sup.terminate();
     await reapIfAdopted(e.pid);
     expect(gone(e)).toBe(true);
   });

@@ -67,7 +67,7 @@ async function readPidfileInChild(path: string): Promise<unknown> {
     const { readPidfile } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
     const r = readPidfile(${JSON.stringify(path)});
     console.log(JSON.stringify({ pid: r.pid ?? null, running: r.running, locked: r.locked }));`;
-  const r = await run([process.execPath, '-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 });
+  const r = await run(process.execPath, ['-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 });
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: { kind: 'exited', code: 0 }, stderr: '' });
   return JSON.parse(r.stdout as string);
 }
@@ -110,7 +110,7 @@ describe('readPidfile', () => {
 
   test('a FIFO as the pidfile holds no pid: it is neither waited on for a writer nor read', async () => {
     const fifo = join(dir, 'fifo.pid');
-    expect((await run(['mkfifo', fifo])).status).toEqual({ kind: 'exited', code: 0 });
+    expect((await run('mkfifo', [fifo])).status).toEqual({ kind: 'exited', code: 0 });
     // In a child process, so that a regression (a blocking open or read) fails the test by
     // its timeout instead of freezing this one.
     expect(await readPidfileInChild(fifo)).toEqual({ pid: null, running: false, locked: false });
@@ -162,7 +162,7 @@ describe('a pidfile that cannot be written', () => {
       let error;
       try { daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} }); } catch (e) { error = { code: e.code, syscall: e.syscall }; }
       console.log(JSON.stringify({ error, children: childrenOf(process.pid) }));`;
-    const r = await run(['prlimit', '--fsize=0', process.execPath, '-r', LOADER, '-e', script], { capture: 'text' });
+    const r = await run('prlimit', ['--fsize=0', process.execPath, '-r', LOADER, '-e', script], { capture: 'text' });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: { kind: 'exited', code: 0 }, stderr: '' });
     expect(JSON.parse(r.stdout as string)).toEqual({ error: { code: 'EFBIG', syscall: 'pwrite' }, children: [] });
   });
@@ -185,7 +185,7 @@ describe('concurrent starts with one pidfile', () => {
       }`;
     for (let round = 0; round < 2; round++) {
       const results = await Promise.all(
-        Array.from({ length: 4 }, () => run([process.execPath, '-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 })),
+        Array.from({ length: 4 }, () => run(process.execPath, ['-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 })),
       );
       const outcomes = results.map((r) => JSON.parse(r.stdout as string) as { pid?: number; startTime?: number; code?: string; syscall?: string });
       const started = outcomes.filter((o) => o.pid !== undefined) as { pid: number; startTime: number }[];

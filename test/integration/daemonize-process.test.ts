@@ -90,12 +90,19 @@ describe('a daemon started with the defaults', () => {
 });
 
 describe('options', () => {
-  test('stdout and stderr to log files, appended to', async () => {
+  test('stdio: one log file for stdout and stderr, appended to', async () => {
     const log = join(dir, 'out.log');
     writeFileSync(log, 'before\n');
-    const d = daemonize('/bin/sh', ['-c', 'echo out; echo err >&2'], { stdout: log, stderr: log });
+    const d = daemonize('/bin/sh', ['-c', 'echo out; echo err >&2; ls -l /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 | sed "s/.*-> //"'], { stdio: log });
     expect(decodeWaitStatus(await reapPid(d.pid))).toEqual({ kind: 'exited', code: 0 });
-    expect(readFileSync(log, 'utf8')).toBe('before\nout\nerr\n');
+    expect(readFileSync(log, 'utf8')).toBe(`before\nout\nerr\n/dev/null\n${log}\n${log}\n`);
+  });
+
+  test('stdio as [stdin, stdout, stderr]: stdout to a log file, stderr ignored', async () => {
+    const log = join(dir, 'split.log');
+    const d = daemonize('/bin/sh', ['-c', 'echo out; echo err >&2'], { stdio: ['ignore', log, 'ignore'] });
+    expect(decodeWaitStatus(await reapPid(d.pid))).toEqual({ kind: 'exited', code: 0 });
+    expect(readFileSync(log, 'utf8')).toBe('out\n');
   });
 
   test('cwd and umask', async () => {

@@ -1,5 +1,5 @@
 // exec arguments are validated before anything changes in the process (no native call).
-import { execv, execve, execvp, execle } from '../../lib/os/exec';
+import { execv, execve, execvp, execvpe, execle } from '../../lib/os/exec';
 import { get_blocking, get_inheritable, set_blocking, set_inheritable } from '../../lib/os/fds';
 import * as fs from 'node:fs';
 
@@ -19,6 +19,19 @@ describe('exec argument validation', () => {
   test("an env key with '=' or a non-string value is rejected", () => {
     expect(() => execve('/bin/true', ['true'], { 'A=B': 'x' })).toThrow(code('ERR_INVALID_ARG_VALUE'));
     expect(() => execve('/bin/true', ['true'], { A: 1 as unknown as string })).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+  // Issue 8: a Set's or a Date's own entries are empty, so either ran the program with an
+  // empty environment. (A path that does not exist: had the check been missed, exec fails
+  // with ENOENT and leaves this process as it was, instead of replacing the test worker.)
+  test.each([
+    ['a Set', new Set(['A=1'])],
+    ['a Date', new Date(0)],
+  ])('an env that is %s is rejected by execve, execvpe and execle', (_what, env) => {
+    const asEnv = env as unknown as Record<string, string>;
+    const typeError = expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^The "env" argument must be a plain object or an instance of Map/) });
+    expect(() => execve('/nonexistent/unixproc', ['x'], asEnv)).toThrow(typeError);
+    expect(() => execvpe('/nonexistent/unixproc', ['x'], asEnv)).toThrow(typeError);
+    expect(() => execle('/nonexistent/unixproc', 'x', asEnv)).toThrow(typeError);
   });
   test('argv that is not an array, and a negative fd, are rejected', () => {
     expect(() => execv('/bin/true', 'true' as unknown as string[])).toThrow(code('ERR_INVALID_ARG_TYPE'));
@@ -64,8 +77,32 @@ describe('fd flags', () => {
     expect(() => get_inheritable(fd)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
     expect(() => set_blocking(fd, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
   });
+  test('a negative fd goes to the kernel: EBADF, as in Python (issue 13)', () => {
+    expect(() => get_inheritable(-1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    expect(() => set_inheritable(-1, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    expect(() => set_blocking(-1, true)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+  });
   test('bad arguments are rejected before any syscall', () => {
-    expect(() => set_inheritable(-1, true)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => set_inheritable(1.5, true)).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => set_inheritable(2 ** 31, true)).toThrow(code('ERR_OUT_OF_RANGE'));
     expect(() => set_blocking(0, 'yes' as unknown as boolean)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+  });
+});
+
+// Python's os.execvpe(file, args, None) runs with os.environ (Lib/os.py _execvpe); null and
+// undefined do the same here (issue 13).
+describe('execvpe and execlpe with a null environment', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { runNodeScript } = require('../helpers/os-core-children') as typeof import('../helpers/os-core-children');
+  test.each([
+    ['execvpe(file, args, null)', "os.execvpe('sh', ['sh', '-c', 'echo \"$MARK13\"'], null)"],
+    ['execvpe(file, args, undefined)', "os.execvpe('sh', ['sh', '-c', 'echo \"$MARK13\"'], undefined)"],
+    ['execlpe(file, ..., null)', "os.execlpe('sh', 'sh', '-c', 'echo \"$MARK13\"', null)"],
+  ])('%s execs with the current environment and PATH', (_what, call) => {
+    const r = runNodeScript(`process.env.MARK13 = 'set-at-run-time'; ${call};`);
+    expect(r).toEqual({ status: 0, stdout: 'set-at-run-time\n' });
+  });
+  test('execve with a null environment is still a TypeError, as in Python', () => {
+    expect(() => execve('/bin/true', ['true'], null as unknown as Record<string, string>)).toThrow(code('ERR_INVALID_ARG_TYPE'));
   });
 });

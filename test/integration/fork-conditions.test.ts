@@ -92,6 +92,13 @@ describe('fork() conditions', () => {
       expect.objectContaining({ name: 'UnixprocWarning', code: 'UNIXPROC_FORK_UNSAFE' }),
     ]);
   });
+  test('the unsafeAllowThreads warning is emitted in the parent only, as CPython does (issue 13)', () => {
+    const run = runFixture('scenario.js', ['optIn'], [], envWithoutOptIn());
+    expect(decodeWaitStatus(run.result.status as number)).toEqual({ kind: 'exited', code: 0 });
+    expect(run.stdout).toContain('CHILD-WARNINGS []\n');
+    // Node's default handler prints it on stderr: once, by the parent.
+    expect(run.stderr.split('fork() with V8 background threads on').length - 1).toBe(1);
+  });
   test('fork() is refused from a worker thread and while one is alive, allowed once it ended', () => {
     const run = runFixture('scenario.js', ['worker']);
     expect(run.result.fromWorker).toBe('ERR_UNIXPROC_FORK_UNSAFE');
@@ -117,6 +124,15 @@ describe('fork() conditions', () => {
     expect(isSingleThreaded(['--single-threaded', '--no-single-threaded'])).toBe(false);
     expect(isSingleThreaded(['--single-threaded-gc'])).toBe(false);
     expect(isSingleThreaded([])).toBe(false);
+  });
+  test.each<[string, unknown, string]>([
+    ['NaN (issue 8: was "execArgv is not iterable")', NaN, 'ERR_INVALID_ARG_TYPE'],
+    ['a string', '--single-threaded', 'ERR_INVALID_ARG_TYPE'],
+    ['a Set', new Set(['--single-threaded']), 'ERR_INVALID_ARG_TYPE'],
+    ['an array with a number', ['--single-threaded', 1], 'ERR_INVALID_ARG_TYPE'],
+    ['an array with a hole', [, '--single-threaded'], 'ERR_INVALID_ARG_TYPE'],
+  ])('isSingleThreaded rejects %s with %s', (_what, execArgv, code) => {
+    expect(() => isSingleThreaded(execArgv as string[])).toThrow(expect.objectContaining({ code }));
   });
   test('fork options are validated', () => {
     expect(() => fork({ unsafeAllowThreads: 1 as unknown as boolean })).toThrow(

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { formatLeakReport, LeakGuard, startLeakGuard } from '../../lib/guard/index';
 import { signalByIdentity } from '../../lib/guard/signal';
 import { isRunning, isSameProcess } from '../../lib/proc/identity';
+import { openProcess } from '../../lib/proc/process-handle';
 import { getProcess } from '../../lib/proc/table';
 import { spawn } from '../../lib/spawn/index';
 import { readAll } from '../helpers/spawn-helpers';
@@ -16,9 +17,9 @@ let guard: LeakGuard | undefined;
 
 afterEach(async () => {
   // Whatever a failed test left: killed and reaped by the guard (identity-checked), then stop.
-  if (guard !== undefined && !guard.stopped) {
-    await guard.cleanup({ grace: 0 });
-    guard.stop();
+  if (guard !== undefined && !guard.disposed) {
+    await guard.cleanup({ killGracePeriod: 0 });
+    guard.dispose();
   }
   guard = undefined;
 });
@@ -130,7 +131,7 @@ describe('startLeakGuard / check', () => {
     const [sleepPid] = await leave(BACKGROUND_SLEEP);
     const identity = ref(sleepPid);
     expect(guard.check().ok).toBe(true);
-    const result = await guard.cleanup({ grace: 0 });
+    const result = await guard.cleanup({ killGracePeriod: 0 });
     expect(result.signaled).toEqual([]);
     expect(isSameProcess(identity)).toBe(true);
     killPid(sleepPid);
@@ -200,19 +201,19 @@ describe('cleanup', () => {
     guard = startLeakGuard();
     const [holder, zombie] = await leave(ZOMBIE_HOLDER);
     const identities = [ref(holder), ref(zombie)];
-    const result = await guard.cleanup({ grace: 1000 });
+    const result = await guard.cleanup({ killGracePeriod: 1000 });
     expect(result.signaled).toEqual([expect.objectContaining({ pid: holder, signal: 'SIGTERM' })]);
     expect(result.reaped.map((r) => r.pid).sort()).toEqual([holder, zombie].sort());
     expect(result.remaining.ok).toBe(true);
     for (const id of identities) expect(isSameProcess(id)).toBe(false);
   });
 
-  test('sends SIGKILL after the grace to a process that ignores SIGTERM', async () => {
+  test('sends SIGKILL after killGracePeriod to a process that ignores SIGTERM', async () => {
     guard = startLeakGuard();
     // The inner shell prints its pid itself, once its trap is set (printed by the outer one
     // at once, SIGTERM could come before the trap and end it), then lets go of our pipe.
     const [pid] = await leave(['sh', '-c', "sh -c 'trap \"\" TERM; echo $$; exec >/dev/null 2>&1; while :; do sleep 1; done' </dev/null &"]);
-    const result = await guard.cleanup({ grace: 200 });
+    const result = await guard.cleanup({ killGracePeriod: 200 });
     const signals = result.signaled.filter((s) => s.pid === pid).map((s) => s.signal);
     expect(signals).toEqual(['SIGTERM', 'SIGKILL']);
     expect(result.remaining.ok).toBe(true);
@@ -227,7 +228,7 @@ describe('cleanup', () => {
     expect(report.leaked.map((p) => [p.pid, p.relation])).toEqual([[pid, 'adopted']]);
     expect(report.zombies).toEqual([]);
     expect(formatLeakReport(report)).toContain(`pid ${pid} Z [python3]: orphan adopted by the guard`);
-    const result = await guard.cleanup({ grace: 0 });
+    const result = await guard.cleanup({ killGracePeriod: 0 });
     expect(result.signaled).toContainEqual(expect.objectContaining({ pid, signal: 'SIGKILL' }));
     expect(result.reaped.map((r) => r.pid)).toContain(pid);
     expect(result.remaining.ok).toBe(true);
@@ -237,7 +238,7 @@ describe('cleanup', () => {
   test('a child of spawn() killed by the clean-up is reaped by its own handle, which sees the signal', async () => {
     guard = startLeakGuard();
     const child = spawn('sleep', ['300']);
-    const result = await guard.cleanup({ grace: 1000 });
+    const result = await guard.cleanup({ killGracePeriod: 1000 });
     expect(result.reaped).toEqual([]);
     expect(await child.wait()).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
   });
@@ -303,6 +304,30 @@ describe('identity', () => {
     await child.wait();
     expect(signalByIdentity(id, 15)).toBe('gone');
   });
+
+  test('a zombie (exited, not reaped yet) is reported gone: nothing is sent', async () => {
+    // pidfd_send_signal(2) succeeds on a zombie; a dead process was not signalled.
+    const child = cpSpawn('/bin/true', { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    const id = ref(child.pid!);
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    // The event loop does not run here, so libuv cannot reap it meanwhile.
+    while (stateLetter(child.pid!) !== 'Z') Atomics.wait(pause, 0, 0, 1);
+    expect([signalByIdentity(id, 15), stateLetter(child.pid!)]).toEqual(['gone', 'Z']);
+    await exited;
+  });
+
+  test('an open ProcessHandle is signalled through its own pidfd', async () => {
+    const victim = spawn('sleep', ['300']);
+    const handle = openProcess(victim.pid);
+    try {
+      expect(signalByIdentity(handle, 15)).toBe('sent');
+      expect(await victim.wait()).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+      expect(signalByIdentity(handle, 9)).toBe('gone');
+    } finally {
+      handle.close();
+    }
+  });
 });
 
 describe('lifecycle and validation', () => {
@@ -311,14 +336,14 @@ describe('lifecycle and validation', () => {
     const was = isChildSubreaper();
     const g = startLeakGuard();
     expect(isChildSubreaper()).toBe(true);
-    g.stop();
+    g.dispose();
     expect(isChildSubreaper()).toBe(was);
     expect(() => g.check()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
   });
 
   test("ERR_INVALID_STATE is shaped like Node's own: an Error, 'Invalid state: ...', the code in the stack", () => {
     const g = startLeakGuard();
-    g.stop();
+    g.dispose();
     let err: (Error & { code?: string }) | undefined;
     try {
       g.check();
@@ -326,8 +351,8 @@ describe('lifecycle and validation', () => {
       err = e as Error;
     }
     expect(err).toBeInstanceOf(Error);
-    expect(err!.message).toBe('Invalid state: LeakGuard.check() called after stop()');
-    expect(err!.stack!.split('\n')[0]).toBe('Error [ERR_INVALID_STATE]: Invalid state: LeakGuard.check() called after stop()');
+    expect(err!.message).toBe('Invalid state: LeakGuard.check() called after dispose()');
+    expect(err!.stack!.split('\n')[0]).toBe('Error [ERR_INVALID_STATE]: Invalid state: LeakGuard.check() called after dispose()');
   });
 
   test('subreaper: false leaves the flag as it was', () => {
@@ -335,7 +360,7 @@ describe('lifecycle and validation', () => {
     const was = isChildSubreaper();
     const g = startLeakGuard({ subreaper: false });
     expect(isChildSubreaper()).toBe(was);
-    g.stop();
+    g.dispose();
   });
 
   test.each([
@@ -355,7 +380,7 @@ describe('lifecycle and validation', () => {
       expect(() => (made = new Ctor(undefined, true))).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
       expect(isChildSubreaper()).toBe(was);
     } finally {
-      made?.stop();
+      made?.dispose();
     }
   });
 
@@ -365,7 +390,7 @@ describe('lifecycle and validation', () => {
       `require(${JSON.stringify(path.join(root, 'test/helpers/ts-register.js'))});
       const { startLeakGuard } = require(${JSON.stringify(path.join(root, 'lib/guard/guard.ts'))});
       const { parentPort } = require('node:worker_threads');
-      try { startLeakGuard().stop(); parentPort.postMessage('started'); }
+      try { startLeakGuard().dispose(); parentPort.postMessage('started'); }
       catch (e) { parentPort.postMessage(e.name + ' ' + e.code); }`,
       { eval: true },
     );
@@ -379,9 +404,9 @@ describe('lifecycle and validation', () => {
   });
 
   test.each([
-    [{ grace: -1 }, 'ERR_OUT_OF_RANGE'],
-    [{ grace: 1.5 }, 'ERR_OUT_OF_RANGE'],
-    [{ grace: '1' }, 'ERR_INVALID_ARG_TYPE'],
+    [{ killGracePeriod: -1 }, 'ERR_OUT_OF_RANGE'],
+    [{ killGracePeriod: 1.5 }, 'ERR_OUT_OF_RANGE'],
+    [{ killGracePeriod: '1' }, 'ERR_INVALID_ARG_TYPE'],
     ['now', 'ERR_INVALID_ARG_TYPE'],
   ])('cleanup(%p) rejects with %s', async (options, code) => {
     guard = startLeakGuard();

@@ -65,7 +65,7 @@ maybe('a leftover that may not be signalled is reported as not cleaned up, not a
   // command ends once the helper sleeps in pause(), so after its setresuid(2): before that,
   // the guard could still signal it, and its state would not be S.
   const command = `${helper} >/dev/null 2>&1 & p=$!; ${untilSleepingIn('rootsleep')}; echo $p; exit 0`;
-  const run = await runAsNobody(['guard', '--grace', '100', '--', 'sh', '-c', command]);
+  const run = await runAsNobody(['guard', '--kill-grace-period', '100', '--', 'sh', '-c', command]);
   const pid = Number(run.stdout.trim().split('\n')[0]);
   try {
     expect(pid).toBeGreaterThan(0);

@@ -95,10 +95,28 @@ describe('unixproc/jest global-teardown settings', () => {
       } finally {
         if (saved === undefined) delete process.env.UNIXPROC_LEAK_SETTLE_MS;
         else process.env.UNIXPROC_LEAK_SETTLE_MS = saved;
-        getGuard()?.stop();
+        getGuard()?.dispose();
       }
     },
   );
+});
+
+test('the former UNIXPROC_LEAK_GRACE_MS fails the teardown naming UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS, and still stops the guard', async () => {
+  const globalSetup = require('../../lib/integrations/jest/global-setup') as () => Promise<void>;
+  const globalTeardown = require('../../lib/integrations/jest/global-teardown') as () => Promise<void>;
+  const { getGuard } = require('../../lib/integrations/jest/state') as typeof import('../../lib/integrations/jest/state');
+  await globalSetup();
+  process.env.UNIXPROC_LEAK_GRACE_MS = '100';
+  try {
+    await expect(globalTeardown()).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: expect.stringContaining('was renamed UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS'),
+    });
+    expect(getGuard()).toBeUndefined();
+  } finally {
+    delete process.env.UNIXPROC_LEAK_GRACE_MS;
+    getGuard()?.dispose();
+  }
 });
 
 describe('unixproc/jest global setup + teardown', () => {

@@ -39,6 +39,15 @@ describe('kill and killpg', () => {
     expect([os.WTERMSIG(reap(l2)), os.WTERMSIG(reap(m2))]).toEqual([1, 1]);
   });
 
+  // Issue 13: ints the kernel rejects come back as its errno, as in Python.
+  test.each([
+    ['kill(pid, 65)', () => os.kill(process.pid, 65), 'kill'],
+    ['kill(pid, -1)', () => os.kill(process.pid, -1), 'kill'],
+    ['killpg(-1, 0)', () => os.killpg(-1, 0), 'killpg'],
+  ])('%s throws EINVAL from the kernel', (_what, call, syscall) => {
+    expect(call).toThrow(expect.objectContaining({ code: 'EINVAL', errno: -22, syscall }));
+  });
+
   test('killpg of a group that does not exist throws ESRCH', () => {
     expect(() => os.killpg(NO_SUCH_PID, 0)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'killpg' }));
   });
@@ -47,13 +56,12 @@ describe('kill and killpg', () => {
     ['a string pid', 'ERR_INVALID_ARG_TYPE', () => os.kill('1' as unknown as number, 0)],
     ['a fractional pid', 'ERR_OUT_OF_RANGE', () => os.kill(1.5, 0)],
     ['a pid beyond pid_t', 'ERR_OUT_OF_RANGE', () => os.kill(2 ** 31, 0)],
-    ['an unknown signal name', 'ERR_INVALID_ARG_VALUE', () => os.kill(1, 'SIGNOPE')],
-    ['signal 65', 'ERR_OUT_OF_RANGE', () => os.kill(1, 65)],
-    ['a negative signal', 'ERR_OUT_OF_RANGE', () => os.kill(1, -1)],
+    ['an unknown signal name', 'ERR_INVALID_ARG_VALUE', () => os.kill(1, 'SIGNOPE' as never)],
+    ['a signal beyond int', 'ERR_OUT_OF_RANGE', () => os.kill(1, 2 ** 31)],
     ['a boolean signal', 'ERR_INVALID_ARG_TYPE', () => os.kill(1, true as unknown as number)],
-    ['a negative pgid', 'ERR_OUT_OF_RANGE', () => os.killpg(-1, 0)],
+    ['a pgid beyond pid_t', 'ERR_OUT_OF_RANGE', () => os.killpg(-(2 ** 31) - 1, 0)],
     ['a NaN pgid', 'ERR_OUT_OF_RANGE', () => os.killpg(NaN, 0)],
-    ['killpg with an unknown signal', 'ERR_INVALID_ARG_VALUE', () => os.killpg(1, 'TERM')],
+    ['killpg with an unknown signal', 'ERR_INVALID_ARG_VALUE', () => os.killpg(1, 'TERM' as never)],
   ])('%s is rejected with %s', (_what, code, call) => {
     expect(call).toThrow(expect.objectContaining({ code }));
   });
@@ -132,13 +140,18 @@ describe('pidfd_open', () => {
     }
   });
 
+  test('pidfd_open(-1) and pidfd_open(0) throw EINVAL from the kernel, as in Python (issue 13)', () => {
+    expect(() => os.pidfd_open(-1)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'pidfd_open' }));
+    expect(() => os.pidfd_open(0)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'pidfd_open' }));
+  });
+
   test('pidfd_open of a pid that does not exist throws ESRCH; unknown flags EINVAL', () => {
     expect(() => os.pidfd_open(NO_SUCH_PID)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'pidfd_open' }));
     expect(() => os.pidfd_open(process.pid, 1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 
   test.each([
-    ['pid 0', 'ERR_OUT_OF_RANGE', () => os.pidfd_open(0)],
+    ['a pid beyond pid_t', 'ERR_OUT_OF_RANGE', () => os.pidfd_open(2 ** 31)],
     ['a string pid', 'ERR_INVALID_ARG_TYPE', () => os.pidfd_open('1' as unknown as number)],
     ['fractional flags', 'ERR_OUT_OF_RANGE', () => os.pidfd_open(1, 0.5)],
   ])('%s is rejected with %s', (_what, code, call) => {

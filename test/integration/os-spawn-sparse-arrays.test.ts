@@ -80,7 +80,7 @@ describe('posix_spawn rejects sparse and species arrays before spawning', () => 
 
   test('a hole in setsigmask is rejected naming setsigmask[1], and no child is created', () => {
     const { error, newChildren } = attempt(() =>
-      os.posix_spawn('/bin/true', ['true'], null, { setsigmask: ['SIGUSR1', ,] as string[] }),
+      os.posix_spawn('/bin/true', ['true'], null, { setsigmask: ['SIGUSR1', ,] as NodeJS.Signals[] }),
     );
     expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     expect((error as Error).message).toContain('"options.setsigmask[1]"');

@@ -2,7 +2,8 @@
  * The package as a user gets it: `npm pack`, installed into a scratch project, loaded
  * from CommonJS `require` and ESM `import`, type-checked from TypeScript, with the
  * prebuilt binaries (prebuildify: the N-API main addon and the fork addon built for this
- * Node's ABI) loaded and no compilation at install time.
+ * Node's ABI, both tagged glibc) loaded and no compilation at install time: the install
+ * runs with no compiler, make or python3 on PATH and CC/CXX set to false.
  *
  * The repo is copied first so that building and packing never touch the build/ and
  * dist/ that other test files are using at the same moment.
@@ -35,13 +36,45 @@ beforeAll(() => {
     fs.cpSync(path.join(root, entry), path.join(src, entry), { recursive: true, filter: own });
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
-  run('npm', ['run', 'prebuild'], src);
+  run('npm', ['run', 'prebuild', '--', '--host'], src);
   const tarball = run('npm', ['pack', '--silent'], src).trim().split('\n').pop() as string;
   app = path.join(work, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-  run('npm', ['install', '--prefer-offline', path.join(src, tarball)], app);
+  const { status, stdout, stderr } = spawnSync(process.execPath, [npmCli(), 'install', '--prefer-offline', path.join(src, tarball)], {
+    cwd: app,
+    encoding: 'utf8',
+    env: withoutCompilers(path.join(work, 'bin')),
+  });
+  if (status !== 0) throw new Error(`npm install without compilers failed (${status}):\n${stdout}${stderr}`);
 }, 300_000);
+
+// npm's own script (it runs under this node, found without PATH).
+function npmCli(): string {
+  return path.join(path.dirname(fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim())), 'npm-cli.js');
+}
+
+// An environment where nothing can be compiled: PATH holds only node and sh (npm runs
+// install scripts with sh), CC and CXX are false, and no build from source is asked for.
+function withoutCompilers(bin: string): NodeJS.ProcessEnv {
+  fs.mkdirSync(bin, { recursive: true });
+  fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin, CC: '/bin/false', CXX: '/bin/false' };
+  for (const key of Object.keys(env)) {
+    if (/^npm_config_build_from_source$/i.test(key)) delete env[key];
+  }
+  Object.assign(env, { npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' });
+  return env;
+}
+
+test('the install ran where no compiler, make or python3 could be found', () => {
+  const env = withoutCompilers(path.join(work, 'bin-check'));
+  const found = ['cc', 'gcc', 'g++', 'c++', 'make', 'python3'].filter(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { env }).status === 0,
+  );
+  expect(found).toEqual([]);
+});
 
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -55,9 +88,9 @@ function runNode(args: string[], cwd: string): { status: number | null; stdout: 
 test('the tarball ships both prebuilt binaries and installs without compiling', () => {
   const installed = path.join(app, 'node_modules', 'unixproc');
   const platform = `linux-${process.arch}`;
-  expect(fs.readdirSync(path.join(installed, 'prebuilds', platform))).toEqual(['unixproc.node']);
+  expect(fs.readdirSync(path.join(installed, 'prebuilds', platform))).toEqual(['unixproc.glibc.node']);
   expect(fs.readdirSync(path.join(installed, 'fork-addon', 'prebuilds', platform))).toEqual([
-    `node.abi${process.versions.modules}.node`,
+    `node.abi${process.versions.modules}.glibc.node`,
   ]);
   expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
   expect(fs.existsSync(path.join(installed, 'fork-addon', 'build'))).toBe(false);
@@ -115,6 +148,13 @@ test('ESM import of unixproc/os and unixproc loads and calls the addon', () => {
   expect(JSON.parse(out)).toEqual([expect.any(Number), expect.any(Number), true, 'function', true]);
   const [pid, selfPid] = JSON.parse(out);
   expect(pid).toBe(selfPid);
+});
+
+test('CommonJS require and ESM import of unixproc/resource load and call the addon (issue 13)', () => {
+  const cjs = run('node', ['-e', "const r = require('unixproc/resource'); console.log(JSON.stringify([r.getrlimit(r.RLIMIT_NOFILE).length, r.RLIM_INFINITY, require.resolve('unixproc/resource')]))"], app);
+  expect(JSON.parse(cjs)).toEqual([2, -1, path.join(app, 'node_modules', 'unixproc', 'dist', 'resource', 'index.js')]);
+  const esm = run('node', ['--input-type=module', '-e', "import { getpagesize } from 'unixproc/resource'; import r from 'unixproc/resource'; console.log(JSON.stringify([getpagesize() > 0, r.getpagesize === getpagesize]))"], app);
+  expect(JSON.parse(esm)).toEqual([true, true]);
 });
 
 test('TypeScript sees the shipped types through the exports map', () => {

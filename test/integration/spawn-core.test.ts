@@ -5,10 +5,11 @@ import { openSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, Subprocess } from '../../lib/spawn';
+import { createSubprocess } from '../../lib/spawn/handle';
 import { native } from '../../lib/native';
 import { isForeignChild } from '../../lib/os/foreign-children';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
-import { duringReapWindow, readAll } from '../helpers/spawn-helpers';
+import { duringReapWindow, processState, readAll } from '../helpers/spawn-helpers';
 
 describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch', (mode) => {
   beforeAll(() => setExitWatchMode(mode));
@@ -51,6 +52,17 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
     await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
     expect(child.kill('SIGKILL')).toBe(false);
     expect(child.kill(0)).toBe(false);
+  });
+
+  // Issue 8, defect 8: a zombie accepts signals (pidfd_send_signal(2) and kill(2) alike).
+  test('kill() on a child that has exited but is not reaped yet (a zombie) returns false', async () => {
+    const child = spawn('/bin/true');
+    // The event loop does not run here, so the exit watch cannot reap it meanwhile.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (processState(child.pid) !== 'Z') Atomics.wait(pause, 0, 0, 1);
+    const answers = [child.exited, child.kill('SIGKILL'), child.kill(0), processState(child.pid)];
+    expect(answers).toEqual([false, false, false, 'Z']);
+    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
   });
 
   test('abort sends killSignal, then SIGKILL after the grace period to a child that ignores it', async () => {
@@ -153,6 +165,34 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('spawn with the %s exit watch
   });
 });
 
+// Issue 8, defect 7: a handle built by hand (`new Subprocess({ pid: X, pidfd: -1, ... })`)
+// signalled any pid X through kill(); with no argument it failed with an untyped error.
+describe('Subprocess cannot be constructed from outside', () => {
+  const forged = {
+    pid: process.pid,
+    pidfd: -1,
+    args: ['/bin/true'],
+    fds: [-1, -1, -1],
+    timeout: 0,
+    killSignal: 15,
+    killGracePeriod: 5000,
+    signal: undefined,
+  };
+  test.each<[string, () => unknown]>([
+    ['no argument', () => new (Subprocess as unknown as new () => unknown)()],
+    ['a forged child record', () => new (Subprocess as unknown as new (init: unknown) => unknown)(forged)],
+    ['a forged token', () => new Subprocess(Symbol('Subprocess.construct'), forged as never)],
+  ])('new Subprocess(%s) throws ERR_ILLEGAL_CONSTRUCTOR', (_what, construct) => {
+    expect(construct).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
+  });
+
+  test('a spawned handle is still a Subprocess', async () => {
+    const child = spawn('/bin/true');
+    expect(child).toBeInstanceOf(Subprocess);
+    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 0 });
+  });
+});
+
 describe('a pidfd watch that cannot start', () => {
   // A child of this process that no handle knows (the raw native call), given to a handle
   // with an fd the event loop cannot poll (a regular file: epoll refuses it, EPERM).
@@ -162,7 +202,7 @@ describe('a pidfd watch that cannot start', () => {
     const pid = r[0];
     expect(pid).toBeGreaterThan(0);
     const fd = openSync(__filename, 'r'); // owned by the handle from here: it closes it
-    const handle = new Subprocess({
+    const handle = createSubprocess({
       pid,
       pidfd: fd,
       args: ['/bin/true'],

@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from '../../lib/spawn';
 import { setExitWatchMode, type ExitWatchMode } from '../../lib/spawn/exit-watch';
-import { processState, threadCount, readAll } from '../helpers/spawn-helpers';
+import { openFds, processState, threadCount, readAll } from '../helpers/spawn-helpers';
 
 describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('at scale, with the %s exit watch', (mode) => {
   beforeAll(() => setExitWatchMode(mode));
@@ -41,6 +41,35 @@ describe.each<ExitWatchMode>(['pidfd', 'sigchld'])('at scale, with the %s exit w
     expect(ourResults.map((s) => (s as { code: number }).code)).toEqual(
       Array.from({ length: 60 }, (_, i) => ((i % 7) + 1) % 7),
     );
+  });
+
+  // Issue 8, defect 4: stdin stayed open after the child exited, one fd and one active
+  // handle per child until the process ended.
+  test("200 children with stdio 'pipe', read and awaited, leave no pipe fd and no pipe handle behind", async () => {
+    const activeHandles = (): unknown[] => (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+    const fdsBefore = openFds().length;
+    const streams: unknown[] = [];
+    const outputs: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const c = spawn('/bin/sh', ['-c', 'echo out; echo err >&2'], { stdio: 'pipe' });
+      streams.push(c.stdin, c.stdout, c.stderr);
+      const [out, err, status] = await Promise.all([readAll(c.stdout), readAll(c.stderr), c.wait()]);
+      expect(status).toEqual({ kind: 'exited', code: 0 });
+      outputs.push(out + err);
+    }
+    await new Promise((resolve) => setImmediate(resolve)); // the last close callbacks
+    const fdsAfter = openFds().length;
+    const handles = new Set(activeHandles());
+    expect(outputs.every((o) => o === 'out\nerr\n')).toBe(true);
+    expect(streams.filter((s) => handles.has(s)).length).toBe(0);
+    expect(streams.filter((s) => !(s as { destroyed: boolean }).destroyed).length).toBe(0);
+    expect(fdsAfter - fdsBefore).toBeLessThan(5);
+  });
+
+  test('stdin is destroyed once the child has exited, even when nothing was written to it', async () => {
+    const c = spawn('/bin/true', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+    await c.wait();
+    expect(c.stdin?.destroyed).toBe(true);
   });
 });
 

@@ -52,7 +52,7 @@ test('SIGTERM stops the child group gracefully and exits with the child\'s code'
   expect(p.kill('SIGTERM')).toBe(true);
   const status = await p.wait();
   expect(status).toEqual({ kind: 'exited', code: 3 });
-  expect(await stderr).toMatch(/SIGTERM: stopping/);
+  expect(await stderr).toMatch(/SIGTERM: terminating/);
   // The grandchildren got the stop signal with their group.
   expect(decodeWaitStatus(await reapPid(sleeps[0]))).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
   const second = await reapIfAdopted(sleeps[1]);
@@ -68,8 +68,11 @@ test('exits 1 with the error when the command cannot be started', async () => {
 test.each([
   [['--', ], /no command/],
   [['--restart', 'sometimes', '--', 'true'], /--restart must be/],
-  [['--stop-timeout', '-5', '--', 'true'], /--stop-timeout must be a non-negative integer/],
-  [['--stop-signal', 'SIGNOPE', '--', 'true'], /unknown signal/],
+  [['--kill-grace-period', '-5', '--', 'true'], /--kill-grace-period must be a non-negative integer/],
+  [['--kill-signal', 'SIGNOPE', '--', 'true'], /unknown signal/],
+  [['--kill-signal', '65', '--', 'true'], /unknown signal '65'/],
+  [['--stop-signal', 'TERM', '--', 'true'], /--stop-signal was renamed --kill-signal/],
+  [['--stop-timeout', '100', '--', 'true'], /--stop-timeout was renamed --kill-grace-period/],
   [['true'], /unexpected argument 'true'/],
 ])('a usage error exits 2: %j', async (args, message) => {
   const r = await run(args as string[]);

@@ -127,7 +127,7 @@ describe("restart policy 'always'", () => {
     const sup = supervise('/bin/sh', ['-c', 'exit 0'], { restart: 'always', backoff: { initial: 60000 } });
     await new Promise((resolve) => sup.once('restart', resolve));
     expect(sup.state).toBe('backoff');
-    await expect(sup.stop()).resolves.toEqual({ kind: 'exited', code: 0 });
+    await expect(sup.terminate()).resolves.toEqual({ kind: 'exited', code: 0 });
     expect(sup.state).toBe('stopped');
     expect(sup.restarts).toBe(0);
   });
@@ -155,7 +155,7 @@ describe('the start limit', () => {
     await expect(Promise.race([thirdRestart, sup.done()])).resolves.toBe('restarted 3 times');
     expect(sup.state).toBe('running');
     const pgid = sup.pid as number;
-    await sup.stop();
+    await sup.terminate();
     await reapAll(groupOf(pgid).map((p) => p.pid));
   });
 
@@ -179,7 +179,7 @@ describe('restart()', () => {
     expect(sup.state).toBe('running');
     expect(sup.restarts).toBe(1);
     expect(sup.lastStatus).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
-    await sup.stop();
+    await sup.terminate();
     expect(sup.state).toBe('stopped');
   });
 
@@ -188,7 +188,7 @@ describe('restart()', () => {
     const spawned: number[] = [];
     sup.on('spawn', (pid) => spawned.push(pid));
     const restarting = sup.restart();
-    const status = await sup.stop();
+    const status = await sup.terminate();
     await expect(restarting).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
     expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
     expect(sup.state).toBe('stopped');
@@ -202,18 +202,18 @@ describe('restart()', () => {
     expect(sup.state).toBe('backoff');
     const spawned = new Promise<number>((resolve) => sup.once('spawn', resolve));
     const pid = await sup.restart();
-    await sup.stop();
+    await sup.terminate();
     await expect(spawned).resolves.toBe(pid);
     expect(sup.restarts).toBe(1);
   });
 
   test('starts a stopped supervisor again', async () => {
     const sup = supervise('/bin/sleep', ['300']);
-    await sup.stop();
+    await sup.terminate();
     const pid = await sup.restart();
     expect(sup.state).toBe('running');
     expect(sup.pid).toBe(pid);
-    await sup.stop();
+    await sup.terminate();
   });
 });
 

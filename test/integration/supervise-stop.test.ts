@@ -25,7 +25,7 @@ describe('the child and its group', () => {
     const f = statFields(pid) as string[];
     expect(Number(f[2])).toBe(pid);
     expect(Number(f[3])).toBe(Number((statFields(process.pid) as string[])[3]));
-    await sup.stop();
+    await sup.terminate();
   });
 
   test('a stopped group keeper holds the group id while the child runs', async () => {
@@ -35,7 +35,7 @@ describe('the child and its group', () => {
     const keeper = groupOf(pid).find((p) => p.pid !== pid) as { pid: number; state: string };
     expect(keeper.state).toBe('T');
     expect(Number((statFields(keeper.pid) as string[])[1])).toBe(process.pid);
-    await sup.stop();
+    await sup.terminate();
     expect(groupOf(pid)).toEqual([]);
   });
 });
@@ -44,23 +44,23 @@ describe('stop()', () => {
   test('a child that handles SIGTERM exits by itself, and stop() resolves with its status', async () => {
     // stdio ignored: the shell reports its sleep's death by SIGTERM ("Terminated") on stderr.
     const sup = supervise('/bin/sh', ['-c', 'trap "exit 7" TERM; while :; do sleep 0.05; done'], {
-      stopTimeout: 60000,
+      killGracePeriod: 60000,
       stdio: 'ignore',
     });
     const pid = sup.pid as number;
     await untilGroupReady(pid, 3);
-    await expect(sup.stop()).resolves.toEqual({ kind: 'exited', code: 7 });
+    await expect(sup.terminate()).resolves.toEqual({ kind: 'exited', code: 7 });
     expect(sup.state).toBe('stopped');
     // The sleep in the group got the SIGTERM too; it was the shell's child, so it is a
     // zombie of this subreaper now, or already reaped by the shell.
     await reapAll(groupOf(pid).map((p) => p.pid));
   });
 
-  test('a child that ignores SIGTERM is SIGKILLed after stopTimeout', async () => {
-    const sup = supervise('/bin/sh', ['-c', 'trap "" TERM; echo; while :; do sleep 0.05; done'], { stopTimeout: 200 });
+  test('a child that ignores SIGTERM is SIGKILLed after killGracePeriod', async () => {
+    const sup = supervise('/bin/sh', ['-c', 'trap "" TERM; echo; while :; do sleep 0.05; done'], { killGracePeriod: 200 });
     const pid = sup.pid as number;
     await untilGroupReady(pid, 3);
-    const status = await sup.stop();
+    const status = await sup.terminate();
     expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
     await reapAll(groupOf(pid).map((p) => p.pid));
   });
@@ -71,26 +71,26 @@ describe('stop()', () => {
     await untilGroupReady(pid, 5); // sh, 3 sleeps, keeper
     const gc = grandchildren(pid);
     expect(gc).toHaveLength(3);
-    await sup.stop();
+    await sup.terminate();
     expect(liveMembers(pid)).toEqual([]);
     const statuses = await reapAll(gc.filter((p) => statFields(p) !== undefined));
     for (const s of statuses.values()) expect(s).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
   });
 
-  test('grandchildren that ignore the stop signal are SIGKILLed after stopTimeout', async () => {
-    const sup = supervise('/bin/sh', ['-c', shellWithSleeps(2, 'trap "" TERM;')], { stopTimeout: 200 });
+  test('grandchildren that ignore the stop signal are SIGKILLed after killGracePeriod', async () => {
+    const sup = supervise('/bin/sh', ['-c', shellWithSleeps(2, 'trap "" TERM;')], { killGracePeriod: 200 });
     const pid = sup.pid as number;
     await untilGroupReady(pid, 4);
     const gc = grandchildren(pid);
-    await sup.stop();
+    await sup.terminate();
     expect(liveMembers(pid)).toEqual([]);
     const statuses = await reapAll(gc.filter((p) => statFields(p) !== undefined));
     for (const s of statuses.values()) expect(s).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
   });
 
   test('the stop signal is configurable', async () => {
-    const sup = supervise('/bin/sleep', ['300'], { stopSignal: 'SIGINT' });
-    await expect(sup.stop()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGINT' });
+    const sup = supervise('/bin/sleep', ['300'], { killSignal: 'SIGINT' });
+    await expect(sup.terminate()).resolves.toMatchObject({ kind: 'signaled', signal: 'SIGINT' });
   });
 });
 
@@ -125,7 +125,7 @@ describe('signal()', () => {
     const pid = sup.pid as number;
     await untilGroupReady(pid, 4);
     const gc = grandchildren(pid);
-    expect(sup.signal('SIGUSR1')).toBe(true);
+    expect(sup.kill('SIGUSR1')).toBe(true);
     await expect(sup.done()).resolves.toBe('stopped');
     expect(sup.lastStatus).toMatchObject({ kind: 'signaled', signal: 'SIGUSR1' });
     const statuses = await reapAll(gc.filter((p) => statFields(p) !== undefined));
@@ -134,8 +134,8 @@ describe('signal()', () => {
 
   test('returns false once the supervisor has stopped', async () => {
     const sup = supervise('/bin/sleep', ['300']);
-    await sup.stop();
-    expect(sup.signal('SIGTERM')).toBe(false);
+    await sup.terminate();
+    expect(sup.kill('SIGTERM')).toBe(false);
   });
 });
 
@@ -144,7 +144,7 @@ describe('the exit hook', () => {
     const before = [process.listenerCount('exit'), process.listenerCount('SIGTERM')];
     const sup = supervise('/bin/sleep', ['300']);
     const during = [process.listenerCount('exit'), process.listenerCount('SIGTERM')];
-    await sup.stop();
+    await sup.terminate();
     const after = [process.listenerCount('exit'), process.listenerCount('SIGTERM')];
     expect(during).toEqual([before[0] + 1, before[1] + 1]);
     expect(after).toEqual(before);
@@ -153,7 +153,7 @@ describe('the exit hook', () => {
 
 describe('a group keeper killed from outside', () => {
   test('leftovers of the exited child are not waited for (nothing can signal them safely): the supervisor settles', async () => {
-    const sup = supervise('/bin/sh', ['-c', 'trap "exit 1" USR1; sleep 300 & wait'], { restart: 'never', stopTimeout: 100 });
+    const sup = supervise('/bin/sh', ['-c', 'trap "exit 1" USR1; sleep 300 & wait'], { restart: 'never', killGracePeriod: 100 });
     const pid = sup.pid as number;
     await untilGroupReady(pid, 3); // sh, sleep, keeper
     const keeper = (groupOf(pid).find((p) => p.state === 'T') as { pid: number }).pid;

@@ -1,6 +1,7 @@
 // Every argument of supervise(), daemonize() and readPidfile() is checked before anything
 // starts: Node's ERR_* codes, naming the argument.
-import { daemonize, readPidfile, supervise } from '../../lib/supervise';
+import { daemonize, readPidfile, supervise, Supervisor } from '../../lib/supervise';
+import { validateSupervisorOptions } from '../../lib/supervise/options';
 import { childrenOf } from '../helpers/os-core-children';
 
 describe('supervise() rejects', () => {
@@ -19,9 +20,9 @@ describe('supervise() rejects', () => {
     ['a non-finite resetAfter', ['/bin/true', [], { backoff: { resetAfter: Infinity } }], 'ERR_OUT_OF_RANGE'],
     ['a fractional maxRestarts', ['/bin/true', [], { startLimit: { maxRestarts: 1.5 } }], 'ERR_OUT_OF_RANGE'],
     ['a zero window', ['/bin/true', [], { startLimit: { window: 0 } }], 'ERR_OUT_OF_RANGE'],
-    ['stopSignal 0', ['/bin/true', [], { stopSignal: 0 }], 'ERR_OUT_OF_RANGE'],
-    ['an unknown stopSignal', ['/bin/true', [], { stopSignal: 'SIGNOPE' }], 'ERR_INVALID_ARG_VALUE'],
-    ['a negative stopTimeout', ['/bin/true', [], { stopTimeout: -1 }], 'ERR_OUT_OF_RANGE'],
+    ['killSignal 0', ['/bin/true', [], { killSignal: 0 }], 'ERR_OUT_OF_RANGE'],
+    ['an unknown killSignal', ['/bin/true', [], { killSignal: 'SIGNOPE' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a negative killGracePeriod', ['/bin/true', [], { killGracePeriod: -1 }], 'ERR_OUT_OF_RANGE'],
     ["stdio 'pipe'", ['/bin/true', [], { stdio: 'pipe' }], 'ERR_INVALID_ARG_VALUE'],
     ["stdio[1] 'pipe'", ['/bin/true', [], { stdio: ['inherit', 'pipe'] }], 'ERR_INVALID_ARG_VALUE'],
     ['a bad cwd', ['/bin/true', [], { cwd: 5 }], 'ERR_INVALID_ARG_TYPE'],
@@ -38,8 +39,11 @@ describe('daemonize() rejects', () => {
     ['a non-string file', [null], 'ERR_INVALID_ARG_TYPE'],
     ['args that are not an array', ['/bin/true', {}], 'ERR_INVALID_ARG_TYPE'],
     ['a umask above 0777', ['/bin/true', [], { umask: 0o1000 }], 'ERR_OUT_OF_RANGE'],
-    ['an unknown stdout', ['/bin/true', [], { stdout: true }], 'ERR_INVALID_ARG_TYPE'],
-    ['a negative stderr fd', ['/bin/true', [], { stderr: -1 }], 'ERR_OUT_OF_RANGE'],
+    ['a stdio that is not a stream target', ['/bin/true', [], { stdio: true }], 'ERR_INVALID_ARG_TYPE'],
+    ['a negative stdio[2] fd', ['/bin/true', [], { stdio: ['ignore', 'ignore', -1] }], 'ERR_OUT_OF_RANGE'],
+    ["stdio 'pipe' (nothing reads a daemon's output)", ['/bin/true', [], { stdio: 'pipe' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a stdin other than /dev/null', ['/bin/true', [], { stdio: [0] }], 'ERR_INVALID_ARG_VALUE'],
+    ['more than 3 stdio entries', ['/bin/true', [], { stdio: ['ignore', 'ignore', 'ignore', 'ignore'] }], 'ERR_INVALID_ARG_VALUE'],
     ['an empty cwd', ['/bin/true', [], { cwd: '' }], 'ERR_INVALID_ARG_VALUE'],
     ['a pidfile that is not a string', ['/bin/true', [], { pidfile: 1 }], 'ERR_INVALID_ARG_TYPE'],
     ['a pidfile given as a Buffer (its temporary file is named from the string)', ['/bin/true', [], { pidfile: Buffer.from('/tmp/x.pid') }], 'ERR_INVALID_ARG_TYPE'],
@@ -59,13 +63,26 @@ describe('readPidfile() rejects', () => {
   });
 });
 
+describe('new Supervisor() (issue 8): supervisors come only from supervise()', () => {
+  const Ctor = Supervisor as unknown as new (...a: unknown[]) => Supervisor;
+  test.each<[string, unknown[]]>([
+    ['no arguments', []],
+    ['supervise()\'s arguments', ['/bin/sleep', ['300'], validateSupervisorOptions(undefined)]],
+    ['a forged token', [Symbol('Supervisor.construct'), '/bin/sleep', ['300'], validateSupervisorOptions(undefined)]],
+  ])('with %s is ERR_ILLEGAL_CONSTRUCTOR and starts nothing', (_what, args) => {
+    const before = childrenOf(process.pid).length;
+    expect(() => new Ctor(...args)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
+    expect(childrenOf(process.pid).length).toBe(before);
+  });
+});
+
 describe('Supervisor methods reject', () => {
   test('signal() with an unknown signal name', async () => {
     const sup = supervise('/bin/sleep', ['300']);
     try {
-      expect(() => sup.signal('SIGNOPE')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+      expect(() => sup.kill('SIGNOPE' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     } finally {
-      await sup.stop();
+      await sup.terminate();
     }
   });
 });

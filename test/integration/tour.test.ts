@@ -25,7 +25,7 @@ test('the tour runs every section on real processes and exits 0', async () => {
   expect(out).toMatch(/sh -c 'exit 3': pid \d+ status 0x0300 {2}WIFEXITED=true exitcode=3/);
   expect(out).toMatch(/zombie pid \d+ \(true, state Z: .*\), held by pid \d+ \(node\)\nafter waitpid: gone/);
   expect(out).toMatch(/restart 1 in 50 ms\n.*\n {2}restart 2 in 100 ms\n {2}running as pid \d+ \(its own process group\), state running/);
-  expect(out).toMatch(/stop\(\): SIGTERM to the group, reaped; state stopped/);
+  expect(out).toMatch(/terminate\(\): SIGTERM to the group, reaped; state stopped/);
   // The background job may not have exec'd sleep yet when the guard looks: it is then the
   // forked shell, and still the same leak.
   expect(out).toMatch(/pid \d+ [RS] (sleep 30|\/bin\/sh -c sleep 30 & exit 0): orphan adopted by the guard/);

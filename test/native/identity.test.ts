@@ -27,11 +27,17 @@ describe('identity', () => {
     expect(() => os.getpgid(2 ** 22 + 1)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'getpgid' }));
   });
 
+  test('a negative pid goes to the kernel, as in Python (issue 13): getsid/getpgid ESRCH, setpgid EINVAL', () => {
+    expect(() => os.getsid(-1)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'getsid' }));
+    expect(() => os.getpgid(-1)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'getpgid' }));
+    expect(() => os.setpgid(-1, 0)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'setpgid' }));
+    expect(() => os.setpgid(0, -1)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'setpgid' }));
+  });
+
   test.each([
     ['string', '1', 'ERR_INVALID_ARG_TYPE'],
     ['NaN', NaN, 'ERR_OUT_OF_RANGE'],
     ['fraction', 1.5, 'ERR_OUT_OF_RANGE'],
-    ['negative', -1, 'ERR_OUT_OF_RANGE'],
     ['beyond pid_t', 2 ** 31, 'ERR_OUT_OF_RANGE'],
     ['bigint', 1n, 'ERR_INVALID_ARG_TYPE'],
   ])('getsid rejects a %s pid with %s', (_what, value, code) => {
@@ -50,6 +56,6 @@ describe('identity', () => {
     } finally {
       fs.closeSync(fd);
     }
-    expect(() => os.tcgetpgrp(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => os.tcgetpgrp(-1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'tcgetpgrp' }));
   });
 });

@@ -12,7 +12,7 @@ const EINVAL = -22;
 
 const attrs = (over: Record<string, unknown>): Record<string, unknown> => ({
   actions: [],
-  pgroup: -1,
+  pgroup: null,
   resetids: false,
   setsid: false,
   sigmask: null,
@@ -102,6 +102,7 @@ describe('the integer and boolean arguments of the other functions', () => {
     ['tcsetpgrp', [0, undefined]],
     ['pidfdOpen', [undefined, 0]],
     ['pidfdSendSignal', [0, '9']],
+    ['pidfdExited', ['3']],
     ['_exit', ['0']],
   ])('%s with %p is -EINVAL', (fn, args) => {
     expect(addon[fn](...(args as unknown[]))).toBe(EINVAL);

@@ -114,13 +114,20 @@ beforeAll(async () => {
 
 /** The arguments that make `cmd` parse `option` and nothing else of consequence. */
 function probe(cmd: CommandName, option: string): string[] {
-  return (PROC_COMMANDS as readonly string[]).includes(cmd) ? [cmd, '--procfs', FIXTURE, option] : [cmd, option];
+  return (PROC_COMMANDS as readonly string[]).includes(cmd) ? [cmd, '--procfs', FIXTURE, '--procfs-fixture', option] : [cmd, option];
 }
 
 describe('the unixproc options the docs name', () => {
   test('are found for every command (the extraction itself works)', () => {
     for (const cmd of COMMANDS) expect([cmd, documented.get(cmd)!.size > 0]).toEqual([cmd, true]);
     expect([...documented.get('ps')!]).toEqual(expect.arrayContaining(['--pid', '--state', '--json', '--procfs']));
+  });
+
+  test('name guard --ignore (a glob), not the regex flag it replaced, which is a usage error naming it', async () => {
+    expect([documented.get('guard')!.has('--ignore'), documented.get('guard')!.has('--ignore-pattern')]).toEqual([true, false]);
+    const r = await runCli(['guard', '--ignore-pattern', 'x', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--ignore-pattern .* was replaced by --ignore <glob>/);
   });
 
   test('an option no parser knows is reported as unknown (what the acceptance test looks for)', async () => {

@@ -47,3 +47,29 @@ test('a zombie is described by the list it is in', () => {
   const text = formatLeakReport(report([], [leaked({ state: stateOf('Z'), cmdline: [], comm: 'true' })]));
   expect(text).toBe('leak: 1 zombie left behind:\n  pid 4242 Z [true]: zombie held by 4000 (sh, sleeping), which has not waited for it\n');
 });
+
+describe('a report that is not one is rejected with a code, naming the field', () => {
+  const cases: [string, unknown, string, string][] = [
+    ['an empty object in leaked (issue 8)', report([{} as LeakedProcess]), 'ERR_INVALID_ARG_TYPE', 'report.leaked[0].pid'],
+    ['a hole in zombies', { ok: false, leaked: [], zombies: [, leaked({})], reaped: [] }, 'ERR_INVALID_ARG_TYPE', 'report.zombies[0]'],
+    ['a fractional pid', report([leaked({ pid: 1.5 })]), 'ERR_OUT_OF_RANGE', 'report.leaked[0].pid'],
+    ['a cmdline with a number', report([leaked({ cmdline: ['a', 1 as unknown as string] })]), 'ERR_INVALID_ARG_TYPE', 'report.leaked[0].cmdline[1]'],
+    ['a state without a letter', report([leaked({ state: {} as never })]), 'ERR_INVALID_ARG_TYPE', 'report.leaked[0].state.letter'],
+    ['an unknown relation', report([leaked({ relation: 'cousin' as never })]), 'ERR_INVALID_ARG_VALUE', 'report.leaked[0].relation'],
+    ['a parent without isGuard', report([leaked({ parent: { pid: 1, comm: 'x', state: stateOf('S') } as never })]), 'ERR_INVALID_ARG_TYPE', 'report.leaked[0].parent.isGuard'],
+    ['a symbol comm', report([leaked({ comm: Symbol('x') as never })]), 'ERR_INVALID_ARG_TYPE', 'report.leaked[0].comm'],
+  ];
+  test.each(cases)('%s', (_what, value, code, field) => {
+    expect(() => formatLeakReport(value as LeakReport)).toThrow(
+      expect.objectContaining({ code, message: expect.stringContaining(field) }),
+    );
+  });
+
+  test('a getter is read once: the text shows what was checked', () => {
+    let reads = 0;
+    const p = leaked({});
+    Object.defineProperty(p, 'cmdline', { get: () => (++reads === 1 ? ['sleep', '1'] : 5) });
+    expect(formatLeakReport(report([p]))).toBe('leak: 1 process still running left behind:\n  pid 4242 S sleep 1: still a child of 4000 (sh, sleeping)\n');
+    expect(reads).toBe(1);
+  });
+});

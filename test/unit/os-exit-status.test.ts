@@ -1,7 +1,8 @@
 // decodeWaitStatus: every kind of status the kernel reports, and the values it never does.
 // Statuses are built with the Linux bit layout (glibc bits/waitstatus.h):
 // exited (code << 8), signaled (signo | 0x80 core), stopped (signo << 8 | 0x7f), continued 0xffff.
-import { decodeWaitStatus } from '../../lib/exit-status';
+import { decodeWaitStatus, nameOfSignal } from '../../lib/exit-status';
+import * as unixproc from '../../lib/index';
 
 describe('decodeWaitStatus decodes each kind', () => {
   test.each([0, 1, 255])('exit code %i', (code) => {
@@ -81,5 +82,24 @@ describe('decodeWaitStatus rejects what is not a status', () => {
     expect(() => decodeWaitStatus(value)).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("'status'") }),
     );
+  });
+});
+
+describe('nameOfSignal (internal, issue 8)', () => {
+  test('names a signal, or SIG<n> where Node has no name', () => {
+    expect([nameOfSignal(15), nameOfSignal(40), nameOfSignal(0x85)]).toEqual(['SIGTERM', 'SIG40', 'SIG133']);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['a symbol', Symbol('x'), 'ERR_INVALID_ARG_TYPE'],
+    ['a bigint', 15n, 'ERR_INVALID_ARG_TYPE'],
+    ['NaN', NaN, 'ERR_OUT_OF_RANGE'],
+    ['-1', -1, 'ERR_OUT_OF_RANGE'],
+  ])('rejects %s with %s', (_what, value, code) => {
+    expect(() => nameOfSignal(value as number)).toThrow(expect.objectContaining({ code }));
+  });
+
+  test('is not exported by the package, nor is statusBits (they are internals)', () => {
+    expect(['nameOfSignal' in unixproc, 'statusBits' in unixproc, typeof unixproc.decodeWaitStatus]).toEqual([false, false, 'function']);
   });
 });

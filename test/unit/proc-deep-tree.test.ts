@@ -23,7 +23,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 test(`processTree() walks a chain ${DEPTH} deep to its end`, () => {
-  let node = processTree(1, { procfs: root });
+  let node = processTree(1, { procfs: root, procfsFixture: true });
   let depth = 0;
   let last = 0;
   while (node !== undefined) {
@@ -42,7 +42,7 @@ const CLI_DEPTH = 4000;
 
 test(`unixproc tree draws a chain ${CLI_DEPTH} deep, one line per process`, async () => {
   const from = DEPTH - CLI_DEPTH + 1;
-  const r = await runCli(['tree', String(from), '--procfs', root]);
+  const r = await runCli(['tree', String(from), '--procfs', root, '--procfs-fixture']);
   const lines = r.stdout.trimEnd().split('\n');
   expect([r.code, lines.length, lines[0], lines[1], lines[2]]).toEqual([0, CLI_DEPTH, `${from} S p${from}`, `\`- ${from + 1} S p${from + 1}`, `   \`- ${from + 2} S p${from + 2}`]);
   expect(lines[CLI_DEPTH - 1] === `${'   '.repeat(CLI_DEPTH - 2)}\`- ${DEPTH} S p${DEPTH}`).toBe(true);

@@ -21,7 +21,7 @@ const procfs = path.join(__dirname, '..', 'fixtures', 'proc', 'tree');
 
 describe('findZombies on a fixture tree', () => {
   test('groups the zombie under its parent with the parent\'s comm, state and cmdline', () => {
-    const groups = findZombies({ procfs });
+    const groups = findZombies({ procfs, procfsFixture: true });
     expect(groups).toHaveLength(1);
     expect(groups[0]).toEqual(
       expect.objectContaining({ parentPid: 100, parentKind: 'process', count: 1 }),
@@ -32,12 +32,12 @@ describe('findZombies on a fixture tree', () => {
   });
 
   test('a parent named as a subreaper is reported as one', () => {
-    expect(findZombies({ procfs, subreapers: [100] })[0].parentKind).toBe('subreaper');
+    expect(findZombies({ procfs, procfsFixture: true, subreapers: [100] })[0].parentKind).toBe('subreaper');
   });
 });
 
 describe('findOrphans on a fixture tree', () => {
-  const byPid = () => new Map(findOrphans({ procfs }).map((o) => [o.process.pid, o]));
+  const byPid = () => new Map(findOrphans({ procfs, procfsFixture: true }).map((o) => [o.process.pid, o]));
 
   test('kernel threads, PID 1, zombies and ppid-0 processes are not orphans', () => {
     const m = byPid();
@@ -82,18 +82,26 @@ describe('findOrphans on a fixture tree', () => {
   });
 
   test('children of a named subreaper count as re-parented to it', () => {
-    const o = findOrphans({ procfs, subreapers: [200] }).find((x) => x.process.pid === 210);
+    const o = findOrphans({ procfs, procfsFixture: true, subreapers: [200] }).find((x) => x.process.pid === 210);
     expect(o?.reparentedTo).toBe('subreaper');
   });
 
   test('subreapers must be a list of pids', () => {
-    expect(() => findOrphans({ procfs, subreapers: 5 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => findOrphans({ procfs, subreapers: [0] })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => findOrphans({ procfs, procfsFixture: true, subreapers: 5 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => findOrphans({ procfs, procfsFixture: true, subreapers: [0] })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+
+  test('a hole in subreapers is rejected, not skipped (issue 8)', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [, 200] as number[];
+    const hole = expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"options.subreapers[0]"') });
+    expect(() => findOrphans({ procfs, procfsFixture: true, subreapers: sparse })).toThrow(hole);
+    expect(() => findDaemons({ procfs, procfsFixture: true, subreapers: sparse })).toThrow(hole);
   });
 });
 
 describe('orphanedProcessGroups on a fixture tree (POSIX definition)', () => {
-  const groups = () => new Map(orphanedProcessGroups({ procfs }).map((g) => [g.pgid, g]));
+  const groups = () => new Map(orphanedProcessGroups({ procfs, procfsFixture: true }).map((g) => [g.pgid, g]));
 
   test('a group whose members\' parents are in the group or outside the session is orphaned', () => {
     const g = groups().get(200);
@@ -116,7 +124,7 @@ describe('orphanedProcessGroups on a fixture tree (POSIX definition)', () => {
 });
 
 describe('findDaemons on a fixture tree', () => {
-  const daemons = () => new Map(findDaemons({ procfs }).map((d) => [d.process.pid, d]));
+  const daemons = () => new Map(findDaemons({ procfs, procfsFixture: true }).map((d) => [d.process.pid, d]));
 
   test('a root daemon with an fd that is not close-on-exec fails those two checks', () => {
     const d = daemons().get(231);
@@ -145,55 +153,55 @@ describe('findDaemons on a fixture tree', () => {
 
 describe('trees on a fixture tree', () => {
   test('children are the processes whose ppid is the pid', () => {
-    expect(children(100, { procfs }).map((p) => p.pid)).toEqual([101, 102]);
+    expect(children(100, { procfs, procfsFixture: true }).map((p) => p.pid)).toEqual([101, 102]);
   });
 
   test('descendants include grandchildren, breadth first', () => {
-    expect(descendants(1, { procfs }).map((p) => p.pid)).toEqual(
+    expect(descendants(1, { procfs, procfsFixture: true }).map((p) => p.pid)).toEqual(
       expect.arrayContaining([100, 101, 102, 200, 201, 210]),
     );
-    const d = descendants(1, { procfs }).map((p) => p.pid);
+    const d = descendants(1, { procfs, procfsFixture: true }).map((p) => p.pid);
     expect(d.indexOf(100)).toBeLessThan(d.indexOf(101));
   });
 
   test('ancestors walk up to a process with ppid 0', () => {
-    expect(ancestors(101, { procfs }).map((p) => p.pid)).toEqual([100, 1]);
+    expect(ancestors(101, { procfs, procfsFixture: true }).map((p) => p.pid)).toEqual([100, 1]);
   });
 
   test('processTree(root) nests children; processTree() returns every root', () => {
-    const t = processTree(200, { procfs });
+    const t = processTree(200, { procfs, procfsFixture: true });
     expect(t?.process.pid).toBe(200);
     expect(t?.children.map((c) => c.process.pid)).toEqual([201, 210]);
-    expect(processTree(undefined, { procfs }).map((n) => n.process.pid)).toEqual([1, 2, 112]);
-    expect(processTree(4242, { procfs })).toBeUndefined();
+    expect(processTree(undefined, { procfs, procfsFixture: true }).map((n) => n.process.pid)).toEqual([1, 2, 112]);
+    expect(processTree(4242, { procfs, procfsFixture: true })).toBeUndefined();
   });
 });
 
 describe('threads, fds and state summary on a fixture tree', () => {
   test('threads lists each task with its own state', () => {
-    expect(threads(106, { procfs })?.map((t) => [t.tid, t.comm, t.state.letter])).toEqual([
+    expect(threads(106, { procfs, procfsFixture: true })?.map((t) => [t.tid, t.comm, t.state.letter])).toEqual([
       [106, 'worker', 'S'],
       [107, 'worker-io', 'D'],
     ]);
   });
 
   test('threads of a process that is not there is undefined', () => {
-    expect(threads(4242, { procfs })).toBeUndefined();
+    expect(threads(4242, { procfs, procfsFixture: true })).toBeUndefined();
   });
 
   test('threads and openFds throw ENOENT naming the root when the procfs root is not there', () => {
     const missing = path.join(procfs, 'no-such-root');
-    for (const read of [() => threads(106, { procfs: missing }), () => openFds(106, { procfs: missing })]) {
+    for (const read of [() => threads(106, { procfs: missing, procfsFixture: true }), () => openFds(106, { procfs: missing, procfsFixture: true })]) {
       expect(read).toThrow(expect.objectContaining({ code: 'ENOENT', path: missing }));
     }
   });
 
   test('openFds of a process that is not there is undefined', () => {
-    expect(openFds(4242, { procfs })).toBeUndefined();
+    expect(openFds(4242, { procfs, procfsFixture: true })).toBeUndefined();
   });
 
   test('openFds reads targets and close-on-exec from fdinfo flags', () => {
-    expect(openFds(106, { procfs })).toEqual([
+    expect(openFds(106, { procfs, procfsFixture: true })).toEqual([
       { fd: 0, target: '/dev/pts/3', flags: 0o100002, cloexec: false },
       { fd: 1, target: '/dev/null', flags: 0o100001, cloexec: false },
       { fd: 2, target: '/dev/null', flags: 0o100001, cloexec: false },
@@ -203,7 +211,7 @@ describe('threads, fds and state summary on a fixture tree', () => {
   });
 
   test('stateSummary counts every state name, unreadable entries apart', () => {
-    const s = stateSummary({ procfs });
+    const s = stateSummary({ procfs, procfsFixture: true });
     expect(s.unreadable).toBe(2);
     expect(s.kernelThreads).toBe(2);
     expect(s.byState.zombie).toBe(1);
@@ -217,16 +225,16 @@ describe('threads, fds and state summary on a fixture tree', () => {
 
 describe('identity on a fixture tree', () => {
   test('the same pid with the same start time is the same process', () => {
-    expect(isSameProcess({ pid: 106, startTime: 3000 }, { procfs })).toBe(true);
+    expect(isSameProcess({ pid: 106, startTime: 3000 }, { procfs, procfsFixture: true })).toBe(true);
   });
 
   test('the same pid with another start time is not (a recycled pid)', () => {
-    expect(isSameProcess({ pid: 106, startTime: 2999 }, { procfs })).toBe(false);
+    expect(isSameProcess({ pid: 106, startTime: 2999 }, { procfs, procfsFixture: true })).toBe(false);
   });
 
   test('a zombie is the same process but not running', () => {
-    expect(isSameProcess({ pid: 102, startTime: 2002 }, { procfs })).toBe(true);
-    expect(isRunning({ pid: 102, startTime: 2002 }, { procfs })).toBe(false);
+    expect(isSameProcess({ pid: 102, startTime: 2002 }, { procfs, procfsFixture: true })).toBe(true);
+    expect(isRunning({ pid: 102, startTime: 2002 }, { procfs, procfsFixture: true })).toBe(false);
   });
 
   test('a ref must be an object with a pid and a start time', () => {

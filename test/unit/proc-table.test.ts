@@ -10,7 +10,7 @@ const BTIME_MS = 1700000000 * 1000;
 const { clkTck, pageSize } = procConstants();
 
 function table(): Map<number, ProcessEntry> {
-  return new Map(listProcesses({ procfs }).map((p) => [p.pid, p]));
+  return new Map(listProcesses({ procfs, procfsFixture: true }).map((p) => [p.pid, p]));
 }
 function info(pid: number): ProcessInfo {
   const p = table().get(pid);
@@ -40,6 +40,7 @@ describe('listProcesses on a fixture tree', () => {
       gid: owner.gid,
       uids: undefined,
       gids: undefined,
+      lockedMemory: undefined,
       comm: 'worker',
       rss: 256 * pageSize,
       vms: 8192000,
@@ -50,7 +51,9 @@ describe('listProcesses on a fixture tree', () => {
       majorFaults: 67,
       cpuTimes: { user: 250 / clkTck, system: 125 / clkTck, childrenUser: 40 / clkTck, childrenSystem: 20 / clkTck },
       cmdline: undefined,
+      cmdlineTruncated: false,
       exe: undefined,
+      exeDeleted: false,
     });
   });
 
@@ -110,7 +113,7 @@ describe('listProcesses on a fixture tree', () => {
   });
 
   test('entries come in ascending pid order and non-numeric names (stat) are not processes', () => {
-    const pids = listProcesses({ procfs }).map((p) => p.pid);
+    const pids = listProcesses({ procfs, procfsFixture: true }).map((p) => p.pid);
     expect(pids).toEqual([...pids].sort((a, b) => a - b));
     expect(pids).toEqual(expect.arrayContaining([1, 2, 3, 100, 101, 102, 103, 105, 106, 231, 301]));
   });
@@ -129,7 +132,7 @@ describe('listProcesses on a fixture tree', () => {
   });
 
   test('cmdline, exe and credentials are read when asked for', () => {
-    const p = listProcesses({ procfs, cmdline: true, exe: true, credentials: true }).find((e) => e.pid === 106) as ProcessInfo;
+    const p = listProcesses({ procfs, procfsFixture: true, cmdline: true, exe: true, credentials: true }).find((e) => e.pid === 106) as ProcessInfo;
     expect(p.cmdline).toEqual(['worker', '--flag', 'with space']);
     expect(p.exe).toBe('/usr/bin/worker');
     expect(p.uids).toEqual({ real: 1000, effective: 1001, saved: 1002, filesystem: 1003 });
@@ -137,7 +140,7 @@ describe('listProcesses on a fixture tree', () => {
   });
 
   test('extras that are absent stay undefined without dropping the process', () => {
-    const p = listProcesses({ procfs, cmdline: true, exe: true }).find((e) => e.pid === 1) as ProcessInfo;
+    const p = listProcesses({ procfs, procfsFixture: true, cmdline: true, exe: true }).find((e) => e.pid === 1) as ProcessInfo;
     expect(p.readable).toBe(true);
     expect(p.exe).toBeUndefined();
   });
@@ -145,7 +148,7 @@ describe('listProcesses on a fixture tree', () => {
 
 describe('getProcess on a fixture tree', () => {
   test('adds cmdline, exe, cwd, fd count and credentials', () => {
-    const p = getProcess(106, { procfs });
+    const p = getProcess(106, { procfs, procfsFixture: true });
     expect(p).toEqual(
       expect.objectContaining({
         pid: 106,
@@ -160,12 +163,12 @@ describe('getProcess on a fixture tree', () => {
   });
 
   test('returns undefined for a pid that is not there', () => {
-    expect(getProcess(4242, { procfs })).toBeUndefined();
-    expect(getProcess(104, { procfs })).toBeUndefined();
+    expect(getProcess(4242, { procfs, procfsFixture: true })).toBeUndefined();
+    expect(getProcess(104, { procfs, procfsFixture: true })).toBeUndefined();
   });
 
   test('throws the errno of an unreadable stat', () => {
-    expect(() => getProcess(105, { procfs })).toThrow(expect.objectContaining({ code: 'EISDIR', syscall: 'open' }));
+    expect(() => getProcess(105, { procfs, procfsFixture: true })).toThrow(expect.objectContaining({ code: 'EISDIR', syscall: 'open' }));
   });
 });
 

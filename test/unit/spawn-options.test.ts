@@ -1,7 +1,7 @@
 // Every argument and option of spawn() is validated before native code runs.
 import { spawn } from '../../lib/spawn';
 import { execCandidates, searchPath } from '../../lib/spawn/path-search';
-import { statusFromSiginfo } from '../../lib/spawn/native-child';
+import { statusFromSiginfo } from '../../lib/exit-status';
 import { decodeWaitStatus } from '../../lib/exit-status';
 
 describe('spawn argument validation', () => {
@@ -21,6 +21,8 @@ describe('spawn argument validation', () => {
     ['cwd', { cwd: 5 }, 'ERR_INVALID_ARG_TYPE'],
     ['cwd with NUL', { cwd: '/tmp\0' }, 'ERR_INVALID_ARG_VALUE'],
     ['env', { env: 'PATH=/bin' }, 'ERR_INVALID_ARG_TYPE'],
+    ['env as a Set (issue 8: was an empty environment)', { env: new Set(['PATH=/bin']) }, 'ERR_INVALID_ARG_TYPE'],
+    ['env as a Date', { env: new Date(0) }, 'ERR_INVALID_ARG_TYPE'],
     ['env value with NUL', { env: { A: 'x\0' } }, 'ERR_INVALID_ARG_VALUE'],
     ['env key with =', { env: { 'A=B': 'x' } }, 'ERR_INVALID_ARG_VALUE'],
     ['stdio word', { stdio: 'pipes' }, 'ERR_INVALID_ARG_VALUE'],

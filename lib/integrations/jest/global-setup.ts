@@ -14,6 +14,7 @@
  * test orphans, in any worker, is re-parented to it rather than to PID 1, so the teardown
  * sees it. See docs/leak-guard.md.
  * @packageDocumentation
+ * @module unixproc/jest/global-setup
  */
 import { startLeakGuard } from '../../guard/guard';
 import { getGuard, isJestWorker, setGuard } from './state';
@@ -26,7 +27,7 @@ import { getGuard, isJestWorker, setGuard } from './state';
  */
 async function globalSetup(): Promise<void> {
   const running = getGuard();
-  if (running !== undefined && !running.stopped) return;
+  if (running !== undefined && !running.disposed) return;
   setGuard(startLeakGuard({ ignore: isJestWorker }));
 }
 

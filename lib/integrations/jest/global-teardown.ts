@@ -5,11 +5,12 @@
  * Jest's workers may still be on their way out when it runs, and a process a test killed
  * at the very end may not have exited yet: whatever is left is given up to
  * `UNIXPROC_LEAK_SETTLE_MS` (default 2000) ms to go. What stays is reported, killed
- * (SIGTERM, SIGKILL after `UNIXPROC_LEAK_GRACE_MS`, default 1000), reaped, and the run
+ * (SIGTERM, SIGKILL after `UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS`, default 1000), reaped, and the run
  * fails with the report as the error. See docs/leak-guard.md.
  * @packageDocumentation
+ * @module unixproc/jest/global-teardown
  */
-import { invalidState, outOfRange } from '../../errors';
+import { invalidArgValue, invalidState, outOfRange } from '../../errors';
 import { formatLeakReport } from '../../guard/report';
 import { getGuard, setGuard } from './state';
 
@@ -29,26 +30,30 @@ function msFromEnv(name: string, fallback: number): number {
  * Checks, cleans up and stops the guard that globalSetup started.
  * @throws Error (the leak report) when processes were left behind; Error with code
  *   ERR_INVALID_STATE when globalSetup did not run; ERR_OUT_OF_RANGE for a bad
- *   UNIXPROC_LEAK_SETTLE_MS / UNIXPROC_LEAK_GRACE_MS.
+ *   UNIXPROC_LEAK_SETTLE_MS / UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS; ERR_INVALID_ARG_VALUE
+ *   when the former UNIXPROC_LEAK_GRACE_MS is set.
  */
 async function globalTeardown(): Promise<void> {
   const guard = getGuard();
-  if (guard === undefined || guard.stopped) {
+  if (guard === undefined || guard.disposed) {
     throw invalidState('unixproc/jest/global-teardown: no leak guard is running; add unixproc/jest/global-setup as globalSetup');
   }
   try {
     // Inside the try: a bad setting fails the run but still stops the guard.
     const settle = msFromEnv('UNIXPROC_LEAK_SETTLE_MS', 2000);
-    const grace = msFromEnv('UNIXPROC_LEAK_GRACE_MS', 1000);
+    if (process.env.UNIXPROC_LEAK_GRACE_MS !== undefined) {
+      throw invalidArgValue('UNIXPROC_LEAK_GRACE_MS', process.env.UNIXPROC_LEAK_GRACE_MS, 'was renamed UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS (see docs/conventions.md)');
+    }
+    const killGracePeriod = msFromEnv('UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS', 1000);
     const report = await guard.settle(settle);
     if (report.ok) return;
-    const cleanup = await guard.cleanup({ grace });
+    const cleanup = await guard.cleanup({ killGracePeriod });
     const after = cleanup.remaining.ok
       ? 'They have been killed and reaped.'
       : `Some could not be cleaned up:\n${formatLeakReport(cleanup.remaining)}`;
     throw new Error(`the test run left processes behind.\n${formatLeakReport(report)}${after}`);
   } finally {
-    guard.stop();
+    guard.dispose();
     setGuard(undefined);
   }
 }

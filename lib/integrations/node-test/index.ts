@@ -12,10 +12,11 @@
  * stderr, killed with SIGKILL (by identity), reaped, and the exit code is set to 1, which
  * the runner reports as a failure of that file.
  * @packageDocumentation
+ * @module unixproc/node-test
  */
 import { startLeakGuard, type LeakGuard } from '../../guard/guard';
 import { formatLeakReport, type LeakedProcess } from '../../guard/report';
-import { validateBoolean, validateFunction, validateOptions } from '../../validate';
+import { optionKeys, validateBoolean, validateFunction, validateOptions } from '../../validate';
 
 /** Options of {@link leakGuard}. */
 export interface NodeTestLeakGuardOptions {
@@ -25,10 +26,12 @@ export interface NodeTestLeakGuardOptions {
   readonly kill?: boolean;
 }
 
+const LEAK_GUARD_KEYS = optionKeys<NodeTestLeakGuardOptions>({ ignore: true, kill: true });
+
 const KEY = Symbol.for('unixproc.nodeTestLeakGuard.v1');
 
 function exitCheck(guard: LeakGuard, kill: boolean): void {
-  if (guard.stopped || guard.pid !== process.pid) return;
+  if (guard.disposed || guard.pid !== process.pid) return;
   const report = guard.check();
   if (!report.ok) {
     let text = `unixproc/node-test: ${process.argv[1] ?? 'this process'} left processes behind.\n${formatLeakReport(report)}`;
@@ -41,7 +44,7 @@ function exitCheck(guard: LeakGuard, kill: boolean): void {
     process.stderr.write(text);
     if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
   }
-  guard.stop();
+  guard.dispose();
 }
 
 /**
@@ -55,12 +58,12 @@ function exitCheck(guard: LeakGuard, kill: boolean): void {
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
  */
 export function leakGuard(options?: NodeTestLeakGuardOptions): LeakGuard {
-  const o = validateOptions<NodeTestLeakGuardOptions>(options, 'options');
+  const o = validateOptions<NodeTestLeakGuardOptions>(options, 'options', LEAK_GUARD_KEYS);
   const ignore = o.ignore === undefined ? undefined : (validateFunction(o.ignore, 'options.ignore') as (p: LeakedProcess) => boolean);
   const kill = o.kill === undefined ? true : validateBoolean(o.kill, 'options.kill');
   const g = globalThis as Record<symbol, LeakGuard | undefined>;
   const running = g[KEY];
-  if (running !== undefined && !running.stopped && running.pid === process.pid) return running;
+  if (running !== undefined && !running.disposed && running.pid === process.pid) return running;
   const guard = startLeakGuard({ ignore });
   g[KEY] = guard;
   process.on('exit', () => exitCheck(guard, kill));

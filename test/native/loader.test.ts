@@ -1,0 +1,110 @@
+/**
+ * lib/native.ts chooses the binary by C library: prebuilds are tagged glibc or musl
+ * (scripts/prebuild.js), and a glibc binary is never loaded on musl (issue 9 item 7).
+ * The fixtures are real directories holding copies of the real binaries.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ERR_ADDON_UNAVAILABLE, findBinary, loadFrom, runningLibc } from '../../lib/native';
+
+const root = path.resolve(__dirname, '..', '..');
+// The addon this checkout loads (build/Release, or the prebuild once `npm run prebuild` ran).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const built = (require('node-gyp-build') as { resolve(dir: string): string }).resolve(root);
+let work: string;
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-loader-'));
+});
+
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+// A package directory whose prebuilds/linux-<arch>/ holds copies of the built addon under
+// the given names.
+function packageWith(names: string[], arch: string = process.arch): string {
+  const dir = fs.mkdtempSync(path.join(work, 'pkg-'));
+  const prebuilds = path.join(dir, 'prebuilds', `linux-${arch}`);
+  fs.mkdirSync(prebuilds, { recursive: true });
+  for (const name of names) fs.copyFileSync(built, path.join(prebuilds, name));
+  return dir;
+}
+
+test('this Node runs on glibc, as the C library mapped into this process shows', () => {
+  const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+  const glibcMapped = /\/libc\.so\.6$/m.test(maps) && !/ld-musl-/.test(maps);
+  expect(glibcMapped).toBe(true);
+  expect(runningLibc()).toBe('glibc');
+});
+
+test('on glibc the glibc-tagged prebuild is chosen, never the musl one', () => {
+  const dir = packageWith(['unixproc.musl.node', 'unixproc.glibc.node']);
+  expect(findBinary(dir, 'glibc')).toBe(path.join(dir, 'prebuilds', `linux-${process.arch}`, 'unixproc.glibc.node'));
+});
+
+test('on musl a glibc prebuild is not chosen, tagged or untagged', () => {
+  expect(findBinary(packageWith(['unixproc.glibc.node']), 'musl')).toBeUndefined();
+  expect(findBinary(packageWith(['unixproc.node']), 'musl')).toBeUndefined();
+});
+
+test('on musl the musl-tagged prebuild is chosen', () => {
+  const dir = packageWith(['unixproc.glibc.node', 'unixproc.musl.node']);
+  expect(findBinary(dir, 'musl')).toBe(path.join(dir, 'prebuilds', `linux-${process.arch}`, 'unixproc.musl.node'));
+});
+
+test('a prebuild for another architecture is not chosen', () => {
+  const other = process.arch === 'arm64' ? 'x64' : 'arm64';
+  expect(findBinary(packageWith(['unixproc.glibc.node'], other), 'glibc')).toBeUndefined();
+});
+
+test("a fork-addon prebuild is chosen only for this Node's ABI", () => {
+  const abi = process.versions.modules;
+  const dir = packageWith(['node.abi1.musl.node', `node.abi${abi}.glibc.node`]);
+  expect(findBinary(dir, 'musl')).toBeUndefined();
+  expect(findBinary(dir, 'glibc')).toBe(path.join(dir, 'prebuilds', `linux-${process.arch}`, `node.abi${abi}.glibc.node`));
+});
+
+test('a build made on this machine (build/Release) comes before any prebuild', () => {
+  const dir = packageWith(['unixproc.musl.node']);
+  fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
+  fs.copyFileSync(built, path.join(dir, 'build', 'Release', 'unixproc.node'));
+  expect(findBinary(dir, 'musl')).toBe(path.join(dir, 'build', 'Release', 'unixproc.node'));
+});
+
+test('on musl with only glibc prebuilds, loading fails with ERR_UNIXPROC_ADDON_UNAVAILABLE naming what to install', () => {
+  const dir = packageWith(['unixproc.glibc.node']);
+  let caught: (Error & { code?: string }) | undefined;
+  try {
+    loadFrom(dir, 'musl');
+  } catch (err) {
+    caught = err as Error & { code?: string };
+  }
+  expect(caught?.code).toBe(ERR_ADDON_UNAVAILABLE);
+  expect(caught?.code).toBe('ERR_UNIXPROC_ADDON_UNAVAILABLE');
+  expect(caught?.message).toContain(`linux-${process.arch} with musl`);
+  expect(caught?.message).toContain('apk add python3 make g++');
+  expect(caught?.message).toContain('npm rebuild unixproc');
+});
+
+test('on glibc the tagged prebuild loads and its functions run', () => {
+  const dir = packageWith(['unixproc.musl.node', 'unixproc.glibc.node']);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'unixproc-loader-fixture' }));
+  const addon = loadFrom(dir, 'glibc') as { getpid: () => number };
+  expect(addon.getpid()).toBe(process.pid);
+});
+
+test('on glibc with no binary for this machine, loading fails with ERR_UNIXPROC_ADDON_UNAVAILABLE and the reason', () => {
+  const dir = packageWith(['unixproc.musl.node']);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'unixproc-loader-fixture' }));
+  let caught: (Error & { code?: string; cause?: unknown }) | undefined;
+  try {
+    loadFrom(dir, 'glibc');
+  } catch (err) {
+    caught = err as Error & { code?: string; cause?: unknown };
+  }
+  expect(caught?.code).toBe('ERR_UNIXPROC_ADDON_UNAVAILABLE');
+  expect(caught?.message).toContain('No native build was found');
+  expect(caught?.cause).toBeInstanceOf(Error);
+});
