@@ -39,19 +39,24 @@ function limitValue(value: unknown, name: string): number {
   return value;
 }
 
-/** Validates the `limits` option. */
+/** The keys of {@link Limits}: every rlimit name and the cgroup limits. @internal */
+export const LIMIT_KEYS = optionKeys<Limits>({
+  cpu: true, fsize: true, data: true, stack: true, core: true, rss: true, nproc: true, nofile: true,
+  memlock: true, as: true, locks: true, sigpending: true, msgqueue: true, nice: true, rtprio: true, rttime: true,
+  memoryMax: true, pidsMax: true, cpuMax: true,
+});
+
+/**
+ * Validates the `limits` option: an unknown key is ERR_INVALID_ARG_VALUE naming the closest
+ * limit, as for every options object.
+ */
 export function validateLimits(value: unknown): LimitsSpec {
   if (value === undefined) return { rlimits: undefined, cgroup: [] };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidArgType('options.limits', 'of type object', value);
-  }
+  validateOptions<Limits>(value, 'options.limits', LIMIT_KEYS);
   const out: number[] = [];
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (CGROUP_LIMIT_KEYS.includes(key)) continue;
     const name = `options.limits.${key}`;
-    if (!Object.prototype.hasOwnProperty.call(RLIMITS, key)) {
-      throw invalidArgValue(name, v, `is not a limit (one of ${[...Object.keys(RLIMITS), ...CGROUP_LIMIT_KEYS].join(', ')})`);
-    }
     let soft: number;
     let hard: number;
     if (Array.isArray(v)) {
