@@ -108,7 +108,7 @@ describe.each<[string, SpawnFunc]>([
   test('test_setsigmask_wrong_type', () => {
     const NSIG = 65;
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigmask: 34 as unknown as number[] })).toThrow(TypeError);
-    expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigmask: ['j'] })).toThrow(TypeError);
+    expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigmask: ['j'] as unknown as number[] })).toThrow(TypeError);
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigmask: [NSIG, NSIG + 1] })).toThrow(RangeError);
   });
 
@@ -142,7 +142,7 @@ describe.each<[string, SpawnFunc]>([
   test('test_setsigdef_wrong_type', () => {
     const NSIG = 65;
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigdef: 34 as unknown as number[] })).toThrow(TypeError);
-    expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigdef: ['j'] })).toThrow(TypeError);
+    expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigdef: ['j'] as unknown as number[] })).toThrow(TypeError);
     expect(() => spawnFunc(PY, [PY, '-c', 'pass'], process.env, { setsigdef: [NSIG, NSIG + 1] })).toThrow(RangeError);
   });
 
