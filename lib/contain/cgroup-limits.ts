@@ -66,6 +66,7 @@ function controllersOf(dir: string): string[] {
  * Enables each limit's controller for `ownerDir`'s children and writes the limits into
  * `childDir` (before the child is placed in it).
  * @throws ERR_INVALID_ARG_VALUE naming the controller and the reason when it is not available.
+ * @internal
  */
 export function applyCgroupLimits(ownerDir: string, childDir: string, spec: CgroupLimitSpec): void {
   for (const l of spec) {

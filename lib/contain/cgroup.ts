@@ -234,4 +234,3 @@ export function openProcs(dir: string): number {
   return openSync(join(dir, 'cgroup.procs'), 'w');
 }
 
-export { closeSync };

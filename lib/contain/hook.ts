@@ -9,7 +9,8 @@ import { ContainedSubprocess, type Containment } from './contained';
 import { containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
 import { childCgroup, ownerCgroup } from './owner';
 import { dirname } from 'node:path';
-import { closeSync, removeCgroup } from './cgroup';
+import { closeSync } from 'node:fs';
+import { removeCgroup } from './cgroup';
 import { applyCgroupLimits, type CgroupLimitSpec } from './cgroup-limits';
 
 /** The `contain` option, validated: `'off'`, or the mechanism asked for. @internal */
@@ -23,6 +24,7 @@ export const CONTAINMENT_ENV = 'UNIXPROC_CONTAINMENT';
  * as `UNIXPROC_CONTAINMENT` says, else cgroup v2 where this process may create a cgroup,
  * else the subreaper shepherd.
  * @throws ERR_INVALID_ARG_VALUE for a bad UNIXPROC_CONTAINMENT.
+ * @internal
  */
 export function chooseContainment(request: Exclude<ContainRequest, 'off'>): Containment {
   if (request !== 'auto') return request;
@@ -54,7 +56,7 @@ export interface ContainPlan {
   abort(): void;
 }
 
-/** Cgroup limits need the cgroup mechanism. @throws ERR_INVALID_ARG_VALUE naming the limit. */
+/** Cgroup limits need the cgroup mechanism. @throws ERR_INVALID_ARG_VALUE naming the limit. @internal */
 export function requireNoCgroupLimits(limits: CgroupLimitSpec, mechanism: 'off' | Containment): void {
   if (limits.length === 0) return;
   throw invalidArgValue(
@@ -64,7 +66,10 @@ export function requireNoCgroupLimits(limits: CgroupLimitSpec, mechanism: 'off' 
   );
 }
 
-/** Prepares a contained spawn. @throws ERR_UNIXPROC_CGROUP_UNAVAILABLE or a system error for a forced cgroup. */
+/**
+ * Prepares a contained spawn. @throws ERR_UNIXPROC_CGROUP_UNAVAILABLE or a system error for a forced cgroup.
+ * @internal
+ */
 export function prepareContainment(
   request: Exclude<ContainRequest, 'off'>,
   candidates: (string | Buffer)[],

@@ -48,7 +48,7 @@ export const LIMIT_KEYS = optionKeys<Limits>({
 
 /**
  * Validates the `limits` option: an unknown key is ERR_INVALID_ARG_VALUE naming the closest
- * limit, as for every options object.
+ * limit, as for every options object. @internal
  */
 export function validateLimits(value: unknown): LimitsSpec {
   if (value === undefined) return { rlimits: undefined, cgroup: [] };

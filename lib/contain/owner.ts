@@ -14,7 +14,8 @@ import { Config } from '../spawn/native-child';
 import { stateOf } from './procfs';
 import { baseConfig, containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
 import { existsSync, mkdirSync } from 'node:fs';
-import { closeSync, isPopulated, makeCgroup, openProcs, ownCgroupDir, ownerCgroupName, removeCgroup, sweepStale } from './cgroup';
+import { closeSync } from 'node:fs';
+import { isPopulated, makeCgroup, openProcs, ownCgroupDir, ownerCgroupName, removeCgroup, sweepStale } from './cgroup';
 
 interface OwnerCgroup {
   readonly dir: string;

@@ -53,6 +53,7 @@ const CONSTRUCT = Symbol('Subprocess.construct');
  * nothing else ever sees it. @internal
  */
 export function createSubprocess(init: ChildInit): Subprocess;
+/** With a subclass factory. @internal */
 export function createSubprocess<T extends Subprocess>(init: ChildInit, make: (token: symbol, init: ChildInit) => T): T;
 export function createSubprocess(init: ChildInit, make?: (token: symbol, init: ChildInit) => Subprocess): Subprocess {
   return make === undefined ? new Subprocess(CONSTRUCT, init) : make(CONSTRUCT, init);
