@@ -11,7 +11,6 @@
  * @internal
  */
 import {
-  closeSync,
   existsSync,
   mkdirSync,
   openSync,
