@@ -23,7 +23,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 const runs = fs
   .readdirSync(__dirname)
-  .filter((f) => f.endsWith('.js') && f !== 'index.js' && f !== 'soak-fork.js')
+  .filter((f) => f.endsWith('.js') && f !== 'index.js' && !f.startsWith('soak'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort()
   .map((f) => ({ name: f, args: [] }));

@@ -6,7 +6,9 @@
 //   waitid(idtype, id, options)  -> [si_pid, si_uid, si_signo, si_status, si_code]
 // A failure returns -errno. EINTR is retried (PEP 475).
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "addon.h"
 
@@ -76,10 +78,13 @@ static Napi::Value WaitId(const Napi::CallbackInfo& info) {
       !ArgInt(info, 2, &options)) {
     return NegErrno(env, EINVAL);
   }
-  idtype_t idtype = static_cast<idtype_t>(type);
+  // The raw syscall takes the idtype as the int it is: glibc's waitid() takes an idtype_t,
+  // and casting an int outside P_ALL..P_PIDFD to that enum is undefined behaviour (UBSan
+  // aborted on os.waitid(-10, 1, 0), found by npm run fuzz under npm run test:asan). Such
+  // a value goes to the kernel, which answers EINVAL, as Python's os.waitid does.
   id_t id = static_cast<id_t>(id64);
   siginfo_t si {};
-  int r = RetryEintr([&] { return waitid(idtype, id, &si, options); });
+  long r = RetryEintr([&] { return syscall(SYS_waitid, type, id, &si, options, nullptr); });
   if (r < 0) return NegErrno(env, errno);
   Napi::Array out = Napi::Array::New(env, 5);
   out.Set(0u, Napi::Number::New(env, si.si_pid));

@@ -1,9 +1,8 @@
 // One vocabulary (docs/conventions.md): killSignal / killGracePeriod everywhere, kill() sends
 // one signal, terminate() ends gracefully and settles once the process is gone, and every
 // former name fails with an error naming the new one (0.x: no silent aliases).
-import { daemonize, spawn, startLeakGuard, supervise } from '../../lib/index';
+import { daemonize, listProcesses, spawn, startLeakGuard, supervise } from '../../lib/index';
 import { childrenOf } from '../helpers/os-core-children';
-import { becomeSubreaper } from '../helpers/proc-spawn';
 import { waitFor } from '../helpers/supervise-helpers';
 
 /** The first line `sub`'s stdout prints. */
@@ -58,11 +57,20 @@ describe('Subprocess.terminate()', () => {
 });
 
 describe('Supervisor: kill() and terminate()', () => {
-  let restore: () => void;
+  // The supervised shells' own children are orphaned when their group is ended and come
+  // here (a subreaper): the guard ends and reaps exactly those, by pid, so none is left as
+  // a zombie for a later test file's os.wait() in this worker to take.
+  let guard: ReturnType<typeof startLeakGuard>;
   beforeAll(() => {
-    restore = becomeSubreaper();
+    guard = startLeakGuard();
   });
-  afterAll(() => restore());
+  afterAll(async () => {
+    await guard.cleanup();
+    guard.reapAdopted();
+    guard.dispose();
+    const zombies = listProcesses().flatMap((p) => (p.readable && p.ppid === process.pid && p.state.letter === "Z" ? [p] : []));
+    expect(zombies.map((p) => `${p.pid} ${p.comm}`)).toEqual([]);
+  });
 
   test('terminate({ killSignal }) ends the group with that signal and resolves with the status', async () => {
     const sup = supervise('/bin/sleep', ['300'], { killSignal: 'SIGTERM' });
