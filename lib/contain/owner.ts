@@ -13,8 +13,8 @@ import { binding } from '../spawn/native-child';
 import { Config } from '../spawn/native-child';
 import { stateOf } from './procfs';
 import { baseConfig, containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
-import { existsSync, mkdirSync } from 'node:fs';
-import { closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { isPopulated, makeCgroup, openProcs, ownCgroupDir, ownerCgroupName, removeCgroup, sweepStale } from './cgroup';
 
 interface OwnerCgroup {
@@ -104,6 +104,7 @@ function createOwner(pid: number): OwnerCgroup {
     keeper.unref();
     const line = readReadyLine(controlFd);
     if (!line.startsWith('R ')) throw systemError(-3 /* ESRCH */, 'spawn', file);
+    reapKeeperAtExit(keeper, controlFd, pid);
     return { dir, keeper, controlFd, next: 1, pid };
   } catch (e) {
     if (theirs >= 0) containBinding().closeFd(theirs);
@@ -117,6 +118,40 @@ function createOwner(pid: number): OwnerCgroup {
   } finally {
     if (procs >= 0) closeSync(procs);
   }
+}
+
+// How long this process's exit waits for its keeper to end the cgroups and exit.
+const KEEPER_EXIT_WAIT_MS = 2000;
+
+/**
+ * The keeper outlives its owner by design (it ends the owner's cgroups once the owner is
+ * gone), so when the owner exits it is orphaned: re-parented to the nearest child subreaper
+ * (a supervisor, jest's main process through unixproc/jest) or to init. A subreaper that
+ * did not start it has no reason to reap it, and an ordinary exit leaves nothing to clean
+ * after anyway. So on a normal exit (process 'exit': process.exit() or the loop running
+ * dry) the owner ends its keeper itself: it closes the control socket (EOF: the keeper
+ * kills and removes the cgroups and exits) and reaps it, by pid, waiting at most
+ * KEEPER_EXIT_WAIT_MS. Its handle's exit watch cannot run any more by then. Only a death
+ * that runs no 'exit' listener (SIGKILL, a fatal signal) leaves the keeper to the subreaper
+ * or init, which is what the keeper is for. Only the main thread: a worker's 'exit' is the
+ * worker's, and the owner cgroup is the process's.
+ */
+function reapKeeperAtExit(keeper: Subprocess, controlFd: number, pid: number): void {
+  if (!isMainThread) return;
+  process.once('exit', () => {
+    if (process.pid !== pid) return;
+    // kill(0) is false once the handle has reaped it: its pid may name another child then.
+    const unreaped = keeper.kill(0);
+    if (owner !== undefined && owner.controlFd === controlFd) owner = undefined;
+    containBinding().closeFd(controlFd);
+    if (!unreaped) return;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; waited <= KEEPER_EXIT_WAIT_MS; waited += 5) {
+      const r = containBinding().waitpid(keeper.pid, 1 /* WNOHANG */);
+      if (typeof r === 'number' || r[0] !== 0) return; // reaped (or ECHILD: not ours any more)
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  });
 }
 
 function envList(): string[] {
