@@ -31,7 +31,10 @@ describe('Subprocess.terminate()', () => {
   });
 
   test('escalates to SIGKILL after killGracePeriod when killSignal is ignored', async () => {
-    const child = spawn('/bin/sh', ['-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // An ignored signal stays ignored across execve: the sleep ignores SIGTERM and has no
+    // child (a shell looping on `sleep 0.05` left its current sleep orphaned here, a zombie
+    // once it exited, when SIGKILL ended the shell).
+    const child = spawn('/bin/sh', ['-c', 'trap "" TERM; echo ready; exec sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
     expect(await firstLine(child.stdout!)).toBe('ready');
     const status = await child.terminate({ killGracePeriod: 100 });
     expect(status).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
