@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { supervise } from '../../lib/supervise';
 import type { Containment } from '../../lib/contain';
+import { childrenOf } from '../../lib/contain/procfs';
 import { becomeSubreaper } from '../helpers/proc-spawn';
 import { reapIfAdopted, statFields, supervisorProcess, waitFor } from '../helpers/supervise-helpers';
 
@@ -88,10 +89,20 @@ process.stdout.write(JSON.stringify({ pid: sup.pid }) + '\\n');
 setInterval(() => {}, 1000);`;
     const { proc, report } = await supervisorProcess(body);
     const e = await recorded(file);
+    // With 'cgroup', its keeper: orphaned here (a subreaper) when its owner is SIGKILLed.
+    const keepers = childrenOf(proc.pid).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[1] === 'keeper';
+      } catch {
+        return false;
+      }
+    });
+    expect(keepers).toHaveLength(mechanism === 'cgroup' ? 1 : 0);
     expect(proc.kill('SIGKILL')).toBe(true);
     await proc.wait();
-    // The child (the shepherd, or the program whose parent died), then the escapee, adopted here.
+    // The child (the shepherd, or the program whose parent died), the keeper, then the escapee, adopted here.
     await reapIfAdopted(report.pid);
+    for (const pid of keepers) await reapIfAdopted(pid);
     await reapIfAdopted(e.pid);
     await waitFor('the escapee gone', () => gone(e));
     expect(gone(e)).toBe(true);

@@ -6,7 +6,7 @@
 import { spawn } from '../../lib/spawn';
 import type { ContainedSubprocess, Containment, TreeMember } from '../../lib/contain';
 import { becomeSubreaper, waitFor } from '../helpers/proc-spawn';
-import { LOADER, ROOT, reapIfAdopted, statFields } from '../helpers/supervise-helpers';
+import { LOADER, ROOT, readAll, reapIfAdopted, statFields } from '../helpers/supervise-helpers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -103,11 +103,19 @@ describe.each<Containment>(['cgroup', 'subreaper'])('contain: %s', (mechanism) =
   });
 
   test('when the program exits, what it left behind is ended and its exit status is the program\'s', async () => {
-    const child = spawn('/bin/sh', ['-c', 'setsid sleep 300 & (sleep 301 &); exit 7'], { contain: mechanism, killGracePeriod: 100 });
-    await expect(child.wait()).resolves.toEqual({ kind: 'exited', code: 7 });
+    const child = spawn('/bin/sh', ['-c', 'setsid sleep 300 & echo $!; (sleep 301 & echo $!); exit 7'], {
+      contain: mechanism, killGracePeriod: 100, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [out, status] = await Promise.all([readAll(child.stdout), child.wait()]);
+    expect(status).toEqual({ kind: 'exited', code: 7 });
     const result = await child.terminate();
     expect(result).toMatchObject({ kind: 'exited', code: 7 });
     expect(child.members()).toEqual([]);
+    // With 'cgroup' the sleeps, orphaned when sh exited, were re-parented here (a subreaper)
+    // and ended as zombies: reap them (with 'subreaper' the shepherd did).
+    const left = out.trim().split('\n').map(Number);
+    expect(left).toHaveLength(2);
+    for (const pid of left) await reapIfAdopted(pid);
   });
 
   test('a timeout ends the program, and with it the rest of the tree', async () => {
