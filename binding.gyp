@@ -16,6 +16,8 @@
         "native/procfs.cc",
         "native/exit_watch.cc",
         "native/daemon.cc",
+        "native/contain.cc",
+        "native/tree_stat.cc",
         "native/fd.cc",
         "native/sched.cc",
         "native/resource.cc"
@@ -25,6 +27,20 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-include", "<(module_root_dir)/native/glibc_versions.h"],
       "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17", "-include", "<(module_root_dir)/native/glibc_versions.h"]
+    },
+    # The shepherd (docs/containment.md) is linked statically: it needs no shared library and
+    # no glibc symbol version at all, so one prebuilt executable runs on every glibc (an
+    # executable linked against glibc >= 2.34 needs __libc_start_main@GLIBC_2.34, which
+    # .symver cannot pin). It calls nothing that loads NSS modules. No glibc_versions.h:
+    # there are no versions to pin. scripts/check-glibc-symbols.js checks it too.
+    {
+      "target_name": "unixproc-shepherd",
+      "type": "executable",
+      "sources": ["native/shepherd.cc"],
+      "defines": ["_GNU_SOURCE"],
+      "ldflags": ["-static"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17"]
     }
   ]
 }

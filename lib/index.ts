@@ -11,5 +11,6 @@ export { decodeWaitStatus } from './exit-status';
 export type { ExitStatus, ExitedStatus, SignaledStatus, StoppedStatus, ContinuedStatus, SignalName } from './exit-status';
 export * from './proc/index';
 export * from './spawn/index';
+export * from './contain/index';
 export * from './guard/index';
 export * from './supervise/index';

@@ -13,6 +13,8 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitProcfs(env, exports);
   unixproc::InitExitWatch(env, exports);
   unixproc::InitDaemon(env, exports);
+  unixproc::InitContain(env, exports);
+  unixproc::InitTreeStat(env, exports);
   // issue 13: fd calls, scheduling, resource
   unixproc::InitFd(env, exports);
   unixproc::InitSched(env, exports);

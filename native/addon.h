@@ -28,6 +28,8 @@ void InitExec(Napi::Env env, Napi::Object exports);
 void InitProcfs(Napi::Env env, Napi::Object exports);
 void InitExitWatch(Napi::Env env, Napi::Object exports);
 void InitDaemon(Napi::Env env, Napi::Object exports);
+void InitContain(Napi::Env env, Napi::Object exports);
+void InitTreeStat(Napi::Env env, Napi::Object exports);
 // issue 13: fd calls, scheduling, resource
 void InitFd(Napi::Env env, Napi::Object exports);
 void InitSched(Napi::Env env, Napi::Object exports);

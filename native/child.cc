@@ -1,12 +1,14 @@
 // Starting a child with options: clone(2) + execve(2), the child side in C.
 //
-// spawnChild(candidates, argv, envp, cwd, config, extraEnv) where
+// spawnChild(candidates, argv, envp, cwd, config, extraEnv, limits) where
 //   candidates  paths to try with execve, in order (execvpe semantics; the PATH search is
 //               done in TypeScript before the call, as CPython's _posixsubprocess does);
 //   argv, envp  string arrays, copied to C before the clone (envp is built from the JS
 //               process.env, not environ(7): in worker threads and sandboxes they differ);
 //               an element (and a candidate) may be a Buffer: its bytes, unchanged;
 //   extraEnv    optional "KEY=value" strings that replace the same keys of envp;
+//   limits      optional Float64Array of [resource, soft, hard] triples set with
+//               setrlimit(2) in the child (Infinity: RLIM_INFINITY), or null;
 //   cwd         directory to chdir to in the child (string or Buffer), "" for none;
 //   config      Int32Array, see the Config* indices below.
 // Returns [pid, pidfd, stdinFd, stdoutFd, stderrFd] (-1 where there is none), or, when a
@@ -30,7 +32,7 @@
 // failure travels through a CLOEXEC pipe, as in libuv and CPython. Kept for measurement.
 //
 // The child's sequence follows libuv's uv__process_child_init: signals to default, session
-// and group, stdio, close every other fd, cwd, credentials, parent-death signal (after the
+// and group, stdio, close every other fd, cwd, resource limits, credentials, parent-death signal (after the
 // credentials: changing them clears it, prctl(2)), empty signal mask, execve.
 //
 // See clone(2), execve(2), pidfd_open(2), prctl(2), close_range(2), credentials(7).
@@ -44,6 +46,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "addon.h"
@@ -86,7 +89,9 @@ enum ConfigIndex {
   ConfigUid = 6,      // -1: keep
   ConfigGid = 7,      // -1: keep
   ConfigFlags = 8,
-  ConfigLength = 9,
+  ConfigCgroupProcs = 9,  // -1: none; else an fd open for writing on a cgroup.procs (lib/contain)
+  ConfigKeepFd = 10,      // -1: none; else an fd given to the child as fd 3 (the shepherd's control socket)
+  ConfigLength = 11,
 };
 enum StdioKind { StdioInherit = -1, StdioIgnore = -2, StdioPipe = -3 };
 enum Flags { FlagPidfd = 1, FlagFork = 2 };
@@ -95,8 +100,10 @@ enum Flags { FlagPidfd = 1, FlagFork = 2 };
 enum Step {
   StepNone = 0, StepStdio = 1, StepSetsid = 2, StepSetpgid = 3, StepCloseRange = 4,
   StepChdir = 5, StepSetgroups = 6, StepSetgid = 7, StepSetuid = 8, StepPrctl = 9,
-  StepExecve = 10,
+  StepExecve = 10, StepCgroup = 11, StepRlimit = 12,
 };
+
+constexpr size_t kMaxRlimits = 32;
 
 struct ChildArgs {
   char* const* candidates;
@@ -110,6 +117,11 @@ struct ChildArgs {
   int death_signal;
   int uid;
   int gid;
+  int cgroup_procs;  // -1: stay in the parent's cgroup
+  int keep_fd;       // -1: none; else dup2'd to 3 and kept across exec
+  size_t rlimit_count;
+  int rlimit_resource[kMaxRlimits];
+  struct rlimit rlimit_value[kMaxRlimits];
   pid_t parent_pid;
   unsigned int max_fd;  // for the fallback close loop (rlimit read before the clone)
   int error_pipe;       // fork mode: the write end; -1 with CLONE_VM
@@ -132,9 +144,10 @@ struct ChildArgs {
 
 // Closes (marks CLOEXEC, so the error pipe lives until exec) every fd >= 3.
 static int CloseOtherFds(ChildArgs* a) {
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  const unsigned int first = a->keep_fd >= 0 ? 4U : 3U;
+  if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
   // Kernels before 5.11: close one by one, sparing the error pipe.
-  for (unsigned int fd = 3; fd < a->max_fd; fd++) {
+  for (unsigned int fd = first; fd < a->max_fd; fd++) {
     if (static_cast<int>(fd) != a->error_pipe) close(static_cast<int>(fd));
   }
   return 0;
@@ -146,6 +159,13 @@ static int ChildMain(void* arg) {
   // Every signal is blocked (the parent did it before the clone): reset the handlers
   // before anything can unblock them.
   ResetSignalDispositions();
+
+  // Into the containment cgroup first (lib/contain): writing "0" to cgroup.procs moves the
+  // writer (cgroups(7)), so everything the program does after exec, and every process it
+  // starts, is in the cgroup from its first instruction.
+  if (a->cgroup_procs >= 0 && RetryEintr([&] { return write(a->cgroup_procs, "0", 1); }) < 0) {
+    ChildFail(a, StepCgroup, errno);
+  }
 
   if (a->setsid && setsid() < 0) ChildFail(a, StepSetsid, errno);
   if (a->pgid >= 0 && setpgid(0, a->pgid) < 0) ChildFail(a, StepSetpgid, errno);
@@ -171,8 +191,31 @@ static int ChildMain(void* arg) {
     SetBlocking(i);
   }
 
+  // The shepherd's control socket (lib/contain) as fd 3, inheritable; the stdio dup2s are
+  // done, so fd 3 holds nothing the child still needs.
+  if (a->keep_fd >= 0) {
+    if (a->error_pipe == 3) {  // fork mode: keep the failure report out of the way
+      a->error_pipe = fcntl(3, F_DUPFD_CLOEXEC, 4);
+      if (a->error_pipe < 0) _exit(127);
+      close(3);
+    }
+    if (a->keep_fd == 3) {
+      if (ClearCloexec(3) < 0) ChildFail(a, StepStdio, errno);
+    } else if (RetryEintr([&] { return dup2(a->keep_fd, 3); }) < 0) {
+      ChildFail(a, StepStdio, errno);
+    }
+  }
+
   if (CloseOtherFds(a) < 0) ChildFail(a, StepCloseRange, errno);
   if (a->cwd != nullptr && chdir(a->cwd) < 0) ChildFail(a, StepChdir, errno);
+
+  // Resource limits (lib/contain/limits.ts), before the credentials: raising a hard limit
+  // needs the privilege that setuid may drop. setrlimit(2) is a plain syscall.
+  for (size_t i = 0; i < a->rlimit_count; i++) {
+    if (setrlimit(static_cast<__rlimit_resource>(a->rlimit_resource[i]), &a->rlimit_value[i]) < 0) {
+      ChildFail(a, StepRlimit, errno);
+    }
+  }
 
   // Raw syscalls: the glibc wrappers signal every thread of the (shared) process.
   if (a->uid >= 0 || a->gid >= 0) {
@@ -205,7 +248,8 @@ static void CloseIfOpen(int fd) {
 static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ExecRequest req;
-  if (!ReadExecRequest(info, ConfigLength, &req)) return NegErrno(env, EINVAL);
+  // The containment entries are optional: a config of ConfigCgroupProcs entries means none.
+  if (!ReadExecRequest(info, ConfigCgroupProcs, &req)) return NegErrno(env, EINVAL);
   Napi::Int32Array& config = req.config;
   const int flags = config[ConfigFlags];
   const bool fork_mode = (flags & FlagFork) != 0;
@@ -221,6 +265,26 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   a.death_signal = config[ConfigDeathSignal];
   a.uid = config[ConfigUid];
   a.gid = config[ConfigGid];
+  const size_t config_len = config.ElementLength();
+  a.cgroup_procs = config_len > ConfigCgroupProcs ? config[ConfigCgroupProcs] : -1;
+  a.keep_fd = config_len > ConfigKeepFd ? config[ConfigKeepFd] : -1;
+  // info[6]: null, or a Float64Array of [resource, soft, hard] triples (Infinity: unlimited).
+  a.rlimit_count = 0;
+  if (info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined()) {
+    if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      return NegErrno(env, EINVAL);
+    }
+    Napi::Float64Array limits = info[6].As<Napi::Float64Array>();
+    const size_t n = limits.ElementLength() / 3;
+    if (limits.ElementLength() % 3 != 0 || n > kMaxRlimits) return NegErrno(env, EINVAL);
+    auto value = [](double v) -> rlim_t { return v == INFINITY || v >= 1.8e19 ? RLIM_INFINITY : static_cast<rlim_t>(v); };
+    for (size_t i = 0; i < n; i++) {
+      a.rlimit_resource[i] = static_cast<int>(limits[3 * i]);
+      a.rlimit_value[i].rlim_cur = value(limits[3 * i + 1]);
+      a.rlimit_value[i].rlim_max = value(limits[3 * i + 2]);
+    }
+    a.rlimit_count = n;
+  }
   a.parent_pid = getpid();
   a.error_pipe = -1;
   struct rlimit rl {};

@@ -8,9 +8,10 @@
 // and names the symbols that need each version (readelf --dyn-syms). readelf reads ELF of
 // any architecture, so the arm64 prebuilds are checked on an x64 machine too.
 //
-// Usage: node scripts/check-glibc-symbols.js [file.node...]
+// Usage: node scripts/check-glibc-symbols.js [file.node|executable...]
 //   Without files: every glibc prebuild under prebuilds/ and fork-addon/prebuilds/ (a
-//   musl-tagged one is skipped: musl has no symbol versions).
+//   musl-tagged one is skipped: musl has no symbol versions), and each prebuilds/linux-<arch>/
+//   unixproc-shepherd executable.
 // Prints one line per binary; exits 1 when a binary needs too new a version (or none found).
 'use strict';
 
@@ -86,7 +87,8 @@ function glibcPrebuilds(root) {
     for (const platform of fs.readdirSync(dir)) {
       if (!platform.startsWith('linux-')) continue;
       for (const name of fs.readdirSync(path.join(dir, platform))) {
-        if (name.endsWith('.node') && !name.split('.').includes('musl')) {
+        // The shepherd executable is statically linked: it needs no version, and this says so.
+        if (name === 'unixproc-shepherd' || (name.endsWith('.node') && !name.split('.').includes('musl'))) {
           out.push(path.join(dir, platform, name));
         }
       }

@@ -4,6 +4,7 @@
 // and lib/native.ts pick the right one:
 //   prebuilds/linux-<arch>/unixproc.<libc>.node                      (N-API: any Node >= 20)
 //   fork-addon/prebuilds/linux-<arch>/node.abi<ABI>.<libc>.node       (this Node's ABI)
+//   prebuilds/linux-<arch>/unixproc-shepherd                         (static executable)
 //
 // Targets: linux-x64-glibc (the host compiler, on x64) and linux-arm64-glibc (Debian's
 // g++-aarch64-linux-gnu). The musl targets are opt-in (see TARGETS): they cannot be run
@@ -70,6 +71,22 @@ function prebuildify(cwd, args, target) {
   );
 }
 
+/**
+ * Moves the shepherd executable (docs/containment.md; statically linked, so one per arch
+ * serves glibc and musl alike) from build/Release to prebuilds/linux-<arch>/, stripped, where
+ * lib/contain/launch.ts looks for it after build/Release: as prebuildify does with the addon,
+ * so that no cross binary is left in build/.
+ */
+function shipShepherd(t) {
+  const built = path.join(root, 'build', 'Release', 'unixproc-shepherd');
+  const dest = path.join(root, 'prebuilds', `linux-${t.arch}`, 'unixproc-shepherd');
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.copyFileSync(built, dest);
+  fs.chmodSync(dest, 0o755);
+  execFileSync(`${t.prefix}strip`, [dest], { stdio: 'inherit' });
+  fs.rmSync(built);
+}
+
 function build(target) {
   const t = TARGETS[target];
   if (t === undefined) throw new Error(`unknown target ${target} (known: ${Object.keys(TARGETS).join(', ')})`);
@@ -90,6 +107,7 @@ function build(target) {
   }
   const started = Date.now();
   prebuildify(root, ['--napi'], target);
+  shipShepherd(t);
   prebuildify(path.join(root, 'fork-addon'), ['--no-napi', '--target', `node@${process.versions.node}`], target);
   console.log(`prebuild: ${target} built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

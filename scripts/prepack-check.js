@@ -35,3 +35,16 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
+// The subreaper shepherd (docs/containment.md) is an executable, not an addon: each platform
+// with a prebuilt main addon ships it beside it (scripts/prebuild.js), or `contain` would fail
+// with ERR_UNIXPROC_SHEPHERD_UNAVAILABLE where no cgroup can be made.
+const noShepherd = [...new Set(binaries('prebuilds').map((f) => path.dirname(f)))].filter(
+  (dir) => !fs.existsSync(path.join(root, dir, 'unixproc-shepherd')),
+);
+if (noShepherd.length > 0) {
+  process.stderr.write(
+    `unixproc prepack: refusing to pack: no unixproc-shepherd in ${noShepherd.map((d) => `${d}/`).join(' or ')}.\n` +
+      'Run `npm run prebuild` first, then pack again.\n',
+  );
+  process.exit(1);
+}

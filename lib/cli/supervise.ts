@@ -92,7 +92,8 @@ export const command: Command = {
       log(`cannot start ${rest[0]}: ${isErrnoException(e) ? e.message : String(e)}`);
       return 1;
     }
-    log(`started ${rest[0]} (pid ${sup.pid})`);
+    // Which mechanism holds the child's tree (docs/containment.md), or its group only.
+    log(`started ${rest[0]} (pid ${sup.pid}, ${sup.containment !== undefined ? `tree contained by ${sup.containment}` : 'process group only'})`);
     sup.on('spawn', (pid) => log(`restarted ${rest[0]} (pid ${pid}, restart ${sup.restarts})`));
     sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describeExitStatus(status)}`));
     sup.on('restart', ({ delay, count }) => log(`restart ${count} in ${delay} ms`));

@@ -27,6 +27,7 @@ import { hasEnded } from '../proc/process-info';
 import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
+import { isExitingKeeper, isOwnKeeper } from '../contain/owner';
 import { optionKeys, validateBoolean, validateFunction, validateInteger, validateKillSignal, validateOptions } from '../validate';
 import type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
 import { FirstSightHandles, reapPid } from './signal';
@@ -175,6 +176,9 @@ export class LeakGuard {
       if (zombie && own) continue;
       const relation: LeakRelation = direct ? (own ? 'child' : 'adopted') : 'descendant';
       const entry = this.#entry(p, relation, byPid);
+      // This process's cgroup keeper (lib/contain) lives as long as it does, by design; one
+      // whose owner is gone is removing its cgroups and exits on its own.
+      if (!zombie && ((direct && isOwnKeeper(entry.cmdline)) || isExitingKeeper(entry.cmdline))) continue;
       if (this.#ignore !== undefined && this.#ignore(entry)) continue;
       if (zombie && relation === 'adopted') {
         // An orphan that ended after it was adopted: ours to reap, by its pid, and done.

@@ -47,9 +47,16 @@ let abandon: (sub: Subprocess) => void;
 /** Only {@link createSubprocess} (that is, spawn()) holds this. */
 const CONSTRUCT = Symbol('Subprocess.construct');
 
-/** The handle of a child spawn() has just started. @internal */
-export function createSubprocess(init: ChildInit): Subprocess {
-  return new Subprocess(CONSTRUCT, init);
+/**
+ * The handle of a child spawn() has just started. `make` builds a subclass instead (the
+ * contain layer's ContainedSubprocess): it is handed the token for its `super()` call, and
+ * nothing else ever sees it. @internal
+ */
+export function createSubprocess(init: ChildInit): Subprocess;
+/** With a subclass factory. @internal */
+export function createSubprocess<T extends Subprocess>(init: ChildInit, make: (token: symbol, init: ChildInit) => T): T;
+export function createSubprocess(init: ChildInit, make?: (token: symbol, init: ChildInit) => Subprocess): Subprocess {
+  return make === undefined ? new Subprocess(CONSTRUCT, init) : make(CONSTRUCT, init);
 }
 
 /**

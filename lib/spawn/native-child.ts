@@ -17,6 +17,7 @@ export interface SpawnBinding {
     cwd: string | Buffer,
     config: Int32Array,
     extraEnv?: string[],
+    limits?: Float64Array | null,
   ): number[];
   watchPidfd(pidfd: number, callback: (status: number) => void): WatchHandle | number;
   watchSignal(signo: number, callback: (signo: number) => void): WatchHandle | number;
@@ -46,7 +47,9 @@ export const Config = {
   uid: 6,
   gid: 7,
   flags: 8,
-  length: 9,
+  cgroupProcs: 9,
+  keepFd: 10,
+  length: 11,
 } as const;
 
 /** Stdio kinds in the config (native/child.cc, StdioKind); an fd is >= 0. */
@@ -67,6 +70,8 @@ export const stepSyscall: Readonly<Record<number, string>> = {
   8: 'setuid',
   9: 'prctl',
   10: 'execve',
+  11: 'write',
+  12: 'setrlimit',
 };
 
 // Linux's waitid(2) constants, and the one siginfo-to-status conversion (lib/exit-status.ts).

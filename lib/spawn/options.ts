@@ -17,6 +17,7 @@ import {
   validatePid,
   validateKillSignal,
 } from '../validate';
+import { validateLimits, type Limits, type LimitsSpec } from '../contain/limits';
 
 /** What one of the child's standard streams is connected to. */
 export type StdioOption =
@@ -71,6 +72,19 @@ export interface SpawnOptions {
   readonly gid?: number;
   /** Put the lineage record `UNIXPROC_LINEAGE` into the child's environment (default true). */
   readonly lineage?: boolean;
+  /**
+   * Contain the child's whole tree (docs/containment.md): `true` for the best mechanism
+   * available (or the one `UNIXPROC_CONTAINMENT` names), `'cgroup'` or `'subreaper'` to
+   * force one. The handle is then a `ContainedSubprocess`. Default false.
+   */
+  readonly contain?: boolean | 'cgroup' | 'subreaper';
+  /**
+   * Resource limits set in the child before exec (setrlimit(2)), by name as prlimit(1) has
+   * them: `{ nofile: 1024, core: 0, as: [soft, hard] }`; one number sets soft and hard;
+   * `Infinity` is unlimited. Raising a hard limit needs privilege (EPERM, syscall 'setrlimit').
+   * With `contain: 'cgroup'` also `memoryMax`, `pidsMax`, `cpuMax` (docs/containment.md).
+   */
+  readonly limits?: Limits;
 }
 
 /** The validated options. @internal */
@@ -90,6 +104,9 @@ export interface SpawnSpec {
   readonly uid: number;
   readonly gid: number;
   readonly lineage: boolean;
+  readonly contain: 'off' | 'auto' | 'cgroup' | 'subreaper';
+  /** rlimit triples and cgroup limits. */
+  readonly limits: LimitsSpec;
 }
 
 function validateStdioValue(value: unknown, name: string): StdioOption {
@@ -146,6 +163,7 @@ export function validateMilliseconds(value: unknown, name: string, allowInfinity
 export const SPAWN_OPTION_KEYS = optionKeys<SpawnOptions>({
   cwd: true, env: true, stdio: true, argv0: true, setsid: true, processGroup: true, killOnParentDeath: true,
   signal: true, timeout: true, killSignal: true, killGracePeriod: true, uid: true, gid: true, lineage: true,
+  contain: true, limits: true,
 });
 
 /** Validates spawn's options (all of them, before anything runs). @internal */
@@ -189,11 +207,21 @@ export function validateSpawnOptions(options: unknown): SpawnSpec {
   const uid = o.uid === undefined ? -1 : validateInteger(o.uid, 'options.uid', 0, INT32_MAX);
   const gid = o.gid === undefined ? -1 : validateInteger(o.gid, 'options.gid', 0, INT32_MAX);
   const lineage = o.lineage === undefined ? true : validateBoolean(o.lineage, 'options.lineage');
+  const contain = validateContain(o.contain);
+  const limits = validateLimits(o.limits);
 
   return {
     cwd, env, stdio, argv0, setsid, pgid, deathSignal, signal, timeout, killSignal,
-    killGracePeriod, uid, gid, lineage,
+    killGracePeriod, uid, gid, lineage, contain, limits,
   };
+}
+
+function validateContain(value: unknown): SpawnSpec['contain'] {
+  if (value === undefined || value === false) return 'off';
+  if (value === true) return 'auto';
+  if (value === 'cgroup' || value === 'subreaper') return value;
+  if (typeof value === 'string') throw invalidArgValue('options.contain', value, "must be true, false, 'cgroup' or 'subreaper'");
+  throw invalidArgType('options.contain', "of type boolean or one of 'cgroup', 'subreaper'", value);
 }
 
 /** Options of {@link Subprocess.terminate} and {@link Supervisor.terminate}. */

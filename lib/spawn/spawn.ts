@@ -6,11 +6,13 @@ import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
 import { validateCommand } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
-import { createSubprocess, type Subprocess } from './handle';
+import { createSubprocess, type ChildInit, type Subprocess } from './handle';
 import { Config, Flag, StdioKind, binding, stepSyscall } from './native-child';
 import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOption } from './options';
 import { execCandidates, searchPath } from './path-search';
 import { registerAfterForkHook } from './after-fork';
+import type { ContainedSubprocess } from '../contain/contained';
+import { prepareContainment, requireNoCgroupLimits, type ContainPlan } from '../contain/hook';
 
 function stdioConfig(value: StdioOption): number {
   if (typeof value === 'number') return value;
@@ -29,6 +31,8 @@ function nativeConfig(spec: SpawnSpec, pidfd: boolean, forkMode: boolean): Int32
   c[Config.uid] = spec.uid;
   c[Config.gid] = spec.gid;
   c[Config.flags] = (pidfd ? Flag.pidfd : 0) | (forkMode ? Flag.fork : 0);
+  c[Config.cgroupProcs] = -1;
+  c[Config.keepFd] = -1;
   return c;
 }
 
@@ -65,10 +69,17 @@ export function spawnMethod(): 'vfork' | 'fork' {
  *   a system error with `syscall` naming the step that failed in the child:
  *   `execve` (ENOENT, EACCES, ENOEXEC..., with `path` = file as given, string or
  *   Buffer), `chdir` (with `path` = cwd as given),
- *   `setsid`, `setpgid`, `setuid`, `setgid`, `prctl`, `dup2`; or `spawn` (EMFILE, EAGAIN)
+ *   `setsid`, `setpgid`, `setuid`, `setgid`, `prctl`, `dup2`, `setrlimit` (a `limits` entry: EPERM
+ *   above the hard limit or fs.nr_open), `write` (entering the containment cgroup); or `spawn` (EMFILE, EAGAIN)
  *   when the child could not be created; AbortError when `options.signal` is already aborted.
  * @see clone(2), execve(2), pidfd_open(2), docs/spawning.md
  */
+export function spawn(
+  file: string | Buffer,
+  args: readonly string[] | undefined,
+  options: SpawnOptions & { readonly contain: true | 'cgroup' | 'subreaper' },
+): ContainedSubprocess;
+export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
   const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSpawnOptions(options);
@@ -79,21 +90,34 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
 
   // The lineage entry replaces any inherited one (in native code, with the environment).
   const extraEnv = spec.lineage ? [lineageEntry(binding().getpid(), spec.setsid ? 'daemon' : 'child')] : [];
-  const candidates = execCandidates(path, searchPath(spec.env));
-  const argv = [spec.argv0 ?? path, ...argList];
+  let candidates: (string | Buffer)[] = execCandidates(path, searchPath(spec.env));
+  let argv: (string | Buffer)[] = [spec.argv0 ?? path, ...argList];
+  // Containment (lib/contain): the shepherd in front of the program, or its cgroup.
+  let plan: ContainPlan | undefined;
+  if (spec.contain === 'off') requireNoCgroupLimits(spec.limits.cgroup, 'off');
+  else {
+    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod, spec.limits.cgroup);
+    candidates = plan.candidates;
+    argv = plan.argv;
+  }
 
   const usePidfd = exitWatchMode() === 'pidfd';
   if (!usePidfd) prepareSigchldWatch();
   const config = nativeConfig(spec, usePidfd, spawnMethod() === 'fork');
-  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv);
+  if (plan !== undefined) {
+    config[Config.cgroupProcs] = plan.cgroupProcsFd;
+    config[Config.keepFd] = plan.keepFd;
+  }
+  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv, spec.limits.rlimits ?? null);
   if (typeof r === 'number' || r[0] < 0) {
     if (!usePidfd) settleSigchldWatch();
+    plan?.abort();
     if (typeof r === 'number') throw systemError(r, 'spawn');
     const syscall = stepSyscall[r[1]] ?? 'spawn';
     const errPath = syscall === 'execve' ? path : syscall === 'chdir' ? spec.cwd : undefined;
     throw systemError(r[0], syscall, errPath);
   }
-  return createSubprocess({
+  const init: ChildInit = {
     pid: r[0],
     pidfd: r[1],
     args: [path, ...argList],
@@ -102,5 +126,6 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
     killSignal: spec.killSignal,
     killGracePeriod: spec.killGracePeriod,
     signal: spec.signal,
-  });
+  };
+  return plan === undefined ? createSubprocess(init) : plan.finish(init, path);
 }

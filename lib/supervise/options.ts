@@ -80,6 +80,12 @@ export interface SupervisorOptions {
   readonly uid?: number;
   /** Group id to run the child as (needs privilege). */
   readonly gid?: number;
+  /**
+   * Contain each child's whole tree (docs/containment.md): `true` (the default) for the best
+   * mechanism available, `'cgroup'` or `'subreaper'` to force one, `false` for its process
+   * group only (what a grandchild that calls setsid escapes).
+   */
+  readonly contain?: SpawnOptions['contain'];
 }
 
 /** The validated options. @internal */
@@ -99,7 +105,7 @@ export interface SupervisorSpec {
 
 const SUPERVISOR_OPTION_KEYS = optionKeys<SupervisorOptions>({
   restart: true, backoff: true, startLimit: true, killSignal: true, killGracePeriod: true, cwd: true, env: true,
-  stdio: true, uid: true, gid: true,
+  stdio: true, uid: true, gid: true, contain: true,
 });
 const BACKOFF_KEYS = optionKeys<BackoffOptions>({ initial: true, factor: true, max: true, resetAfter: true });
 const START_LIMIT_KEYS = optionKeys<StartLimitOptions>({ maxRestarts: true, window: true });
@@ -176,6 +182,10 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
     // Each child leads its own group (the unit that is stopped), and dies with this thread.
     processGroup: true,
     killOnParentDeath: 'SIGKILL',
+    contain: o.contain === undefined ? true : o.contain,
+    // A contained tree is ended by the contain layer with the stop sequence.
+    killSignal,
+    killGracePeriod,
   };
   validateSpawnOptions(spawn); // the pass-through options, checked now rather than at a restart
   return {

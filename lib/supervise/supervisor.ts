@@ -7,6 +7,7 @@ import type { ExitStatus } from '../exit-status';
 import { AbortError } from '../spawn/errors';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
+import { ContainedSubprocess, type Containment } from '../contain/contained';
 import { validateCommand, validateSignal } from '../validate';
 import { validateTerminateOptions, type TerminateOptions } from '../spawn/options';
 import { registerLive, unregisterLive, type ExitHookEntry } from './exit-hook';
@@ -131,8 +132,26 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.file = file;
     this.args = args;
     this.#spec = spec;
-    this.#hook = { killNow: () => killGroupNow(this.#child, this.#keeper, this.#pgid) };
+    this.#hook = {
+      killNow: () => {
+        const contained = this.#contained();
+        if (contained !== undefined) contained.kill('SIGKILL', { tree: true });
+        else killGroupNow(this.#child, this.#keeper, this.#pgid);
+      },
+    };
     this.#start(true);
+  }
+
+  /**
+   * The mechanism that contains the running child's tree (`'cgroup'` or `'subreaper'`,
+   * docs/containment.md), or undefined with `contain: false` or when no child runs.
+   */
+  get containment(): Containment | undefined {
+    return this.#contained()?.containment;
+  }
+
+  #contained(): ContainedSubprocess | undefined {
+    return this.#child instanceof ContainedSubprocess ? this.#child : undefined;
   }
 
   /** Where the supervisor is. */
@@ -184,6 +203,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     const signo = validateSignal(signal, 'signal');
     if (this.#child === undefined) return false;
+    const contained = this.#contained();
+    if (contained !== undefined) return contained.kill(signo, { tree: true });
     const sent = signalGroup(this.#child, this.#keeper, this.#pgid, signo);
     if (sent && signo === SIGKILL) this.#groupKilled = true;
     return sent;
@@ -285,7 +306,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     registerLive(this.#hook);
     this.#child = child;
     this.#pgid = child.pid;
-    this.#keeper = startKeeper(child.pid);
+    // A contained tree needs no group keeper: its cgroup or shepherd holds every member.
+    this.#keeper = child instanceof ContainedSubprocess ? undefined : startKeeper(child.pid);
     this.#startedAt = Date.now();
     this.#stopSent = false;
     this.#groupKilled = false;
@@ -302,6 +324,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #beginStop(killSignal = this.#spec.killSignal, killGracePeriod = this.#spec.killGracePeriod): void {
     if (this.#stopSent) return;
     this.#stopSent = true;
+    const contained = this.#contained();
+    if (contained !== undefined) {
+      contained.terminate({ killSignal, killGracePeriod }).catch(() => undefined);
+      return;
+    }
     this.#signalSafely(killSignal);
     if (Number.isFinite(killGracePeriod)) {
       this.#killTimer = setTimeout(() => this.#signalSafely(SIGKILL), killGracePeriod);
@@ -351,6 +378,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Waits until no member but the keeper is left; signals the leftovers if needed. */
   async #drainGroup(): Promise<void> {
+    const contained = this.#contained();
+    if (contained !== undefined) {
+      // The whole tree, however it detached; the same sequence as a stop when members remain.
+      await contained
+        .terminate({ killSignal: this.#spec.killSignal, killGracePeriod: this.#spec.killGracePeriod })
+        .catch(() => undefined);
+      return;
+    }
     const keeperPid = this.#keeper?.pid ?? -1;
     let members = this.#members(keeperPid);
     if (members.length === 0) return;

@@ -49,6 +49,9 @@ const PARAMS = {
   stateSummary: (k) => [k.procfsOptions],
   waitForExit: (k) => [fc.oneof(k.pid, fc.constant('$subprocess')), k.options({ signal: k.abortSignal, reap: k.boolish })],
   Subprocess: (k, ctx) => [fc.oneof(fc.constant({ pid: ctx.childPid, pidfd: -1 }), fc.constant({ pid: ctx.pid, pidfd: -1, file: 'x', args: [] }), hostile)],
+  // Contained handles: the same forged records (the constructor refuses them all), and usage.
+  ContainedSubprocess: (k, ctx) => [fc.oneof(fc.constant({ pid: ctx.childPid, pidfd: -1 }), hostile), fc.oneof(fc.constant({ kind: 'cgroup', dir: '/' }), hostile)],
+  processUsage: (k) => [k.pid, k.options({ tree: k.boolish, fullMemory: k.boolish })],
   CalledProcessError: () => upTo(5, hostile),
   TimeoutExpiredError: () => upTo(5, hostile),
   AbortError: () => upTo(2, hostile),
@@ -175,6 +178,7 @@ const FLAGS = {
   supervise: { sandboxOnly: true },
   daemonize: { sandboxOnly: true },
   Subprocess: { sandboxOnly: true },
+  ContainedSubprocess: { sandboxOnly: true },
   startLeakGuard: { sandboxOnly: true },
   leakGuard: { sandboxOnly: true },
   'jest/global-setup': { sandboxOnly: true },

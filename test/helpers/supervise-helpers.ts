@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeWaitStatus, type ExitStatus } from '../../lib/exit-status';
 import { spawn, type Subprocess } from '../../lib/spawn';
+import { supervise, type Supervisor, type SupervisorOptions } from '../../lib/supervise';
 import { readAll } from './spawn-helpers';
 import { reapPid, waitFor } from './proc-spawn';
 
@@ -104,3 +105,12 @@ async function firstLine(proc: Subprocess): Promise<Record<string, number>> {
 }
 
 export { readAll, reapPid, waitFor };
+
+/**
+ * supervise() in its process-group mode (`contain: false`): what the group tests specify
+ * (a stopped keeper holding the group id, signals by group, the hang-up of an orphaned
+ * group). Containment, the default, is specified in contain-supervise.test.ts.
+ */
+export function superviseGroup(file: string, args?: readonly string[], options?: SupervisorOptions): Supervisor {
+  return supervise(file, args, { ...options, contain: false });
+}

@@ -99,8 +99,19 @@ describe('prepack', () => {
     expect(r.stderr).toContain('no prebuilt binary in fork-addon/prebuilds/.');
   });
 
-  test('passes once both addons have a prebuilt binary', () => {
+  test('refuses with both addons but no shepherd beside the main addon, naming its directory', () => {
     touch(path.join(src, 'prebuilds', `linux-${process.arch}`, 'unixproc.node'));
+    touch(path.join(src, 'fork-addon', 'prebuilds', `linux-${process.arch}`, `node.abi${process.versions.modules}.node`));
+    const r = prepackCheck({});
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`no unixproc-shepherd in prebuilds/linux-${process.arch}/.`);
+    fs.rmSync(path.join(src, 'prebuilds'), { recursive: true });
+    fs.rmSync(path.join(src, 'fork-addon', 'prebuilds'), { recursive: true });
+  });
+
+  test('passes once both addons have a prebuilt binary and the shepherd is beside the main one', () => {
+    touch(path.join(src, 'prebuilds', `linux-${process.arch}`, 'unixproc.node'));
+    touch(path.join(src, 'prebuilds', `linux-${process.arch}`, 'unixproc-shepherd'));
     touch(path.join(src, 'fork-addon', 'prebuilds', `linux-${process.arch}`, `node.abi${process.versions.modules}.node`));
     expect(prepackCheck({})).toEqual({ status: 0, stderr: '' });
     fs.rmSync(path.join(src, 'prebuilds'), { recursive: true });

@@ -88,13 +88,23 @@ function runNode(args: string[], cwd: string): { status: number | null; stdout: 
 test('the tarball ships both prebuilt binaries and installs without compiling', () => {
   const installed = path.join(app, 'node_modules', 'unixproc');
   const platform = `linux-${process.arch}`;
-  expect(fs.readdirSync(path.join(installed, 'prebuilds', platform))).toEqual(['unixproc.glibc.node']);
+  expect(fs.readdirSync(path.join(installed, 'prebuilds', platform))).toEqual(['unixproc-shepherd', 'unixproc.glibc.node']);
   expect(fs.readdirSync(path.join(installed, 'fork-addon', 'prebuilds', platform))).toEqual([
     `node.abi${process.versions.modules}.glibc.node`,
   ]);
   expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
   expect(fs.existsSync(path.join(installed, 'fork-addon', 'build'))).toBe(false);
   expect(fs.existsSync(path.join(installed, 'lib'))).toBe(false);
+});
+
+test('contain: subreaper from the installed package runs the prebuilt shepherd in front of the program', () => {
+  const script =
+    "const { spawn } = require('unixproc');" +
+    "const child = spawn('/bin/sh', ['-c', 'exit 3'], { contain: 'subreaper' });" +
+    'child.wait().then((s) => console.log(JSON.stringify([child.containment, child.pid !== child.programPid, s])));';
+  const r = runNode(['-e', script], app);
+  expect(r.stderr).toBe('');
+  expect(JSON.parse(r.stdout)).toEqual(['subreaper', true, { kind: 'exited', code: 3 }]);
 });
 
 test('fork() from the installed package runs a child whose exit status the parent reaps', () => {

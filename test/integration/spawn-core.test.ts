@@ -5,6 +5,7 @@ import { openSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, Subprocess } from '../../lib/spawn';
+import { ContainedSubprocess } from '../../lib/contain';
 import { createSubprocess } from '../../lib/spawn/handle';
 import { native } from '../../lib/native';
 import { isForeignChild } from '../../lib/os/foreign-children';
@@ -183,6 +184,14 @@ describe('Subprocess cannot be constructed from outside', () => {
     ['a forged child record', () => new (Subprocess as unknown as new (init: unknown) => unknown)(forged)],
     ['a forged token', () => new Subprocess(Symbol('Subprocess.construct'), forged as never)],
   ])('new Subprocess(%s) throws ERR_ILLEGAL_CONSTRUCTOR', (_what, construct) => {
+    expect(construct).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
+  });
+
+  test.each<[string, () => unknown]>([
+    ['no argument', () => new (ContainedSubprocess as unknown as new () => unknown)()],
+    ['a forged child record', () => new (ContainedSubprocess as unknown as new (i: unknown, c: unknown) => unknown)(forged, { kind: 'cgroup', dir: '/' })],
+    ['a forged token', () => new ContainedSubprocess(Symbol('Subprocess.construct'), forged as never, { kind: 'cgroup', dir: '/' })],
+  ])('new ContainedSubprocess(%s) throws ERR_ILLEGAL_CONSTRUCTOR', (_what, construct) => {
     expect(construct).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' }));
   });
 

@@ -46,7 +46,8 @@ test('SIGTERM stops the child group gracefully and exits with the child\'s code'
   let out = '';
   p.stdout!.setEncoding('utf8');
   p.stdout!.on('data', (d: string) => (out += d));
-  await waitFor('the sleep pids on stdout', () => out.split('\n').length > 2);
+  // A node start that transpiles the CLI's sources: seconds on a loaded machine.
+  await waitFor('the sleep pids on stdout', () => out.split('\n').length > 2, 30000);
   const sleeps = out.trim().split('\n').map(Number);
   expect(p.kill('SIGTERM')).toBe(true);
   const status = await p.wait();

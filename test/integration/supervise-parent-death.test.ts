@@ -11,7 +11,7 @@ beforeAll(() => {
 });
 afterAll(() => restore());
 
-const START = `const sup = supervise('/bin/sh', ['-c', 'sleep 300 & sleep 300 & wait']);
+const START = `const sup = supervise('/bin/sh', ['-c', 'sleep 300 & sleep 300 & wait'], { contain: false });
 process.stdout.write(JSON.stringify({ pid: sup.pid }) + '\\n');\n`;
 
 /** Starts a supervisor process; resolves once its child's group is complete (sh, 2 sleeps, keeper). */
@@ -79,9 +79,9 @@ describe('the supervisor process ends otherwise: its exit hook SIGKILLs the grou
 describe('two copies of the library in one process (two versions of the package)', () => {
   test('SIGTERM with no listener of the application: each copy SIGKILLs its groups and the process dies of SIGTERM', async () => {
     // The second copy: the supervise modules loaded again (a fresh exit hook), same addon.
-    const body = `const first = supervise('/bin/sleep', ['300']);
+    const body = `const first = supervise('/bin/sleep', ['300'], { contain: false });
 for (const k of Object.keys(require.cache)) if (k.includes('/lib/supervise/')) delete require.cache[k];
-const second = require(${JSON.stringify(SUPERVISE_LIB)}).supervise('/bin/sleep', ['300']);
+const second = require(${JSON.stringify(SUPERVISE_LIB)}).supervise('/bin/sleep', ['300'], { contain: false });
 process.stdout.write(JSON.stringify({ first: first.pid, second: second.pid }) + '\\n');\n`;
     const { proc, report } = await supervisorProcess(body);
     await untilGroupReady(report.first, 2); // sleep, keeper

@@ -1,9 +1,9 @@
 // Restart policies, backoff and the start limit, with real children (short shells).
 import { performance } from 'node:perf_hooks';
-import { supervise, type Supervisor } from '../../lib/supervise';
+import type { Supervisor } from '../../lib/supervise';
 import type { ExitStatus } from '../../lib/exit-status';
 import { becomeSubreaper } from '../helpers/proc-spawn';
-import { groupOf, reapAll } from '../helpers/supervise-helpers';
+import { superviseGroup as supervise, groupOf, reapAll } from '../helpers/supervise-helpers';
 
 // A shell stopped during its foreground `sleep` leaves the sleep to the nearest subreaper:
 // this process, which reaps it by pid.

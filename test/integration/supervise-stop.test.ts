@@ -2,9 +2,8 @@
 // and what is left of a group when its leader exits on its own. This process is a
 // subreaper: the grandchildren are re-parented here when their parent dies, and are
 // reaped here by pid.
-import { supervise } from '../../lib/supervise';
 import { becomeSubreaper } from '../helpers/proc-spawn';
-import { groupOf, liveMembers, reapAll, shellWithSleeps, statFields, untilGroupReady, waitFor } from '../helpers/supervise-helpers';
+import { superviseGroup as supervise, groupOf, liveMembers, reapAll, shellWithSleeps, statFields, untilGroupReady, waitFor } from '../helpers/supervise-helpers';
 
 let restore: () => void;
 beforeAll(() => {

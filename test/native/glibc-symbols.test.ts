@@ -46,6 +46,15 @@ test.each([
   expect(checker.compareVersions(r.highest.GLIBC, '2.28')).toBeLessThanOrEqual(0);
 });
 
+test('the shepherd executable this checkout runs is static: it needs no glibc version at all', () => {
+  const file = path.join(root, 'build', 'Release', 'unixproc-shepherd');
+  const r = checker.check(file);
+  expect(r.problems).toEqual([]);
+  expect(r.highest).toEqual({});
+  // Static: no program interpreter, no shared library needed.
+  expect(execFileSync('readelf', ['-d', '-W', file], { encoding: 'utf8' })).not.toContain('(NEEDED)');
+});
+
 const prebuilds = checker.glibcPrebuilds(root);
 (prebuilds.length > 0 ? test.each(prebuilds) : test.skip.each(['(no prebuilds: run npm run prebuild)']))(
   'the glibc prebuild %s needs at most GLIBC_2.28',

@@ -18,6 +18,8 @@ import {
   daemonize,
   threads,
   waitForExit,
+  processUsage,
+  ContainedSubprocess,
 } from '../../lib/index';
 import { fork, posix_spawn, register_at_fork } from '../../lib/os/index';
 import { leakGuard } from '../../lib/integrations/node-test/index';
@@ -50,6 +52,12 @@ const cases: [string, Call, string, string][] = [
   ['posix_spawn', () => posix_spawn('/bin/true', ['true'], {}, { setsd: true } as never), 'options.setsd', 'setsid'],
   ['register_at_fork', () => register_at_fork({ befor: () => undefined } as never), 'options.befor', 'before'],
   ['fork', () => fork({ unsafeAllowThread: true } as never), 'options.unsafeAllowThread', 'unsafeAllowThreads'],
+  ['spawn contain', () => spawn('/bin/true', [], { contian: true } as never), 'options.contian', 'contain'],
+  ['spawn limits', () => spawn('/bin/true', [], { limits: { nofiel: 5 } } as never), 'options.limits.nofiel', 'nofile'],
+  ['spawn cgroup limits', () => spawn('/bin/true', [], { contain: 'cgroup', limits: { memoryMx: 5 } } as never), 'options.limits.memoryMx', 'memoryMax'],
+  ['supervise contain', () => supervise('/bin/true', [], { contan: false } as never), 'options.contan', 'contain'],
+  ['processUsage', () => processUsage(process.pid, { tre: true } as never), 'options.tre', 'tree'],
+  ['processUsage fullMemory', () => processUsage(process.pid, { fullMemroy: true } as never), 'options.fullMemroy', 'fullMemory'],
 ];
 
 describe('an unknown option key', () => {
@@ -87,6 +95,19 @@ describe('an unknown option key', () => {
     } finally {
       await child.terminate();
       await sup.terminate();
+    }
+  });
+
+  test('of ContainedSubprocess kill, usage and terminate is thrown before anything is signalled', async () => {
+    const child = spawn('/bin/sleep', ['300'], { stdio: 'ignore', contain: 'subreaper' });
+    try {
+      expect(child).toBeInstanceOf(ContainedSubprocess);
+      expect(() => child.kill('SIGTERM', { tre: true } as never)).toThrow(/'options.tre' is not a known option \(did you mean 'tree'\?\)/);
+      expect(() => child.usage({ fullMemry: true } as never)).toThrow(/did you mean 'fullMemory'\?/);
+      expect(() => child.terminate({ killSignl: 'SIGINT' } as never)).toThrow(/did you mean 'killSignal'\?/);
+      expect(child.kill(0)).toBe(true);
+    } finally {
+      await child.terminate();
     }
   });
 

@@ -1,0 +1,300 @@
+/**
+ * The handle of a contained child: a {@link Subprocess} whose whole tree (every descendant,
+ * however it detached) is one unit, listed by {@link ContainedSubprocess.members} and ended
+ * by {@link ContainedSubprocess.terminate}.
+ */
+import { Socket } from 'node:net';
+import { check } from '../errors';
+import type { ExitStatus } from '../exit-status';
+import { optionKeys, validateBoolean, validateOptions, validateSignal } from '../validate';
+import { Subprocess, type ChildInit } from '../spawn/handle';
+import { binding } from '../spawn/native-child';
+import { validateTerminateOptions, type TerminateOptions } from '../spawn/options';
+import { cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
+import { startTimeOf, type Member } from './procfs';
+import { TF, isEnded, treeStat } from './tree-stat';
+import {
+  USAGE_OPTION_KEYS,
+  cgroupUsage,
+  descendantsUsage,
+  procfsUsage,
+  validateFullMemory,
+  type ResourceUsage,
+  type UsageOptions,
+} from './usage';
+
+/** The mechanism that holds a contained child's tree together (docs/containment.md). */
+export type Containment = 'cgroup' | 'subreaper';
+
+export type { Member as TreeMember } from './procfs';
+
+/** A member of the tree as {@link ContainedSubprocess.terminate} ended it. */
+export interface EndedMember extends Member {
+  /** `'killSignal'`: gone within the grace period; `'SIGKILL'`: still alive when it ran out. */
+  readonly endedBy: 'killSignal' | 'SIGKILL';
+}
+
+/** How a contained child's tree ended: the program's own exit status, plus every member. */
+export type TreeTermination = ExitStatus & {
+  /** The members alive when the termination began (the program included), and how each ended. */
+  readonly members: readonly EndedMember[];
+  /** Whether the grace period ran out and SIGKILL was needed. */
+  readonly escalated: boolean;
+};
+
+/**
+ * Options of {@link ContainedSubprocess.terminate}: Subprocess's {@link TerminateOptions}
+ * (`killSignal` to every member first, SIGKILL after `killGracePeriod`); the defaults are the
+ * spawn options'.
+ */
+export type TerminateTreeOptions = TerminateOptions;
+
+/** Options of {@link ContainedSubprocess.kill}. */
+export interface KillOptions {
+  /** Signal every live member of the tree, not only the program (default false). */
+  readonly tree?: boolean;
+}
+
+/** The keys of {@link KillOptions}. @internal */
+export const KILL_OPTION_KEYS = optionKeys<KillOptions>({ tree: true });
+
+/** What the contain layer knows at birth. @internal */
+export type ContainInit =
+  | { readonly kind: 'cgroup'; readonly dir: string }
+  | { readonly kind: 'subreaper'; readonly programPid: number; readonly controlFd: number };
+
+const ESRCH = 3;
+const SIGKILL = 9;
+const SIGCONT = 18;
+
+let handles = 0;
+
+const key = (m: Member): string => `${m.pid}:${m.startTime}`;
+
+/**
+ * A child started by `spawn(file, args, { contain })`. Every process it starts stays in its
+ * tree: with `'cgroup'` in its own cgroup v2 cgroup, with `'subreaper'` below a native
+ * shepherd process that is PR_SET_CHILD_SUBREAPER. When the program exits, what is left of
+ * its tree is ended (killSignal, killGracePeriod, SIGKILL); when this process dies, even by
+ * SIGKILL, the whole tree is killed (the cgroup's keeper or the shepherd sees it).
+ *
+ * With `'subreaper'`, {@link Subprocess.pid} is the shepherd's pid (the process this handle
+ * waits for, which exits as the program did: same code or same signal, once the tree is
+ * empty) and {@link ContainedSubprocess.programPid} the program's; `kill()` signals the
+ * program. With `'cgroup'` both are the program's pid.
+ */
+export class ContainedSubprocess extends Subprocess {
+  /** The mechanism in use. */
+  readonly containment: Containment;
+  /** The pid of the program itself (with `'subreaper'`, the shepherd's child). */
+  readonly programPid: number;
+
+  #cgroupDir: string | undefined;
+  #control: Socket | undefined;
+  #programPidfd = -1;
+  #killSignal: number;
+  #killGracePeriod: number;
+  #ending: Promise<TreeTermination> | undefined;
+  readonly #usageKey = `contained:${++handles}`;
+  /** Pids the shepherd reported SIGKILLing. */
+  #sigkilled = new Set<number>();
+
+  /**
+   * @internal Made by spawn() with the `contain` option, through createSubprocess (which
+   * holds the token Subprocess's constructor checks).
+   * @throws ERR_ILLEGAL_CONSTRUCTOR when called directly.
+   */
+  constructor(token: symbol, init: ChildInit, contain: ContainInit) {
+    super(token, init);
+    this.#killSignal = init.killSignal;
+    this.#killGracePeriod = init.killGracePeriod;
+    this.containment = contain.kind;
+    if (contain.kind === 'cgroup') {
+      this.programPid = init.pid;
+      this.#cgroupDir = contain.dir;
+      // Nothing the program started outlives it: when it exits, the rest of the tree is ended.
+      const cleanUp = (): void => {
+        if (this.#ending === undefined) this.#ending = this.#endCgroup(this.#killSignal, this.#killGracePeriod, []);
+        this.#ending.catch(() => undefined);
+      };
+      this.wait().then(cleanUp, cleanUp);
+    } else {
+      this.programPid = contain.programPid;
+      // A pidfd for the program: the shepherd does not reap it before we have it (it
+      // reaps only after the exit, and the program was just started), so it names the program.
+      this.#programPidfd = binding().pidfdOpen(contain.programPid, 0);
+      this.#control = new Socket({ fd: contain.controlFd, readable: true, writable: true });
+      this.#control.on('error', () => undefined); // the shepherd exited: its exit is reported by wait()
+      // "S <pid>...": the members the shepherd SIGKILLs once the grace period is over.
+      let pending = '';
+      this.#control.setEncoding('latin1');
+      this.#control.on('data', (chunk: string) => {
+        pending += chunk;
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          if (line.startsWith('S')) for (const w of line.slice(1).trim().split(' ')) if (w !== '') this.#sigkilled.add(Number(w));
+        }
+        if (pending.length > 65536) pending = '';
+      });
+      this.#control.unref();
+      const closePidfd = (): void => {
+        if (this.#programPidfd >= 0) binding().closeFd(this.#programPidfd);
+        this.#programPidfd = -1;
+        this.#control?.destroy();
+      };
+      this.wait().then(closePidfd, closePidfd);
+    }
+  }
+
+  /**
+   * Sends one signal now, and nothing more: to the program, or with `{ tree: true }` to
+   * every live member of the tree. With `'subreaper'` it goes to the program (not to the
+   * shepherd) through a pidfd.
+   * @param signal - a signal name or number (default `'SIGTERM'`); 0 probes.
+   * @param options - `tree: true` to signal every member.
+   * @returns false when nothing was signalled (the program, or every member, is gone).
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
+   *   signal or option; EPERM when not allowed to signal the program.
+   * @see pidfd_send_signal(2)
+   */
+  override kill(signal: NodeJS.Signals | number = 'SIGTERM', options?: KillOptions): boolean {
+    const signo = validateSignal(signal, 'signal');
+    const o = validateOptions<KillOptions>(options, 'options', KILL_OPTION_KEYS);
+    const tree = o.tree === undefined ? false : validateBoolean(o.tree, 'options.tree');
+    if (tree) return this.#signalMembers(this.members(), signo) > 0;
+    if (this.containment === 'cgroup') return super.kill(signo);
+    if (this.exited || this.#programPidfd < 0) return false;
+    const r = binding().pidfdSendSignal(this.#programPidfd, signo);
+    if (r === -ESRCH) return false;
+    check(r, 'pidfd_send_signal');
+    return true;
+  }
+
+  /**
+   * The live members of the tree (the program and every descendant, zombies left out), each
+   * with its start time, so that a pid reused later is never taken for a member.
+   * @returns `[]` once the tree is gone.
+   * @see proc(5), cgroups(7) cgroup.procs
+   */
+  members(): readonly Member[] {
+    let v: Float64Array;
+    if (this.#cgroupDir !== undefined) v = treeStat(0, false, cgroupPids(this.#cgroupDir));
+    else if (this.exited) return [];
+    else v = treeStat(this.pid, false);
+    const out: Member[] = [];
+    for (let o = 0; o < v.length; o += TF.width) {
+      if (!isEnded(v[o + TF.state])) out.push({ pid: v[o + TF.pid], startTime: v[o + TF.startTime] });
+    }
+    return out;
+  }
+
+  /**
+   * The resource usage of the whole tree: from the cgroup's files (cpu.stat counts every
+   * process that ever ran in it, exited ones included) with `'cgroup'`, else summed over the
+   * live members. `cpuPercent` is since the previous `usage()` call (the first primes it).
+   * @param options - `fullMemory: true` for PSS and USS (smaps_rollup; costly).
+   * @returns the {@link ResourceUsage}; all zero once the tree is gone.
+   * @throws ERR_INVALID_ARG_TYPE for bad options.
+   * @see cgroup-v2.rst cpu.stat, proc(5) stat, statm, smaps_rollup
+   */
+  usage(options?: UsageOptions): ResourceUsage {
+    const fullMemory = validateFullMemory(validateOptions<UsageOptions>(options, 'options', USAGE_OPTION_KEYS));
+    if (this.#cgroupDir !== undefined) {
+      return cgroupUsage(this.#cgroupDir, cgroupPids(this.#cgroupDir), this.#usageKey, fullMemory);
+    }
+    return this.exited ? procfsUsage([], this.#usageKey, fullMemory) : descendantsUsage(this.pid, this.#usageKey, fullMemory);
+  }
+
+  /**
+   * Ends the whole tree: `killSignal` to every member, SIGKILL to what is still alive after
+   * `killGracePeriod`, and resolves once no member is left, with the program's exit status
+   * and how each member ended. Calling it again returns the same promise.
+   * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for bad options.
+   * @see cgroups(7) cgroup.kill, prctl(2) PR_SET_CHILD_SUBREAPER, docs/containment.md
+   */
+  override terminate(options?: TerminateOptions): Promise<TreeTermination> {
+    const { killSignal, killGracePeriod: grace } = validateTerminateOptions(options, this.#killSignal, this.#killGracePeriod);
+    if (this.#ending !== undefined) return this.#ending;
+    const snapshot = this.members();
+    this.#ending =
+      this.#cgroupDir !== undefined ? this.#endCgroup(killSignal, grace, snapshot) : this.#endShepherd(killSignal, grace, snapshot);
+    return this.#ending;
+  }
+
+  /** Sends each signal, in order, to every listed member that is still that member. */
+  #signalMembers(members: readonly Member[], ...signos: number[]): number {
+    // A pidfd pins each process; then one check says which of them are still the members
+    // we listed: still in the cgroup (a pid listed after its pidfd was opened is that
+    // process, or a process of the tree anyway), or with the same start time (subreaper).
+    const opened: { fd: number; m: Member }[] = [];
+    for (const m of members) {
+      const fd = binding().pidfdOpen(m.pid, 0);
+      if (fd >= 0) opened.push({ fd, m });
+    }
+    let sent = 0;
+    try {
+      const inCgroup = this.#cgroupDir !== undefined ? new Set(cgroupPids(this.#cgroupDir)) : undefined;
+      for (const { fd, m } of opened) {
+        const same = inCgroup !== undefined ? inCgroup.has(m.pid) : startTimeOf(m.pid) === m.startTime;
+        if (!same) continue;
+        let ok = false;
+        for (const signo of signos) if (binding().pidfdSendSignal(fd, signo) === 0) ok = true;
+        if (ok) sent++;
+      }
+    } finally {
+      for (const { fd } of opened) binding().closeFd(fd);
+    }
+    return sent;
+  }
+
+  async #endCgroup(killSignal: number, grace: number, snapshot: readonly Member[]): Promise<TreeTermination> {
+    const dir = this.#cgroupDir as string;
+    const alive = new Set<string>();
+    let escalated = false;
+    if (isPopulated(dir)) {
+      const members = snapshot.length > 0 ? snapshot : this.members();
+      if (killSignal === SIGKILL || grace === 0) {
+        escalated = true;
+        for (const m of members) alive.add(key(m));
+        killCgroup(dir);
+      } else {
+        this.#signalMembers(members, killSignal, SIGCONT);
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<boolean>((resolve) => {
+          if (Number.isFinite(grace)) timer = setTimeout(() => resolve(true), grace);
+        });
+        const gone = whenEmpty(dir).then(() => false);
+        if (await Promise.race([gone, graceOver])) {
+          escalated = true;
+          for (const m of this.members()) alive.add(key(m));
+          killCgroup(dir);
+        }
+        clearTimeout(timer);
+      }
+      await whenEmpty(dir);
+    }
+    let status: ExitStatus;
+    try {
+      status = await this.wait();
+    } finally {
+      removeCgroup(dir);
+    }
+    return result(status, snapshot, alive, escalated);
+  }
+
+  async #endShepherd(killSignal: number, grace: number, snapshot: readonly Member[]): Promise<TreeTermination> {
+    if (!this.exited) this.#control?.write(`T ${killSignal} ${Number.isFinite(grace) ? Math.round(grace) : -1}\n`);
+    const status = await this.wait();
+    // The shepherd's "S" line is read before its exit is: the socket is written first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const alive = new Set(snapshot.filter((m) => this.#sigkilled.has(m.pid)).map(key));
+    return result(status, snapshot, alive, alive.size > 0);
+  }
+}
+
+function result(status: ExitStatus, snapshot: readonly Member[], alive: Set<string>, escalated: boolean): TreeTermination {
+  const members = snapshot.map((m) => ({ ...m, endedBy: alive.has(key(m)) ? ('SIGKILL' as const) : ('killSignal' as const) }));
+  return { ...status, members, escalated };
+}

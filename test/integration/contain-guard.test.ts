@@ -1,0 +1,59 @@
+// The leak guard and containment: this process's cgroup keeper (native/shepherd.cc `keeper`
+// mode), which lives as long as this process by design, is not a leak.
+import { startLeakGuard } from '../../lib/guard/index';
+import { spawn } from '../../lib/spawn';
+import { childrenOf, startTimeOf } from '../../lib/contain/procfs';
+import { becomeSubreaper } from '../helpers/proc-spawn';
+import { LOADER, ROOT, readAll, reapIfAdopted, statFields } from '../helpers/supervise-helpers';
+import { readFileSync } from 'node:fs';
+
+test("the guard does not report this process's cgroup keeper; a contained child's tree leaves nothing", async () => {
+  const guard = startLeakGuard();
+  try {
+    const child = spawn('/bin/sh', ['-c', 'setsid sleep 300 & wait'], { contain: 'cgroup' });
+    const keeper = childrenOf(process.pid).find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[1] === 'keeper',
+    );
+    expect(keeper).toBeDefined();
+    await child.terminate({ killGracePeriod: 0 });
+    const report = guard.check();
+    expect(report.leaked.map((p) => p.pid)).not.toContain(keeper);
+    expect(report.leaked).toEqual([]);
+  } finally {
+    await guard.cleanup({ killGracePeriod: 0 });
+    guard.dispose();
+  }
+});
+
+test('an owner that exits normally ends and reaps its cgroup keeper: no orphan is left to the subreaper above it', async () => {
+  // The keeper outlives its owner by design (it ends the owner's cgroups once the owner is
+  // gone): were it left running at the owner's exit, it would be re-parented here (a
+  // subreaper) at that very moment, and left here as a zombie once it exits.
+  const restore = becomeSubreaper();
+  let keeper: { pid: number; startTime: number } | undefined;
+  try {
+    const script = [
+      "const { spawn } = require('./lib/spawn');",
+      "const { childrenOf, startTimeOf } = require('./lib/contain/procfs');",
+      "const fs = require('node:fs');",
+      "(async () => {",
+      "  const c = spawn('/bin/true', [], { contain: 'cgroup' });",
+      "  const k = childrenOf(process.pid).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\\0')[1] === 'keeper');",
+      "  process.stdout.write(`${k} ${startTimeOf(k)}\\n`);",
+      "  await c.wait();",
+      "})();",
+    ].join('\n');
+    const owner = spawn(process.execPath, ['-r', LOADER, '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [out, status] = await Promise.all([readAll(owner.stdout), owner.wait()]);
+    expect(status).toEqual({ kind: 'exited', code: 0 });
+    const [pid, startTime] = out.trim().split(' ').map(Number);
+    expect(pid).toBeGreaterThan(0);
+    keeper = { pid, startTime };
+    // Gone already (reaped by its owner), not re-parented here alive or as a zombie.
+    expect(startTimeOf(pid) === startTime ? statFields(pid)?.[1] : undefined).toBeUndefined();
+  } finally {
+    // Before the fix: the orphaned keeper is this process's child now; reap it by pid.
+    if (keeper !== undefined && startTimeOf(keeper.pid) === keeper.startTime) await reapIfAdopted(keeper.pid);
+    restore();
+  }
+});
