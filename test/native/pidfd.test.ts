@@ -25,7 +25,15 @@ function state(pid: number): string | undefined {
   }
 }
 
-describe('pidfdExited', () => {
+// pidfd_open(2) is ENOSYS where the runtime does not pass it through: valgrind 3.19 has no
+// wrapper for syscall 434 (npm run test:valgrind), as kernels before 5.3 have none; the
+// library then takes its fallback (docs/spawning.md), and these tests have nothing to test.
+const ENOSYS = -38;
+const probe = addon.pidfdOpen(process.pid, 0);
+if (probe >= 0) addon.closeFd(probe);
+const describePidfd = probe === ENOSYS ? describe.skip : describe;
+
+describePidfd('pidfdExited', () => {
   test('is 0 for a running process (this one)', () => {
     const fd = addon.pidfdOpen(process.pid, 0);
     expect(fd).toBeGreaterThanOrEqual(0);
