@@ -21,6 +21,8 @@
  * @internal
  */
 import { statusBits } from './exit-status';
+import { ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { native } from './native';
 
 interface Registry {
@@ -70,4 +72,108 @@ export function ownChildWaited(pid: number, status: number): void {
 /** Whether `pid` is a child this process started and has not reaped. @internal */
 export function isOwnChild(pid: number): boolean {
   return registry().pids.has(pid);
+}
+
+/**
+ * The library's own helper processes among this process's children (the cgroup keeper of
+ * lib/contain/owner.ts): they live as long as this process by design, and no "any child"
+ * wait of lib/os/wait.ts may return them or block on them alone (with only helpers left, such
+ * a wait says ECHILD, as with no child at all). Process-wide (see helperRegistry): the copy
+ * of the library that started the keeper may not be the one that waits. Keyed by pid
+ * and start time, so that a pid recycled after the helper was reaped is not hidden.
+ */
+interface HelperRegistry {
+  owner: number;
+  readonly helpers: Map<number, number>; // pid -> start time
+}
+
+const HELPERS = Symbol.for('unixproc.helperChildren.v1');
+
+function helperRegistry(): HelperRegistry {
+  // Anchored on a core module's object, not globalThis: jest gives each test file its own
+  // global object, but the core modules (as lib/os/foreign-children.ts relies on) are shared.
+  const anchor = ChildProcess as unknown as Record<symbol, HelperRegistry | undefined>;
+  let r = anchor[HELPERS];
+  if (r === undefined) {
+    r = { owner: getpid(), helpers: new Map() };
+    Object.defineProperty(anchor, HELPERS, { value: r, enumerable: false, configurable: true });
+  } else {
+    const me = getpid();
+    if (r.owner !== me) {
+      r.owner = me; // a forked child: its parent's helpers are not its children
+      r.helpers.clear();
+    }
+  }
+  return r;
+}
+
+/** Records a helper child of the library (pid and start time). @internal */
+export function recordHelperChild(pid: number, startTime: number): void {
+  if (pid > 0) helperRegistry().helpers.set(pid, startTime);
+}
+
+/** Forgets a helper child (it was reaped). @internal */
+export function forgetHelperChild(pid: number): void {
+  helperRegistry().helpers.delete(pid);
+}
+
+/** Whether this process has helper children recorded. @internal */
+export function hasHelperChildren(): boolean {
+  return helperRegistry().helpers.size > 0;
+}
+
+/** Whether `pid` with `startTime` is a helper child of the library. @internal */
+export function isHelperChild(pid: number, startTime: number | undefined): boolean {
+  const t = helperRegistry().helpers.get(pid);
+  return t !== undefined && t === startTime;
+}
+
+/**
+ * Whether every child of this process in the scope of an "any child" wait (all of them, or
+ * those of process group `pgid`) is a helper of the library, and there is at least one:
+ * such a wait must then say ECHILD rather than block on a helper forever. Read from
+ * /proc/self/task/<tid>/children and each child's stat (no scan of /proc). @internal
+ */
+export function onlyHelperChildrenLeft(pgid?: number): boolean {
+  if (!hasHelperChildren()) return false;
+  if (pgid === 0) pgid = ownProcessGroup();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return false;
+  }
+  let helpers = 0;
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/self/task/${tid}/children`, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const word of text.split(' ')) {
+      if (word === '' || word === '\n') continue;
+      const pid = Number(word);
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      } catch {
+        return false; // gone meanwhile: let the kernel tell
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (pgid !== undefined && Number(f[2]) !== pgid) continue;
+      if (!isHelperChild(pid, Number(f[19]))) return false;
+      helpers++;
+    }
+  }
+  return helpers > 0;
+}
+
+function ownProcessGroup(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
 }

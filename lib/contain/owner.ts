@@ -11,7 +11,8 @@ import { ownStartTime } from '../lineage';
 import { createSubprocess, type Subprocess } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { Config } from '../spawn/native-child';
-import { stateOf } from './procfs';
+import { startTimeOf, stateOf } from './procfs';
+import { forgetHelperChild, recordHelperChild } from '../own-children';
 import { baseConfig, containBinding, controlPair, readReadyLine, shepherdPath } from './launch';
 import { closeSync, existsSync, mkdirSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
@@ -102,6 +103,14 @@ function createOwner(pid: number): OwnerCgroup {
       timeout: 0, killSignal: 15, killGracePeriod: 0, signal: undefined,
     });
     keeper.unref();
+    // No "any child" wait of unixproc/os may return or block on it, in any copy of the library.
+    const keeperPid = r[0];
+    const keeperStart = startTimeOf(keeperPid);
+    if (keeperStart !== undefined) recordHelperChild(keeperPid, keeperStart);
+    keeper.wait().then(
+      () => forgetHelperChild(keeperPid),
+      () => forgetHelperChild(keeperPid),
+    );
     const line = readReadyLine(controlFd);
     if (!line.startsWith('R ')) throw systemError(-3 /* ESRCH */, 'spawn', file);
     reapKeeperAtExit(keeper, controlFd, pid);

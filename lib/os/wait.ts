@@ -24,7 +24,7 @@
 import { check, systemError } from '../errors';
 import { native } from '../native';
 import { INT32_MAX, INT32_MIN, validateInt32, validateInteger } from '../validate';
-import { ownChildWaited } from '../own-children';
+import { onlyHelperChildrenLeft, ownChildWaited } from '../own-children';
 import { statusFromSiginfo } from '../exit-status';
 import { handBackExit, hasForeignChildren, isForeignChild } from './foreign-children';
 import {
@@ -55,6 +55,7 @@ interface WaitBinding {
   getpgid(pid: number): number;
 }
 const b = (): WaitBinding => native<WaitBinding>();
+const ECHILD = 10;
 
 /** Resource usage of a reaped child, with the field names of Python's `resource.struct_rusage`. */
 export interface Rusage {
@@ -128,6 +129,8 @@ function scopeOf(pid: number): [number, number] | null {
  */
 function nextOwnChild(scope: [number, number], peekOptions: number, syscall: string): number {
   for (;;) {
+    // The library's own helpers (the cgroup keeper) are invisible: with only they left, no child.
+    if (onlyHelperChildrenLeft(scope[0] === P_PGID ? scope[1] : undefined)) throw systemError(-ECHILD, syscall);
     const r = b().waitid(scope[0], scope[1], peekOptions | WNOWAIT);
     if (typeof r === 'number') throw systemError(r, syscall);
     const [pid, , , , code] = r;

@@ -57,3 +57,30 @@ test('an owner that exits normally ends and reaps its cgroup keeper: no orphan i
     restore();
   }
 });
+
+test("the cgroup keeper is invisible to any-child waits, in every copy of the library: with only it left, wait() says ECHILD, it does not block", async () => {
+  // Before the fix, os.wait() in a second copy (another jest test file's module registry)
+  // blocked on the keeper (its exit belongs to the first copy, so it was only ever peeked),
+  // and a copy that had no foreign child registered reaped the keeper itself.
+  const script = [
+    "const { spawn } = require('./lib/spawn');",
+    "(async () => {",
+    "  const c = spawn('/bin/true', [], { contain: 'cgroup' });",
+    "  await c.wait();",
+    "  await c.terminate();",
+    "  const out = [];",
+    "  const tryWait = (os, how) => { try { out.push(how + ' returned ' + JSON.stringify(how === 'wait' ? os.wait() : os.waitpid(-1, os.WNOHANG))); } catch (e) { out.push(how + ' ' + e.code + ' ' + e.syscall); } };",
+    "  tryWait(require('./lib/os'), 'wait');",
+    "  tryWait(require('./lib/os'), 'waitpid');",
+    "  for (const k of Object.keys(require.cache)) delete require.cache[k];",
+    "  const second = require('./lib/os');",
+    "  tryWait(second, 'wait');",
+    "  tryWait(second, 'waitpid');",
+    "  process.stdout.write(out.join('\\n') + '\\n');",
+    "})();",
+  ].join('\n');
+  const owner = spawn(process.execPath, ['-r', LOADER, '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], timeout: 20000 });
+  const [out, status] = await Promise.all([readAll(owner.stdout), owner.wait()]);
+  expect(out.trim().split('\n')).toEqual(['wait ECHILD wait', 'waitpid ECHILD waitpid', 'wait ECHILD wait', 'waitpid ECHILD waitpid']);
+  expect(status).toEqual({ kind: 'exited', code: 0 });
+});

@@ -2,7 +2,21 @@
 // the ChildProcess emits 'exit' (and 'close') with the right code and signal.
 import * as childProcess from 'node:child_process';
 import * as os from '../../lib/os';
-import { childrenOf, spawnSh } from '../helpers/os-core-children';
+import { childrenOf as allChildrenOf, spawnSh } from '../helpers/os-core-children';
+import { isOwnKeeper } from '../../lib/contain/owner';
+import { readFileSync } from 'node:fs';
+
+// This process's children, less the library's cgroup keeper (started by a contained spawn
+// in another test file of this worker): a helper no wait can return (test/integration/contain-guard).
+function childrenOf(ppid: number): number[] {
+  return allChildrenOf(ppid).filter((pid) => {
+    try {
+      return !isOwnKeeper(readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0'));
+    } catch {
+      return true;
+    }
+  });
+}
 
 interface Observed {
   code: number | null;
