@@ -9,7 +9,7 @@ import { isSameProcess } from '../../lib/proc';
 import { daemonize } from '../../lib/supervise';
 import { parseLineage } from '../../lib/lineage';
 import { becomeSubreaper, reapPid, waitFor } from '../helpers/proc-spawn';
-import { childrenOf } from '../helpers/os-core-children';
+import { childrenOf, untilState } from '../helpers/os-core-children';
 import { statFields } from '../helpers/supervise-helpers';
 
 let restore: () => void;
@@ -67,7 +67,10 @@ describe('a daemon started with the defaults', () => {
     expect(readFileSync(`/proc/${d.pid}/status`, 'utf8')).toMatch(/^Umask:\s+0022$/m);
   });
 
-  test('stdin, stdout and stderr are /dev/null and no other fd is open', () => {
+  test('stdin, stdout and stderr are /dev/null and no other fd is open', async () => {
+    // Once the program runs (sleeping): right after execve the dynamic loader still has a
+    // library open (a transient fd 3).
+    await untilState(d.pid, 'S');
     const fds = readdirSync(`/proc/${d.pid}/fd`).map(Number).sort();
     expect(fds).toEqual([0, 1, 2]);
     expect(fds.map((fd) => readlinkSync(`/proc/${d.pid}/fd/${fd}`))).toEqual(['/dev/null', '/dev/null', '/dev/null']);
