@@ -129,9 +129,14 @@ function scopeOf(pid: number): [number, number] | null {
  */
 function nextOwnChild(scope: [number, number], peekOptions: number, syscall: string): number {
   for (;;) {
-    // The library's own helpers (the cgroup keeper) are invisible: with only they left, no child.
-    if (onlyHelperChildrenLeft(scope[0] === P_PGID ? scope[1] : undefined)) throw systemError(-ECHILD, syscall);
-    const r = b().waitid(scope[0], scope[1], peekOptions | WNOWAIT);
+    let r = b().waitid(scope[0], scope[1], peekOptions | WNOWAIT | WNOHANG);
+    if (typeof r !== 'number' && r[0] === 0) {
+      // Nothing ready. The library's own helpers (the cgroup keeper) are invisible: with
+      // only they left there is no child to wait for (checked after the kernel has
+      // accepted the arguments, so that its EINVAL comes first).
+      if (onlyHelperChildrenLeft(scope[0] === P_PGID ? scope[1] : undefined)) throw systemError(-ECHILD, syscall);
+      if ((peekOptions & WNOHANG) === 0) r = b().waitid(scope[0], scope[1], peekOptions | WNOWAIT);
+    }
     if (typeof r === 'number') throw systemError(r, syscall);
     const [pid, , , , code] = r;
     if (pid === 0) return 0;
