@@ -18,7 +18,9 @@ import type { LeakCleanupResult } from '../guard/guard';
 import { startLeakGuard } from '../guard/guard';
 import { formatLeakReport } from '../guard/report';
 import type { Subprocess } from '../spawn/handle';
-import { spawn } from '../spawn/spawn';
+import { spawn, spawnKeepingTree } from '../spawn/spawn';
+import { chooseContainment } from '../contain/hook';
+import type { ContainedSubprocess, Containment } from '../contain/contained';
 import { type CliIO, type Command, parseArgs, signalOf, UsageError } from './command';
 import { compileGlob, type Glob, GlobSyntaxError } from './glob';
 import { jsonText } from './text';
@@ -28,7 +30,10 @@ const usage = `usage: unixproc guard [options] -- <command> [args...]
 Runs <command> as a child subreaper, so every process it leaves behind (a background job,
 a zombie, a daemon that double-forked) is re-parented here and seen. When the command
 exits, reports what is left on stderr, kills it (the kill signal, then SIGKILL after the
-kill grace period) and reaps it, and fails.
+kill grace period) and reaps it, and fails. Where this process may create a cgroup v2
+cgroup, the command's tree is also held in one (docs/containment.md), so that it is
+killed even if the guard itself is SIGKILLed; the report names the mechanism ('cgroup',
+or 'subreaper': the guard alone). UNIXPROC_CONTAINMENT=subreaper forces the latter.
 
 options:
   --json                  print the report as one JSON line on stdout (after the command's output)
@@ -60,9 +65,21 @@ function intFlag(flags: Map<string, string | true>, name: string, fallback: numb
 
 
 
+/**
+ * Which mechanism holds the command's tree: a cgroup where this process may make one (the
+ * tree is killed even when the guard is SIGKILLed: the cgroup's keeper sees it), else the
+ * guard itself as the subreaper. With --no-kill the leftovers must outlive the guard: no
+ * cgroup then (its keeper would end them when the guard exits).
+ */
+function guardContainment(kill: boolean): Containment {
+  return kill ? chooseContainment('auto') : 'subreaper';
+}
+
 /** Starts the command; an exec failure becomes the shell's 127/126 and a message. */
-function start(file: string, args: string[], io: CliIO): Subprocess | number {
+function start(file: string, args: string[], io: CliIO, containment: Containment): Subprocess | number {
   try {
+    // In a cgroup that it keeps at the command's exit: the report comes first.
+    if (containment === 'cgroup') return spawnKeepingTree(file, args, { stdio: 'inherit', contain: 'cgroup' });
     return spawn(file, args, { stdio: 'inherit' });
   } catch (e) {
     if (isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ENOEXEC' || e.code === 'ENOTDIR')) {
@@ -131,7 +148,8 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   for (const s of FORWARDED) process.on(s, forward);
   try {
     const [file, ...args] = rest;
-    const started = start(file, args, io);
+    const containment = guardContainment(kill);
+    const started = start(file, args, io, containment);
     if (typeof started === 'number') return started;
     child = started;
     for (const s of pending.splice(0)) child.kill(s);
@@ -162,12 +180,15 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const report = await guard.settle(settle);
     let cleanup: LeakCleanupResult | undefined;
     if (!report.ok && kill) cleanup = await guard.cleanup({ killSignal, killGracePeriod });
+    // The cgroup: whatever of the tree is still in it (nothing, unless something escaped
+    // this subreaper's view) is ended, and the cgroup removed.
+    if (containment === 'cgroup') await (child as ContainedSubprocess).terminate({ killSignal, killGracePeriod });
     if (json) {
       // The report's processes as the library gives them: the shape listProcesses() and
       // every other --json use for a process (docs/conventions.md).
-      io.stdout.write(`${jsonText({ command: rest, status, report, cleanup: cleanup ?? null }, 0)}\n`);
+      io.stdout.write(`${jsonText({ command: rest, status, containment, report, cleanup: cleanup ?? null }, 0)}\n`);
     } else if (!report.ok) {
-      io.stderr.write(`unixproc guard: '${escapeText(rest.join(' '))}' ${describeExitStatus(status)}; ${formatLeakReport(report)}`);
+      io.stderr.write(`unixproc guard (tree held by ${containment}): '${escapeText(rest.join(' '))}' ${describeExitStatus(status)}; ${formatLeakReport(report)}`);
       if (cleanup !== undefined) {
         const killed = new Set(cleanup.signaled.map((s) => s.pid)).size;
         io.stderr.write(`unixproc guard: killed ${killed} and reaped ${cleanup.reaped.length} process(es)\n`);

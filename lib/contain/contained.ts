@@ -60,7 +60,7 @@ export const KILL_OPTION_KEYS = optionKeys<KillOptions>({ tree: true });
 
 /** What the contain layer knows at birth. @internal */
 export type ContainInit =
-  | { readonly kind: 'cgroup'; readonly dir: string }
+  | { readonly kind: 'cgroup'; readonly dir: string; readonly keepTree?: boolean }
   | { readonly kind: 'subreaper'; readonly programPid: number; readonly controlFd: number };
 
 const ESRCH = 3;
@@ -117,7 +117,8 @@ export class ContainedSubprocess extends Subprocess {
         if (this.#ending === undefined) this.#ending = this.#endCgroup(this.#killSignal, this.#killGracePeriod, []);
         this.#ending.catch(() => undefined);
       };
-      this.wait().then(cleanUp, cleanUp);
+      // The leak guard keeps the tree at the program's exit, to report it first (spawnKeepingTree).
+      if (contain.keepTree !== true) this.wait().then(cleanUp, cleanUp);
     } else {
       this.programPid = contain.programPid;
       // A pidfd for the program: the shepherd does not reap it before we have it (it

@@ -77,6 +77,7 @@ export function prepareContainment(
   killSignal: number,
   killGracePeriod: number,
   cgroupLimits: CgroupLimitSpec = [],
+  keepTree = false,
 ): ContainPlan {
   const kind = chooseContainment(request);
   if (kind !== 'cgroup') requireNoCgroupLimits(cgroupLimits, kind);
@@ -99,7 +100,7 @@ export function prepareContainment(
       keepFd: -1,
       finish(init) {
         release();
-        return createSubprocess(init, (token, i) => new ContainedSubprocess(token, i, { kind: 'cgroup', dir }));
+        return createSubprocess(init, (token, i) => new ContainedSubprocess(token, i, { kind: 'cgroup', dir, keepTree }));
       },
       abort() {
         release();

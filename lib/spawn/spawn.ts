@@ -81,6 +81,19 @@ export function spawn(
 ): ContainedSubprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
+  return spawnWith(file, args, options, false);
+}
+
+/**
+ * spawn(), except that a child contained by a cgroup keeps its tree when the program exits
+ * (spawn() ends it then): the leak guard reports what is left before it ends it with
+ * `terminate()`. @internal
+ */
+export function spawnKeepingTree(file: string | Buffer, args: readonly string[], options: SpawnOptions): Subprocess {
+  return spawnWith(file, args, options, true);
+}
+
+function spawnWith(file: string | Buffer, args: readonly string[] | undefined, options: SpawnOptions | undefined, keepTree: boolean): Subprocess {
   const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSpawnOptions(options);
   registerAfterForkHook();
@@ -96,7 +109,7 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
   let plan: ContainPlan | undefined;
   if (spec.contain === 'off') requireNoCgroupLimits(spec.limits.cgroup, 'off');
   else {
-    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod, spec.limits.cgroup);
+    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod, spec.limits.cgroup, keepTree);
     candidates = plan.candidates;
     argv = plan.argv;
   }

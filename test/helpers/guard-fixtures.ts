@@ -147,9 +147,11 @@ export function runGuardCli(
   args: readonly string[],
   onStdout?: (text: string, pid: number) => void,
   killAfterMs?: number,
+  env?: NodeJS.ProcessEnv,
 ): Promise<CliRun> {
   const child = cpSpawn(process.execPath, ['-r', './test/helpers/ts-register.js', 'lib/cli/main.ts', 'guard', ...args], {
     cwd: ROOT,
+    env: env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -6,6 +6,7 @@ import { childrenOf, startTimeOf } from '../../lib/contain/procfs';
 import { becomeSubreaper } from '../helpers/proc-spawn';
 import { LOADER, ROOT, readAll, reapIfAdopted, statFields } from '../helpers/supervise-helpers';
 import { readFileSync } from 'node:fs';
+import { jsonOf, runGuardCli, untilSleepingIn } from '../helpers/guard-fixtures';
 
 test("the guard does not report this process's cgroup keeper; a contained child's tree leaves nothing", async () => {
   const guard = startLeakGuard();
@@ -83,4 +84,69 @@ test("the cgroup keeper is invisible to any-child waits, in every copy of the li
   const [out, status] = await Promise.all([readAll(owner.stdout), owner.wait()]);
   expect(out.trim().split('\n')).toEqual(['wait ECHILD wait', 'waitpid ECHILD waitpid', 'wait ECHILD wait', 'waitpid ECHILD waitpid']);
   expect(status).toEqual({ kind: 'exited', code: 0 });
+});
+
+describe('unixproc guard holds the command in a cgroup where it can', () => {
+  const SETSID_SLEEP = `setsid sleep 300 </dev/null >/dev/null 2>&1 & p=$!; ${untilSleepingIn('sleep')}; echo $p`;
+
+  test('the JSON report names the mechanism: cgroup here, subreaper when forced; the leftover is reported and ended either way', async () => {
+    for (const forced of [undefined, 'subreaper'] as const) {
+      const env = { ...process.env };
+      if (forced === undefined) delete env.UNIXPROC_CONTAINMENT;
+      else env.UNIXPROC_CONTAINMENT = forced;
+      const run = await runGuardCli(['--json', '--', 'sh', '-c', SETSID_SLEEP], undefined, undefined, env);
+      const sleepPid = Number(run.stdout.split('\n')[0]);
+      const json = jsonOf(run) as ReturnType<typeof jsonOf> & { containment: string };
+      expect(json.containment).toBe(forced ?? 'cgroup');
+      expect(run.code).toBe(1);
+      const entry = json.report.leaked.find((p) => p.pid === sleepPid);
+      expect(entry).toMatchObject({ comm: 'sleep', relation: 'adopted' });
+      expect(startTimeOf(sleepPid) === entry!.startTime).toBe(false);
+    }
+  });
+
+  test('the text report says which mechanism held the tree', async () => {
+    const run = await runGuardCli(['--', 'sh', '-c', SETSID_SLEEP]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^unixproc guard \(tree held by cgroup\): /);
+  });
+
+  test('a SIGKILLed guard leaves nothing: its cgroup keeper kills the setsid\'d grandchild within 1 s', async () => {
+    const restore = becomeSubreaper();
+    let sleep: { pid: number; startTime: number } | undefined;
+    let guardPid = 0;
+    try {
+      const run = await runGuardCli(['--', 'sh', '-c', `${SETSID_SLEEP}; exec sleep 300`], (text, pid) => {
+        if (sleep === undefined && text.includes('\n')) {
+          const p = Number(text.split('\n')[0]);
+          sleep = { pid: p, startTime: startTimeOf(p) as number };
+          guardPid = pid;
+          process.kill(pid, 'SIGKILL');
+        }
+      });
+      expect(run.signal).toBe('SIGKILL');
+      expect(sleep).toBeDefined();
+      // Polled, not timed: alive means the same pid and start time, not a zombie.
+      const alive = (): boolean => startTimeOf(sleep!.pid) === sleep!.startTime && statFields(sleep!.pid)?.[0] !== 'Z';
+      let gone = false;
+      for (let i = 0; i < 100 && !(gone = !alive()); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(gone).toBe(true);
+    } finally {
+      // What the dead guard's tree and keeper left to this subreaper: reaped by pid.
+      for (const pid of childrenOf(process.pid)) {
+        let argv: string[] = [];
+        try {
+          argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+        } catch {
+          continue;
+        }
+        const ours = (argv[1] === 'keeper' && argv[2] === String(guardPid)) || pid === sleep?.pid || argv[0] === 'sleep' || argv[0] === 'sh';
+        if (ours && statFields(pid) !== undefined && Number(statFields(pid)![1]) === process.pid) {
+          if (argv[1] !== 'keeper' && statFields(pid)![0] !== 'Z') process.kill(pid, 'SIGKILL');
+          await reapIfAdopted(pid);
+        }
+      }
+      restore();
+    }
+  });
 });
