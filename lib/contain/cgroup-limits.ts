@@ -54,7 +54,7 @@ export function validateCgroupLimits(limits: Record<string, unknown>): CgroupLim
   return out;
 }
 
-function controllersOf(dir: string): string[] {
+export function controllersOf(dir: string): string[] {
   try {
     return readFileSync(join(dir, 'cgroup.controllers'), 'latin1').trim().split(/\s+/).filter(Boolean);
   } catch {

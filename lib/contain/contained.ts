@@ -4,9 +4,12 @@
  * by {@link ContainedSubprocess.terminate}.
  */
 import { Socket } from 'node:net';
-import { check } from '../errors';
+import { check, invalidArgValue } from '../errors';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { controllersOf } from './cgroup-limits';
 import type { ExitStatus } from '../exit-status';
-import { optionKeys, validateBoolean, validateOptions, validateSignal } from '../validate';
+import { optionKeys, validateBoolean, validateFunction, validateOptions, validateSignal } from '../validate';
 import { Subprocess, type ChildInit } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { validateTerminateOptions, type TerminateOptions } from '../spawn/options';
@@ -48,6 +51,20 @@ export type TreeTermination = ExitStatus & {
  * spawn options'.
  */
 export type TerminateTreeOptions = TerminateOptions;
+
+/** What an `'oom'` listener of {@link ContainedSubprocess.on} gets. */
+export interface OomEvent {
+  /** memory.events `oom_kill`: how many processes of the tree the OOM killer has killed so far. */
+  readonly oomKill: number;
+  /** How many of them since the previous event. */
+  readonly killed: number;
+}
+
+/** The count after `oom_kill` in a memory.events text, or 0. @internal */
+export function oomKillsOf(text: string): number {
+  const m = /^oom_kill (\d+)$/m.exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
 
 /** Options of {@link ContainedSubprocess.kill}. */
 export interface KillOptions {
@@ -96,6 +113,9 @@ export class ContainedSubprocess extends Subprocess {
   #killGracePeriod: number;
   #ending: Promise<TreeTermination> | undefined;
   readonly #usageKey = `contained:${++handles}`;
+  readonly #oomListeners = new Set<(event: OomEvent) => void>();
+  #oomWatcher: FSWatcher | undefined;
+  #oomKills = 0;
   /** Pids the shepherd reported SIGKILLing. */
   #sigkilled = new Set<number>();
 
@@ -147,6 +167,68 @@ export class ContainedSubprocess extends Subprocess {
       };
       this.wait().then(closePidfd, closePidfd);
     }
+  }
+
+  /**
+   * Listens for the OOM killer in the tree: `'oom'` is emitted each time memory.events
+   * counts new `oom_kill`s (memory.max reached, see `limits.memoryMax`), watched with inotify
+   * through the event loop while a listener is attached and the child runs.
+   * @param event - `'oom'`.
+   * @param listener - called with an {@link OomEvent}.
+   * @returns this handle.
+   * @throws ERR_INVALID_ARG_VALUE for another event name, or where no memory.events exists:
+   *   with `'subreaper'` (no cgroup), or where the memory controller is not on the cgroup2
+   *   hierarchy (the message lists what cgroup.controllers offers: only `hugetlb` on these
+   *   machines' hybrid hierarchy); ERR_INVALID_ARG_TYPE for a listener that is not a function.
+   * @see cgroup-v2.rst memory.events, inotify(7)
+   */
+  on(event: 'oom', listener: (event: OomEvent) => void): this {
+    if (event !== 'oom') throw invalidArgValue('event', event, "must be 'oom'");
+    validateFunction(listener, 'listener');
+    const dir = this.#cgroupDir;
+    if (dir === undefined) throw invalidArgValue('event', event, `needs contain: 'cgroup' (this child is contained by ${this.containment}, which has no memory.events)`);
+    const file = join(dir, 'memory.events');
+    if (!existsSync(file)) {
+      const offered = controllersOf(dirname(dir)).join(' ') || 'none';
+      throw invalidArgValue('event', event, `needs the memory controller on the cgroup2 hierarchy (no memory.events in ${dir}; cgroup.controllers offers: ${offered})`);
+    }
+    this.#oomListeners.add(listener);
+    if (this.#oomWatcher === undefined && !this.exited) {
+      this.#oomKills = this.#readOomKills(file);
+      const watcher = watch(file, { persistent: false });
+      watcher.on('change', () => this.#checkOom(file));
+      watcher.on('error', () => watcher.close());
+      this.#oomWatcher = watcher;
+      const stop = (): void => {
+        this.#checkOom(file);
+        watcher.close();
+      };
+      this.wait().then(stop, stop);
+    }
+    return this;
+  }
+
+  /** Removes an `'oom'` listener. @returns this handle. */
+  off(event: 'oom', listener: (event: OomEvent) => void): this {
+    if (event !== 'oom') throw invalidArgValue('event', event, "must be 'oom'");
+    this.#oomListeners.delete(listener);
+    return this;
+  }
+
+  #readOomKills(file: string): number {
+    try {
+      return oomKillsOf(readFileSync(file, 'latin1'));
+    } catch {
+      return this.#oomKills; // the cgroup is being removed
+    }
+  }
+
+  #checkOom(file: string): void {
+    const now = this.#readOomKills(file);
+    if (now <= this.#oomKills) return;
+    const event: OomEvent = { oomKill: now, killed: now - this.#oomKills };
+    this.#oomKills = now;
+    for (const l of [...this.#oomListeners]) l(event);
   }
 
   /**

@@ -3,7 +3,7 @@
  * See docs/containment.md.
  */
 export { ContainedSubprocess } from './contained';
-export type { Containment, EndedMember, KillOptions, TerminateTreeOptions, TreeMember, TreeTermination } from './contained';
+export type { Containment, EndedMember, KillOptions, OomEvent, TerminateTreeOptions, TreeMember, TreeTermination } from './contained';
 export { CONTAINMENT_ENV } from './hook';
 export { ERR_CGROUP_UNAVAILABLE } from './cgroup';
 export { ERR_SHEPHERD_UNAVAILABLE } from './launch';

@@ -80,3 +80,51 @@ describe('cgroup limits (memoryMax, pidsMax, cpuMax)', () => {
     await child.terminate({ killGracePeriod: 0 });
   });
 });
+
+describe("the 'oom' event", () => {
+  // memory.events exists in the child's cgroup only where the memory controller is on the
+  // cgroup2 hierarchy and enabled for the owner cgroup's children.
+  function memoryOffered(): boolean {
+    const probe = spawn('/bin/sleep', ['300'], { contain: 'cgroup' });
+    const dir = readFileSync(`/proc/${probe.pid}/cgroup`, 'latin1').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
+    probe.kill('SIGKILL');
+    const mount = readFileSync('/proc/self/mountinfo', 'latin1').split('\n').find((l) => / - cgroup2 /.test(l))!.split(' ')[4];
+    return readFileSync(`${mount}${dir}/../cgroup.controllers`, 'latin1').split(/\s+/).includes('memory');
+  }
+
+  test('fires when the OOM killer ends a process of the tree (memoryMax), or is refused with the reason where there is no memory controller', async () => {
+    if (memoryOffered()) {
+      const child = spawn('python3', ['-c', 'b = bytearray(256 << 20)'], { contain: 'cgroup', limits: { memoryMax: 32 << 20 } });
+      const events: { oomKill: number; killed: number }[] = [];
+      child.on('oom', (e) => events.push(e));
+      await expect(child.wait()).resolves.toEqual({ kind: 'signaled', signal: 'SIGKILL', coreDumped: false });
+      await child.terminate();
+      expect(events.length).toBeGreaterThan(0);
+      expect(events[0].killed).toBeGreaterThan(0);
+    } else {
+      const child = spawn('/bin/sleep', ['300'], { contain: 'cgroup' });
+      try {
+        const offered = readFileSync('/proc/self/mountinfo', 'latin1').includes(' - cgroup2 ') ? 'cgroup.controllers offers: ' : '';
+        expect(() => child.on('oom', () => undefined)).toThrow(
+          expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining(`needs the memory controller on the cgroup2 hierarchy`) }),
+        );
+        expect(() => child.on('oom', () => undefined)).toThrow(expect.objectContaining({ message: expect.stringContaining(offered) }));
+      } finally {
+        await child.terminate({ killGracePeriod: 0 });
+      }
+    }
+  });
+
+  test('a subreaper-contained child has no memory.events: refused, naming why; a bad event or listener is a TypeError/RangeError-shaped ERR_*', async () => {
+    const child = spawn('/bin/sleep', ['300'], { contain: 'subreaper' });
+    try {
+      expect(() => child.on('oom', () => undefined)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("needs contain: 'cgroup' (this child is contained by subreaper") }),
+      );
+      expect(() => child.on('exit' as 'oom', () => undefined)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+      expect(() => child.on('oom', 42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    } finally {
+      await child.terminate({ killGracePeriod: 0 });
+    }
+  });
+});

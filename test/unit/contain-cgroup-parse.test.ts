@@ -28,3 +28,11 @@ test("the v2 path is the 0:: line's, whatever the v1 lines say", () => {
 test("an owner's cgroup is named by its pid and start time", () => {
   expect(ownerCgroupName(1234, 56789)).toBe('unixproc-1234-56789');
 });
+
+test('oomKillsOf reads the oom_kill count of a memory.events text', () => {
+  const { oomKillsOf } = require('../../lib/contain/contained');
+  expect(oomKillsOf('low 0\nhigh 0\nmax 12\noom 3\noom_kill 2\noom_group_kill 0\n')).toBe(2);
+  expect(oomKillsOf('low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n')).toBe(0);
+  expect(oomKillsOf('')).toBe(0);
+  expect(oomKillsOf('oom_group_kill 5\n')).toBe(0);
+});
