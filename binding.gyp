@@ -38,7 +38,10 @@
       "type": "executable",
       "sources": ["native/shepherd.cc"],
       "defines": ["_GNU_SOURCE"],
-      "ldflags": ["-static"],
+      # UNIXPROC_SHEPHERD_DYNAMIC=1 (npm run test:asan): linked dynamically, as the
+      # sanitizers cannot link statically; it is not instrumented (ASan's runtime is a
+      # shared library) and never shipped so.
+      "ldflags": ["<!@(test \"$UNIXPROC_SHEPHERD_DYNAMIC\" = 1 || echo -static)"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17"]
     }

@@ -17,7 +17,7 @@
 #   (warnings are printed, not counted).
 # - Then the short fuzz (scripts/fuzz, /proc trees aside) with the instrumented addons.
 # - The integration part: the suites that drive the addons (spawn, os, exec, fork, proc,
-#   daemonize, guard, supervise); the CLI and docs suites only re-run the same native calls
+#   daemonize, contain, guard, supervise); the CLI and docs suites only re-run the same native calls
 #   through more layers, at several times the cost under ASan. ASAN_SUITES overrides.
 #   Left out of it too (ASAN_SKIP overrides): spawn-scale and daemonize-pidfile, whose
 #   5,000-spawn and 4-concurrent-starter tests exceed their 60 s/30 s limits at ASan's speed,
@@ -45,9 +45,10 @@ restore() {
 trap restore EXIT
 
 echo "test:asan: building both addons with $SANITIZE"
-export CFLAGS="$SANITIZE" CXXFLAGS="$SANITIZE" LDFLAGS="-fsanitize=address,undefined"
+# The shepherd executable links statically, which the sanitizers cannot: dynamically here.
+export CFLAGS="$SANITIZE" CXXFLAGS="$SANITIZE" LDFLAGS="-fsanitize=address,undefined" UNIXPROC_SHEPHERD_DYNAMIC=1
 npx node-gyp rebuild >/dev/null && (cd fork-addon && npx node-gyp rebuild >/dev/null) || { echo "test:asan: build failed" >&2; exit 2; }
-unset CFLAGS CXXFLAGS LDFLAGS
+unset CFLAGS CXXFLAGS LDFLAGS UNIXPROC_SHEPHERD_DYNAMIC
 for addon in build/Release/unixproc.node fork-addon/build/Release/unixproc_fork.node; do
   nm -D "$addon" | grep -q __asan_report || { echo "test:asan: $addon is not instrumented" >&2; exit 2; }
 done
@@ -57,7 +58,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:log_path=$REPORTS/ubsan"
 node -e "require('node-gyp-build')('.'); if (!require('fs').readFileSync('/proc/self/maps', 'utf8').includes('libasan')) process.exit(1)" ||
   { echo "test:asan: libasan is not loaded in node" >&2; exit 2; }
 
-suites=${ASAN_SUITES:-"test/native test/integration/(spawn|os|exec|fork|proc|daemonize|guard-core|supervise-(restart|stop|validate)|lineage)"}
+suites=${ASAN_SUITES:-"test/native test/integration/(spawn|os|exec|fork|proc|daemonize|contain|guard-core|supervise-(restart|stop|validate)|lineage)"}
 echo "test:asan: jest $suites (reports in $REPORTS)"
 # (the =form: jest's --testPathIgnorePatterns takes several values and would eat the suites)
 npx jest --ci $suites "--testPathIgnorePatterns=${ASAN_SKIP:-spawn-scale|daemonize-pidfile|proc-live|glibc-symbols}" "$@"
