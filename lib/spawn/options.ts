@@ -69,20 +69,24 @@ export interface SpawnOptions {
    */
   readonly killGracePeriod?: number;
   /**
-   * The user to run as: a name from the user database, or a uid (setuid(2) in the child,
-   * last). Names are looked up here, in this process, before the child is created.
-   * When it has a passwd entry (a name always has; a uid may not) the child also gets, unless
-   * `group` / `extraGroups` say otherwise, that user's primary group from passwd and its
-   * supplementary groups from the group database, as a login does (initgroups(3)). Python's
-   * `subprocess` does neither (it keeps the caller's gid and groups unless told). A uid with
-   * no passwd entry changes only the uid, and leaves no supplementary group: give `group`
-   * too, or the child keeps this process's gid. Changing to another user needs privilege
-   * (CAP_SETUID; EPERM, `syscall` 'setuid'). Replaces the former `uid`.
+   * The user to run as: a name from the user database (getpwnam(3)), or a uid. Names are
+   * looked up here, in this process, before the child exists (an unknown one is
+   * ERR_INVALID_ARG_VALUE); the child calls setgroups(2), setgid(2), setuid(2), in that order.
+   * When the user has a passwd entry (a name always has; a uid may not), the child also
+   * gets, unless `group` / `extraGroups` say otherwise, its primary group from passwd and its
+   * supplementary groups from the group database, as a login does (initgroups(3)).
+   * **Unlike Python's `subprocess`**, which keeps the caller's gid and groups unless told.
+   * A uid with no passwd entry changes the uid only, with no supplementary group: give
+   * `group` too, or the child keeps this process's gid. Without privilege (CAP_SETGID,
+   * CAP_SETUID) spawn throws EPERM with `syscall` 'setgroups', 'setgid' or 'setuid', the first
+   * step that would change something (setgroups is skipped when the groups asked for are
+   * exactly this process's, so a process may name itself). Replaces the former `uid`.
+   * See docs/spawning.md, "Credentials".
    */
   readonly user?: UserOption;
   /**
-   * The primary group: a name from the group database, or a gid (setgid(2) in the child,
-   * after setgroups, before setuid). Default: the passwd group of `user`, else unchanged.
+   * The primary group: a name from the group database (getgrnam(3)), or a gid (setgid(2) in
+   * the child, after setgroups, before setuid). Default: the passwd group of `user`, else unchanged.
    * Replaces the former `gid`.
    */
   readonly group?: GroupOption;
