@@ -153,11 +153,12 @@ describe('the options reach the program through run(), supervise() and containme
     expect(r.stdout).toBe(`65534 65534 ${idOf('nobody').groups.join(' ')}\n`);
   });
 
-  asRoot('contain: subreaper: the program behind the shepherd has the credentials too', async () => {
+  const eachMechanism = root ? test.each(['cgroup', 'subreaper'] as const) : test.skip.each(['cgroup', 'subreaper'] as const);
+  eachMechanism('contain: %s: the program (in its cgroup, or behind the shepherd) has the credentials too', async (contain) => {
     const r = await run('/bin/sh', ['-c', 'echo $(id -u) $(id -g) $(id -G)'], {
       user: 'nobody',
       extraGroups: ['users'],
-      contain: 'subreaper',
+      contain,
       capture: true,
       check: true,
     });
