@@ -20,7 +20,8 @@
         "native/tree_stat.cc",
         "native/fd.cc",
         "native/sched.cc",
-        "native/resource.cc"
+        "native/resource.cc",
+        "native/credentials.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-ldl"],

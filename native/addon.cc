@@ -19,6 +19,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitFd(env, exports);
   unixproc::InitSched(env, exports);
   unixproc::InitResource(env, exports);
+  unixproc::InitCredentials(env, exports);
   return exports;
 }
 

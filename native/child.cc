@@ -10,7 +10,10 @@
 //   limits      optional Float64Array of [resource, soft, hard] triples set with
 //               setrlimit(2) in the child (Infinity: RLIM_INFINITY), or null;
 //   cwd         directory to chdir to in the child (string or Buffer), "" for none;
-//   config      Int32Array, see the Config* indices below.
+//   config      Int32Array, see the Config* indices below;
+//   groups      optional Uint32Array: with FlagSetgroups, the supplementary group list
+//               given to setgroups(2) (already resolved from names by lib/spawn/credentials.ts,
+//               in the parent: NSS is not async-signal-safe), or null.
 // Returns [pid, pidfd, stdinFd, stdoutFd, stderrFd] (-1 where there is none), or, when a
 // step failed, [-errno, step] with the child already reaped (waitpid on its pid).
 //
@@ -86,15 +89,15 @@ enum ConfigIndex {
   ConfigSetsid = 3,   // 1: setsid()
   ConfigPgid = 4,     // -1: keep; 0: a new group led by the child; > 0: join that group
   ConfigDeathSignal = 5,  // 0: none; else PR_SET_PDEATHSIG with it
-  ConfigUid = 6,      // -1: keep
-  ConfigGid = 7,      // -1: keep
+  ConfigUid = 6,      // with FlagSetuid: the uid for setuid(2) (uid_t's 32 bits)
+  ConfigGid = 7,      // with FlagSetgid: the gid for setgid(2) (gid_t's 32 bits)
   ConfigFlags = 8,
   ConfigCgroupProcs = 9,  // -1: none; else an fd open for writing on a cgroup.procs (lib/contain)
   ConfigKeepFd = 10,      // -1: none; else an fd given to the child as fd 3 (the shepherd's control socket)
   ConfigLength = 11,
 };
 enum StdioKind { StdioInherit = -1, StdioIgnore = -2, StdioPipe = -3 };
-enum Flags { FlagPidfd = 1, FlagFork = 2 };
+enum Flags { FlagPidfd = 1, FlagFork = 2, FlagSetuid = 4, FlagSetgid = 8, FlagSetgroups = 16 };
 
 // Which step failed (mirrored in lib/spawn/native-child.ts, which names the syscall).
 enum Step {
@@ -115,8 +118,13 @@ struct ChildArgs {
   bool setsid;
   int pgid;
   int death_signal;
-  int uid;
-  int gid;
+  bool set_uid;
+  bool set_gid;
+  bool set_groups;
+  uid_t uid;
+  gid_t gid;
+  const gid_t* groups;  // set_groups: group_count gids (may be 0: no supplementary group)
+  size_t group_count;
   int cgroup_procs;  // -1: stay in the parent's cgroup
   int keep_fd;       // -1: none; else dup2'd to 3 and kept across exec
   size_t rlimit_count;
@@ -217,13 +225,16 @@ static int ChildMain(void* arg) {
     }
   }
 
-  // Raw syscalls: the glibc wrappers signal every thread of the (shared) process.
-  if (a->uid >= 0 || a->gid >= 0) {
-    // As libuv: drop supplementary groups; EPERM (not root) is not an error here.
-    syscall(UNIXPROC_SYS_SETGROUPS, 0, nullptr);
+  // Credentials, in the one order that works (credentials(7)): the supplementary groups and
+  // the gid while still privileged (both need CAP_SETGID), the uid last (setuid drops the
+  // capabilities). Which of them to set, and the list, were decided in the parent
+  // (lib/spawn/credentials.ts): no NSS lookup here. Raw syscalls: the glibc wrappers
+  // signal every thread of the (shared) process (nptl(7)).
+  if (a->set_groups && syscall(UNIXPROC_SYS_SETGROUPS, a->group_count, a->groups) < 0) {
+    ChildFail(a, StepSetgroups, errno);
   }
-  if (a->gid >= 0 && syscall(UNIXPROC_SYS_SETGID, a->gid) < 0) ChildFail(a, StepSetgid, errno);
-  if (a->uid >= 0 && syscall(UNIXPROC_SYS_SETUID, a->uid) < 0) ChildFail(a, StepSetuid, errno);
+  if (a->set_gid && syscall(UNIXPROC_SYS_SETGID, a->gid) < 0) ChildFail(a, StepSetgid, errno);
+  if (a->set_uid && syscall(UNIXPROC_SYS_SETUID, a->uid) < 0) ChildFail(a, StepSetuid, errno);
 
   if (a->death_signal > 0) {
     if (prctl(PR_SET_PDEATHSIG, a->death_signal) < 0) ChildFail(a, StepPrctl, errno);
@@ -263,8 +274,24 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   a.setsid = config[ConfigSetsid] != 0;
   a.pgid = config[ConfigPgid];
   a.death_signal = config[ConfigDeathSignal];
-  a.uid = config[ConfigUid];
-  a.gid = config[ConfigGid];
+  a.set_uid = (flags & FlagSetuid) != 0;
+  a.set_gid = (flags & FlagSetgid) != 0;
+  a.set_groups = (flags & FlagSetgroups) != 0;
+  a.uid = static_cast<uid_t>(static_cast<uint32_t>(config[ConfigUid]));
+  a.gid = static_cast<gid_t>(static_cast<uint32_t>(config[ConfigGid]));
+  // info[7]: the supplementary groups (FlagSetgroups), copied before the clone.
+  std::vector<gid_t> groups;
+  if (a.set_groups) {
+    if (info.Length() <= 7 || !info[7].IsTypedArray() ||
+        info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+      return NegErrno(env, EINVAL);
+    }
+    Napi::Uint32Array list = info[7].As<Napi::Uint32Array>();
+    groups.reserve(list.ElementLength());
+    for (size_t i = 0; i < list.ElementLength(); i++) groups.push_back(static_cast<gid_t>(list[i]));
+  }
+  a.groups = groups.empty() ? nullptr : groups.data();
+  a.group_count = groups.size();
   const size_t config_len = config.ElementLength();
   a.cgroup_procs = config_len > ConfigCgroupProcs ? config[ConfigCgroupProcs] : -1;
   a.keep_fd = config_len > ConfigKeepFd ? config[ConfigKeepFd] : -1;

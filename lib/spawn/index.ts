@@ -9,6 +9,6 @@ export { waitForExit } from './wait-for-exit';
 export type { WaitForExitOptions } from './wait-for-exit';
 export { Subprocess } from './handle';
 export type { TerminationReason } from './handle';
-export type { SpawnOptions, StdioOption, TerminateOptions } from './options';
+export type { GroupOption, SpawnOptions, StdioOption, TerminateOptions, UserOption } from './options';
 export { CalledProcessError, TimeoutExpiredError, AbortError } from './errors';
 export type { Captured } from './errors';

@@ -18,6 +18,7 @@ export interface SpawnBinding {
     config: Int32Array,
     extraEnv?: string[],
     limits?: Float64Array | null,
+    groups?: Uint32Array | null,
   ): number[];
   watchPidfd(pidfd: number, callback: (status: number) => void): WatchHandle | number;
   watchSignal(signo: number, callback: (signo: number) => void): WatchHandle | number;
@@ -56,7 +57,7 @@ export const Config = {
 export const StdioKind = { inherit: -1, ignore: -2, pipe: -3 } as const;
 
 /** Config flags (native/child.cc, Flags). */
-export const Flag = { pidfd: 1, fork: 2 } as const;
+export const Flag = { pidfd: 1, fork: 2, setuid: 4, setgid: 8, setgroups: 16 } as const;
 
 /** The syscall behind each failed step (native/child.cc, Step), for the error. */
 export const stepSyscall: Readonly<Record<number, string>> = {

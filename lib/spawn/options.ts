@@ -10,7 +10,6 @@ import {
   validateCString,
   validateEnv,
   validateFd,
-  validateInteger,
   optionKeys,
   validateOptions,
   validateBytes,
@@ -18,6 +17,9 @@ import {
   validateKillSignal,
 } from '../validate';
 import { validateLimits, type Limits, type LimitsSpec } from '../contain/limits';
+import { resolveCredentials, type CredentialsSpec, type GroupOption, type UserOption } from './credentials';
+
+export type { GroupOption, UserOption } from './credentials';
 
 /** What one of the child's standard streams is connected to. */
 export type StdioOption =
@@ -66,10 +68,35 @@ export interface SpawnOptions {
    * (default 5000; `Infinity`: never escalate).
    */
   readonly killGracePeriod?: number;
-  /** User id to run as (setuid(2) in the child; needs privilege). */
-  readonly uid?: number;
-  /** Group id to run as (setgid(2) in the child; supplementary groups are dropped). */
-  readonly gid?: number;
+  /**
+   * The user to run as: a name from the user database (getpwnam(3)), or a uid. Names are
+   * looked up here, in this process, before the child exists (an unknown one is
+   * ERR_INVALID_ARG_VALUE); the child calls setgroups(2), setgid(2), setuid(2), in that order.
+   * When the user has a passwd entry (a name always has; a uid may not), the child also
+   * gets, unless `group` / `extraGroups` say otherwise, its primary group from passwd and its
+   * supplementary groups from the group database, as a login does (initgroups(3)).
+   * **Unlike Python's `subprocess`**, which keeps the caller's gid and groups unless told.
+   * A uid with no passwd entry changes the uid only, with no supplementary group: give
+   * `group` too, or the child keeps this process's gid. Without privilege (CAP_SETGID,
+   * CAP_SETUID) spawn throws EPERM with `syscall` 'setgroups', 'setgid' or 'setuid', the first
+   * step that would change something (setgroups is skipped when the groups asked for are
+   * exactly this process's, so a process may name itself). Replaces the former `uid`.
+   * See docs/spawning.md, "Credentials".
+   */
+  readonly user?: UserOption;
+  /**
+   * The primary group: a name from the group database (getgrnam(3)), or a gid (setgid(2) in
+   * the child, after setgroups, before setuid). Default: the passwd group of `user`, else unchanged.
+   * Replaces the former `gid`.
+   */
+  readonly group?: GroupOption;
+  /**
+   * The supplementary groups, exactly (setgroups(2), first): names or gids, at most
+   * NGROUPS_MAX (65536 on Linux); `[]` for none. Default, when `user` or `group` is given:
+   * the user's groups from the group database (initgroups(3)) when `user` has a passwd
+   * entry, else none. Never the caller's own, unless asked for (`process.getgroups()`).
+   */
+  readonly extraGroups?: readonly GroupOption[];
   /** Put the lineage record `UNIXPROC_LINEAGE` into the child's environment (default true). */
   readonly lineage?: boolean;
   /**
@@ -101,8 +128,8 @@ export interface SpawnSpec {
   readonly timeout: number;
   readonly killSignal: number;
   readonly killGracePeriod: number;
-  readonly uid: number;
-  readonly gid: number;
+  /** What setgroups/setgid/setuid the child makes (names already resolved). */
+  readonly credentials: CredentialsSpec;
   readonly lineage: boolean;
   readonly contain: 'off' | 'auto' | 'cgroup' | 'subreaper';
   /** rlimit triples and cgroup limits. */
@@ -162,13 +189,16 @@ export function validateMilliseconds(value: unknown, name: string, allowInfinity
 /** The keys of {@link SpawnOptions}. @internal */
 export const SPAWN_OPTION_KEYS = optionKeys<SpawnOptions>({
   cwd: true, env: true, stdio: true, argv0: true, setsid: true, processGroup: true, killOnParentDeath: true,
-  signal: true, timeout: true, killSignal: true, killGracePeriod: true, uid: true, gid: true, lineage: true,
-  contain: true, limits: true,
+  signal: true, timeout: true, killSignal: true, killGracePeriod: true, user: true, group: true,
+  extraGroups: true, lineage: true, contain: true, limits: true,
 });
+
+/** Former option names, refused with the new one named (docs/conventions.md). @internal */
+export const SPAWN_RENAMED_OPTIONS = { uid: 'user', gid: 'group' } as const;
 
 /** Validates spawn's options (all of them, before anything runs). @internal */
 export function validateSpawnOptions(options: unknown): SpawnSpec {
-  const o = validateOptions<SpawnOptions>(options, 'options', SPAWN_OPTION_KEYS);
+  const o = validateOptions<SpawnOptions>(options, 'options', SPAWN_OPTION_KEYS, SPAWN_RENAMED_OPTIONS);
   const cwd = o.cwd === undefined ? undefined : validateBytes(o.cwd, 'options.cwd', false);
   // process.env, the JS object (not environ(7)): in worker threads and sandboxes it is
   // the environment the caller sees, as child_process uses it.
@@ -203,16 +233,15 @@ export function validateSpawnOptions(options: unknown): SpawnSpec {
   const killSignal = o.killSignal === undefined ? 15 : validateKillSignal(o.killSignal, 'options.killSignal');
   const killGracePeriod =
     o.killGracePeriod === undefined ? 5000 : validateMilliseconds(o.killGracePeriod, 'options.killGracePeriod', true);
-  // uid_t/gid_t are unsigned 32-bit, with -1 reserved; the native config holds int32.
-  const uid = o.uid === undefined ? -1 : validateInteger(o.uid, 'options.uid', 0, INT32_MAX);
-  const gid = o.gid === undefined ? -1 : validateInteger(o.gid, 'options.gid', 0, INT32_MAX);
   const lineage = o.lineage === undefined ? true : validateBoolean(o.lineage, 'options.lineage');
   const contain = validateContain(o.contain);
   const limits = validateLimits(o.limits);
+  // Last: the only part that reads a database (a name that is not there is an argument error).
+  const credentials = resolveCredentials(o.user, o.group, o.extraGroups);
 
   return {
     cwd, env, stdio, argv0, setsid, pgid, deathSignal, signal, timeout, killSignal,
-    killGracePeriod, uid, gid, lineage, contain, limits,
+    killGracePeriod, credentials, lineage, contain, limits,
   };
 }
 

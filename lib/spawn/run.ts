@@ -7,7 +7,7 @@ import type { ExitStatus } from '../exit-status';
 import { optionKeys, validateCommand, validateCString, validateOptions } from '../validate';
 import { AbortError, CalledProcessError, TimeoutExpiredError, type Captured } from './errors';
 import { spawn } from './spawn';
-import { SPAWN_OPTION_KEYS, type SpawnOptions, type StdioOption } from './options';
+import { SPAWN_OPTION_KEYS, SPAWN_RENAMED_OPTIONS, type SpawnOptions, type StdioOption } from './options';
 
 /** Options of {@link run}: those of {@link spawn}, plus: */
 export interface RunOptions extends SpawnOptions {
@@ -141,7 +141,7 @@ export async function run(file: string, args?: readonly string[], options?: RunO
   // A string (not a Buffer, as spawn also takes): the command is reported as strings.
   const command = validateCommand(validateCString(file, 'file', false), args);
   const argv = [command.file as string, ...command.args];
-  const o = validateOptions<RunOptions>(options, 'options', RUN_OPTION_KEYS);
+  const o = validateOptions<RunOptions>(options, 'options', RUN_OPTION_KEYS, SPAWN_RENAMED_OPTIONS);
   const { input, capture = false, encoding = 'utf8', check = false, ...spawnOptions } = o;
   if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array)) {
     throw invalidArgType('options.input', 'of type string or an instance of Buffer or Uint8Array', input);

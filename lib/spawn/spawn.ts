@@ -28,9 +28,16 @@ function nativeConfig(spec: SpawnSpec, pidfd: boolean, forkMode: boolean): Int32
   c[Config.setsid] = spec.setsid ? 1 : 0;
   c[Config.pgid] = spec.pgid;
   c[Config.deathSignal] = spec.deathSignal;
-  c[Config.uid] = spec.uid;
-  c[Config.gid] = spec.gid;
-  c[Config.flags] = (pidfd ? Flag.pidfd : 0) | (forkMode ? Flag.fork : 0);
+  const { uid, gid, groups } = spec.credentials;
+  // uid_t/gid_t's 32 bits in the int32 slots; the flags say which are set.
+  c[Config.uid] = uid ?? -1;
+  c[Config.gid] = gid ?? -1;
+  c[Config.flags] =
+    (pidfd ? Flag.pidfd : 0) |
+    (forkMode ? Flag.fork : 0) |
+    (uid !== undefined ? Flag.setuid : 0) |
+    (gid !== undefined ? Flag.setgid : 0) |
+    (groups !== undefined ? Flag.setgroups : 0);
   c[Config.cgroupProcs] = -1;
   c[Config.keepFd] = -1;
   return c;
@@ -64,15 +71,25 @@ export function spawnMethod(): 'vfork' | 'fork' {
  * @param args - its arguments (not including argv[0]).
  * @param options - see {@link SpawnOptions}.
  * @returns the {@link Subprocess} handle.
+ * - Credentials (`user`, `group`, `extraGroups`): names are resolved here, before the
+ *   child exists; the child calls setgroups, setgid, setuid, in that order (see
+ *   {@link SpawnOptions.user} for which groups a user gets, and how that differs from Python).
+ *
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
- *   argument or option (NUL bytes, bad stdio, negative timeout, uid out of range, ...);
+ *   argument or option (NUL bytes, bad stdio, negative timeout, a uid or gid outside
+ *   0..4294967294, more than NGROUPS_MAX `extraGroups`, the former `uid`/`gid`, ...);
+ *   ERR_INVALID_ARG_VALUE for a `user` or `group` name the user or group database does not
+ *   have; a system error with `syscall` 'getpwnam', 'getpwuid', 'getgrnam' or 'getgrouplist'
+ *   when the database itself failed (EIO, ...);
  *   a system error with `syscall` naming the step that failed in the child:
  *   `execve` (ENOENT, EACCES, ENOEXEC..., with `path` = file as given, string or
- *   Buffer), `chdir` (with `path` = cwd as given),
- *   `setsid`, `setpgid`, `setuid`, `setgid`, `prctl`, `dup2`, `setrlimit` (a `limits` entry: EPERM
+ *   Buffer), `chdir` (with `path` = cwd as given), `setgroups`, `setgid`, `setuid` (EPERM
+ *   without CAP_SETGID / CAP_SETUID; EINVAL),
+ *   `setsid`, `setpgid`, `prctl`, `dup2`, `setrlimit` (a `limits` entry: EPERM
  *   above the hard limit or fs.nr_open), `write` (entering the containment cgroup); or `spawn` (EMFILE, EAGAIN)
  *   when the child could not be created; AbortError when `options.signal` is already aborted.
- * @see clone(2), execve(2), pidfd_open(2), docs/spawning.md
+ * @see clone(2), execve(2), pidfd_open(2), setgroups(2), setgid(2), setuid(2), initgroups(3),
+ *   getpwnam(3), docs/spawning.md
  */
 export function spawn(
   file: string | Buffer,
@@ -121,7 +138,10 @@ function spawnWith(file: string | Buffer, args: readonly string[] | undefined, o
     config[Config.cgroupProcs] = plan.cgroupProcsFd;
     config[Config.keepFd] = plan.keepFd;
   }
-  const r = binding().spawnChild(candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv, spec.limits.rlimits ?? null);
+  const groups = spec.credentials.groups === undefined ? null : Uint32Array.from(spec.credentials.groups);
+  const r = binding().spawnChild(
+    candidates, argv, spec.env, spec.cwd ?? '', config, extraEnv, spec.limits.rlimits ?? null, groups,
+  );
   if (typeof r === 'number' || r[0] < 0) {
     if (!usePidfd) settleSigchldWatch();
     plan?.abort();

@@ -4,6 +4,7 @@
  */
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import {
+  SPAWN_RENAMED_OPTIONS,
   validateMilliseconds,
   validateSpawnOptions,
   type SpawnOptions,
@@ -76,10 +77,12 @@ export interface SupervisorOptions {
    * or `[stdin, stdout, stderr]`. `'pipe'` is refused: each restart is a new process.
    */
   readonly stdio?: Exclude<StdioOption, 'pipe'> | readonly [Exclude<StdioOption, 'pipe'>?, Exclude<StdioOption, 'pipe'>?, Exclude<StdioOption, 'pipe'>?];
-  /** User id to run the child as (needs privilege). */
-  readonly uid?: number;
-  /** Group id to run the child as (needs privilege). */
-  readonly gid?: number;
+  /** The user to run each child as (as {@link SpawnOptions.user}: a name or a uid; looked up at each start). */
+  readonly user?: SpawnOptions['user'];
+  /** The child's primary group (as {@link SpawnOptions.group}). */
+  readonly group?: SpawnOptions['group'];
+  /** The child's supplementary groups (as {@link SpawnOptions.extraGroups}). */
+  readonly extraGroups?: SpawnOptions['extraGroups'];
   /**
    * Contain each child's whole tree (docs/containment.md): `true` (the default) for the best
    * mechanism available, `'cgroup'` or `'subreaper'` to force one, `false` for its process
@@ -105,7 +108,7 @@ export interface SupervisorSpec {
 
 const SUPERVISOR_OPTION_KEYS = optionKeys<SupervisorOptions>({
   restart: true, backoff: true, startLimit: true, killSignal: true, killGracePeriod: true, cwd: true, env: true,
-  stdio: true, uid: true, gid: true, contain: true,
+  stdio: true, user: true, group: true, extraGroups: true, contain: true,
 });
 const BACKOFF_KEYS = optionKeys<BackoffOptions>({ initial: true, factor: true, max: true, resetAfter: true });
 const START_LIMIT_KEYS = optionKeys<StartLimitOptions>({ maxRestarts: true, window: true });
@@ -130,6 +133,7 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
   const o = validateOptions<SupervisorOptions>(options, 'options', SUPERVISOR_OPTION_KEYS, {
     stopSignal: 'killSignal',
     stopTimeout: 'killGracePeriod',
+    ...SPAWN_RENAMED_OPTIONS,
   });
   const restart = validateRestart(o.restart);
 
@@ -177,8 +181,9 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
     cwd: o.cwd,
     env: o.env,
     stdio: o.stdio as SpawnOptions['stdio'],
-    uid: o.uid,
-    gid: o.gid,
+    user: o.user,
+    group: o.group,
+    extraGroups: o.extraGroups,
     // Each child leads its own group (the unit that is stopped), and dies with this thread.
     processGroup: true,
     killOnParentDeath: 'SIGKILL',

@@ -492,9 +492,10 @@ renamedMethod(Supervisor.prototype, 'Supervisor', 'signal', 'kill');
  * @returns the supervisor, in state `'running'`.
  * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad
  *   argument or option (an unknown policy, a factor below 1, `stdio: 'pipe'`, a signal
- *   0, an unknown or renamed key such as `stopSignal`...); the spawn error of the first
+ *   0, an unknown or renamed key such as `stopSignal` or `uid`, a `user` or `group` name
+ *   the databases do not have...); the spawn error of the first
  *   start (`execve` ENOENT/EACCES with `path`, `chdir`
- *   with `path`, `setuid`/`setgid` EPERM...).
+ *   with `path`, `setgroups`/`setgid`/`setuid` EPERM...).
  * @see spawn, killpg(3), prctl(2) PR_SET_PDEATHSIG, setpgid(2), docs/supervise.md
  */
 export function supervise(file: string | Buffer, args?: readonly string[], options?: SupervisorOptions): Supervisor {

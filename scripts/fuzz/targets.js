@@ -21,6 +21,14 @@ const { hostile, hostileNonString, maybe } = require('./arbitraries');
 const upTo = (n, arb) => fc.array(arb, { maxLength: n });
 
 // Each entry: (k, ctx) => array of per-parameter arbitraries.
+// spawn's user/group/extraGroups (names, ids, and the former uid/gid, which must fail cleanly).
+const credentialOptions = (k) => ({
+  user: fc.oneof(k.int, fc.constantFrom('nobody', 'root', 'no-such-user', '', '0')),
+  group: fc.oneof(k.int, fc.constantFrom('nogroup', 'users', 'no-such-group')),
+  extraGroups: fc.oneof(upTo(3, fc.oneof(k.int, fc.constantFrom('users', 'nogroup', 'x'))), k.hostile),
+  uid: k.int,
+  gid: k.int,
+});
 const PARAMS = {
   // unixproc
   isErrnoException: (k) => [k.hostile],
@@ -75,7 +83,7 @@ const PARAMS = {
     k.options({
       restart: fc.constantFrom('always', 'on-failure', 'never', 'no', 1), backoff: k.options({ initial: k.timeoutMs, factor: k.int, max: k.timeoutMs, resetAfter: k.timeoutMs }),
       startLimit: k.options({ maxRestarts: k.int, window: k.timeoutMs }), stopSignal: k.signal, stopTimeout: k.timeoutMs,
-      killSignal: k.signal, killGracePeriod: k.timeoutMs, cwd: k.path, env: k.env, stdio: k.stdio, uid: k.int, gid: k.int,
+      killSignal: k.signal, killGracePeriod: k.timeoutMs, cwd: k.path, env: k.env, stdio: k.stdio, ...credentialOptions(k),
     }),
   ],
   Supervisor: () => upTo(3, hostile),
@@ -145,7 +153,7 @@ const spawnOptions = (k) =>
   k.options({
     cwd: k.path, env: k.env, stdio: k.stdio, setsid: k.boolish, processGroup: fc.oneof(k.boolish, k.pid),
     killOnParentDeath: fc.oneof(k.boolish, k.signal), signal: k.abortSignal, timeout: k.timeoutMs,
-    killSignal: k.signal, killGracePeriod: k.timeoutMs, uid: k.int, gid: k.int, lineage: k.boolish,
+    killSignal: k.signal, killGracePeriod: k.timeoutMs, ...credentialOptions(k), lineage: k.boolish,
     input: fc.constantFrom('x', '', Buffer.from('y')), capture: fc.constantFrom(true, false, 'text', 'buffer', 'x'),
     encoding: fc.constantFrom('utf8', 'latin1', 'bogus'), check: k.boolish,
   });

@@ -94,15 +94,15 @@ describe('session, group, credentials, cwd, env', () => {
   });
 
   const root = process.getuid?.() === 0;
-  (root ? test : test.skip)('uid and gid: the program runs as that user and group (needs root)', async () => {
-    const out = await output('/usr/bin/id', [], { uid: 65534, gid: 65534 });
+  (root ? test : test.skip)('user and group: the program runs as that user and group (needs root)', async () => {
+    const out = await output('/usr/bin/id', [], { user: 65534, group: 65534 });
     expect(out).toMatch(/^uid=65534\b.* gid=65534\b.* groups=65534\b/);
   });
 
   // Ids above 65535: the 16-bit setuid/setgid syscalls of i386 and 32-bit ARM cannot name
   // them (the child uses the *32 calls there).
-  (root ? test : test.skip)('uid and gid above 65535 are set whole (needs root)', async () => {
-    const out = await output('/bin/sh', ['-c', 'echo $(id -u) $(id -g) $(id -G)'], { uid: 100_000, gid: 200_000 });
+  (root ? test : test.skip)('user and group ids above 65535 are set whole (needs root)', async () => {
+    const out = await output('/bin/sh', ['-c', 'echo $(id -u) $(id -g) $(id -G)'], { user: 100_000, group: 200_000 });
     expect(out).toBe('100000 200000 200000\n');
   });
 

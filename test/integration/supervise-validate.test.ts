@@ -26,7 +26,10 @@ describe('supervise() rejects', () => {
     ["stdio 'pipe'", ['/bin/true', [], { stdio: 'pipe' }], 'ERR_INVALID_ARG_VALUE'],
     ["stdio[1] 'pipe'", ['/bin/true', [], { stdio: ['inherit', 'pipe'] }], 'ERR_INVALID_ARG_VALUE'],
     ['a bad cwd', ['/bin/true', [], { cwd: 5 }], 'ERR_INVALID_ARG_TYPE'],
-    ['a uid out of range', ['/bin/true', [], { uid: -1 }], 'ERR_OUT_OF_RANGE'],
+    ['a user id out of range', ['/bin/true', [], { user: -1 }], 'ERR_OUT_OF_RANGE'],
+    ['a user name the user database does not have', ['/bin/true', [], { user: 'no-such-user-unixproc' }], 'ERR_INVALID_ARG_VALUE'],
+    ['the former uid (now user)', ['/bin/true', [], { uid: 0 }], 'ERR_INVALID_ARG_VALUE'],
+    ['the former gid (now group)', ['/bin/true', [], { gid: 0 }], 'ERR_INVALID_ARG_VALUE'],
   ])('%s', (_what, args, code) => {
     const before = childrenOf(process.pid).length;
     expect(() => (supervise as (...a: unknown[]) => unknown)(...args)).toThrow(expect.objectContaining({ code }));

@@ -70,6 +70,10 @@ export async function expectedUsages(): Promise<void> {
   void decodeWaitStatus(status);
   const options: SpawnOptions = { killOnParentDeath: 'SIGKILL' };
   void options;
+  // credentials: names or ids, the supplementary groups as a mixed list
+  spawn('id', [], { user: 'nobody', group: 65534, extraGroups: ['users', 5] });
+  await run('id', [], { user: 65534, extraGroups: [] });
+  supervise('sleep', ['1'], { user: 'nobody', group: 'nogroup', extraGroups: ['users'] });
   void listProcesses({ cmdline: true });
 }
 
@@ -89,6 +93,14 @@ export async function misuses(): Promise<void> {
   const none = await run('true');
   // @ts-expect-error not captured: null
   none.stdout.length;
+  // @ts-expect-error the former uid (now user)
+  spawn('id', [], { uid: 0 });
+  // @ts-expect-error the former gid (now group)
+  supervise('node', [], { gid: 0 });
+  // @ts-expect-error extraGroups is a list, not one group
+  spawn('id', [], { extraGroups: 'users' });
+  // @ts-expect-error a user is a name or an id
+  spawn('id', [], { user: true });
   // @ts-expect-error the former name of killSignal
   supervise('node', [], { stopSignal: 'SIGTERM' });
   // @ts-expect-error the former name of killGracePeriod
