@@ -29,6 +29,9 @@
 // socket closes when the owner's process ends, whichever thread made it) is the main signal. The owner may die between the spawn and the prctl: getppid() is checked
 // after it (prctl(2)).
 //
+// It leaves the owner's process group (the program goes back into it), so that a signal to
+// that group, kill -9 -<pgid> included, does not end the shepherd with the owner.
+//
 // What it cannot do: a member that is SIGKILLed is gone, but if the shepherd itself is
 // SIGKILLed by someone else, its direct child dies with it (PR_SET_PDEATHSIG SIGKILL) and
 // the rest of the tree is re-parented to the next subreaper or init (docs/containment.md).
@@ -255,6 +258,13 @@ int TreeMain(int argc, char** argv) {
   char** candidates = argv + 6;
   char** child_argv = argv + 6 + n + 1;
 
+  // Out of the owner's process group (where spawn() leaves its child unless told otherwise):
+  // a signal to that group (kill -9 -pgid, `timeout -s KILL`) must not end the shepherd with
+  // the owner, or the rest of the tree is left to init. The program goes back into it below,
+  // where a plain spawn() would have put it. A group or session leader stays as it is.
+  const pid_t owner_group = getpgrp();
+  const bool left_group = owner_group != getpid() && setpgid(0, 0) == 0;
+
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return 125;
   if (prctl(PR_SET_PDEATHSIG, DeathSignal()) < 0) return 125;
   if (getppid() != t.owner) return 125;  // the owner died before the prctl
@@ -291,6 +301,8 @@ int TreeMain(int argc, char** argv) {
     // The program dies with the shepherd, whoever kills it.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != self) _exit(127);
+    // The owner's group, as without containment (EPERM only once the owner is gone).
+    if (left_group) setpgid(0, owner_group);
     int err = unixproc::ExecCandidates(candidates, static_cast<size_t>(n), child_argv, environ);
     ssize_t unused = write(report[1], &err, sizeof err);
     (void)unused;

@@ -48,6 +48,29 @@ export function cgroup2MountOf(mountinfo: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The directories that may show the cgroup at v2 path `path`, one per cgroup2 mount whose
+ * root (field 4: the part of the hierarchy the mount shows, not `/` for a bind mount of a
+ * subtree, as LXC or a container without a cgroup namespace has) holds `path`: the mount
+ * point plus `path` below that root. Last mounted first: a later mount on the same mount
+ * point hides the earlier one.
+ * @see proc(5) /proc/pid/mountinfo
+ */
+export function cgroup2DirsOf(mountinfo: string, path: string): string[] {
+  const out: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0 || line.slice(sep + 3).split(' ')[0] !== 'cgroup2') continue;
+    const fields = line.slice(0, sep).split(' ');
+    if (fields.length < 5) continue;
+    const root = unescapeMountField(fields[3]);
+    const mount = unescapeMountField(fields[4]);
+    if (root === '/') out.unshift(join(mount, path));
+    else if (path === root || path.startsWith(`${root}/`)) out.unshift(join(mount, path.slice(root.length)));
+  }
+  return out;
+}
+
 /** The v2 path in a /proc/self/cgroup text (the `0::/path` line), or undefined. */
 export function cgroup2PathOf(procCgroup: string): string | undefined {
   for (const line of procCgroup.split('\n')) {
@@ -69,10 +92,8 @@ export function ownCgroupDir(): string {
   const path = cgroup2PathOf(readFileSync('/proc/self/cgroup', 'utf8'));
   if (path === undefined) throw unavailable('this process has no cgroup v2 path (/proc/self/cgroup has no 0:: line)');
   // "(deleted)" or a path outside our mount namespace's view cannot be used.
-  const dir = join(mount, path);
-  if (!existsSync(join(dir, 'cgroup.procs'))) {
-    throw unavailable(`this process's cgroup ${path} is not visible under ${mount}`);
-  }
+  const dir = cgroup2DirsOf(readFileSync('/proc/self/mountinfo', 'utf8'), path).find((d) => existsSync(join(d, 'cgroup.procs')));
+  if (dir === undefined) throw unavailable(`this process's cgroup ${path} is not visible under ${mount}`);
   return dir;
 }
 

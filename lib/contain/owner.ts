@@ -89,6 +89,9 @@ function createOwner(pid: number): OwnerCgroup {
     [controlFd, theirs] = controlPair();
     const config = baseConfig();
     config[Config.stdin] = -2; // /dev/null: the keeper reads nothing from our stdin
+    // A group of its own: a signal to this process's group (kill -9 -pgid, `timeout -s KILL`,
+    // the terminal's ^C) must not end the keeper with us, or nothing ends our cgroups.
+    config[Config.pgid] = 0;
     config[Config.cgroupProcs] = procs;
     config[Config.keepFd] = theirs;
     config[Config.flags] = 1; // pidfd

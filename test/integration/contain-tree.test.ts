@@ -165,6 +165,60 @@ describe.each<Containment>(['cgroup', 'subreaper'])('contain: %s', (mechanism) =
     await waitFor('every member gone', () => !report.members.some(exists));
     expect(report.members.filter(alive)).toEqual([]);
   });
+
+  test("the program is in the owner's process group, as a plain spawn() child is; processGroup: true gives it one of its own", async () => {
+    const plain = spawn('/bin/sleep', ['300'], { contain: mechanism });
+    const grouped = spawn('/bin/sleep', ['300'], { contain: mechanism, processGroup: true });
+    try {
+      await waitFor('both programs', () => statFields(plain.programPid) !== undefined && statFields(grouped.programPid) !== undefined);
+      expect(groupAndSession(plain.programPid)[0]).toBe(groupAndSession(process.pid)[0]);
+      // With processGroup the group is the one spawn() made: led by child.pid (the shepherd, with 'subreaper').
+      expect(groupAndSession(grouped.programPid)[0]).toBe(grouped.pid);
+    } finally {
+      await plain.terminate({ killGracePeriod: 0 });
+      await grouped.terminate({ killGracePeriod: 0 });
+    }
+  });
+
+  test("the owner's whole process group is SIGKILLed (kill -9 -pgid, timeout -s KILL): the helper is not in it, and the tree dies", async () => {
+    const script = `
+      const { spawn } = require(${JSON.stringify(join(ROOT, 'lib', 'spawn', 'index.ts'))});
+      const { childrenOf } = require(${JSON.stringify(join(ROOT, 'lib', 'contain', 'procfs.ts'))});
+      const child = spawn('/bin/sh', ['-c', 'setsid sleep 300 & wait'], { contain: ${JSON.stringify(mechanism)} });
+      const tick = () => {
+        const m = child.members();
+        if (m.length === 2) process.stdout.write(JSON.stringify({ members: m, helpers: childrenOf(process.pid) }) + '\\n');
+        else setTimeout(tick, 10);
+      };
+      tick();
+      setInterval(() => {}, 1000);
+    `;
+    // The owner leads its own session and group, as a shell job or `timeout`'s command does.
+    const owner = spawn(process.execPath, ['-r', LOADER, '-e', script], { setsid: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    for await (const chunk of owner.stdout!) {
+      text += String(chunk);
+      if (text.includes('\n')) break;
+    }
+    const report = JSON.parse(text) as { members: TreeMember[]; helpers: number[] };
+    expect(report.members.length).toBe(2);
+    try {
+      // The keeper or shepherd is out of the owner's group, so the signal below spares it.
+      const helper = report.helpers.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('unixproc-shepherd'))!;
+      expect(groupAndSession(helper)[0]).not.toBe(owner.pid);
+      process.kill(-owner.pid, 'SIGKILL');
+      await owner.wait();
+      for (const pid of report.helpers) await reapIfAdopted(pid);
+      await waitFor('every member gone', () => !report.members.some(alive), 3000).catch(() => undefined);
+      expect(report.members.filter(alive)).toEqual([]);
+    } finally {
+      owner.kill('SIGKILL');
+      await owner.wait();
+      for (const pid of report.helpers) await reapIfAdopted(pid);
+      for (const m of report.members.filter(alive)) process.kill(m.pid, 'SIGKILL');
+      for (const m of report.members) await reapIfAdopted(m.pid);
+    }
+  });
 });
 
 test('UNIXPROC_CONTAINMENT picks the mechanism for contain: true; a bad value is ERR_INVALID_ARG_VALUE', async () => {

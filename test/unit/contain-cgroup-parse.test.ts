@@ -1,6 +1,6 @@
 // The cgroup2 mount and the caller's v2 path, parsed from /proc/self/mountinfo and
 // /proc/self/cgroup texts (fixtures: a hybrid hierarchy as on these machines, a pure v2 one).
-import { cgroup2MountOf, cgroup2PathOf, ownerCgroupName } from '../../lib/contain/cgroup';
+import { cgroup2DirsOf, cgroup2MountOf, cgroup2PathOf, ownerCgroupName } from '../../lib/contain/cgroup';
 
 const HYBRID = [
   '31 25 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755',
@@ -18,6 +18,17 @@ test('a mount point with an escaped space is unescaped', () => {
 
 test('no cgroup2 line: undefined (v1 only)', () => {
   expect(cgroup2MountOf(HYBRID.split('\n').slice(0, 2).join('\n'))).toBeUndefined();
+});
+
+test("a bind mount of a subtree (mountinfo root field) is where the path below that root is, and it hides the mount it covers", () => {
+  const info = [
+    '41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
+    '66 41 0:38 /lxc/c\\0401 /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
+  ].join('\n');
+  expect(cgroup2DirsOf(info, '/lxc/c 1/app')).toEqual(['/sys/fs/cgroup/unified/app', '/sys/fs/cgroup/unified/lxc/c 1/app']);
+  // a subtree mount that does not hold the path is no candidate
+  expect(cgroup2DirsOf(info, '/other')).toEqual(['/sys/fs/cgroup/unified/other']);
+  expect(cgroup2DirsOf(info, '/lxc/c 10')).toEqual(['/sys/fs/cgroup/unified/lxc/c 10']);
 });
 
 test("the v2 path is the 0:: line's, whatever the v1 lines say", () => {
