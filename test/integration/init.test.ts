@@ -22,6 +22,22 @@ interface Running {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
+/** Every child a test started and has not seen exit: a failed test must not leave one behind. */
+const running = new Set<Running>();
+
+afterEach(async () => {
+  for (const run of running) {
+    // unshare's child (pid 1 of the namespace) first: its end kills the whole namespace.
+    try {
+      process.kill(namespaceInit(run.child), 'SIGKILL');
+    } catch {
+      // not in a namespace, or already gone
+    }
+    run.child.kill('SIGKILL');
+    await run.exit;
+  }
+});
+
 function start(command: string, args: readonly string[]): Running {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const seen: string[] = [];
@@ -42,9 +58,12 @@ function start(command: string, args: readonly string[]): Running {
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+    child.on('exit', (code, signal) => {
+      running.delete(run);
+      resolve({ code, signal, stderr });
+    }),
   );
-  return {
+  const run: Running = {
     child,
     exit,
     line(prefix: string): Promise<string> {
@@ -56,6 +75,8 @@ function start(command: string, args: readonly string[]): Running {
       });
     },
   };
+  running.add(run);
+  return run;
 }
 
 /** `node -r ts-register <script> ...args` as pid 1 of a new pid namespace. */
@@ -67,7 +88,7 @@ function inPidNamespace(script: string, args: readonly string[], mountProc = tru
 function namespaceInit(unshare: ChildProcess): number {
   const pid = unshare.pid as number;
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(' ');
-  expect(children).toHaveLength(1);
+  if (children.length !== 1 || !/^\d+$/.test(children[0])) throw new Error(`unshare ${pid} has children [${children.join(' ')}], not one`);
   return Number(children[0]);
 }
 
