@@ -70,7 +70,7 @@ const SIGCHLD = 17;
 // with another exit signal by code that registered it nowhere.
 const WALL = 0x40000000;
 
-/** How often a fallback sweep blocked by an owned zombie at the head looks again. */
+/** How often a fallback sweep blocked by an owned zombie at the head looks again. @internal */
 export const BLOCKED_RETRY_MS = 100;
 
 /** How the last sweep found the children. @internal */

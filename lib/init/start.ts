@@ -6,7 +6,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { native } from '../native';
-import { adoptsOrphans, startReaper, type ReaperState, type SweepMethod } from './reaper';
+import { adoptsOrphans, startReaper, type ReaperState } from './reaper';
 import { startSignalDefaults, TERMINATING_SIGNALS } from './signals';
 
 interface InitState {
@@ -35,7 +35,7 @@ export interface InitStatus {
    * normal way), `'waitid'` (the fallback where /proc is not this pid namespace's), or
    * undefined before the first sweep that ran.
    */
-  readonly method: SweepMethod | undefined;
+  readonly method: 'children' | 'waitid' | undefined;
   /** The signals whose default action is stood in for: SIGTERM, SIGINT, SIGHUP as PID 1, else none. */
   readonly signals: readonly NodeJS.Signals[];
 }
