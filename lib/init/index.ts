@@ -9,8 +9,8 @@
  *   application has no listener of its own for them; the kernel would otherwise drop them.
  *
  * In an ordinary process (not PID 1, not a subreaper) it reaps nothing and adds no signal
- * listener. See docs/init.md. Importing it is the only thing this entry point does that
- * the main `unixproc` entry never does: it starts at import.
+ * listener. Unlike the other entry points, which do nothing until first use, this one
+ * starts at import. See docs/init.md.
  * @packageDocumentation
  * @module unixproc/init
  */
