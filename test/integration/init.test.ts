@@ -38,8 +38,8 @@ afterEach(async () => {
   }
 });
 
-function start(command: string, args: readonly string[]): Running {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+function start(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const seen: string[] = [];
   const waiting: { prefix: string; resolve: (line: string) => void }[] = [];
   let buffered = '';
@@ -80,8 +80,8 @@ function start(command: string, args: readonly string[]): Running {
 }
 
 /** `node -r ts-register <script> ...args` as pid 1 of a new pid namespace. */
-function inPidNamespace(script: string, args: readonly string[], mountProc = true): Running {
-  return start('unshare', ['-fp', ...(mountProc ? ['--mount-proc'] : []), process.execPath, '-r', LOADER, script, ...args]);
+function inPidNamespace(script: string, args: readonly string[], mountProc = true, env: NodeJS.ProcessEnv = {}): Running {
+  return start('unshare', ['-fp', ...(mountProc ? ['--mount-proc'] : []), process.execPath, '-r', LOADER, script, ...args], env);
 }
 
 /** The pid, in this namespace, of the pid namespace's init: unshare's only child. */
@@ -102,9 +102,13 @@ interface OrphansReport {
   status: { active: boolean; pid1: boolean; reaping: boolean; reaped: number; method: string; signals: string[] } | null;
 }
 
-async function orphans(args: readonly string[], how: 'namespace' | 'namespace, host /proc' | 'plain'): Promise<OrphansReport> {
+async function orphans(
+  args: readonly string[],
+  how: 'namespace' | 'namespace, host /proc' | 'plain',
+  env: NodeJS.ProcessEnv = {},
+): Promise<OrphansReport> {
   const run =
-    how === 'plain' ? start(process.execPath, ['-r', LOADER, ORPHANS, ...args]) : inPidNamespace(ORPHANS, args, how === 'namespace');
+    how === 'plain' ? start(process.execPath, ['-r', LOADER, ORPHANS, ...args], env) : inPidNamespace(ORPHANS, args, how === 'namespace', env);
   const line = await run.line('{');
   const e = await run.exit;
   expect([e.code, e.signal, e.stderr]).toEqual([0, null, '']);
@@ -115,8 +119,10 @@ const TWENTY_CODES = Array.from({ length: 20 }, (_, i) => [i + 1, null]);
 const TEN_SHELLS = Array.from({ length: 10 }, () => [0, null]);
 
 describe('orphans', () => {
-  maybe('as PID 1, 1000 orphans leave no zombie, and child_process, spawn() and posix_spawn children keep their exits', async () => {
-    const r = await orphans(['init', 'proc', '10'], 'namespace');
+  // spawn() watches its children's exits through pidfds, or (kernels without pidfd) with a
+  // SIGCHLD sweep of its own: both must keep their exits.
+  maybe.each(['pidfd', 'sigchld'])('as PID 1, 1000 orphans leave no zombie, and child_process, spawn() (%s) and posix_spawn children keep their exits', async (mode) => {
+    const r = await orphans(['init', 'proc', '10'], 'namespace', { UNIXPROC_EXIT_WATCH: mode });
     expect(r.shellExits).toEqual(TEN_SHELLS);
     expect(r.orphansAlive).toBe(1000);
     expect(r.zombiesLeft).toBe(0);
@@ -192,6 +198,16 @@ describe('signals', () => {
     expect(ready.listeners).toEqual({ SIGTERM: 2, SIGINT: 2, SIGHUP: 2 });
     process.kill(namespaceInit(run.child), signal);
     expect(await run.line('handled')).toBe(`handled ${signal}`);
+    const e = await run.exit;
+    expect([e.code, e.signal]).toEqual([0, null]);
+  });
+
+  maybe('as PID 1, a process.once() SIGTERM listener added before the import still stands unixproc/init aside', async () => {
+    const run = inPidNamespace(SIGNALS, ['init', 'once-before']);
+    const ready = JSON.parse((await run.line('ready ')).slice(6)) as { listeners: Record<string, number> };
+    expect(ready.listeners).toEqual({ SIGTERM: 2, SIGINT: 2, SIGHUP: 2 });
+    process.kill(namespaceInit(run.child), 'SIGTERM');
+    expect(await run.line('handled')).toBe('handled SIGTERM');
     const e = await run.exit;
     expect([e.code, e.signal]).toEqual([0, null]);
   });
