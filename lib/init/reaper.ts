@@ -157,7 +157,6 @@ function sweepWaitid(state: ReaperState): void {
 /** One sweep: reaps every ended orphan, when this process adopts orphans. @internal */
 export function sweep(state: ReaperState): void {
   if (!adoptsOrphans()) return;
-  hasForeignChildren(); // installs the child_process registry if nothing has yet
   const pid = b().getpid();
   if (sweepChildren(state, pid)) {
     state.method = 'children';
@@ -168,11 +167,15 @@ export function sweep(state: ReaperState): void {
 }
 
 /**
- * Starts the SIGCHLD watch (unref'd) and sweeps once for the orphans that ended before.
+ * Installs the child_process registry, starts the SIGCHLD watch (unref'd) and sweeps once
+ * for the orphans that ended before.
  * @throws what uv_signal_start reports (`syscall` 'uv_signal_start').
  * @internal
  */
 export function startReaper(state: ReaperState): void {
+  // Installs the child_process registry now, whether or not this process reaps yet: a child
+  // spawned from here on is recorded, also in a process that becomes a subreaper later.
+  hasForeignChildren();
   const h = b().watchSignal(SIGCHLD, () => sweep(state));
   if (typeof h === 'number') throw systemError(h, 'uv_signal_start');
   b().refWatch(h, false);
