@@ -11,6 +11,7 @@ const ROOT = join(__dirname, '..', '..');
 const LOADER = join(ROOT, 'test', 'helpers', 'ts-register.js');
 const ORPHANS = join(ROOT, 'test', 'fixtures', 'init', 'orphans.ts');
 const SIGNALS = join(ROOT, 'test', 'fixtures', 'init', 'signals.ts');
+const FORK = join(ROOT, 'test', 'fixtures', 'init', 'fork.ts');
 
 const maybe = canUnshare ? test : test.skip;
 if (!canUnshare) console.warn('init.test.ts: unshare -fp --mount-proc does not work here (needs root): the pid-namespace tests are skipped');
@@ -80,8 +81,8 @@ function start(command: string, args: readonly string[], env: NodeJS.ProcessEnv 
 }
 
 /** `node -r ts-register <script> ...args` as pid 1 of a new pid namespace. */
-function inPidNamespace(script: string, args: readonly string[], mountProc = true, env: NodeJS.ProcessEnv = {}): Running {
-  return start('unshare', ['-fp', ...(mountProc ? ['--mount-proc'] : []), process.execPath, '-r', LOADER, script, ...args], env);
+function inPidNamespace(script: string, args: readonly string[], mountProc = true, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): Running {
+  return start('unshare', ['-fp', ...(mountProc ? ['--mount-proc'] : []), process.execPath, ...nodeFlags, '-r', LOADER, script, ...args], env);
 }
 
 /** The pid, in this namespace, of the pid namespace's init: unshare's only child. */
@@ -219,6 +220,14 @@ describe('signals', () => {
     process.kill(namespaceInit(run.child), 'SIGTERM');
     const e = await run.exit;
     expect([e.code, e.signal]).toEqual([143, null]);
+  });
+
+  maybe('a fork() child of PID 1 inherits the stand-in but, not being PID 1, is killed by SIGTERM as any process', async () => {
+    const run = inPidNamespace(FORK, [], true, {}, ['--single-threaded']);
+    const line = await run.line('{');
+    const e = await run.exit;
+    expect([e.code, e.signal, e.stderr]).toEqual([0, null, '']);
+    expect(JSON.parse(line)).toEqual({ reaped: true, signal: 15, code: null });
   });
 
   test('in an ordinary process it adds no signal listener and reaps nothing: SIGTERM kills it as before', async () => {
