@@ -15,6 +15,11 @@
 //   and then fail at run time with `unixproc_1.default` undefined.
 //
 // The entry points come from package.json's `exports`, the one list of them.
+//
+// The names an .mjs re-exports are the CommonJS module's own, found by requiring it, except
+// for an entry point that starts something when it is loaded (unixproc/init starts its
+// reaper): requiring it would start that in this build process, and fail where the addon is
+// not built, so its names come from its declarations.
 const fs = require('node:fs');
 const path = require('node:path');
 const ts = require('typescript');
@@ -22,6 +27,8 @@ const ts = require('typescript');
 const root = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const ES_MODULE_MARKER = 'export declare const __esModule: true;';
+/** Entry points that start something at import: not required here (see above). */
+const STARTS_AT_IMPORT = new Set(['./init']);
 
 /** The CommonJS side of an `exports` entry: { js, types } paths relative to the package. */
 function commonjsSide(entry) {
@@ -48,10 +55,11 @@ function declaredExports(dts) {
 /** Names as the lines of an export list. */
 const list = (names) => names.map((n) => `  ${n},\n`).join('');
 
-function writeEsmEntry(esmJs, esmTypes, cjs) {
+function writeEsmEntry(esmJs, esmTypes, cjs, startsAtImport) {
   const target = path.posix.relative(path.posix.dirname(esmJs), cjs.js).replace(/^(?!\.)/, './');
-  const mod = require(path.join(root, cjs.js));
-  const names = Object.keys(mod).filter((n) => n !== 'default' && n !== '__esModule');
+  const names = startsAtImport
+    ? declaredExports(path.join(root, cjs.types)).values
+    : Object.keys(require(path.join(root, cjs.js))).filter((n) => n !== 'default' && n !== '__esModule');
   fs.mkdirSync(path.dirname(path.join(root, esmJs)), { recursive: true });
   fs.writeFileSync(
     path.join(root, esmJs),
@@ -90,6 +98,6 @@ for (const [subpath, entry] of Object.entries(pkg.exports)) {
   }
   if (entry.import !== undefined) {
     if (entry.import.types === undefined) throw new Error(`exports['${subpath}'].import has no types`);
-    writeEsmEntry(entry.import.default, entry.import.types, cjs);
+    writeEsmEntry(entry.import.default, entry.import.types, cjs, STARTS_AT_IMPORT.has(subpath));
   }
 }

@@ -75,3 +75,20 @@ test('after the first use, the machinery is installed and hands a child_process 
   expect({ waited: r.waited, code: r.code, signal: r.signal }).toEqual({ waited: 'ECHILD', code: 7, signal: null });
   expect(r.spawnUnchanged).toBe(false); // the wrapper that records child_process pids
 });
+
+// unixproc/init is the one entry point that starts at import (docs/init.md). In an ordinary
+// process (not PID 1, not a subreaper) that is: the child_process registry (the wrapper that
+// records child_process pids) and an unref'd native SIGCHLD watch; no process listener, and
+// nothing that keeps the process alive.
+test('importing unixproc/init in an ordinary process wraps ChildProcess.prototype.spawn, adds no process listener and keeps nothing alive', () => {
+  const r = fresh(`${SNAPSHOT}
+    const before = snapshot();
+    require('./lib/init/index.ts');
+    const status = require('./lib/init/index.ts').initStatus();
+    console.log(JSON.stringify({ ...compare(before, snapshot()), status }));
+  `);
+  expect(r.spawnUnchanged).toBe(false);
+  expect(r.listenersAfter).toEqual(r.listenersBefore);
+  // fresh() returning at all means the loop ended: the SIGCHLD watch is unref'd.
+  expect(r.status).toEqual({ active: true, pid1: false, reaping: false, reaped: 0, signals: [] });
+});

@@ -160,6 +160,8 @@ describe('the tarball', () => {
         'dist/esm/os.d.mts',
         'dist/esm/resource.mjs',
         'dist/esm/resource.d.mts',
+        'dist/esm/init.mjs',
+        'dist/esm/init.d.mts',
         ...pages.map((p) => `docs/${p}`),
       ]),
     );

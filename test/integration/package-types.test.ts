@@ -74,7 +74,11 @@ function compile(name: string, compilerOptions: Record<string, unknown>, files: 
   return node([TSC, '-p', dir], dir);
 }
 
-/** Uses a value and a type from each of `.`, `./os` and `./resource`, and a type from every other entry. */
+/**
+ * Uses a value and a type from each of `.`, `./os` and `./resource`, and a type from every
+ * other entry (unixproc/init only by type: importing it starts it, and these installs have
+ * no addon).
+ */
 const USAGE = [
   "import { isErrnoException, decodeWaitStatus } from 'unixproc';",
   "import type { ExitStatus } from 'unixproc';",
@@ -85,21 +89,28 @@ const USAGE = [
   "type Setup = typeof import('unixproc/jest/global-setup');",
   "type Teardown = typeof import('unixproc/jest/global-teardown');",
   "type Register = typeof import('unixproc/node-test/register');",
+  "import type { InitStatus } from 'unixproc/init';",
+  "type InitStatusOf = typeof import('unixproc/init').initStatus;",
   'const status: ExitStatus = decodeWaitStatus(3 << 8);',
   'const options: NodeTestLeakGuardOptions = { kill: true };',
   'const setup: Setup | Teardown | undefined = undefined;',
   'const register: Register | undefined = undefined;',
   'const limits: Limits = [RLIMIT_NOFILE, RLIM_INFINITY];',
+  "const init: InitStatus['signals'] = ['SIGTERM'];",
+  'const initStatusOf: InitStatusOf | undefined = undefined;',
   'export function misuse(): void {',
   '  // @ts-expect-error WEXITSTATUS takes a number',
   "  WEXITSTATUS('768');",
   '  // @ts-expect-error getrlimit takes a number',
   "  getrlimit('7');",
+  '  // @ts-expect-error InitStatus.reaped is a number',
+  "  const reaped: InitStatus['reaped'] = 'none';",
+  '  return void reaped;',
   '}',
-  'console.log(JSON.stringify([isErrnoException(new Error()), WEXITSTATUS(3 << 8), os.WIFEXITED(0), status, options.kill, setup, register, limits]));',
+  'console.log(JSON.stringify([isErrnoException(new Error()), WEXITSTATUS(3 << 8), os.WIFEXITED(0), status, options.kill, setup, register, limits, init, initStatusOf]));',
   '',
 ].join('\n');
-const USAGE_PRINTS = [false, 3, true, { kind: 'exited', code: 3 }, true, null, null, [7, -1]];
+const USAGE_PRINTS = [false, 3, true, { kind: 'exited', code: 3 }, true, null, null, [7, -1], ['SIGTERM'], null];
 
 /** The same from ESM, with default imports, which the .mjs entry points provide. */
 const ESM_USAGE = [
@@ -122,7 +133,7 @@ test('@arethetypeswrong/cli finds no problem in the tarball, for every entry poi
   const r = node([ATTW, tarball, '--format', 'json'], work);
   const { analysis, problems } = JSON.parse(r.stdout);
   expect(Object.keys(analysis.entrypoints).sort()).toEqual(
-    ['.', './os', './resource', './jest/global-setup', './jest/global-teardown', './node-test', './node-test/register', './package.json'].sort(),
+    ['.', './os', './resource', './init', './jest/global-setup', './jest/global-teardown', './node-test', './node-test/register', './package.json'].sort(),
   );
   expect(problems).toEqual({});
   expect(r.status).toBe(0);
@@ -188,7 +199,7 @@ function exportedNames(dmts: string): string[] {
   return [...text.matchAll(/^export (?:type )?\{([^}]*)\}/gm)].flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean));
 }
 
-test('no @internal declaration is in the types of unixproc or unixproc/os (stripInternal)', () => {
+test('no @internal declaration is in the types of unixproc, unixproc/os, unixproc/resource or unixproc/init (stripInternal)', () => {
   const internal = internalNames();
   expect(internal.length).toBeGreaterThan(0);
   const esm = path.join(app, 'node_modules', 'unixproc', 'dist', 'esm');
@@ -197,4 +208,8 @@ test('no @internal declaration is in the types of unixproc or unixproc/os (strip
     expect([entry, names.length > 10]).toEqual([entry, true]);
     expect([entry, names.filter((n) => internal.includes(n))]).toEqual([entry, []]);
   }
+  expect(exportedNames(path.join(esm, 'init.d.mts'))).toEqual(['initStatus', 'InitStatus']);
+  // The rest of lib/init is internal: its declarations ship, but with nothing exported.
+  const reaper = fs.readFileSync(path.join(app, 'node_modules', 'unixproc', 'dist', 'init', 'reaper.d.ts'), 'utf8');
+  expect(reaper).not.toMatch(/export declare/);
 });

@@ -167,6 +167,15 @@ test('CommonJS require and ESM import of unixproc/resource load and call the add
   expect(JSON.parse(esm)).toEqual([true, true]);
 });
 
+test('CommonJS require and ESM import of unixproc/init start it and call the addon (issue 10)', () => {
+  // An ordinary process (not PID 1, not a subreaper): active, reaping nothing.
+  const expected = { active: true, pid1: false, reaping: false, reaped: 0, signals: [] };
+  const cjs = run('node', ['-e', "require('unixproc/init'); console.log(JSON.stringify([require('unixproc/init').initStatus(), require.resolve('unixproc/init')]))"], app);
+  expect(JSON.parse(cjs)).toEqual([expected, path.join(app, 'node_modules', 'unixproc', 'dist', 'init', 'index.js')]);
+  const esm = run('node', ['--input-type=module', '-e', "import 'unixproc/init'; import { initStatus } from 'unixproc/init'; import init from 'unixproc/init'; console.log(JSON.stringify([initStatus(), init.initStatus === initStatus]))"], app);
+  expect(JSON.parse(esm)).toEqual([expected, true]);
+});
+
 test('TypeScript sees the shipped types through the exports map', () => {
   fs.writeFileSync(
     path.join(app, 'check.ts'),
