@@ -258,12 +258,13 @@ int TreeMain(int argc, char** argv) {
   char** candidates = argv + 6;
   char** child_argv = argv + 6 + n + 1;
 
-  // Out of the owner's process group (where spawn() leaves its child unless told otherwise):
-  // a signal to that group (kill -9 -pgid, `timeout -s KILL`) must not end the shepherd with
-  // the owner, or the rest of the tree is left to init. The program goes back into it below,
-  // where a plain spawn() would have put it. A group or session leader stays as it is.
-  const pid_t owner_group = getpgrp();
-  const bool left_group = owner_group != getpid() && setpgid(0, 0) == 0;
+  // Whether the shepherd is in the owner's process group (where spawn() leaves its child
+  // unless told otherwise) rather than leading one. It leaves that group right after forking
+  // the program (below), which stays in it, where a plain spawn() would have put it: a signal
+  // to that group (kill -9 -pgid, `timeout -s KILL`) must not end the shepherd with the
+  // owner, or the rest of the tree is left to init. Not by moving the program back by
+  // number: inside a pid namespace whose group leader is outside it, getpgrp() is 0.
+  const bool in_owner_group = getpgrp() != getpid();
 
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return 125;
   if (prctl(PR_SET_PDEATHSIG, DeathSignal()) < 0) return 125;
@@ -301,14 +302,13 @@ int TreeMain(int argc, char** argv) {
     // The program dies with the shepherd, whoever kills it.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != self) _exit(127);
-    // The owner's group, as without containment (EPERM only once the owner is gone).
-    if (left_group) setpgid(0, owner_group);
     int err = unixproc::ExecCandidates(candidates, static_cast<size_t>(n), child_argv, environ);
     ssize_t unused = write(report[1], &err, sizeof err);
     (void)unused;
     _exit(127);
   }
   close(report[1]);
+  if (in_owner_group) setpgid(0, 0);  // out of the owner's group; the program stays in it
   t.main = child;
   int err = 0;
   ssize_t got;
