@@ -40,7 +40,8 @@
  *
  * Fallback when /proc is not this pid namespace's (`unshare -p` without `--mount-proc`, a
  * container with the host's /proc: /proc/self does not name getpid()) or has no children
- * file: peek with `waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT)`; an unowned head is reaped,
+ * file: peek with `waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT | __WNOTHREAD)` (the main
+ * thread's children only, as above); an unowned head is reaped,
  * a foreign one is reaped and its status handed back to its owner (as lib/os/wait.ts does),
  * and an own child (posix_spawn/fork, which its owner reaps by pid) at the head stops the
  * sweep, which is tried again every {@link BLOCKED_RETRY_MS} until that child is reaped.
@@ -69,6 +70,9 @@ const SIGCHLD = 17;
 // exit signal is reset to SIGCHLD when it is re-parented; this also covers a child started
 // with another exit signal by code that registered it nowhere.
 const WALL = 0x40000000;
+// waitid(2)/waitpid(2): only the calling (main) thread's children, where orphans land; never
+// those a Worker thread's child_process started (their registry is in the worker's isolate).
+const WNOTHREAD = 0x20000000;
 
 /** How often a fallback sweep blocked by an owned zombie at the head looks again. @internal */
 export const BLOCKED_RETRY_MS = 100;
@@ -134,7 +138,7 @@ function sweepChildren(state: ReaperState, pid: number): boolean {
 /** The fallback (module notes): peek at the head of the queue, one child at a time. */
 function sweepWaitid(state: ReaperState): void {
   for (;;) {
-    const r = b().waitid(P_ALL, 0, WEXITED | WNOHANG | WNOWAIT);
+    const r = b().waitid(P_ALL, 0, WEXITED | WNOHANG | WNOWAIT | WNOTHREAD);
     if (typeof r === 'number' || r[0] === 0) return; // ECHILD: no child at all; 0: none ended
     const [child, , , , code] = r;
     if (isOwnChild(child)) {
@@ -147,7 +151,7 @@ function sweepWaitid(state: ReaperState): void {
     }
     const ended = code === CLD_EXITED || code === CLD_KILLED || code === CLD_DUMPED;
     if (!ended) return; // WEXITED reports only ends; nothing else to do
-    const reaped = b().waitpid(child, WNOHANG | WALL);
+    const reaped = b().waitpid(child, WNOHANG | WALL | WNOTHREAD);
     if (typeof reaped === 'number' || reaped[0] !== child) continue; // reaped meanwhile by its owner
     if (isForeignChild(child)) handBackExit(child, reaped[1]);
     else state.reaped++;

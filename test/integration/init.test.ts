@@ -98,6 +98,7 @@ interface OrphansReport {
   orphansAlive: number;
   zombiesLeft: number | boolean;
   cpResults: [number | null, string | null][];
+  workerResults: [number | null, string | null][];
   subStatus: unknown;
   ownStatus: [number, number] | null;
   status: { active: boolean; pid1: boolean; reaping: boolean; reaped: number; method: string; signals: string[] } | null;
@@ -117,17 +118,19 @@ async function orphans(
 }
 
 const TWENTY_CODES = Array.from({ length: 20 }, (_, i) => [i + 1, null]);
+const WORKER_CODES = Array.from({ length: 20 }, (_, i) => [i + 101, null]);
 const TEN_SHELLS = Array.from({ length: 10 }, () => [0, null]);
 
 describe('orphans', () => {
   // spawn() watches its children's exits through pidfds, or (kernels without pidfd) with a
   // SIGCHLD sweep of its own: both must keep their exits.
-  maybe.each(['pidfd', 'sigchld'])('as PID 1, 1000 orphans leave no zombie, and child_process, spawn() (%s) and posix_spawn children keep their exits', async (mode) => {
+  maybe.each(['pidfd', 'sigchld'])('as PID 1, 1000 orphans leave no zombie, and child_process (main thread and Worker), spawn() (%s) and posix_spawn children keep their exits', async (mode) => {
     const r = await orphans(['init', 'proc', '10'], 'namespace', { UNIXPROC_EXIT_WATCH: mode });
     expect(r.shellExits).toEqual(TEN_SHELLS);
     expect(r.orphansAlive).toBe(1000);
     expect(r.zombiesLeft).toBe(0);
     expect(r.cpResults).toEqual(TWENTY_CODES);
+    expect(r.workerResults).toEqual(WORKER_CODES);
     expect(r.subStatus).toEqual({ kind: 'exited', code: 5 });
     expect(r.ownStatus).toEqual([1, 9]);
     expect(r.status).toEqual({
@@ -140,15 +143,17 @@ describe('orphans', () => {
     expect(r.orphansAlive).toBe(1000);
     expect(r.zombiesLeft).toBe(1000);
     expect(r.cpResults).toEqual(TWENTY_CODES);
+    expect(r.workerResults).toEqual(WORKER_CODES);
     expect(r.subStatus).toEqual({ kind: 'exited', code: 5 });
     expect(r.ownStatus).toEqual([1, 9]);
   });
 
-  maybe('where /proc is not the namespace\'s, the waitid fallback reaps the 1000 orphans and hands child_process and spawn() exits back', async () => {
+  maybe('where /proc is not the namespace\'s, the waitid fallback reaps the 1000 orphans and hands child_process and spawn() exits back, and leaves a Worker\'s children alone', async () => {
     const r = await orphans(['init', 'noproc', '10'], 'namespace, host /proc');
     expect(r.shellExits).toEqual(TEN_SHELLS);
     expect(r.zombiesLeft).toBe(false);
     expect(r.cpResults).toEqual(TWENTY_CODES);
+    expect(r.workerResults).toEqual(WORKER_CODES);
     expect(r.subStatus).toEqual({ kind: 'exited', code: 5 });
     expect(r.status?.method).toBe('waitid');
     expect(r.status?.reaped).toBe(1000);
@@ -159,6 +164,7 @@ describe('orphans', () => {
     expect(r.orphansAlive).toBe(200);
     expect(r.zombiesLeft).toBe(0);
     expect(r.cpResults).toEqual(TWENTY_CODES);
+    expect(r.workerResults).toEqual(WORKER_CODES);
     expect(r.subStatus).toEqual({ kind: 'exited', code: 5 });
     expect(r.ownStatus).toEqual([1, 9]);
     expect(r.status).toEqual({ active: true, pid1: false, reaping: true, reaped: 200, method: 'children', signals: [] });
