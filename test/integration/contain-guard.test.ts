@@ -2,7 +2,7 @@
 // mode), which lives as long as this process by design, is not a leak.
 import { startLeakGuard } from '../../lib/guard/index';
 import { spawn } from '../../lib/spawn';
-import { childrenOf, startTimeOf } from '../../lib/contain/procfs';
+import { childrenOf, descendantsOf, startTimeOf } from '../../lib/contain/procfs';
 import { becomeSubreaper } from '../helpers/proc-spawn';
 import { LOADER, ROOT, readAll, reapIfAdopted, statFields } from '../helpers/supervise-helpers';
 import { readFileSync } from 'node:fs';
@@ -114,18 +114,21 @@ describe('unixproc guard holds the command in a cgroup where it can', () => {
   test('a SIGKILLed guard leaves nothing: its cgroup keeper kills the setsid\'d grandchild within 1 s', async () => {
     const restore = becomeSubreaper();
     let sleep: { pid: number; startTime: number } | undefined;
-    let guardPid = 0;
+    // Every process below the guard (its keeper, the command, the grandchild), recorded
+    // before the kill: once they are zombies their cmdline is empty, so they are reaped by these pids.
+    let below: number[] = [];
     try {
       const run = await runGuardCli(['--', 'sh', '-c', `${SETSID_SLEEP}; exec sleep 300`], (text, pid) => {
         if (sleep === undefined && text.includes('\n')) {
           const p = Number(text.split('\n')[0]);
           sleep = { pid: p, startTime: startTimeOf(p) as number };
-          guardPid = pid;
+          below = [...descendantsOf(pid), p];
           process.kill(pid, 'SIGKILL');
         }
       });
       expect(run.signal).toBe('SIGKILL');
       expect(sleep).toBeDefined();
+      expect(below.some((pid) => pid !== sleep!.pid)).toBe(true); // the keeper and the command at least
       // Polled, not timed: alive means the same pid and start time, not a zombie.
       const alive = (): boolean => startTimeOf(sleep!.pid) === sleep!.startTime && statFields(sleep!.pid)?.[0] !== 'Z';
       let gone = false;
@@ -133,19 +136,11 @@ describe('unixproc guard holds the command in a cgroup where it can', () => {
       expect(gone).toBe(true);
     } finally {
       // What the dead guard's tree and keeper left to this subreaper: reaped by pid.
-      for (const pid of childrenOf(process.pid)) {
-        let argv: string[] = [];
-        try {
-          argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-        } catch {
-          continue;
-        }
-        const ours = (argv[1] === 'keeper' && argv[2] === String(guardPid)) || pid === sleep?.pid || argv[0] === 'sleep' || argv[0] === 'sh';
-        if (ours && statFields(pid) !== undefined && Number(statFields(pid)![1]) === process.pid) {
-          if (argv[1] !== 'keeper' && statFields(pid)![0] !== 'Z') process.kill(pid, 'SIGKILL');
-          await reapIfAdopted(pid);
-        }
+      for (const pid of below) {
+        const f = statFields(pid);
+        if (f !== undefined && Number(f[1]) === process.pid && f[0] !== 'Z' && !readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('keeper')) process.kill(pid, 'SIGKILL');
       }
+      for (const pid of below) await reapIfAdopted(pid);
       restore();
     }
   });
