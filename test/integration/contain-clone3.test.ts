@@ -4,7 +4,7 @@
 // clone3 is refused (ENOSYS: old kernels, Docker's seccomp profile), the write is the
 // fallback. strace shows which happened, and injects the ENOSYS (strace(1) -e inject).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOADER, ROOT } from '../helpers/supervise-helpers';
@@ -26,10 +26,16 @@ function traced(inject: boolean): { pid: number; line: string; own: number; trac
   const dir = mkdtempSync(join(tmpdir(), 'unixproc-clone3-'));
   try {
     const out = join(dir, 'trace');
-    const args = ['-f', '-qq', '-e', 'trace=clone,clone3,write', '-e', 'signal=none', '-o', out];
+    // -ff: one file per process, so that no call is split into "unfinished" / "resumed"
+    // halves by another process's (as happens with -f under load); each line then gets
+    // its pid prefixed here, as -f would print it.
+    const args = ['-ff', '-qq', '-e', 'trace=clone,clone3,write', '-e', 'signal=none', '-o', out];
     if (inject) args.push('-e', 'inject=clone3:error=ENOSYS');
     const stdout = execFileSync('strace', [...args, process.execPath, '-r', LOADER, '-e', SCRIPT], { cwd: ROOT, encoding: 'latin1', timeout: 60000 });
-    return { ...JSON.parse(stdout.trim()), trace: readFileSync(out, 'latin1').split('\n') };
+    const trace = readdirSync(dir)
+      .filter((f) => f.startsWith('trace.'))
+      .flatMap((f) => readFileSync(join(dir, f), 'latin1').split('\n').map((l) => `${f.slice('trace.'.length)} ${l}`));
+    return { ...JSON.parse(stdout.trim()), trace };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
