@@ -22,7 +22,7 @@
  */
 import { statusBits } from './exit-status';
 import { ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { childrenOf, statFields } from './contain/procfs';
 import { native } from './native';
 
 interface Registry {
@@ -130,50 +130,19 @@ export function isHelperChild(pid: number, startTime: number | undefined): boole
 
 /**
  * Whether every child of this process in the scope of an "any child" wait (all of them, or
- * those of process group `pgid`) is a helper of the library, and there is at least one:
+ * those of process group `pgid`, never 0) is a helper of the library, and there is at least one:
  * such a wait must then say ECHILD rather than block on a helper forever. Read from
  * /proc/self/task/<tid>/children and each child's stat (no scan of /proc). @internal
  */
 export function onlyHelperChildrenLeft(pgid?: number): boolean {
   if (!hasHelperChildren()) return false;
-  if (pgid === 0) pgid = ownProcessGroup();
-  let tids: string[];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return false;
-  }
   let helpers = 0;
-  for (const tid of tids) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/self/task/${tid}/children`, 'latin1');
-    } catch {
-      continue;
-    }
-    for (const word of text.split(' ')) {
-      if (word === '' || word === '\n') continue;
-      const pid = Number(word);
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      } catch {
-        return false; // gone meanwhile: let the kernel tell
-      }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (pgid !== undefined && Number(f[2]) !== pgid) continue;
-      if (!isHelperChild(pid, Number(f[19]))) return false;
-      helpers++;
-    }
+  for (const pid of childrenOf('self')) {
+    const f = statFields(pid);
+    if (f === undefined) return false; // gone meanwhile: let the kernel tell
+    if (pgid !== undefined && Number(f[2]) !== pgid) continue;
+    if (!isHelperChild(pid, Number(f[19]))) return false;
+    helpers++;
   }
   return helpers > 0;
-}
-
-function ownProcessGroup(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'latin1');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return undefined;
-  }
 }

@@ -15,7 +15,7 @@ export interface Member {
 }
 
 /** Fields of /proc/pid/stat after the comm, split (the last-')' rule: comm may hold ')'). */
-export function statFields(pid: number): string[] | undefined {
+export function statFields(pid: number | 'self'): string[] | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -41,7 +41,7 @@ export function stateOf(pid: number): string | undefined {
 }
 
 /** The direct children of every thread of `pid`. */
-export function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number | 'self'): number[] {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);

@@ -134,7 +134,9 @@ function nextOwnChild(scope: [number, number], peekOptions: number, syscall: str
       // Nothing ready. The library's own helpers (the cgroup keeper) are invisible: with
       // only they left there is no child to wait for (checked after the kernel has
       // accepted the arguments, so that its EINVAL comes first).
-      if (onlyHelperChildrenLeft(scope[0] === P_PGID ? scope[1] : undefined)) throw systemError(-ECHILD, syscall);
+      if (onlyHelperChildrenLeft(scope[0] !== P_PGID ? undefined : scope[1] !== 0 ? scope[1] : check(b().getpgid(0), 'getpgid'))) {
+        throw systemError(-ECHILD, syscall);
+      }
       if ((peekOptions & WNOHANG) === 0) r = b().waitid(scope[0], scope[1], peekOptions | WNOWAIT);
     }
     if (typeof r === 'number') throw systemError(r, syscall);
