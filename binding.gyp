@@ -32,22 +32,26 @@
       "cflags": ["-Wall", "-Wextra", "-O2", "-include", "<(module_root_dir)/native/glibc_versions.h"],
       "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17", "-include", "<(module_root_dir)/native/glibc_versions.h"]
     },
-    # The shepherd (docs/containment.md) is linked statically: it needs no shared library and
-    # no glibc symbol version at all, so one prebuilt executable runs on every glibc (an
-    # executable linked against glibc >= 2.34 needs __libc_start_main@GLIBC_2.34, which
-    # .symver cannot pin). It calls nothing that loads NSS modules. No glibc_versions.h:
-    # there are no versions to pin. scripts/check-glibc-symbols.js checks it too.
+    # The shepherd (docs/containment.md) has no C library at all (native/nolibc.h): its own
+    # _start and raw system calls, linked statically with -nostdlib. So it needs no shared
+    # library and no glibc symbol version (one prebuilt executable runs on every libc), and it
+    # starts in the time of an execve: a static glibc's start-up (cpuid in init_cpu_features)
+    # cost more than the rest of a contained spawn. scripts/check-glibc-symbols.js checks it.
+    # No sanitizer either (npm run test:asan builds it as it is): there is no runtime to link.
     {
       "target_name": "unixproc-shepherd",
       "type": "executable",
       "sources": ["native/shepherd.cc"],
       "defines": ["_GNU_SOURCE"],
-      # UNIXPROC_SHEPHERD_DYNAMIC=1 (npm run test:asan): linked dynamically, as the
-      # sanitizers cannot link statically; it is not instrumented (ASan's runtime is a
-      # shared library) and never shipped so.
-      "ldflags": ["<!@(test \"$UNIXPROC_SHEPHERD_DYNAMIC\" = 1 || echo -static)"],
+      "cflags!": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"],
+      "cflags_cc!": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"],
+      "ldflags!": ["-rdynamic", "-pthread", "-fsanitize=address,undefined"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
-      "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17"]
+      "cflags_cc": ["-Wall", "-Wextra", "-O2", "-std=c++17", "-ffreestanding", "-fno-stack-protector",
+                    "-fno-exceptions", "-fno-rtti", "-fno-asynchronous-unwind-tables",
+                    "-fno-tree-loop-distribute-patterns", "-fno-pie"],
+      "ldflags": ["-nostdlib", "-static", "-no-pie"],
+      "libraries": ["-lgcc"]
     }
   ]
 }

@@ -62,13 +62,16 @@ inline int SetBlocking(int fd) {
 // execvpe semantics (glibc's posix/execvpe.c, CPython's _posixsubprocess): try each
 // candidate path; remember EACCES; move on for ENOENT/ENOTDIR and the like; stop at any
 // other error. Returns only on failure, with the errno to report (EACCES when a candidate
-// was found but not executable and the rest were missing).
-inline int ExecCandidates(const char* const* candidates, size_t count, char* const* argv, char* const* envp) {
+// was found but not executable and the rest were missing). `exec(path, argv, envp)` returns
+// the errno of a failed execve: errno here, the system call's own value in the shepherd
+// (native/nolibc.h), which has no C library.
+template <typename Exec>
+inline int ExecCandidatesWith(Exec exec, const char* const* candidates, size_t count, char* const* argv,
+                              char* const* envp) {
   int err = ENOENT;
   bool saw_eacces = false;
   for (size_t i = 0; i < count; i++) {
-    execve(candidates[i], argv, envp);
-    err = errno;
+    err = exec(candidates[i], argv, envp);
     if (err == EACCES) {
       saw_eacces = true;
       continue;
@@ -81,6 +84,15 @@ inline int ExecCandidates(const char* const* candidates, size_t count, char* con
   }
   if (saw_eacces && (err == ENOENT || err == ENOTDIR)) err = EACCES;
   return err;
+}
+
+inline int ExecCandidates(const char* const* candidates, size_t count, char* const* argv, char* const* envp) {
+  return ExecCandidatesWith(
+      [](const char* path, char* const* a, char* const* e) {
+        execve(path, a, e);
+        return errno;
+      },
+      candidates, count, argv, envp);
 }
 
 }  // namespace unixproc

@@ -55,6 +55,21 @@ test('the shepherd executable this checkout runs is static: it needs no glibc ve
   expect(execFileSync('readelf', ['-d', '-W', file], { encoding: 'utf8' })).not.toContain('(NEEDED)');
 });
 
+test('the shepherd has no C library linked in: its own _start, no glibc start-up (native/nolibc.h)', () => {
+  const file = path.join(root, 'build', 'Release', 'unixproc-shepherd');
+  const symbols = execFileSync('nm', [file], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).pop() as string);
+  expect(symbols).toContain('_start');
+  expect(symbols).toContain('nl_start_c');
+  // What a statically linked glibc brings, and costs at every start (cpuid in the VM).
+  for (const glibc of ['__libc_start_main', 'init_cacheinfo', '_dl_relocate_static_pie', 'malloc', 'printf']) {
+    expect(symbols).not.toContain(glibc);
+  }
+  // Small: a static glibc program is ~1 MB.
+  expect(fs.statSync(file).size).toBeLessThan(128 * 1024);
+});
+
 const prebuilds = checker.glibcPrebuilds(root);
 (prebuilds.length > 0 ? test.each(prebuilds) : test.skip.each(['(no prebuilds: run npm run prebuild)']))(
   'the glibc prebuild %s needs at most GLIBC_2.28',
