@@ -3,9 +3,8 @@
  * however it detached) is one unit, listed by {@link ContainedSubprocess.members} and ended
  * by {@link ContainedSubprocess.terminate}.
  */
-import { Socket } from 'node:net';
 import { check, invalidArgValue } from '../errors';
-import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { controllersOf } from './cgroup-limits';
 import type { ExitStatus } from '../exit-status';
@@ -14,6 +13,7 @@ import { Subprocess, type ChildInit } from '../spawn/handle';
 import { binding } from '../spawn/native-child';
 import { validateTerminateOptions, type TerminateOptions } from '../spawn/options';
 import { cgroupPids, isPopulated, killCgroup, removeCgroup, whenEmpty } from './cgroup';
+import { drainControl } from './launch';
 import { startTimeOf, type Member } from './procfs';
 import { TF, isEnded, treeStat } from './tree-stat';
 import {
@@ -78,7 +78,7 @@ export const KILL_OPTION_KEYS = optionKeys<KillOptions>({ tree: true });
 /** What the contain layer knows at birth. @internal */
 export type ContainInit =
   | { readonly kind: 'cgroup'; readonly dir: string; readonly keepTree?: boolean }
-  | { readonly kind: 'subreaper'; readonly programPid: number; readonly controlFd: number };
+  | { readonly kind: 'subreaper'; readonly programPid: number; readonly controlFd: number; readonly pending: string };
 
 const ESRCH = 3;
 const SIGKILL = 9;
@@ -107,7 +107,9 @@ export class ContainedSubprocess extends Subprocess {
   readonly programPid: number;
 
   #cgroupDir: string | undefined;
-  #control: Socket | undefined;
+  /** The shepherd's control socket (-1 once closed): commands are written to it synchronously. */
+  #controlFd = -1;
+  #controlPending = '';
   #programPidfd = -1;
   #killSignal: number;
   #killGracePeriod: number;
@@ -144,26 +146,16 @@ export class ContainedSubprocess extends Subprocess {
       // A pidfd for the program: the shepherd does not reap it before we have it (it
       // reaps only after the exit, and the program was just started), so it names the program.
       this.#programPidfd = binding().pidfdOpen(contain.programPid, 0);
-      this.#control = new Socket({ fd: contain.controlFd, readable: true, writable: true });
-      this.#control.on('error', () => undefined); // the shepherd exited: its exit is reported by wait()
-      // "S <pid>...": the members the shepherd SIGKILLs once the grace period is over.
-      let pending = '';
-      this.#control.setEncoding('latin1');
-      this.#control.on('data', (chunk: string) => {
-        pending += chunk;
-        let nl: number;
-        while ((nl = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          if (line.startsWith('S')) for (const w of line.slice(1).trim().split(' ')) if (w !== '') this.#sigkilled.add(Number(w));
-        }
-        if (pending.length > 65536) pending = '';
-      });
-      this.#control.unref();
+      // The control socket is not watched: the shepherd writes to it only the "S <pid>..."
+      // line of the members it SIGKILLs (after a grace period), and before it exits; so it is
+      // read once the shepherd has exited, when wait() settles (a net.Socket per child cost
+      // more than the rest of the handle: docs/containment.md, Figures).
+      this.#controlFd = contain.controlFd;
+      this.#controlPending = contain.pending;
       const closePidfd = (): void => {
         if (this.#programPidfd >= 0) binding().closeFd(this.#programPidfd);
         this.#programPidfd = -1;
-        this.#control?.destroy();
+        this.#closeControl();
       };
       this.wait().then(closePidfd, closePidfd);
     }
@@ -367,11 +359,34 @@ export class ContainedSubprocess extends Subprocess {
     return result(status, snapshot, alive, escalated);
   }
 
+  /** Sends one command line to the shepherd; nothing when it has exited (EPIPE). */
+  #command(line: string): void {
+    if (this.#controlFd < 0) return;
+    try {
+      writeSync(this.#controlFd, line);
+    } catch {
+      // the shepherd exited: its exit is reported by wait()
+    }
+  }
+
+  /**
+   * Once the shepherd has exited: reads what it wrote ("S <pid>...": the members it SIGKILLed
+   * once the grace period was over) and closes the socket. Idempotent.
+   */
+  #closeControl(): void {
+    if (this.#controlFd < 0) return;
+    const text = this.#controlPending + drainControl(this.#controlFd);
+    binding().closeFd(this.#controlFd);
+    this.#controlFd = -1;
+    for (const line of text.split('\n')) {
+      if (line.startsWith('S ')) for (const w of line.slice(2).split(' ')) if (/^\d+$/.test(w)) this.#sigkilled.add(Number(w));
+    }
+  }
+
   async #endShepherd(killSignal: number, grace: number, snapshot: readonly Member[]): Promise<TreeTermination> {
-    if (!this.exited) this.#control?.write(`T ${killSignal} ${Number.isFinite(grace) ? Math.round(grace) : -1}\n`);
+    if (!this.exited) this.#command(`T ${killSignal} ${Number.isFinite(grace) ? Math.round(grace) : -1}\n`);
     const status = await this.wait();
-    // The shepherd's "S" line is read before its exit is: the socket is written first.
-    await new Promise((resolve) => setImmediate(resolve));
+    this.#closeControl();
     const alive = new Set(snapshot.filter((m) => this.#sigkilled.has(m.pid)).map(key));
     return result(status, snapshot, alive, alive.size > 0);
   }

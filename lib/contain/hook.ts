@@ -126,7 +126,7 @@ export function prepareContainment(
     keepFd: theirs,
     finish(init, file) {
       containBinding().closeFd(theirs);
-      const line = readReadyLine(ours);
+      const { line, rest } = readReadyLine(ours);
       const m = /^R (\d+)$/.exec(line);
       if (m === null) {
         // The program did not start: the shepherd exits 127 at once; reap it by pid.
@@ -137,7 +137,7 @@ export function prepareContainment(
         const e = /^E (\d+)$/.exec(line);
         throw systemError(e === null ? -3 /* ESRCH */ : -Number(e[1]), 'execve', file);
       }
-      const contain = { kind: 'subreaper' as const, programPid: Number(m[1]), controlFd: ours };
+      const contain = { kind: 'subreaper' as const, programPid: Number(m[1]), controlFd: ours, pending: rest };
       return createSubprocess(init, (token, i) => new ContainedSubprocess(token, i, contain));
     },
     abort: closeBoth,

@@ -76,23 +76,48 @@ export function baseConfig(): Int32Array {
 
 /**
  * Reads the helper's first line from `fd` (blocking: the helper writes it right after its
- * fork+exec, as spawnChild itself waits for the exec). '' when the helper closed the socket.
+ * fork+exec, as spawnChild itself waits for the exec), in one read where it can (the helper
+ * writes the line with one write). Returns the line (without its newline; '' when the helper
+ * closed the socket) and whatever came after it in the same read.
  */
-export function readReadyLine(fd: number): string {
-  const buf = Buffer.alloc(64);
-  let line = '';
+export function readReadyLine(fd: number): { line: string; rest: string } {
+  const buf = Buffer.alloc(256);
+  let got = '';
   for (;;) {
     let n: number;
     try {
-      n = readSync(fd, buf, 0, 1, null);
+      n = readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN' || (e as NodeJS.ErrnoException).code === 'EINTR') continue;
       throw e;
     }
-    if (n === 0) return line;
-    const c = buf.toString('latin1', 0, 1);
-    if (c === '\n') return line;
-    line += c;
-    if (line.length > 60) return line;
+    if (n === 0) return { line: got, rest: '' };
+    got += buf.toString('latin1', 0, n);
+    const nl = got.indexOf('\n');
+    if (nl >= 0) return { line: got.slice(0, nl), rest: got.slice(nl + 1) };
+    if (got.length > 60) return { line: got, rest: '' }; // not the protocol: the caller refuses it
+  }
+}
+
+/**
+ * Everything the helper has written to `fd` that is not read yet, once the helper has exited
+ * (the socket then ends with EOF, so the read cannot block: the helper's end was the only
+ * other one, and no other process holds it: it is close-on-exec in the helper's program).
+ * '' on any error.
+ */
+export function drainControl(fd: number): string {
+  const buf = Buffer.alloc(4096);
+  let out = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EINTR') continue;
+      return out;
+    }
+    if (n === 0) return out;
+    out += buf.toString('latin1', 0, n);
+    if (out.length > 1 << 20) return out; // not the protocol: enough to parse
   }
 }

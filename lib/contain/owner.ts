@@ -114,7 +114,7 @@ function createOwner(pid: number): OwnerCgroup {
       () => forgetHelperChild(keeperPid),
       () => forgetHelperChild(keeperPid),
     );
-    const line = readReadyLine(controlFd);
+    const { line } = readReadyLine(controlFd);
     if (!line.startsWith('R ')) throw systemError(-3 /* ESRCH */, 'spawn', file);
     reapKeeperAtExit(keeper, controlFd, pid);
     return { dir, keeper, controlFd, next: 1, pid };
