@@ -3,7 +3,9 @@
 // measured in the same run, as a ratio against the issue's target:
 //
 // 1. contained spawn()+wait() of /bin/true vs plain spawn()+wait() (target <= 1.5x), in
-//    alternating blocks;
+//    alternating blocks (the median of the blocks' ratios, with their spread); beside it
+//    for the subreaper, the kernel's floor: the same two processes from a C loop
+//    (bench/anchor-contain, built here with cc), against posix_spawn+waitpid of /bin/true;
 // 2. terminate() of a 100-process tree (sh, 98 sleeps, one setsid'd sleep) until "all gone"
 //    (target <= 20 ms); beside it, the same tree ended by hand with a process-group SIGKILL,
 //    which misses the setsid'd sleep (the reason for containment);
@@ -27,9 +29,10 @@ if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
 const unixproc = require(path.join(ROOT, 'dist', 'index.js'));
 const { setChildSubreaper } = require(path.join(ROOT, 'dist', 'guard', 'subreaper.js'));
 const os = require(path.join(ROOT, 'dist', 'os', 'index.js'));
+const { shepherdPath } = require(path.join(ROOT, 'dist', 'contain', 'launch.js'));
 
-const SPAWNS = Number(process.env.CONTAIN_BENCH_SPAWNS ?? 100);
-const BLOCKS = 4;
+const SPAWNS = Number(process.env.CONTAIN_BENCH_SPAWNS ?? 50);
+const BLOCKS = 10;
 const TREES = Number(process.env.CONTAIN_BENCH_TREES ?? 5);
 const OWNERS = Number(process.env.CONTAIN_BENCH_OWNERS ?? 3);
 const TREE_SHELL = `${'sleep 300 & '.repeat(98)}setsid sleep 300 & wait`;
@@ -58,6 +61,29 @@ async function spawnWait(options, n) {
   const t0 = now();
   for (let i = 0; i < n; i++) await unixproc.spawn('/bin/true', [], options).wait();
   return (now() - t0) / n;
+}
+
+const spread = (xs) => `(${BLOCKS} blocks of ${SPAWNS}: ${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(3)} ms)`;
+
+/** The C loop's figures (bench/anchor-contain/contain_floor.c), built with cc into a temp dir. */
+function cFloor() {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'unixproc-bench-'));
+  try {
+    const exe = path.join(dir, 'contain_floor');
+    cp.execFileSync('cc', ['-O2', '-o', exe, path.join(__dirname, 'anchor-contain', 'contain_floor.c')], { stdio: 'pipe' });
+    const out = cp.execFileSync(exe, [shepherdPath(), String(BLOCKS), String(SPAWNS)], { encoding: 'utf8' });
+    const rows = out.trim().split('\n').map((l) => l.split(' '));
+    const p = rows.map((r) => Number(r[1]) / 1000);
+    const s = rows.map((r) => Number(r[3]) / 1000);
+    const r = p.map((x, i) => s[i] / x);
+    line('  anchor, C loop: posix_spawn+waitpid of /bin/true', median(p), spread(p));
+    line('  anchor, C loop: the shepherd + /bin/true, R, waitpid', median(s), spread(s));
+    console.log(`  ${'  the kernel\'s floor for the subreaper: ratio'.padEnd(52)} ${`${median(r).toFixed(2)}x`.padStart(11)}  (blocks ${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`);
+  } catch (e) {
+    console.log(`  anchor, C loop: not run (${e.message.split('\n')[0]})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function untilTree(child, n) {
@@ -94,8 +120,11 @@ async function benchMechanism(mechanism) {
     plain.push(await spawnWait({}, SPAWNS));
     contained.push(await spawnWait({ contain: mechanism }, SPAWNS));
   }
-  line('plain spawn()+wait() of /bin/true', median(plain));
-  line(`contained spawn()+wait() (${mechanism})`, median(contained), ratio(median(contained), median(plain), '1.5x'));
+  const ratios = plain.map((p, i) => contained[i] / p);
+  line('plain spawn()+wait() of /bin/true', median(plain), spread(plain));
+  line(`contained spawn()+wait() (${mechanism})`, median(contained), spread(contained));
+  console.log(`  ${'  ratio, median of the blocks'.padEnd(52)} ${`${median(ratios).toFixed(2)}x`.padStart(11)}  (target <= 1.5x; blocks ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
+  if (mechanism === 'subreaper') cFloor();
 
   // 2. terminate() of a 100-process tree with a setsid'd escapee
   const terminateTimes = [];
