@@ -15,6 +15,7 @@
 #define UNIXPROC_NOLIBC_H
 
 #include <asm/unistd.h>
+#include <fcntl.h>  // the O_* values: O_DIRECTORY is 0x4000 on aarch64, 0x10000 on x86_64
 #include <stddef.h>
 
 #if !defined(__x86_64__) && !defined(__aarch64__)
@@ -287,7 +288,7 @@ class Path {
 // The entries of a directory through getdents64 (d_type included: procfs and cgroupfs fill it).
 class Dir {
  public:
-  explicit Dir(const char* path) : fd_(static_cast<int>(open(path, 0x10000 /* O_DIRECTORY */ | 0x80000 /* O_CLOEXEC */))) {}
+  explicit Dir(const char* path) : fd_(static_cast<int>(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC))) {}
   ~Dir() {
     if (fd_ >= 0) close(fd_);
   }

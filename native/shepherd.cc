@@ -62,8 +62,20 @@ constexpr int kControlFd = 3;
 // The parent-death signal: one that is never forwarded to the program, so that it tells a
 // parent-death (of the owner's thread that spawned us: then getppid() still names the owner
 // and the signal is ignored) from a signal the owner forwards. SIGRTMAX - 1 (63 on Linux:
-// the kernel's _NSIG is 64; glibc's SIGRTMAX is a function, and there is no glibc here).
-constexpr int kDeathSignal = 63;
+// the kernel's _NSIG is 64; glibc's SIGRTMAX is a function, and there is no glibc here);
+// 62 where 63 is refused: qemu-user maps its guest's 63 to the host's 65 (EINVAL), and
+// test:platforms runs the arm64 shepherd there.
+int g_death_signal = 63;
+
+// PR_SET_PDEATHSIG with the death signal (see above).
+long SetDeathSignal() {
+  long r = nl::prctl(PR_SET_PDEATHSIG, g_death_signal);
+  if (r == -EINVAL) {
+    g_death_signal = 62;
+    r = nl::prctl(PR_SET_PDEATHSIG, g_death_signal);
+  }
+  return r;
+}
 constexpr int kNsig = 65;  // glibc's NSIG: signals are 1..64
 
 long long NowMs() {
@@ -318,7 +330,7 @@ int TreeMain(int argc, char** argv, char** envp) {
   const bool in_owner_group = nl::getpgid(0) != nl::getpid();
 
   if (nl::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return 125;
-  if (nl::prctl(PR_SET_PDEATHSIG, kDeathSignal) < 0) return 125;
+  if (SetDeathSignal() < 0) return 125;
   if (nl::getppid() != t.owner) return 125;  // the owner died before the prctl
   nl::fcntl(kControlFd, F_SETFD, FD_CLOEXEC);
 
@@ -392,7 +404,7 @@ int TreeMain(int argc, char** argv, char** envp) {
         if (nl::getppid() != t.owner) OwnerGone(&t);
         // The death signal with the owner alive: the thread that spawned us ended, not the
         // owner (prctl(2), golang/go#27505). Nothing to do, and nothing to forward.
-        if (signo != SIGCHLD && signo != kDeathSignal && !t.main_done) nl::kill(t.main, signo);
+        if (signo != SIGCHLD && signo != g_death_signal && !t.main_done) nl::kill(t.main, signo);
       }
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -540,8 +552,8 @@ int KeeperMain(int argc, char** argv) {
   if (argc < 4 || !nl::ParseInt(argv[2], &owner) || argv[3][0] != '/') return 125;
   const nl::Path dir(argv[3]);
   if (!dir.ok()) return 125;
-  if (nl::prctl(PR_SET_PDEATHSIG, kDeathSignal) < 0) return 125;
-  const nl::sigset set = nl::SigBit(kDeathSignal) | nl::SigBit(SIGHUP) | nl::SigBit(SIGTERM) | nl::SigBit(SIGINT);
+  if (SetDeathSignal() < 0) return 125;
+  const nl::sigset set = nl::SigBit(g_death_signal) | nl::SigBit(SIGHUP) | nl::SigBit(SIGTERM) | nl::SigBit(SIGINT);
   nl::sigprocmask(SIG_BLOCK, &set, nullptr);
   const int sfd = static_cast<int>(nl::signalfd(&set, SFD_CLOEXEC));
   if (sfd < 0) return 125;

