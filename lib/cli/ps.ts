@@ -230,7 +230,7 @@ function preprocess(argv: readonly string[]): { argv: string[]; bsd: BsdOptions 
     const prev = i > 0 ? argv[i - 1] : '';
     const takesValue = /^-[A-Za-z]*[opuC]$/.test(prev) || /^--(format|sort|pid|user|comm|ppid|state|interval|procfs)$/.test(prev);
     // A word of BSD option letters with a or x in it (axf, auxe); any other word is an argument.
-    if (!a.startsWith('-') && /^[auxwfjlsvcehrSTn]+$/.test(a) && /[ax]/.test(a) && !takesValue) {
+    if (!a.startsWith('-') && !takesValue && (/^[auxw]+$/.test(a) || (/^[auxwfjlsvcehrSTn]+$/.test(a) && /[ax]/.test(a)))) {
       const bad = [...a].filter((l) => !'auxw'.includes(l));
       if (bad.length > 0) {
         throw new UsageError(`BSD-style option '${bad[0]}' (in '${a}') is not supported; the BSD letters known here are a, u, x and w (ps aux, ps ax, ps ux, ps auxww)`);
