@@ -247,10 +247,13 @@ export function commandText(p: ProcessInfo, full: boolean): string {
 /**
  * The COMMAND column of `unixproc ps`, as procps writes it where a user compares the two
  * (issue 13): a zombie, which has no command line, as `[comm] <defunct>` (ps -o args), and
- * control characters as `?` ({@link procpsPrintable}).
+ * control characters as `?` ({@link procpsPrintable}), but a newline inside an argument as a
+ * space, as procps 4 writes it (issue 14: its oracle test).
  */
 export function procpsCommandText(p: ProcessInfo, full: boolean): string {
   if (p.state.name === 'zombie') return procpsPrintable(`[${p.comm}] <defunct>`);
+  // procps 4 writes a newline inside an argument as a space (every other control as ?)
+  if (full && p.cmdline !== undefined && p.cmdline.length > 0) return procpsPrintable(commandText(p, full).replace(/\n/g, ' '));
   return procpsPrintable(commandText(p, full));
 }
 

@@ -95,13 +95,17 @@ export function elapsedSeconds(p: ProcessInfo, ctx: PsContext): number {
 }
 
 /**
- * %CPU over the process's life, as procps ps computes it: CPU ticks over whole seconds
- * elapsed (0 in its first second).
+ * %CPU over the process's life, as procps 4 computes it: CPU ticks over the clock ticks
+ * since it started (uptime x CLK_TCK - start time), so a process a second and a half old
+ * that used 0.14 s shows 9.2; 0 in its first tick.
  */
 export function lifetimeCpuPercent(p: ProcessInfo, ctx: PsContext): number {
-  const seconds = Math.floor(elapsedSeconds(p, ctx));
-  if (seconds === 0) return 0;
-  return (cpuSeconds(p) * 100) / seconds;
+  const lived =
+    ctx.uptime !== undefined
+      ? Math.floor(ctx.uptime * ctx.clkTck) - p.startTime
+      : Math.floor(((ctx.nowMs - p.startDate.getTime()) / 1000) * ctx.clkTck);
+  if (lived <= 0) return 0;
+  return (Math.round(cpuSeconds(p) * ctx.clkTck) * 100) / lived;
 }
 
 /** %CPU: sampled when the context has a sample for this pid, else the lifetime average. */
@@ -317,7 +321,7 @@ export const PS_COLUMNS: readonly PsColumn[] = Object.freeze([
     text: (p) => formatBsdTime(cpuSeconds(p)),
   }),
   num('ni', 'NI', 'nice value', (p) => p.nice, ['nice']),
-  num('pri', 'PRI', 'priority as the kernel reports it (stat field 18)', (p) => p.priority, []),
+  num('pri', 'PRI', 'priority, higher is more favoured: 39 minus stat field 18 (as procps)', (p) => 39 - p.priority, []),
   num('nlwp', 'NLWP', 'number of threads', (p) => p.numThreads, ['thcount']),
   col({
     key: 'psr',

@@ -127,21 +127,23 @@ function unknownColumn(what: string, name: string): UsageError {
 
 /**
  * `-o` values: keys separated by commas or spaces; `KEY=HEADING` gives the key that heading,
- * which runs to the end of that value (commas included), as in procps.
+ * up to the next comma, as procps 4 reads it (`-o pid=,comm=` is two columns, no heading).
  */
 export function parseFormat(values: readonly string[]): Format {
   const out: LayoutColumn[] = [];
   for (const value of values) {
-    const eq = value.indexOf('=');
-    const list = eq === -1 ? value : value.slice(0, eq);
-    const names = list.split(/[,\s]+/).filter((n) => n !== '');
-    if (names.length === 0) throw new UsageError(`-o needs one or more columns, e.g. -o pid,user,comm (known: ${PS_COLUMN_NAMES.join(' ')})`);
-    names.forEach((name, k) => {
-      const column = findColumn(name);
-      if (column === undefined) throw unknownColumn('-o', name);
-      const heading = eq !== -1 && k === names.length - 1 ? value.slice(eq + 1) : column.heading;
-      out.push({ column, heading });
-    });
+    const before = out.length;
+    for (const item of value.split(',')) {
+      const eq = item.indexOf('=');
+      const names = (eq === -1 ? item : item.slice(0, eq)).split(/\s+/).filter((n) => n !== '');
+      if (eq !== -1 && names.length !== 1) throw new UsageError(`-o: '${item}' renames one column, as KEY=HEADING (e.g. -o pid=ID)`);
+      for (const name of names) {
+        const column = findColumn(name);
+        if (column === undefined) throw unknownColumn('-o', name);
+        out.push({ column, heading: eq === -1 ? column.heading : item.slice(eq + 1) });
+      }
+    }
+    if (out.length === before) throw new UsageError(`-o needs one or more columns, e.g. -o pid,user,comm (known: ${PS_COLUMN_NAMES.join(' ')})`);
   }
   // Named by the user: none is optional, but rather than wrap, the rightmost go first (a note says so).
   return out.map((c, i) => ({ ...c, dropRank: i === 0 || (i === out.length - 1 && c.column.cut) ? undefined : -i }));
@@ -222,15 +224,19 @@ function preprocess(argv: readonly string[]): { argv: string[]; bsd: BsdOptions 
     if (/^-[aux]{2,}$/.test(a) && a.includes('a') && a.includes('x')) {
       throw new UsageError(`'${a}' is not an option: for BSD ps's every-process view, type '${a.slice(1)}' without the dash`);
     }
+    const prev = i > 0 ? argv[i - 1] : '';
+    const takesValue = /^-[A-Za-z]*[opuC]$/.test(prev) || /^--(format|sort|pid|user|comm|ppid|state|interval|procfs)$/.test(prev);
+    if (takesValue) {
+      out.push(a);
+      continue;
+    }
     const glued = /^-([opuC])(.+)$/.exec(a);
     if (glued !== null) {
       out.push(`-${glued[1]}`, glued[2]);
       continue;
     }
-    const prev = i > 0 ? argv[i - 1] : '';
-    const takesValue = /^-[A-Za-z]*[opuC]$/.test(prev) || /^--(format|sort|pid|user|comm|ppid|state|interval|procfs)$/.test(prev);
     // A word of BSD option letters with a or x in it (axf, auxe); any other word is an argument.
-    if (!a.startsWith('-') && !takesValue && (/^[auxw]+$/.test(a) || (/^[auxwfjlsvcehrSTn]+$/.test(a) && /[ax]/.test(a)))) {
+    if (!a.startsWith('-') && (/^[auxw]+$/.test(a) || (/^[auxwfjlsvcehrSTn]+$/.test(a) && /[ax]/.test(a)))) {
       const bad = [...a].filter((l) => !'auxw'.includes(l));
       if (bad.length > 0) {
         throw new UsageError(`BSD-style option '${bad[0]}' (in '${a}') is not supported; the BSD letters known here are a, u, x and w (ps aux, ps ax, ps ux, ps auxww)`);

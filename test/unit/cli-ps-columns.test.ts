@@ -112,9 +112,13 @@ describe('-o and --sort', () => {
     ]);
   });
 
-  test('-o KEY=HEADING renames the key; the heading runs to the end of the value', () => {
-    const f = parseFormat(['pid,comm=NAME, with comma']);
-    expect(f.map((c) => c.heading)).toEqual(['PID', 'NAME, with comma']);
+  test('-o KEY=HEADING renames the key; the heading runs to the next comma, as procps 4', () => {
+    const f = parseFormat(['pid=Process ID,comm=,etime']);
+    expect(f.map((c) => [c.column.key, c.heading])).toEqual([
+      ['pid', 'Process ID'],
+      ['comm', ''],
+      ['etime', 'ELAPSED'],
+    ]);
   });
 
   test('an unknown column is a usage error listing every known one', () => {
