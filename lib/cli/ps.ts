@@ -372,7 +372,8 @@ async function run(argv0: readonly string[], io: CliIO): Promise<number> {
   const ppids = args.values.has('ppid') ? new Set(parsePidList(args, 'ppid')) : undefined;
   const users = parseUsers(args);
   const comms = parseComms(args);
-  const every = args.flags.has('every');
+  // -e, and BSD a with x, select every process; a selection list adds nothing to that (procps)
+  const every = args.flags.has('every') || (bsd !== undefined && bsd.a && bsd.x);
   const kernel = args.flags.has('kernel');
 
   const used = [...columns.map((c) => c.column), ...sortKeys.map((k) => k.column)];

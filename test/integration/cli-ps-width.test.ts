@@ -38,8 +38,8 @@ describe.each([40, 80])('on a %i-column terminal', (width) => {
   });
 
   test('a cut COMMAND ends in the ...[+N] marker, and N is what was left out', async () => {
-    const cut = lines((await runCli(['ps', '-ef', '-p', '1'], width)).stdout)[1];
-    const whole = lines((await runCli(['ps', '-ef', '-p', '1', '--wide'], width)).stdout)[1];
+    const cut = lines((await runCli(['ps', '-f', '-p', '1'], width)).stdout)[1];
+    const whole = lines((await runCli(['ps', '-f', '-p', '1', '--wide'], width)).stdout)[1];
     if (whole.length > width) {
       const m = /\.\.\.\[\+(\d+)\]$/.exec(cut);
       expect(m).not.toBeNull();
@@ -64,6 +64,14 @@ test('columns named with -o that do not fit are left out from the right, and a n
   expect(headings(r.stdout)[0]).toBe('PID');
 });
 
+test('-e and BSD ax select every process: a -p beside them adds nothing, as procps', async () => {
+  for (const argv of [['-ef', '-p', '1'], ['aux', '-p', '1']]) {
+    expect(lines((await runCli(['ps', ...argv])).stdout).length).toBeGreaterThan(10);
+  }
+  expect(lines((await runCli(['ps', 'u', '-p', '1'])).stdout)).toHaveLength(2);
+  expect(lines((await runCli(['ps', '-f', '-p', '1'])).stdout)).toHaveLength(2);
+});
+
 test('--wide cuts nothing and drops nothing', async () => {
   const r = await runCli(['ps', 'aux', '--wide'], 40);
   expect(headings(r.stdout)).toEqual(['USER', 'PID', '%CPU', '%MEM', 'VSZ', 'RSS', 'TTY', 'STAT', 'START', 'TIME', 'COMMAND']);
@@ -80,7 +88,7 @@ const haveTmux = spawnSync('tmux', ['-V']).status === 0;
   const bin = `${process.execPath} -r ${root}/test/helpers/ts-register.js ${root}/lib/cli/main.ts`;
   const tmux = (...a: string[]) => spawnSync('tmux', ['-S', socket, ...a], { encoding: 'utf8' });
   try {
-    const start = tmux('new-session', '-d', '-x', '40', '-y', '200', `${bin} ps aux -p 1,2,${process.pid} --ppid 2; touch ${done}; sleep 60`);
+    const start = tmux('new-session', '-d', '-x', '40', '-y', '200', `${bin} ps u -p 1,2,${process.pid} --ppid 2; touch ${done}; sleep 60`);
     expect(start.status).toBe(0);
     const deadline = Date.now() + 20_000;
     while (!fs.existsSync(done) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
