@@ -1,6 +1,7 @@
 // The pure parts of `unixproc ps`: procps's formats (%CPU/%MEM, etime, bsdtime, start_time,
 // start, lstart), the readers of uptime and meminfo, %CPU between two snapshots, -o and
 // --sort parsing, sorting, and the layout that fits a terminal.
+import * as path from 'node:path';
 import { UsageError } from '../../lib/cli/command';
 import { parseFormat, parseSortKeys, sortEntries } from '../../lib/cli/ps';
 import {
@@ -18,6 +19,7 @@ import { cpuPercentBetween, parseMemTotal, parseUptime } from '../../lib/cli/ps-
 import { layoutTable } from '../../lib/cli/ps-layout';
 import { displayLength } from '../../lib/cli/text';
 import { listProcesses } from '../../lib/proc';
+import { runCli } from '../helpers/cli-run';
 import type { ProcessEntry, ProcessInfo } from '../../lib/proc';
 
 describe('procps formats', () => {
@@ -196,5 +198,26 @@ describe('the layout fits the terminal', () => {
   test('every heading empty: no heading line, as ps -o pid=', () => {
     const r = layoutTable([{ column: findColumn('pid')!, heading: '' }], [['1'], ['22']], undefined);
     expect(r.lines).toEqual([' 1', '22']);
+  });
+});
+
+describe('on the fixture tree (no uptime, no meminfo: what cannot be known shows ?)', () => {
+  const FIXTURE = path.join(__dirname, '..', 'fixtures', 'proc', 'tree');
+  const run = (argv: string[]) => runCli(['ps', '--procfs', FIXTURE, '--procfs-fixture', ...argv]);
+
+  test('-o reads each value from the fixture, %MEM unknown without meminfo', async () => {
+    const r = await run(['-o', 'pid,ppid,uid,rss,vsz,ni,tname,stat,pmem,comm', '-p', '106', '--interval', '0']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[1].trim().split(/\s+/)).toEqual(['106', '1', '1001', '1024', '8000', '5', 'pts/3', 'SNsl+', '?', 'worker']);
+  });
+
+  test('--sort puts the unreadable entries last, with ? in every column but the pid', async () => {
+    const r = await run(['-o', 'pid,rss,etime', '--sort', '-rss', '--interval', '0']);
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    expect(rows[0]).toEqual(['106', '1024', expect.stringMatching(/^\d+-\d\d:\d\d:\d\d$/)]);
+    expect(rows.slice(-2)).toEqual([
+      ['105', '?', '?'],
+      ['111', '?', '?'],
+    ]);
   });
 });
