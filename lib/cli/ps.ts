@@ -329,11 +329,15 @@ function runSummary(args: ProcArgs, bsd: BsdOptions | undefined, io: CliIO): num
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A scan with the time it was taken at (seconds on the monotonic clock, mid-scan). */
-function timedScan(args: ProcArgs, cmdline: boolean): { table: readonly ProcessEntry[]; at: number } {
+/**
+ * A scan with the time it was taken at (seconds on the monotonic clock, mid-scan). `full`
+ * reads status too (credentials: for the STAT column's L, VmLck, and the effective uid, as
+ * procps reads them) and, with `cmdline`, the command lines; the first scan of a %CPU
+ * sample needs only the stat lines.
+ */
+function timedScan(args: ProcArgs, full: boolean, cmdline: boolean): { table: readonly ProcessEntry[]; at: number } {
   const t0 = performance.now();
-  // credentials: /proc/<pid>/status, for the STAT column's L (VmLck) and the effective uid, as procps reads them.
-  const t = listProcesses({ ...procfsOption(args), cmdline, credentials: true });
+  const t = listProcesses(full ? { ...procfsOption(args), cmdline, credentials: true } : procfsOption(args));
   return { table: t, at: (t0 + performance.now()) / 2000 };
 }
 
@@ -381,11 +385,11 @@ async function run(argv0: readonly string[], io: CliIO): Promise<number> {
   const sampleCpu = interval > 0 && used.some((c) => c.needs.cpuSample === true);
 
   let cpuPercent: Map<number, number> | undefined;
-  let scan = timedScan(args, needsCmdline);
+  let scan = timedScan(args, !sampleCpu, needsCmdline);
   if (sampleCpu) {
     const before = cpuSnapshot(scan.table, scan.at);
     await sleep(interval);
-    scan = timedScan(args, needsCmdline);
+    scan = timedScan(args, true, needsCmdline);
     cpuPercent = cpuPercentBetween(before, cpuSnapshot(scan.table, scan.at));
   }
   const table0 = scan.table;
