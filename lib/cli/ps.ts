@@ -17,7 +17,6 @@ import { UsageError } from './command';
 import {
   atMostPositionals,
   COMMON_USAGE,
-  parsePid,
   parsePidList,
   parseStateLetters,
   ProcArgs,
@@ -128,6 +127,7 @@ function unknownColumn(what: string, name: string): UsageError {
 /**
  * `-o` values: keys separated by commas or spaces; `KEY=HEADING` gives the key that heading,
  * up to the next comma, as procps 4 reads it (`-o pid=,comm=` is two columns, no heading).
+ * @throws UsageError for an unknown key (naming every known one), or an empty value.
  */
 export function parseFormat(values: readonly string[]): Format {
   const out: LayoutColumn[] = [];
@@ -155,7 +155,10 @@ export interface SortKey {
   readonly descending: boolean;
 }
 
-/** `--sort` values: comma lists of `[+-]KEY`. */
+/**
+ * `--sort` values: comma lists of `[+-]KEY`.
+ * @throws UsageError for an unknown key (naming every known one), or an empty one.
+ */
 export function parseSortKeys(values: readonly string[]): SortKey[] {
   const out: SortKey[] = [];
   for (const value of values) {
@@ -185,15 +188,10 @@ export function sortEntries(entries: readonly ProcessEntry[], keys: readonly Sor
   const decorated = entries.map((p) => ({ p, v: keys.map((k) => cellValue(k.column, p, ctx)) }));
   decorated.sort((x, y) => {
     for (let i = 0; i < keys.length; i++) {
-      const a = x.v[i];
-      const b = y.v[i];
-      if (a === undefined || b === undefined) {
-        const c = compareValues(a, b);
-        if (c !== 0) return c;
-        continue;
-      }
-      const c = compareValues(a, b);
-      if (c !== 0) return keys[i].descending ? -c : c;
+      const c = compareValues(x.v[i], y.v[i]);
+      // an unknown value stays last in either direction
+      const unknown = x.v[i] === undefined || y.v[i] === undefined;
+      if (c !== 0) return keys[i].descending && !unknown ? -c : c;
     }
     return x.p.pid - y.p.pid;
   });
@@ -414,7 +412,6 @@ async function run(argv0: readonly string[], io: CliIO): Promise<number> {
     } else if (bsd !== undefined) {
       // BSD: without a, only your own processes; without x, only those with a terminal.
       pick = p.readable && (bsd.a || effectiveUid(p) === myUid) && (bsd.x || p.tty !== undefined);
-      if (!p.readable) pick = bsd.a && bsd.x;
     } else {
       pick = kernel || !(p.readable && p.kernelThread);
     }
@@ -447,9 +444,6 @@ async function run(argv0: readonly string[], io: CliIO): Promise<number> {
   for (const pid of missing) writeError(io, `unixproc ps: no process ${pid}`);
   return missing.length > 0 ? 1 : 0;
 }
-
-/** Parses a pid the way -p does, for other ps-like commands. */
-export const parsePsPid = (text: string): number => parsePid(text, '-p');
 
 /** `unixproc ps`. */
 export const command: Command = {
