@@ -176,9 +176,10 @@ describe('the habits', () => {
   });
 
   test('ps aux lists every process procps lists, kernel threads included', async () => {
-    const mine = new Set((await ours(['aux'])).slice(1).map((l) => Number(fields(l)[1])));
+    // procps first: a process it lists that is still there after our run was there during it
     const theirs = procps(['aux']).slice(1).map((l) => Number(fields(l)[1]));
-    // those that exited between the two runs aside (procps's own ps is one), every pid of procps's
+    const mine = new Set((await ours(['aux'])).slice(1).map((l) => Number(fields(l)[1])));
+    // those that exited meanwhile aside (procps's own ps is one), every pid of procps's
     const missing = theirs.filter((pid) => !mine.has(pid) && fs.existsSync(`/proc/${pid}`));
     expect(missing).toEqual([]);
     expect(mine.has(2)).toBe(commOf(2) === 'kthreadd');
@@ -256,7 +257,7 @@ describe('%CPU sampled over --interval', () => {
   });
 
   test('--sort -pcpu puts the busy loop before the sleeper', async () => {
-    const lines = await ours(['-o', 'pid=', '--sort', '-pcpu', '--interval', '200', '-p', `${niced},${busy.child.pid}`]);
+    const lines = await ours(['-o', 'pid=', '--sort', '-pcpu', '--interval', '500', '-p', `${niced},${busy.child.pid}`]);
     expect(lines.map(Number)).toEqual([busy.child.pid, niced]);
   });
 
