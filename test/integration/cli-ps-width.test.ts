@@ -80,7 +80,7 @@ test('--wide cuts nothing and drops nothing', async () => {
 });
 
 const haveTmux = spawnSync('tmux', ['-V']).status === 0;
-(haveTmux ? test : test.skip)('the real bin in a real 40-column tmux terminal writes no line that wraps', () => {
+(haveTmux ? test.each([40, 80]) : test.skip.each([40, 80]))('the real bin in a real %i-column tmux terminal writes no line that wraps', (cols) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-ps-tmux-'));
   const socket = path.join(dir, 'sock');
   const done = path.join(dir, 'done');
@@ -88,17 +88,17 @@ const haveTmux = spawnSync('tmux', ['-V']).status === 0;
   const bin = `${process.execPath} -r ${root}/test/helpers/ts-register.js ${root}/lib/cli/main.ts`;
   const tmux = (...a: string[]) => spawnSync('tmux', ['-S', socket, ...a], { encoding: 'utf8' });
   try {
-    const start = tmux('new-session', '-d', '-x', '40', '-y', '200', `${bin} ps u -p 1,2,${process.pid} --ppid 2; touch ${done}; sleep 60`);
+    const start = tmux('new-session', '-d', '-x', String(cols), '-y', '200', `${bin} ps u -p 1,2,${process.pid} --ppid 2; touch ${done}; sleep 60`);
     expect(start.status).toBe(0);
     const deadline = Date.now() + 20_000;
     while (!fs.existsSync(done) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
     expect(fs.existsSync(done)).toBe(true);
-    // -J joins wrapped lines: a line longer than the pane would come back longer than 40
+    // -J joins wrapped lines: a line longer than the pane would come back longer than the pane
     const pane = tmux('capture-pane', '-p', '-J').stdout.split('\n').filter((l) => l.trim() !== '');
     expect(pane[0].trim().split(/\s+/)).toEqual(expect.arrayContaining(['PID', '%CPU', 'COMMAND']));
     expect(pane.length).toBeGreaterThan(3);
     expect(pane.some((l) => /^root +1 .*\.\.\.\[\+\d+\]$/.test(l))).toBe(true);
-    expect(pane.filter((l) => l.length > 40)).toEqual([]);
+    expect(pane.filter((l) => l.length > cols)).toEqual([]);
   } finally {
     tmux('kill-server');
     fs.rmSync(dir, { recursive: true, force: true });
