@@ -20,10 +20,29 @@ const commands: Record<string, () => Command> = {
 };
 
 function help(): string {
-  const lines = ['usage: unixproc <command> [options]', '', 'commands:'];
+  const lines = ['usage: unixproc <command> [options]', '       unixproc help <command>', '       unixproc --version', '', 'commands:'];
   for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${load().summary}`);
-  lines.push('', "Run 'unixproc <command> --help' for a command's options.", '');
+  lines.push('', "Run 'unixproc help <command>' (or 'unixproc <command> --help') for a command's options.", '');
   return lines.join('\n');
+}
+
+/**
+ * The version of the package, from its package.json (two levels up from lib/cli and from
+ * dist/cli alike), read only when asked for.
+ */
+function version(): string {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+  return `unixproc ${typeof pkg.version === 'string' ? pkg.version : 'unknown'}\n`;
+}
+
+function commandOf(name: string): (() => Command) | undefined {
+  return Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+}
+
+function usageText(command: Command): string {
+  return command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`;
 }
 
 /**
@@ -33,11 +52,26 @@ function help(): string {
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(version());
+    return 0;
+  }
+  if (name === 'help' && args.length > 0) {
+    // `unixproc help ps`: the command's usage, as `unixproc ps --help`
+    const topic = commandOf(args[0]);
+    if (topic === undefined || args.length > 1) {
+      const what = topic === undefined ? `unknown command '${escapeText(args[0])}'` : `help takes one command, not '${escapeText(args[1])}'`;
+      io.stderr.write(`unixproc help: ${what}\n\n${help()}`);
+      return 2;
+    }
+    io.stdout.write(usageText(topic()));
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(help());
     return name === undefined ? 2 : 0;
   }
-  const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  const load = commandOf(name);
   if (load === undefined) {
     io.stderr.write(`unixproc: unknown command '${escapeText(name)}'\n\n${help()}`);
     return 2;
@@ -47,7 +81,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   // another program's arguments, as in `unixproc guard -- cmd --help`).
   const own = args.indexOf('--') === -1 ? args : args.slice(0, args.indexOf('--'));
   if (own.some((a) => a === '--help' || a === '-h')) {
-    io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+    io.stdout.write(usageText(command));
+    return 0;
+  }
+  if (own.includes('--version')) {
+    io.stdout.write(version());
     return 0;
   }
   try {

@@ -36,6 +36,7 @@ export interface ProcArgs extends ParsedArgs {
 /**
  * Reads a /proc subcommand's arguments: its own flags plus the common ones. (Usage errors
  * quote their input raw; the dispatcher escapes the message as it prints it.)
+ * @param aliases - single letters mapped to long names (`{ p: 'pid' }`), beside `-h`
  * @throws UsageError for an unknown option, a missing value, or an empty `--procfs`.
  */
 export function readProcArgs(
@@ -43,6 +44,7 @@ export function readProcArgs(
   io: CliIO,
   known: readonly string[],
   withValue: readonly string[] = [],
+  aliases: Readonly<Record<string, string>> = {},
 ): ProcArgs {
   // --help wins wherever it is among the options (docs/cli.md), even after an unknown
   // option or where a value was expected: whoever typed it wants the usage, not an error.
@@ -61,7 +63,7 @@ export function readProcArgs(
       width: { columns: undefined },
     };
   }
-  const parsed = parseArgs(argv, [...known, 'json', 'wide', 'help', 'procfs-fixture'], [...withValue, 'procfs'], { h: 'help' });
+  const parsed = parseArgs(argv, [...known, 'json', 'wide', 'help', 'procfs-fixture'], [...withValue, 'procfs'], { ...aliases, h: 'help' });
   if (parsed.rest !== undefined) throw new UsageError(`unexpected '--': this command runs no other command`);
   const procfs = parsed.flags.get('procfs');
   if (procfs === '') throw new UsageError('--procfs needs a directory');
@@ -245,10 +247,13 @@ export function commandText(p: ProcessInfo, full: boolean): string {
 /**
  * The COMMAND column of `unixproc ps`, as procps writes it where a user compares the two
  * (issue 13): a zombie, which has no command line, as `[comm] <defunct>` (ps -o args), and
- * control characters as `?` ({@link procpsPrintable}).
+ * control characters as `?` ({@link procpsPrintable}), but a newline inside an argument as a
+ * space, as procps 4 writes it (issue 14: its oracle test).
  */
 export function procpsCommandText(p: ProcessInfo, full: boolean): string {
   if (p.state.name === 'zombie') return procpsPrintable(`[${p.comm}] <defunct>`);
+  // procps 4 writes a newline inside an argument as a space (every other control as ?)
+  if (full && p.cmdline !== undefined && p.cmdline.length > 0) return procpsPrintable(commandText(p, full).replace(/\n/g, ' '));
   return procpsPrintable(commandText(p, full));
 }
 

@@ -195,7 +195,8 @@ describe('a process with a hostile name', () => {
     expect(r.stdout).toMatch(/ ev\?\[2J\?il\n$/);
     const full = await runCli(['ps', '--pid', String(pid), '--cmdline', '--wide']);
     expect(full.stdout.split('\n')[1].endsWith(' tab?here')).toBe(true);
-    expect(full.stdout).toContain(' ev?[2J?il ?]0;pwned? tab?here');
+    // in a command line, procps 4 writes a newline as a space (the comm above keeps its ?)
+    expect(full.stdout).toContain(' ev?[2J il ?]0;pwned? tab?here');
     // eslint-disable-next-line no-control-regex
     for (const out of [r.stdout, full.stdout]) expect(out.replace(/\n/g, '')).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
   });
