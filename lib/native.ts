@@ -12,6 +12,14 @@
  * /etc/alpine-release and would otherwise hand a glibc binary to any other musl system.
  * A glibc binary is never loaded on musl: without a musl build the load fails with
  * `ERR_UNIXPROC_ADDON_UNAVAILABLE`, naming what to install.
+ *
+ * Start-up cost (issue 14, item 4: `unixproc ps` pays it at every run): a build made on
+ * this machine (build/Release) is what node-gyp-build and findBinary both take first,
+ * whatever the C library, so when there is one (and none of node-gyp-build's overrides is
+ * set) it is required directly: no libc detection, no node-gyp-build, no package.json
+ * read. The C library is told from the shared objects mapped into this process
+ * (/proc/self/maps, a fraction of a millisecond), not from `process.report`, which builds a
+ * whole diagnostic report (several milliseconds) and stays the fallback.
  * @internal
  */
 import * as fs from 'node:fs';
@@ -43,13 +51,67 @@ let libc: Libc | undefined;
  * (`process.report` header `glibcVersionRuntime`, which Node fills in only on glibc), else
  * musl, the other C library Node is built for on Linux.
  * @internal
+ *
+ * Told first from /proc/self/maps: musl's dynamic loader (`ld-musl-<arch>.so.1`, which is
+ * also its libc) or glibc's `libc.so.6` mapped into this process. Only when neither shows
+ * (a static Node, /proc not mounted) is the report built.
+ * @internal
  */
 export function runningLibc(): Libc {
-  if (libc === undefined) {
-    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
-    libc = report.header?.glibcVersionRuntime ? 'glibc' : 'musl';
-  }
+  if (libc === undefined) libc = libcFromMaps(readSelfMaps()) ?? libcFromReport();
   return libc;
+}
+
+function readSelfMaps(): string {
+  try {
+    return fs.readFileSync('/proc/self/maps', 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The C library mapped into a process, from the text of its /proc/<pid>/maps (the path is
+ * the last field of a line), or undefined when neither musl nor glibc shows. musl is
+ * looked for first: a compatibility layer (gcompat) may map a `libc.so.6` next to it.
+ * @internal
+ */
+export function libcFromMaps(maps: string): Libc | undefined {
+  if (/\/ld-musl-[^/\n]*\.so\.1$/m.test(maps)) return 'musl';
+  if (/\/libc\.so\.6$/m.test(maps)) return 'glibc';
+  return undefined;
+}
+
+/** glibc when Node's report names a glibc version (Node fills it in only on glibc). */
+function libcFromReport(): Libc {
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  return report.header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * True when an environment variable changes node-gyp-build's choice: PREBUILDS_ONLY (skip
+ * build/), `<NAME>_PREBUILD` (another directory), LIBC, ARM_VERSION, npm_config_arch or
+ * npm_config_platform (another target), or an Electron runtime. Then node-gyp-build
+ * chooses, as it always did.
+ */
+function nodeGypBuildOverride(): boolean {
+  const env = process.env;
+  if (env.PREBUILDS_ONLY || env.LIBC || env.ARM_VERSION || env.npm_config_arch || env.npm_config_platform) return true;
+  if (env.ELECTRON_RUN_AS_NODE || process.versions.electron) return true;
+  return Object.keys(env).some((k) => k.endsWith('_PREBUILD') && env[k]);
+}
+
+/** The first binary in dir/build/Release (a build made on this machine), or undefined. */
+function localBuild(dir: string): string | undefined {
+  const release = path.join(dir, 'build', 'Release');
+  let names: string[];
+  try {
+    names = fs.readdirSync(release);
+  } catch {
+    return undefined;
+  }
+  const built = names.filter((n) => n.endsWith('.node')).sort()[0];
+  return built === undefined ? undefined : path.join(release, built);
 }
 
 /**
@@ -67,9 +129,8 @@ export function findBinary(dir: string, forLibc: Libc, arch: string = process.ar
       return [];
     }
   };
-  const release = path.join(dir, 'build', 'Release');
-  const built = names(release)[0];
-  if (built !== undefined) return path.join(release, built);
+  const built = localBuild(dir);
+  if (built !== undefined) return built;
   const prebuilds = path.join(dir, 'prebuilds', `linux-${arch}`);
   for (const name of names(prebuilds)) {
     const tags = name.slice(0, -'.node'.length).split('.').slice(1);
@@ -118,8 +179,19 @@ export function loadFrom(dir: string, forLibc: Libc): Record<string, NativeFunct
   }
 }
 
+/**
+ * Loads the binary for `dir`: a build made on this machine directly (see the file comment),
+ * else {@link loadFrom} on the C library this Node runs on.
+ */
 function load(dir: string): Record<string, NativeFunction> {
-  return loadFrom(dir, runningLibc());
+  const local = nodeGypBuildOverride() ? undefined : localBuild(dir);
+  if (local === undefined) return loadFrom(dir, runningLibc());
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(local) as Record<string, NativeFunction>;
+  } catch (cause) {
+    throw unavailable(dir, runningLibc(), cause);
+  }
 }
 
 // lib/native.ts and dist/native.js both sit one level below the package root.

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ERR_ADDON_UNAVAILABLE, findBinary, loadFrom, runningLibc } from '../../lib/native';
+import { ERR_ADDON_UNAVAILABLE, findBinary, libcFromMaps, loadFrom, runningLibc } from '../../lib/native';
 
 const root = path.resolve(__dirname, '..', '..');
 // The addon this checkout loads (build/Release, or the prebuild once `npm run prebuild` ran).
@@ -37,6 +37,23 @@ test('this Node runs on glibc, as the C library mapped into this process shows',
   const glibcMapped = /\/libc\.so\.6$/m.test(maps) && !/ld-musl-/.test(maps);
   expect(glibcMapped).toBe(true);
   expect(runningLibc()).toBe('glibc');
+});
+
+test("runningLibc's answer from /proc/self/maps is the one Node's report gives", () => {
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  expect(libcFromMaps(fs.readFileSync('/proc/self/maps', 'latin1'))).toBe(report.header?.glibcVersionRuntime ? 'glibc' : 'musl');
+});
+
+test('the C library is told from the loader and libc paths a maps file names', () => {
+  const line = (p: string): string => `7f0000000000-7f0000001000 r-xp 00000000 08:01 1234    ${p}\n`;
+  expect(libcFromMaps(line('/usr/bin/node') + line('/usr/lib/x86_64-linux-gnu/libc.so.6'))).toBe('glibc');
+  expect(libcFromMaps(line('/usr/bin/node') + line('/lib/ld-musl-x86_64.so.1'))).toBe('musl');
+  // gcompat maps a libc.so.6 beside musl's loader: still musl.
+  expect(libcFromMaps(line('/lib/ld-musl-aarch64.so.1') + line('/lib/libc.so.6'))).toBe('musl');
+  // A statically linked Node, or a name that only contains the soname: undecided (the report decides).
+  expect(libcFromMaps(line('/usr/bin/node') + line('[vdso]'))).toBeUndefined();
+  expect(libcFromMaps(line('/opt/libc.so.6.bak') + line('/opt/ld-musl-x86_64.so.1.old'))).toBeUndefined();
+  expect(libcFromMaps('')).toBeUndefined();
 });
 
 test('on glibc the glibc-tagged prebuild is chosen, never the musl one', () => {
