@@ -3,8 +3,13 @@
  * from listProcesses(); `--summary` prints stateSummary().
  * @internal
  */
-import { listProcesses, STATE_NAMES, stateOf, stateSummary } from '../proc';
-import type { ProcessEntry, StateSummary } from '../proc';
+// From the modules themselves, not '../proc': its index loads every reader (orphans, pidfds,
+// daemons...), which `unixproc ps` would pay for at each start (issue 14, item 4).
+import { STATE_NAMES, stateOf } from '../proc/states';
+import { stateSummary } from '../proc/summary';
+import type { StateSummary } from '../proc/summary';
+import { listProcesses } from '../proc/table';
+import type { ProcessEntry } from '../proc/process-info';
 import type { CliIO, Command } from './command';
 import { UsageError } from './command';
 import {
