@@ -15,9 +15,13 @@
  *
  * Start-up cost (issue 14, item 4: `unixproc ps` pays it at every run): a build made on
  * this machine (build/Release) is what node-gyp-build and findBinary both take first,
- * whatever the C library, so when there is one (and none of node-gyp-build's overrides is
- * set) it is required directly: no libc detection, no node-gyp-build, no package.json
- * read. The C library is told from the shared objects mapped into this process
+ * whatever the C library, so when there is one it is required directly, with no libc
+ * detection; on glibc a prebuild is chosen by findBinary too, which picks what
+ * node-gyp-build would among the binaries scripts/prebuild.js makes (one per libc, tagged).
+ * Neither loads node-gyp-build nor reads package.json. node-gyp-build still chooses when
+ * findBinary finds nothing (its prebuilds next to the node executable, its error message)
+ * and whenever an environment variable changes its choice (PREBUILDS_ONLY, <NAME>_PREBUILD,
+ * LIBC...). The C library is told from the shared objects mapped into this process
  * (/proc/self/maps, a fraction of a millisecond), not from `process.report`, which builds a
  * whole diagnostic report (several milliseconds) and stays the fallback.
  * @internal
@@ -47,14 +51,11 @@ export type Libc = 'glibc' | 'musl';
 let libc: Libc | undefined;
 
 /**
- * The C library this Node runs on: glibc when Node reports a glibc version
- * (`process.report` header `glibcVersionRuntime`, which Node fills in only on glibc), else
- * musl, the other C library Node is built for on Linux.
- * @internal
- *
- * Told first from /proc/self/maps: musl's dynamic loader (`ld-musl-<arch>.so.1`, which is
- * also its libc) or glibc's `libc.so.6` mapped into this process. Only when neither shows
- * (a static Node, /proc not mounted) is the report built.
+ * The C library this Node runs on, glibc or musl (the two Node is built for on Linux).
+ * Told from /proc/self/maps: musl's dynamic loader (`ld-musl-<arch>.so.1`, which is also
+ * its libc) or glibc's `libc.so.6` mapped into this process. Only when neither shows (a
+ * static Node, /proc not mounted) is Node's report built: glibc when it names a glibc
+ * version (`header.glibcVersionRuntime`, filled in only on glibc), else musl.
  * @internal
  */
 export function runningLibc(): Libc {
@@ -158,8 +159,9 @@ function unavailable(dir: string, forLibc: Libc, cause?: unknown): Error & { cod
 }
 
 /**
- * Loads the binary for `dir` (the package root, or fork-addon/) on a C library:
- * node-gyp-build on glibc, findBinary on musl (see the file comment).
+ * Loads the binary for `dir` (the package root, or fork-addon/) on a C library: findBinary
+ * on musl; on glibc findBinary too unless an environment variable changes node-gyp-build's
+ * choice, and node-gyp-build when findBinary finds nothing (see the file comment).
  * @throws Error with code `ERR_UNIXPROC_ADDON_UNAVAILABLE`.
  * @internal
  */
@@ -170,6 +172,8 @@ export function loadFrom(dir: string, forLibc: Libc): Record<string, NativeFunct
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require(file) as Record<string, NativeFunction>;
   }
+  const file = nodeGypBuildOverride() ? undefined : findBinary(dir, 'glibc');
+  if (file !== undefined) return requireBinary(file, dir, forLibc);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => Record<string, NativeFunction>;
   try {
@@ -186,11 +190,16 @@ export function loadFrom(dir: string, forLibc: Libc): Record<string, NativeFunct
 function load(dir: string): Record<string, NativeFunction> {
   const local = nodeGypBuildOverride() ? undefined : localBuild(dir);
   if (local === undefined) return loadFrom(dir, runningLibc());
+  return requireBinary(local, dir, undefined);
+}
+
+/** Requires a .node file; a load failure (dlopen) is ERR_UNIXPROC_ADDON_UNAVAILABLE with it as cause. */
+function requireBinary(file: string, dir: string, forLibc: Libc | undefined): Record<string, NativeFunction> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require(local) as Record<string, NativeFunction>;
+    return require(file) as Record<string, NativeFunction>;
   } catch (cause) {
-    throw unavailable(dir, runningLibc(), cause);
+    throw unavailable(dir, forLibc ?? runningLibc(), cause);
   }
 }
 
