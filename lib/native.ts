@@ -12,6 +12,18 @@
  * /etc/alpine-release and would otherwise hand a glibc binary to any other musl system.
  * A glibc binary is never loaded on musl: without a musl build the load fails with
  * `ERR_UNIXPROC_ADDON_UNAVAILABLE`, naming what to install.
+ *
+ * Start-up cost (issue 14, item 4: `unixproc ps` pays it at every run): a build made on
+ * this machine (build/Release) is what node-gyp-build and findBinary both take first,
+ * whatever the C library, so when there is one it is required directly, with no libc
+ * detection; on glibc a prebuild is chosen by findBinary too, which picks what
+ * node-gyp-build would among the binaries scripts/prebuild.js makes (one per libc, tagged).
+ * Neither loads node-gyp-build nor reads package.json. node-gyp-build still chooses when
+ * findBinary finds nothing (its prebuilds next to the node executable, its error message)
+ * and whenever an environment variable changes its choice (PREBUILDS_ONLY, <NAME>_PREBUILD,
+ * LIBC...). The C library is told from the shared objects mapped into this process
+ * (/proc/self/maps, a fraction of a millisecond), not from `process.report`, which builds a
+ * whole diagnostic report (several milliseconds) and stays the fallback.
  * @internal
  */
 import * as fs from 'node:fs';
@@ -39,17 +51,68 @@ export type Libc = 'glibc' | 'musl';
 let libc: Libc | undefined;
 
 /**
- * The C library this Node runs on: glibc when Node reports a glibc version
- * (`process.report` header `glibcVersionRuntime`, which Node fills in only on glibc), else
- * musl, the other C library Node is built for on Linux.
+ * The C library this Node runs on, glibc or musl (the two Node is built for on Linux).
+ * Told from /proc/self/maps: musl's dynamic loader (`ld-musl-<arch>.so.1`, which is also
+ * its libc) or glibc's `libc.so.6` mapped into this process. Only when neither shows (a
+ * static Node, /proc not mounted) is Node's report built: glibc when it names a glibc
+ * version (`header.glibcVersionRuntime`, filled in only on glibc), else musl.
  * @internal
  */
 export function runningLibc(): Libc {
-  if (libc === undefined) {
-    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
-    libc = report.header?.glibcVersionRuntime ? 'glibc' : 'musl';
-  }
+  if (libc === undefined) libc = libcFromMaps(readSelfMaps()) ?? libcFromReport();
   return libc;
+}
+
+function readSelfMaps(): string {
+  try {
+    return fs.readFileSync('/proc/self/maps', 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The C library mapped into a process, from the text of its /proc/<pid>/maps (the path is
+ * the last field of a line), or undefined when neither musl nor glibc shows. musl is
+ * looked for first: a compatibility layer (gcompat) may map a `libc.so.6` next to it.
+ * @internal
+ */
+export function libcFromMaps(maps: string): Libc | undefined {
+  if (/\/ld-musl-[^/\n]*\.so\.1$/m.test(maps)) return 'musl';
+  if (/\/libc\.so\.6$/m.test(maps)) return 'glibc';
+  return undefined;
+}
+
+/** glibc when Node's report names a glibc version (Node fills it in only on glibc). */
+function libcFromReport(): Libc {
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  return report.header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * True when an environment variable changes node-gyp-build's choice: PREBUILDS_ONLY (skip
+ * build/), `<NAME>_PREBUILD` (another directory), LIBC, ARM_VERSION, npm_config_arch or
+ * npm_config_platform (another target), or an Electron runtime. Then node-gyp-build
+ * chooses, as it always did.
+ */
+function nodeGypBuildOverride(): boolean {
+  const env = process.env;
+  if (env.PREBUILDS_ONLY || env.LIBC || env.ARM_VERSION || env.npm_config_arch || env.npm_config_platform) return true;
+  if (env.ELECTRON_RUN_AS_NODE || process.versions.electron) return true;
+  return Object.keys(env).some((k) => k.endsWith('_PREBUILD') && env[k]);
+}
+
+/** The first binary in dir/build/Release (a build made on this machine), or undefined. */
+function localBuild(dir: string): string | undefined {
+  const release = path.join(dir, 'build', 'Release');
+  let names: string[];
+  try {
+    names = fs.readdirSync(release);
+  } catch {
+    return undefined;
+  }
+  const built = names.filter((n) => n.endsWith('.node')).sort()[0];
+  return built === undefined ? undefined : path.join(release, built);
 }
 
 /**
@@ -67,9 +130,8 @@ export function findBinary(dir: string, forLibc: Libc, arch: string = process.ar
       return [];
     }
   };
-  const release = path.join(dir, 'build', 'Release');
-  const built = names(release)[0];
-  if (built !== undefined) return path.join(release, built);
+  const built = localBuild(dir);
+  if (built !== undefined) return built;
   const prebuilds = path.join(dir, 'prebuilds', `linux-${arch}`);
   for (const name of names(prebuilds)) {
     const tags = name.slice(0, -'.node'.length).split('.').slice(1);
@@ -97,8 +159,9 @@ function unavailable(dir: string, forLibc: Libc, cause?: unknown): Error & { cod
 }
 
 /**
- * Loads the binary for `dir` (the package root, or fork-addon/) on a C library:
- * node-gyp-build on glibc, findBinary on musl (see the file comment).
+ * Loads the binary for `dir` (the package root, or fork-addon/) on a C library: findBinary
+ * on musl; on glibc findBinary too unless an environment variable changes node-gyp-build's
+ * choice, and node-gyp-build when findBinary finds nothing (see the file comment).
  * @throws Error with code `ERR_UNIXPROC_ADDON_UNAVAILABLE`.
  * @internal
  */
@@ -109,6 +172,8 @@ export function loadFrom(dir: string, forLibc: Libc): Record<string, NativeFunct
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require(file) as Record<string, NativeFunction>;
   }
+  const file = nodeGypBuildOverride() ? undefined : findBinary(dir, 'glibc');
+  if (file !== undefined) return requireBinary(file, dir, forLibc);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => Record<string, NativeFunction>;
   try {
@@ -118,8 +183,24 @@ export function loadFrom(dir: string, forLibc: Libc): Record<string, NativeFunct
   }
 }
 
+/**
+ * Loads the binary for `dir`: a build made on this machine directly (see the file comment),
+ * else {@link loadFrom} on the C library this Node runs on.
+ */
 function load(dir: string): Record<string, NativeFunction> {
-  return loadFrom(dir, runningLibc());
+  const local = nodeGypBuildOverride() ? undefined : localBuild(dir);
+  if (local === undefined) return loadFrom(dir, runningLibc());
+  return requireBinary(local, dir, undefined);
+}
+
+/** Requires a .node file; a load failure (dlopen) is ERR_UNIXPROC_ADDON_UNAVAILABLE with it as cause. */
+function requireBinary(file: string, dir: string, forLibc: Libc | undefined): Record<string, NativeFunction> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(file) as Record<string, NativeFunction>;
+  } catch (cause) {
+    throw unavailable(dir, forLibc ?? runningLibc(), cause);
+  }
 }
 
 // lib/native.ts and dist/native.js both sit one level below the package root.

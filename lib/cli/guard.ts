@@ -11,8 +11,10 @@
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
  * @internal
  */
+import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 import { escapeText } from '../escape';
 import { isErrnoException } from '../errors';
+import { set_blocking } from '../os/fds';
 import { describeExitStatus, shellExitCode, type ExitStatus } from '../exit-status';
 import type { LeakCleanupResult } from '../guard/guard';
 import { startLeakGuard } from '../guard/guard';
@@ -36,7 +38,12 @@ killed even if the guard itself is SIGKILLed; the report names the mechanism ('c
 or 'subreaper': the guard alone). UNIXPROC_CONTAINMENT=subreaper forces the latter.
 
 options:
-  --json                  print the report as one JSON line on stdout (after the command's output)
+  --json                  print the report as one JSON line on stdout, and nothing else there:
+                          the command's own stdout goes to stderr, so that
+                          'unixproc guard --json -- cmd | jq' reads the report alone
+  --json-file <path>      write the report as one JSON line to <path> (created or truncated
+                          before the command starts); stdout, stderr and the text report
+                          stay as without it
   --no-kill               report leftovers but leave them running (you clean up)
   --kill-signal <sig>     the first signal of the clean-up, e.g. TERM, SIGINT, 15 (default SIGTERM)
   --kill-grace-period <ms>
@@ -75,12 +82,17 @@ function guardContainment(kill: boolean): Containment {
   return kill ? chooseContainment('auto') : 'subreaper';
 }
 
-/** Starts the command; an exec failure becomes the shell's 127/126 and a message. */
-function start(file: string, args: string[], io: CliIO, containment: Containment): Subprocess | number {
+/**
+ * Starts the command; an exec failure becomes the shell's 127/126 and a message.
+ * @param stdoutToStderr give the command this process's stderr as its stdout (--json: the
+ *   report is then the only thing on stdout, and can be piped)
+ */
+function start(file: string, args: string[], io: CliIO, containment: Containment, stdoutToStderr: boolean): Subprocess | number {
+  const stdio = stdoutToStderr ? (['inherit', 2, 'inherit'] as const) : 'inherit';
   try {
     // In a cgroup that it keeps at the command's exit: the report comes first.
-    if (containment === 'cgroup') return spawnKeepingTree(file, args, { stdio: 'inherit', contain: 'cgroup' });
-    return spawn(file, args, { stdio: 'inherit' });
+    if (containment === 'cgroup') return spawnKeepingTree(file, args, { stdio, contain: 'cgroup' });
+    return spawn(file, args, { stdio });
   } catch (e) {
     if (isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ENOEXEC' || e.code === 'ENOTDIR')) {
       io.stderr.write(`unixproc guard: ${escapeText(file)}: ${e.code === 'ENOENT' ? 'command not found' : escapeText(e.message)}\n`);
@@ -107,7 +119,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     argv,
     ['json', 'no-kill'],
     // ignore-pattern only to refuse it by name (below).
-    ['kill-signal', 'kill-grace-period', 'settle', 'ignore', 'ignore-pattern', 'leak-exit-code'],
+    ['kill-signal', 'kill-grace-period', 'settle', 'ignore', 'ignore-pattern', 'leak-exit-code', 'json-file'],
     {},
     { grace: 'kill-grace-period' },
   );
@@ -126,7 +138,35 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const leakExitCode = intFlag(flags, 'leak-exit-code', 1, 255);
   const globs = ignoreGlobs(values.get('ignore') ?? []);
   const json = flags.has('json');
+  const jsonFile = flags.get('json-file');
+  if (jsonFile === '') throw new UsageError('--json-file needs a path (it is empty)');
+  if (json && jsonFile !== undefined) {
+    throw new UsageError('--json and --json-file <path> are two places for the one report: choose one');
+  }
   const kill = !flags.has('no-kill');
+  const reportFd = typeof jsonFile === 'string' ? openReportFile(jsonFile) : undefined;
+  try {
+    return await guarded(rest, io, { json, reportFd, kill, killSignal, killGracePeriod, settle, leakExitCode, globs });
+  } finally {
+    if (reportFd !== undefined) closeSync(reportFd);
+  }
+}
+
+interface GuardSettings {
+  readonly json: boolean;
+  /** --json-file: where the JSON report goes, opened for writing. */
+  readonly reportFd: number | undefined;
+  readonly kill: boolean;
+  readonly killSignal: NodeJS.Signals | number;
+  readonly killGracePeriod: number;
+  readonly settle: number;
+  readonly leakExitCode: number;
+  readonly globs: readonly Glob[];
+}
+
+/** Runs the command under the guard and reports; resolves to the exit code. */
+async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettings): Promise<number> {
+  const { json, reportFd, kill, killSignal, killGracePeriod, settle, leakExitCode, globs } = settings;
 
   const guard = startLeakGuard({
     ignore:
@@ -149,7 +189,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const [file, ...args] = rest;
     const containment = guardContainment(kill);
-    const started = start(file, args, io, containment);
+    const started = start(file, args, io, containment, json);
     if (typeof started === 'number') return started;
     child = started;
     for (const s of pending.splice(0)) child.kill(s);
@@ -183,10 +223,12 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     // The cgroup: whatever of the tree is still in it (nothing, unless something escaped
     // this subreaper's view) is ended, and the cgroup removed.
     if (containment === 'cgroup') await (child as ContainedSubprocess).terminate({ killSignal, killGracePeriod });
+    // The report's processes as the library gives them: the shape listProcesses() and
+    // every other --json use for a process (docs/conventions.md).
+    const jsonReport = (): string => `${jsonText({ command: rest, status, containment, report, cleanup: cleanup ?? null }, 0)}\n`;
+    if (reportFd !== undefined) writeAll(reportFd, jsonReport());
     if (json) {
-      // The report's processes as the library gives them: the shape listProcesses() and
-      // every other --json use for a process (docs/conventions.md).
-      io.stdout.write(`${jsonText({ command: rest, status, containment, report, cleanup: cleanup ?? null }, 0)}\n`);
+      io.stdout.write(jsonReport());
     } else if (!report.ok) {
       io.stderr.write(`unixproc guard (tree held by ${containment}): '${escapeText(rest.join(' '))}' ${describeExitStatus(status)}; ${formatLeakReport(report)}`);
       if (cleanup !== undefined) {
@@ -204,6 +246,32 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     for (const s of FORWARDED) process.off(s, forward);
     guard.dispose();
   }
+}
+
+/**
+ * Opens --json-file's path for the report, before the command runs: a path that cannot be
+ * written is an error now (exit 1, one line), not after a test suite that took ten minutes.
+ * O_NONBLOCK for the open only: a FIFO nobody reads is ENXIO, not a guard that hangs
+ * before starting anything; the writes then block as on any file. O_CLOEXEC (as Node opens
+ * every file): the command does not inherit it.
+ * @throws the open's system error (ENOENT, EACCES, EISDIR, ENXIO...).
+ */
+function openReportFile(file: string): number {
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NONBLOCK } = fsConstants;
+  const fd = openSync(file, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK, 0o666);
+  try {
+    set_blocking(fd, true);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Writes all of `text` to `fd` (writeSync may write less than asked). */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 export const command: Command = {

@@ -4,9 +4,12 @@
  * the command-line lookup that --cmdline needs.
  * @internal
  */
-import { ancestors, listProcesses, stateOf } from '../proc';
-import type { ProcessInfo } from '../proc';
-import { assertRoot } from '../proc/table';
+// From the modules themselves, not '../proc', whose index loads every reader: each
+// subcommand loads only what it uses (issue 14, item 4).
+import { stateOf } from '../proc/states';
+import type { ProcessInfo } from '../proc/process-info';
+import { assertRoot, listProcesses } from '../proc/table';
+import { ancestors } from '../proc/tree';
 import { validateProcfsOptions } from '../proc/options';
 import type { CliIO } from './command';
 import { parseArgs, ParsedArgs, UsageError } from './command';

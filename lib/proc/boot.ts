@@ -11,7 +11,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { systemError } from '../errors';
 import { procReadFile } from './binding';
 import { ResolvedOptions, rootError } from './options';
@@ -40,7 +39,9 @@ export const BOOT_STAT_CAP = 4 << 20;
  *   EPROTO when it has no btime line.
  */
 export function bootTime(opts: ResolvedOptions): number {
-  const now = performance.now();
+  // Monotonic milliseconds, as performance.now() but without loading perf_hooks (a dozen
+  // internal modules) into every command that lists processes (issue 14, item 4).
+  const now = Number(process.hrtime.bigint()) / 1e6;
   const key = `${opts.fixture ? 'fixture' : 'procfs'}:${opts.procfs}`;
   const hit = cache.get(key);
   if (hit !== undefined && now - hit.at < REUSE_MS) return hit.btime;

@@ -182,10 +182,15 @@ export function runGuardCli(
   });
 }
 
-/** The JSON report a `--json` run printed (its last stdout line). */
+/**
+ * The JSON report a `--json` run printed: all of its stdout, one line (the command's own
+ * stdout went to stderr), so that it can be piped.
+ */
 export function jsonOf(run: CliRun): GuardJson {
-  const lines = run.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as GuardJson;
+  if (!run.stdout.endsWith('\n') || run.stdout.indexOf('\n') !== run.stdout.length - 1) {
+    throw new Error(`--json stdout is not one line: ${JSON.stringify(run.stdout.slice(0, 500))}`);
+  }
+  return JSON.parse(run.stdout) as GuardJson;
 }
 
 /** The shape of `unixproc guard --json` output (the parts the tests read). */

@@ -95,7 +95,8 @@ describe('unixproc guard holds the command in a cgroup where it can', () => {
       if (forced === undefined) delete env.UNIXPROC_CONTAINMENT;
       else env.UNIXPROC_CONTAINMENT = forced;
       const run = await runGuardCli(['--json', '--', 'sh', '-c', SETSID_SLEEP], undefined, undefined, env);
-      const sleepPid = Number(run.stdout.split('\n')[0]);
+      // With --json the command's stdout goes to stderr: stdout holds the report alone.
+      const sleepPid = Number(run.stderr.split('\n')[0]);
       const json = jsonOf(run) as ReturnType<typeof jsonOf> & { containment: string };
       expect(json.containment).toBe(forced ?? 'cgroup');
       expect(run.code).toBe(1);

@@ -29,7 +29,8 @@ describe('unixproc guard: a clean command', () => {
 describe('unixproc guard: leftovers', () => {
   test('a background sleep is reported as an adopted orphan, killed and reaped, and the run exits 1', async () => {
     const run = await runGuardCli(['--json', '--', ...BACKGROUND_SLEEP]);
-    const sleepPid = Number(run.stdout.split('\n')[0]);
+    // With --json the command's stdout goes to stderr: stdout holds the report alone.
+    const sleepPid = Number(run.stderr.split('\n')[0]);
     const json = jsonOf(run);
     expect(run.code).toBe(1);
     expect(json.status).toEqual({ kind: 'exited', code: 0 });
@@ -62,7 +63,7 @@ describe('unixproc guard: leftovers', () => {
 
   test('a zombie is reported with the parent that holds it, and both are cleaned up', async () => {
     const run = await runGuardCli(['--json', '--', ...ZOMBIE_HOLDER]);
-    const [holder, zombie] = run.stdout.split('\n')[0].split(' ').map(Number);
+    const [holder, zombie] = run.stderr.split('\n')[0].split(' ').map(Number);
     const json = jsonOf(run);
     expect(run.code).toBe(1);
     expect(json.report.zombies).toEqual([
@@ -82,7 +83,7 @@ describe('unixproc guard: leftovers', () => {
 
   test('a daemon that double-forked into a new session is still caught (adopted via the subreaper)', async () => {
     const run = await runGuardCli(['--json', '--', ...DOUBLE_FORK_DAEMON]);
-    const daemon = Number(run.stdout.split('\n')[0]);
+    const daemon = Number(run.stderr.split('\n')[0]);
     const json = jsonOf(run);
     expect(run.code).toBe(1);
     const entry = json.report.leaked.find((p) => p.pid === daemon);
@@ -116,7 +117,7 @@ describe('unixproc guard: leaving leftovers alone', () => {
 
   test('--json describes a process in the shape of listProcesses() (and ps --json)', async () => {
     const run = await runGuardCli(['--no-kill', '--json', '--', ...BACKGROUND_SLEEP]);
-    const sleepPid = Number(run.stdout.split('\n')[0]);
+    const sleepPid = Number(run.stderr.split('\n')[0]);
     try {
       const entry = jsonOf(run).report.leaked.find((p) => p.pid === sleepPid);
       const listed = JSON.parse(JSON.stringify(listProcesses({ cmdline: true }).find((p) => p.pid === sleepPid))) as Record<string, unknown>;

@@ -3,10 +3,11 @@
  * (scripts/prebuild.js), and a glibc binary is never loaded on musl (issue 9 item 7).
  * The fixtures are real directories holding copies of the real binaries.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ERR_ADDON_UNAVAILABLE, findBinary, loadFrom, runningLibc } from '../../lib/native';
+import { ERR_ADDON_UNAVAILABLE, findBinary, libcFromMaps, loadFrom, runningLibc } from '../../lib/native';
 
 const root = path.resolve(__dirname, '..', '..');
 // The addon this checkout loads (build/Release, or the prebuild once `npm run prebuild` ran).
@@ -37,6 +38,23 @@ test('this Node runs on glibc, as the C library mapped into this process shows',
   const glibcMapped = /\/libc\.so\.6$/m.test(maps) && !/ld-musl-/.test(maps);
   expect(glibcMapped).toBe(true);
   expect(runningLibc()).toBe('glibc');
+});
+
+test("runningLibc's answer from /proc/self/maps is the one Node's report gives", () => {
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  expect(libcFromMaps(fs.readFileSync('/proc/self/maps', 'latin1'))).toBe(report.header?.glibcVersionRuntime ? 'glibc' : 'musl');
+});
+
+test('the C library is told from the loader and libc paths a maps file names', () => {
+  const line = (p: string): string => `7f0000000000-7f0000001000 r-xp 00000000 08:01 1234    ${p}\n`;
+  expect(libcFromMaps(line('/usr/bin/node') + line('/usr/lib/x86_64-linux-gnu/libc.so.6'))).toBe('glibc');
+  expect(libcFromMaps(line('/usr/bin/node') + line('/lib/ld-musl-x86_64.so.1'))).toBe('musl');
+  // gcompat maps a libc.so.6 beside musl's loader: still musl.
+  expect(libcFromMaps(line('/lib/ld-musl-aarch64.so.1') + line('/lib/libc.so.6'))).toBe('musl');
+  // A statically linked Node, or a name that only contains the soname: undecided (the report decides).
+  expect(libcFromMaps(line('/usr/bin/node') + line('[vdso]'))).toBeUndefined();
+  expect(libcFromMaps(line('/opt/libc.so.6.bak') + line('/opt/ld-musl-x86_64.so.1.old'))).toBeUndefined();
+  expect(libcFromMaps('')).toBeUndefined();
 });
 
 test('on glibc the glibc-tagged prebuild is chosen, never the musl one', () => {
@@ -93,6 +111,41 @@ test('on glibc the tagged prebuild loads and its functions run', () => {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'unixproc-loader-fixture' }));
   const addon = loadFrom(dir, 'glibc') as { getpid: () => number };
   expect(addon.getpid()).toBe(process.pid);
+});
+
+// In a fresh node: which binary loadFrom() took, and whether node-gyp-build was loaded for it.
+function loadInChild(dir: string, env: NodeJS.ProcessEnv = {}): { pidMatches: boolean; nodeGypBuild: boolean; binaries: string[] } {
+  const script = `
+    const { loadFrom } = require('./lib/native');
+    const addon = loadFrom(${JSON.stringify(dir)}, 'glibc');
+    const keys = Object.keys(require.cache);
+    console.log(JSON.stringify({ pidMatches: addon.getpid() === process.pid, nodeGypBuild: keys.some((k) => k.includes('node-gyp-build')),
+      binaries: keys.filter((k) => k.endsWith('.node')) }));`;
+  const base = { ...process.env };
+  for (const k of ['PREBUILDS_ONLY', 'LIBC', 'npm_config_arch', 'npm_config_platform']) delete base[k];
+  const r = spawnSync(process.execPath, ['-r', './test/helpers/ts-register.js', '-e', script], { cwd: root, env: { ...base, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`child exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { pidMatches: boolean; nodeGypBuild: boolean; binaries: string[] };
+}
+
+test('on glibc a tagged prebuild is loaded without loading node-gyp-build', () => {
+  const dir = packageWith(['unixproc.musl.node', 'unixproc.glibc.node']);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'unixproc-loader-fixture' }));
+  expect(loadInChild(dir)).toEqual({
+    pidMatches: true,
+    nodeGypBuild: false,
+    binaries: [path.join(dir, 'prebuilds', `linux-${process.arch}`, 'unixproc.glibc.node')],
+  });
+});
+
+test("with an environment variable that changes node-gyp-build's choice, node-gyp-build chooses (the same prebuild here)", () => {
+  const dir = packageWith(['unixproc.musl.node', 'unixproc.glibc.node']);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'unixproc-loader-fixture' }));
+  expect(loadInChild(dir, { PREBUILDS_ONLY: '1' })).toEqual({
+    pidMatches: true,
+    nodeGypBuild: true,
+    binaries: [path.join(dir, 'prebuilds', `linux-${process.arch}`, 'unixproc.glibc.node')],
+  });
 });
 
 test('on glibc with no binary for this machine, loading fails with ERR_UNIXPROC_ADDON_UNAVAILABLE and the reason', () => {
