@@ -6,16 +6,15 @@
  * values.
  * @internal
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { native } from '../native';
-import { procConstants } from '../proc/binding';
+import { Extra, procConstants, procReadFile } from '../proc/binding';
 import { orphansOf } from '../proc/orphans';
 import { validateProcfsOptions } from '../proc/options';
 import { isZombie, ProcessInfo } from '../proc/process-info';
 import { readableOnly, scanTable } from '../proc/table';
 import { threads } from '../proc/threads';
-import { Extra } from '../proc/binding';
+import { cpuSeconds, effectiveUid } from './ps-columns';
+import { parseMemTotal, parseUptime, uidOfName, userNameOf } from './ps-context';
 
 /** The columns of the table, in the order they are drawn (procps top's default fields). */
 export const SORT_KEYS = ['pid', 'user', 'pr', 'ni', 'virt', 'res', 's', 'cpu', 'mem', 'time', 'command'] as const;
@@ -97,66 +96,45 @@ export interface SampleOptions {
   readonly subreapers: readonly number[];
 }
 
-// A small bounded read of a live /proc file; undefined when it cannot be read.
-function readSmall(path: string): string | undefined {
-  try {
-    const text = readFileSync(path, 'latin1');
-    return text.length > 65536 ? text.slice(0, 65536) : text;
-  } catch {
-    return undefined;
-  }
-}
+const SMALL_FILE_CAP = 64 * 1024;
 
-function finite(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
+// A small file of the live /proc, read as the scan reads (bounded, regular files only);
+// undefined when it cannot be read.
+function readSmall(name: string): string | undefined {
+  const r = procReadFile('/proc', name, SMALL_FILE_CAP, false);
+  return typeof r === 'number' ? undefined : r.text;
 }
 
 /**
  * Parses /proc/uptime, /proc/loadavg and /proc/meminfo text (each may be undefined or
- * malformed: a field that does not parse is undefined, never NaN).
+ * malformed: a field that does not parse is undefined, never NaN). Uptime and MemTotal
+ * are read as `unixproc ps` reads them (ps-context.ts).
  */
 export function parseSystem(uptime: string | undefined, loadavg: string | undefined, meminfo: string | undefined): SystemInfo {
-  const up = finite(uptime?.split(/\s+/)[0]);
-  const l = loadavg?.split(/\s+/).slice(0, 3).map(finite);
-  const load = l !== undefined && l.length === 3 && l.every((x) => x !== undefined) ? (l as [number, number, number]) : undefined;
-  const kib = (name: string): number | undefined => {
-    const m = meminfo === undefined ? null : new RegExp(`^${name}:\\s+(\\d{1,15}) kB$`, 'm').exec(meminfo);
-    return m === null ? undefined : Number(m[1]) * 1024;
+  const m = loadavg === undefined ? null : /^(\d{1,6}\.\d{2}) (\d{1,6}\.\d{2}) (\d{1,6}\.\d{2}) /.exec(loadavg);
+  const available = meminfo === undefined ? null : /^MemAvailable:\s+(\d{1,15}) kB$/m.exec(meminfo);
+  return {
+    uptime: uptime === undefined ? undefined : parseUptime(uptime),
+    load: m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])],
+    memTotal: meminfo === undefined ? undefined : parseMemTotal(meminfo),
+    memAvailable: available === null ? undefined : Number(available[1]) * 1024,
   };
-  return { uptime: up, load, memTotal: kib('MemTotal'), memAvailable: kib('MemAvailable') };
 }
 
 function readSystem(): SystemInfo {
-  return parseSystem(readSmall('/proc/uptime'), readSmall('/proc/loadavg'), readSmall('/proc/meminfo'));
+  return parseSystem(readSmall('uptime'), readSmall('loadavg'), readSmall('meminfo'));
 }
 
-interface PasswdBinding {
-  getpwuid(uid: number): [number, number, string] | null | number;
-  getpwnam(name: string): [number, number, string] | null | number;
-}
-
-const userNames = new Map<number, string>();
-
-/** The user name of a uid (getpwuid(3), cached), or the uid in decimal when it has none. */
+/** The user name of a uid (the user database, as `unixproc ps`), or the uid in decimal. */
 export function userName(uid: number | undefined): string {
   if (uid === undefined) return '?';
-  let name = userNames.get(uid);
-  if (name === undefined) {
-    const r = native<PasswdBinding>().getpwuid(uid);
-    name = Array.isArray(r) ? r[2] : String(uid);
-    userNames.set(uid, name);
-  }
-  return name;
+  return userNameOf(uid) ?? String(uid);
 }
 
-/** The uid of a user name or decimal uid (getpwnam(3)); undefined when there is no such user. */
+/** The uid of a user name or decimal uid; undefined when there is no such user. */
 export function uidOf(user: string): number | undefined {
   if (/^\d{1,10}$/.test(user) && Number(user) < 2 ** 32) return Number(user);
-  if (user === '' || user.includes('\0')) return undefined;
-  const r = native<PasswdBinding>().getpwnam(user);
-  return Array.isArray(r) ? r[0] : undefined;
+  return uidOfName(user);
 }
 
 /**
@@ -222,8 +200,8 @@ export function takeSample(options: SampleOptions, previous: Sample | undefined)
     const base = {
       pid: p.pid,
       ppid: p.ppid,
-      uid: p.uid,
-      user: userName(p.uid),
+      uid: effectiveUid(p),
+      user: userName(effectiveUid(p)),
       priority: p.priority,
       nice: p.nice,
       virt: p.vms,
@@ -235,7 +213,7 @@ export function takeSample(options: SampleOptions, previous: Sample | undefined)
     };
     const command = commandOf(p, options.cmdline);
     if (!options.threads) {
-      const total = p.cpuTimes.user + p.cpuTimes.system;
+      const total = cpuSeconds(p);
       const key = `${p.pid}:${p.startTime}`;
       cpuTimes.set(key, total);
       count(p.state.letter, z);

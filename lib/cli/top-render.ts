@@ -8,6 +8,7 @@
  * @internal
  */
 import { escapeCodePoint } from '../escape';
+import { formatPercent } from './ps-columns';
 import type { Filter, PlacedRow, Sample, SortKey, TopRow } from './top-model';
 
 /** What the user chose to see. */
@@ -121,8 +122,8 @@ const COLUMNS: readonly TopColumn[] = [
   { key: 'virt', heading: 'VIRT', width: 7, right: true, drop: 3, cell: (r, w) => formatMemory(r.virt, w) },
   { key: 'res', heading: 'RES', width: 6, right: true, drop: 6, cell: (r, w) => formatMemory(r.res, w) },
   { key: 's', heading: 'S', width: 1, right: false, drop: 0, cell: (r) => fit(r.state, 1) },
-  { key: 'cpu', heading: '%CPU', width: 5, right: true, drop: 0, cell: (r) => r.cpu.toFixed(1) },
-  { key: 'mem', heading: '%MEM', width: 5, right: true, drop: 7, cell: (r) => r.mem.toFixed(1) },
+  { key: 'cpu', heading: '%CPU', width: 5, right: true, drop: 0, cell: (r) => formatPercent(r.cpu) },
+  { key: 'mem', heading: '%MEM', width: 5, right: true, drop: 7, cell: (r) => formatPercent(r.mem) },
   { key: 'time', heading: 'TIME+', width: 9, right: true, drop: 4, cell: (r) => formatTimePlus(r.time) },
 ];
 
