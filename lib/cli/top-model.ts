@@ -363,19 +363,25 @@ export function treeRows(sorted: readonly TopRow[]): PlacedRow[] {
   }
   const out: PlacedRow[] = [];
   const seen = new Set<number>();
-  const stack: [number, string, string][] = roots.reverse().map((pid) => [pid, '', '']);
-  while (stack.length > 0) {
-    const [pid, branch, indent] = stack.pop()!;
-    if (seen.has(pid)) continue; // a ppid cycle only a hostile table could hold
-    seen.add(pid);
-    const rows = groups.get(pid)!;
-    out.push({ row: rows[0], branch });
-    for (const t of rows.slice(1)) out.push({ row: t, branch: `${indent}  ` });
-    const children = kids.get(pid) ?? [];
-    for (let i = children.length - 1; i >= 0; i--) {
-      const last = i === children.length - 1;
-      stack.push([children[i], `${indent}${last ? '`- ' : '|- '}`, `${indent}${last ? '   ' : '|  '}`]);
+  const walk = (root: number): void => {
+    const stack: [number, string, string][] = [[root, '', '']];
+    while (stack.length > 0) {
+      const [pid, branch, indent] = stack.pop()!;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const rows = groups.get(pid)!;
+      out.push({ row: rows[0], branch });
+      for (const t of rows.slice(1)) out.push({ row: t, branch: `${indent}  ` });
+      const children = kids.get(pid) ?? [];
+      for (let i = children.length - 1; i >= 0; i--) {
+        const last = i === children.length - 1;
+        stack.push([children[i], `${indent}${last ? '`- ' : '|- '}`, `${indent}${last ? '   ' : '|  '}`]);
+      }
     }
-  }
+  };
+  for (const pid of roots) walk(pid);
+  // A ppid cycle (only a hostile or torn table holds one) has no root: its rows are still
+  // shown, from the first of them in the sort order.
+  for (const pid of order) if (!seen.has(pid)) walk(pid);
   return out;
 }
