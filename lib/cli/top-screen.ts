@@ -173,7 +173,11 @@ export class TopSession {
   private suspend(): void {
     this.term.write(LEAVE);
     this.term.input?.setRaw(false);
+    // The default action of SIGTSTP stops the whole process before kill() returns; it
+    // returns once continued (fg), and the screen is taken back here, before anything
+    // else is drawn (the SIGCONT listener runs later, and only redraws).
     process.kill(process.pid, 'SIGTSTP');
+    this.resume();
   }
 
   private keys(keys: readonly Key[]): void {

@@ -180,10 +180,11 @@ function assertFits(t: Tmux, screen: readonly string[]): void {
 }
 
 /** `q` (or another key), then the shell again: top's exit status and the terminal restored. */
-async function quitAndCheckRestored(t: Tmux, key: string): Promise<void> {
-  t.send(key);
+async function quitAndCheckRestored(t: Tmux, key: string | (() => void), status = 0): Promise<void> {
+  if (typeof key === 'string') t.send(key);
+  else key();
   const screen = await t.waitFor('top to exit', (s) => /top-exit=\d+/.test(s));
-  expect(screen.join('\n')).toMatch(/top-exit=0\b/);
+  expect(screen.join('\n')).toMatch(new RegExp(`top-exit=${status}\\b`));
   expect(screen.join('\n')).not.toContain('unixproc top');
   expect(t.display('#{alternate_on}')).toBe('0');
   expect(t.display('#{cursor_flag}')).toBe('1');
@@ -294,6 +295,48 @@ describe('unixproc top on a terminal', () => {
     const narrow = new Tmux(40, 20);
     assertFits(narrow, screen);
     await quitAndCheckRestored(t, 'q');
+  });
+
+  tmuxTest('SIGTERM from outside ends top with the terminal restored, exit status 143', async () => {
+    const t = await openTerminal(80, 24);
+    await startTop(t, '-d 0.3 --name utop_', 'utop_cpu');
+    const shell = Number(t.display('#{pane_pid}'));
+    const [top] = descendants(shell).filter((p) => p.comm === 'node');
+    await quitAndCheckRestored(t, () => process.kill(top.pid, 'SIGTERM'), 143);
+  });
+
+  tmuxTest('Ctrl-Z gives the terminal back and stops top as a job; fg draws it again; q then quits', async () => {
+    const t = await openTerminal(80, 24);
+    t.type(`PATH=${script.dir}:$PATH; t -d 0.3 --name utop_`);
+    await t.waitFor('the first frame', (s) => s.includes('utop_cpu'));
+    t.send('C-z');
+    await t.waitFor('the stopped job', (s) => /Stopped/.test(s) && !s.includes('unixproc top'));
+    expect(t.display('#{alternate_on}')).toBe('0');
+    expect(t.display('#{cursor_flag}')).toBe('1');
+    t.type('fg');
+    await t.waitFor('top again', (s) => s.includes('unixproc top') && s.includes('utop_cpu'));
+    expect(t.display('#{alternate_on}')).toBe('1');
+    t.send('q');
+    await t.waitFor('the shell', (s) => !s.includes('unixproc top') && /^utop\$\s*$/m.test(s));
+    expect(t.display('#{alternate_on}')).toBe('0');
+    t.type('exit');
+  });
+
+  tmuxTest('-b on a 40-column terminal prints one plain snapshot cut to the width, no colour, and exits 0', async () => {
+    const t = await openTerminal(40, 20);
+    t.type(`PATH=${script.dir}:$PATH; t -b -n 1 --name utop_; echo top-exit=$?`);
+    const screen = await t.waitFor('the snapshot', (s) => /top-exit=\d+/.test(s), 20000, true);
+    expect(screen.join('\n')).toMatch(/top-exit=0\b/);
+    expect(t.display('#{alternate_on}')).toBe('0');
+    const zline = screen.find((l) => l.includes('utop_zomb'))!;
+    expect(zline.startsWith('Z')).toBe(true);
+    expect(screen.join('\n')).not.toMatch(/\x1b\[(3\d|7)m/);
+    const plainScreen = t.capture();
+    const from = plainScreen.findIndex((l) => l.startsWith('unixproc top'));
+    const to = plainScreen.findIndex((l) => l.startsWith('top-exit='));
+    expect(to - from).toBeGreaterThan(5);
+    for (const line of plainScreen.slice(from, to)) expect(cellWidth(line)).toBeLessThanOrEqual(40);
+    t.type('exit');
   });
 
   tmuxTest('with NO_COLOR the zombie is marked but not coloured', async () => {
