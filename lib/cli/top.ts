@@ -27,8 +27,8 @@ before COMMAND is cut; a cut field ends in +. Nothing wraps.
   -n, --iterations N    exit after N frames (default: until q on a terminal, 1 otherwise)
   -p, --pid PID         only these processes (repeatable, or a comma list)
   -u, --user USER       only processes of USER (a name or a uid)
-  -o, --sort FIELD      sort by FIELD: ${SORT_KEYS.join(', ')} (default cpu);
-                        highest first, or lowest first with a leading +
+  -o, --sort FIELD      sort by FIELD (default cpu), highest first; +FIELD lowest first.
+                        FIELD: ${SORT_KEYS.join(', ')}
   -H, --threads         one row per thread
   -c, --cmdline         COMMAND shows the command line instead of comm
       --tree            each process under its parent (the V key)

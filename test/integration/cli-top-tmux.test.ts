@@ -322,6 +322,11 @@ describe('unixproc top on a terminal', () => {
     t.type('exit');
   });
 
+  tmuxTest('-n 2 on a terminal exits by itself, status 0, with the terminal restored', async () => {
+    const t = await openTerminal(40, 20);
+    await quitAndCheckRestored(t, () => t.type(`PATH=${script.dir}:$PATH; t -n 2 -d 0.3 --name utop_; echo top-exit=$?`));
+  });
+
   tmuxTest('-b on a 40-column terminal prints one plain snapshot cut to the width, no colour, and exits 0', async () => {
     const t = await openTerminal(40, 20);
     t.type(`PATH=${script.dir}:$PATH; t -b -n 1 --name utop_; echo top-exit=$?`);
