@@ -201,8 +201,9 @@ export class TopSession {
     }
   }
 
-  private ask(label: string, initial: string, apply: (text: string) => string | undefined): void {
-    this.prompt = { label, text: initial, apply };
+  /** Starts a prompt; it starts empty, as procps top's do. */
+  private ask(label: string, apply: (text: string) => string | undefined): void {
+    this.prompt = { label, text: '', apply };
   }
 
   /** A key outside a prompt. Every key is listed in docs/cli.md. */
@@ -258,14 +259,14 @@ export class TopSession {
       case '/':
       case 'o':
       case 'O':
-        return this.ask('name (empty: all)', v.filter.name, (text) => {
+        return this.ask('name (empty: all)', (text) => {
           v.filter = { ...v.filter, name: text };
           v.offset = 0;
           return undefined;
         });
       case 'u':
       case 'U':
-        return this.ask('user name or uid (empty: all)', v.userText, (text) => {
+        return this.ask('user name or uid (empty: all)', (text) => {
           if (text === '') {
             v.filter = { ...v.filter, uid: undefined };
             v.userText = '';
@@ -284,7 +285,8 @@ export class TopSession {
         return;
       case 'd':
       case 's':
-        return this.ask('delay in seconds (0.1 to 3600)', String(v.delay), (text) => {
+        return this.ask(`delay from ${v.delay} to (0.1 to 3600 seconds)`, (text) => {
+          if (text === '') return undefined;
           const d = parseDelay(text);
           if (d === undefined) return `not a delay: '${text}' (seconds, 0.1 to 3600)`;
           v.delay = d;

@@ -258,7 +258,7 @@ describe.each([
     await quitAndCheckRestored(t, 'q');
   });
 
-  tmuxTest('H shows the named threads, V draws the zombie under its parent, Ctrl-C quits and restores', async () => {
+  tmuxTest('H shows the named threads, u filters by user, V draws the zombie under its parent, Ctrl-C quits and restores', async () => {
     const t = await openTerminal(columns, rows);
     await startTop(t, '-d 0.3 --name utop_', 'utop_cpu');
     t.send('H');
@@ -266,12 +266,25 @@ describe.each([
     assertFits(t, screen);
     t.send('H');
     screen = await t.waitFor('no thread rows', (s) => s.includes('utop_cpu') && !s.includes('utop_thr'));
+    // u: an unknown user is said and changes nothing; another uid empties the table; = clears
+    t.send('u');
+    t.type('no_such_user_here');
+    await t.waitFor('the unknown user message', (s) => s.includes("unknown user 'no_such_user_here'") && s.includes('utop_cpu'));
+    t.send('u');
+    t.type(String(process.getuid!() === 65534 ? 65533 : 65534));
+    await t.waitFor('an empty table', (s) => /user 6553\d/.test(s) && tableRows(s.split('\n')).length === 0);
+    t.send('u');
+    t.send('Enter');
+    await t.waitFor('the rows back', (s) => s.includes('utop_cpu') && !/user 6553\d/.test(s));
     t.send('V');
     screen = await t.waitFor('the tree', (s) => /`- \[utop_zomb/.test(s));
     const rowsNow = tableRows(screen);
     const z = rowsNow.findIndex((l) => l.includes('utop_zomb'));
     expect(rowsNow[z - 1]).toContain('utop_zpar');
     assertFits(t, screen);
+    // = clears the name filter given by --name
+    t.send('=');
+    await t.waitFor('no name filter', (s) => s.includes('sort %CPU') && !s.includes('name ~'));
     await quitAndCheckRestored(t, 'C-c');
   });
 });

@@ -78,6 +78,15 @@ describe('unixproc top on a pipe', () => {
     expect(rows[1]).toMatch(/ `- \[usnap_zomb\] <defunct>$/);
   });
 
+  test('-u keeps only the processes of that user (a name or a uid)', async () => {
+    const me = process.getuid!();
+    const mine = await runCli(['top', '--name', 'usnap_', '-u', String(me)]);
+    expect(rowsOf(mine.stdout)).toHaveLength(2);
+    const other = await runCli(['top', '--name', 'usnap_', '-u', String(me === 65534 ? 65533 : 65534)]);
+    expect(other.code).toBe(0);
+    expect(rowsOf(other.stdout)).toEqual([]);
+  });
+
   test('a pid given to -p that does not exist: exit 1 and a one-line message', async () => {
     const r = await runCli(['top', '-p', '2147483647']);
     expect(r.code).toBe(1);
