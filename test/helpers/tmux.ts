@@ -17,6 +17,7 @@ export class Tmux {
   readonly socket: string;
   private server: ChildProcess | undefined;
   private serverExit: Promise<void> | undefined;
+  private socketPath: string | undefined;
 
   constructor(
     readonly columns: number,
@@ -46,6 +47,7 @@ export class Tmux {
       if (Date.now() > deadline) throw new Error(`tmux new-session: ${r.stderr}`);
       await new Promise((res) => setTimeout(res, 20));
     }
+    this.socketPath = this.display('#{socket_path}');
     // dash gives root the prompt '# ' whatever PS1 says at start: set it once it runs
     this.type("PS1='utop$ '");
     await this.waitFor('the shell prompt', (s) => /^utop\$ /m.test(s));
@@ -100,6 +102,8 @@ export class Tmux {
     await this.serverExit;
     clearTimeout(t);
     this.server = undefined;
+    // the server leaves its socket file behind when it is killed
+    if (this.socketPath !== undefined) fs.rmSync(this.socketPath, { force: true });
   }
 }
 
