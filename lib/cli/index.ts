@@ -11,6 +11,7 @@ import { escapeText } from './text';
 /** Subcommands, in the order `unixproc --help` lists them. */
 const commands: Record<string, () => Command> = {
   ps: () => require('./ps').command,
+  top: () => require('./top').command,
   tree: () => require('./tree').command,
   zombies: () => require('./zombies').command,
   orphans: () => require('./orphans').command,

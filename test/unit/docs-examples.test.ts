@@ -12,7 +12,7 @@ const DOCS = join(ROOT, 'docs');
 const FIXTURE = join(ROOT, 'test/fixtures/proc/tree');
 
 const PROC_COMMANDS = ['ps', 'tree', 'zombies', 'orphans', 'daemons'] as const;
-const COMMANDS = [...PROC_COMMANDS, 'guard', 'supervise'] as const;
+const COMMANDS = [...PROC_COMMANDS, 'top', 'guard', 'supervise'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const OPTION = /--[a-z][a-z-]*/g;
@@ -91,6 +91,7 @@ function documentedOptions(): Map<CommandName, Set<string>> {
     add(cmd, shared);
     add(cmd, section('docs/cli.md', cmd));
   }
+  add('top', section('docs/cli.md', 'top'));
   add('guard', section('docs/leak-guard.md', 'The CLI: `unixproc guard`'));
   add('supervise', section('docs/supervise.md', '`unixproc supervise`'));
   for (const file of markdownFiles) {
