@@ -108,6 +108,14 @@ interface Frame {
   readonly closing: number;
   /** `---` or `-+-` before a first child. */
   readonly connector: string;
+  /**
+   * What pstree writes before this node's own branch on a line of its own: for each
+   * ancestor but the parent, its column's padding and `| ` (its branch goes on) or blank.
+   * Built from the parent's, so each line costs its own length, not its depth times a loop.
+   */
+  readonly base: string;
+  /** The parent's column width (pstree's width[level - 1]). */
+  readonly parentWidth: number;
 }
 
 /**
@@ -118,21 +126,13 @@ interface Frame {
 export function drawTree(roots: readonly DrawNode[], sym: Symbols, compact: boolean, onePerLine: boolean): string[] {
   const ids = compact ? subtreeIds(roots) : undefined;
   const lines: string[] = [];
-  const width: number[] = [];
-  const more: boolean[] = [];
   for (const root of roots) {
     let line = '';
-    const stack: Frame[] = [{ node: root, level: 0, rep: 1, first: true, last: true, closing: 0, connector: '' }];
+    const stack: Frame[] = [{ node: root, level: 0, rep: 1, first: true, last: true, closing: 0, connector: '', base: '', parentWidth: 0 }];
     while (stack.length > 0) {
       const f = stack.pop()!;
-      if (f.first && !onePerLine) {
-        line += f.connector;
-      } else {
-        for (let lvl = 0; lvl < f.level; lvl++) {
-          line += ' '.repeat(width[lvl] + 1);
-          line += lvl === f.level - 1 ? (f.last ? sym.last : sym.branch) : more[lvl + 1] ? sym.vertical : sym.empty;
-        }
-      }
+      if (f.first && !onePerLine) line += f.connector;
+      else if (f.level > 0) line += `${f.base}${' '.repeat(f.parentWidth + 1)}${f.last ? sym.last : sym.branch}`;
       let add = 0;
       if (f.rep >= 2) {
         const prefix = `${f.rep}*[`;
@@ -148,9 +148,9 @@ export function drawTree(roots: readonly DrawNode[], sym: Symbols, compact: bool
         lines.push(line);
         line = '';
       }
-      more[f.level] = !f.last;
       // pstree -a indents every level by two columns (one for a one-character name).
-      width[f.level] = onePerLine ? (displayLength(f.node.label) > 1 ? 1 : 0) : displayLength(f.node.label) + add;
+      const width = onePerLine ? (displayLength(f.node.label) > 1 ? 1 : 0) : displayLength(f.node.label) + add;
+      const base = f.level === 0 ? '' : `${f.base}${' '.repeat(f.parentWidth + 1)}${f.last ? sym.empty : sym.vertical}`;
       for (let i = kids.length - 1; i >= 0; i--) {
         const { node, count } = kids[i];
         stack.push({
@@ -161,6 +161,8 @@ export function drawTree(roots: readonly DrawNode[], sym: Symbols, compact: bool
           last: i === kids.length - 1,
           closing: (onePerLine ? 0 : f.closing) + (count > 1 ? 1 : 0),
           connector: i === 0 ? (kids.length > 1 ? sym.first : sym.single) : '',
+          base,
+          parentWidth: width,
         });
       }
     }
