@@ -105,7 +105,8 @@ export class DotUnavailable extends Error {
  *   caller's writer).
  */
 export function renderSvg(dotText: string, program = 'dot'): string {
-  const r = spawnSync(program, ['-Tsvg'], { input: dotText, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  // env given as it is now (not left to child_process's default): a caller that changed process.env meant it.
+  const r = spawnSync(program, ['-Tsvg'], { input: dotText, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, env: process.env });
   if (r.error !== undefined) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DotUnavailable(`--svg needs Graphviz's dot, which is not installed (Debian/Ubuntu: apt-get install graphviz); --dot prints the DOT text without it`);
