@@ -14,6 +14,8 @@ import {
   atMostPositionals,
   CmdlineMap,
   COMMON_USAGE,
+  notRunningThis,
+  notSelf,
   parsePid,
   parsePidList,
   procfsOption,
@@ -31,8 +33,8 @@ const USAGE = `usage: unixproc tree [PID] [-p] [-A|-U] [-c] [-n] [-T] [--cmdline
 
 The process tree rooted at PID, or, without PID, every tree whose root's parent is not in
 the table (PID 1, and processes whose parent is outside the pid namespace), drawn as
-pstree draws it: a parent and its first child on one line (name---child, or name-+-child
-when there are several), the other children below, in name order; identical sibling
+pstree draws it: a parent and its first child on one line (joined by --- for an only child,
+-+- for the first of several), the other children below, in name order; identical sibling
 subtrees once, as N*[name]; threads as {name}. Box drawing on a terminal with a UTF-8
 locale, ASCII otherwise. Marked: a zombie as "name <defunct>", a leaked orphan (re-parented
 to init or a subreaper, findOrphans()) as "name <orphan>". Kernel threads are hidden.
@@ -136,7 +138,9 @@ type OrphanMap = ReadonlyMap<number, { readonly startTime: number; readonly clas
 function orphanMap(args: ProcArgs): OrphanMap {
   const subreapers = parsePidList(args, 'subreaper');
   const m = new Map<number, { startTime: number; classification: 'daemon' | 'leaked-orphan' }>();
-  for (const o of findOrphans({ ...procfsOption(args), subreapers })) {
+  // As `unixproc orphans` does: neither this command nor the ancestors running it (npm under
+  // a container's PID 1 shell) are marked; they are the ones looking.
+  for (const o of notRunningThis(args, notSelf(args, findOrphans({ ...procfsOption(args), subreapers })))) {
     m.set(o.process.pid, { startTime: o.process.startTime, classification: o.classification });
   }
   return m;
