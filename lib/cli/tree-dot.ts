@@ -5,7 +5,6 @@
  * @see https://graphviz.org/doc/info/lang.html (quoted strings), https://graphviz.org/docs/attr-types/escString/
  * @internal
  */
-import { spawnSync } from 'node:child_process';
 import { escapeText, hex } from '../escape';
 
 /** What a process is drawn as. */
@@ -106,6 +105,8 @@ export class DotUnavailable extends Error {
  */
 export function renderSvg(dotText: string, program = 'dot'): string {
   // env given as it is now (not left to child_process's default): a caller that changed process.env meant it.
+  // child_process loaded here, only for --svg.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync(program, ['-Tsvg'], { input: dotText, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, env: process.env });
   if (r.error !== undefined) {
     const code = (r.error as NodeJS.ErrnoException).code;

@@ -5,8 +5,13 @@
  * `--dot` / `--svg`, as a Graphviz picture (lib/cli/tree-dot.ts).
  * @internal
  */
-import { findOrphans, listProcesses, processTree, threads } from '../proc';
-import type { ProcessInfo, ProcessTreeNode } from '../proc';
+// The readers from their own modules, not lib/proc's index (which loads every reader).
+import { findOrphans } from '../proc/orphans';
+import type { ProcessInfo } from '../proc/process-info';
+import { listProcesses } from '../proc/table';
+import { threads } from '../proc/threads';
+import { processTree } from '../proc/tree';
+import type { ProcessTreeNode } from '../proc/tree';
 import { isErrnoException } from '../errors';
 import type { CliIO, Command } from './command';
 import { UsageError } from './command';
