@@ -46,17 +46,20 @@ async function pidsUnder(root: number): Promise<number[]> {
   return out;
 }
 
-/** Kills the tree's process group and every process in it, and reaps them: the shell by child_process, the rest here. */
+/**
+ * Kills the tree's process group and reaps it: the shell by child_process, the rest here.
+ * Everything is stopped first, then killed: a shell still running while its children die
+ * would reap them itself (its `wait`), and they would never reach this subreaper.
+ */
 async function endTree(shell: ChildProcess, pids: readonly number[]): Promise<void> {
   const exited = new Promise((r) => (shell.exitCode !== null ? r(undefined) : shell.once('exit', r)));
-  try {
-    process.kill(-shell.pid!, 'SIGKILL');
-  } catch {
-    // the group is gone already
-  }
+  process.kill(-shell.pid!, 'SIGSTOP');
+  await waitFor('the whole tree stopped', () => pids.every((p) => ['T', 'Z'].includes(stateLetter(p) ?? 'gone')), 30000);
+  process.kill(-shell.pid!, 'SIGKILL');
   for (const p of pids) killPid(p);
   await exited;
-  for (const p of pids) if (p !== shell.pid) await reapPid(p);
+  // A generous deadline: on a loaded machine the re-parenting of a killed tree can take seconds.
+  for (const p of pids) if (p !== shell.pid) await reapPid(p, 30000);
 }
 
 function pstree(args: readonly string[]): string {
