@@ -27,6 +27,10 @@ export function escapeCodePoint(ch: string): string {
   return ch;
 }
 
+// What escapeCodePoint changes, for one replace over a whole text.
+// eslint-disable-next-line no-control-regex
+const ESCAPED = /[\x00-\x1f\\\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 /**
  * Escapes text for a terminal: backslash as `\\`, newline, tab and carriage return as
  * `\n`, `\t`, `\r`, other C0 and C1 control characters and DEL as `\xHH` (ESC is `\x1b`),
@@ -34,8 +38,10 @@ export function escapeCodePoint(ch: string): string {
  * is unambiguous: a literal backslash-n in a name reads `\\n`.
  */
 export function escapeText(s: string): string {
-  let out = '';
-  for (const ch of s) out += escapeCodePoint(ch);
-  return out;
+  // One replace over what escapeCodePoint changes (none of it is a surrogate, so matching
+  // UTF-16 code units is matching code points): the same text as escaping each code point,
+  // without a string built one character at a time (a 30 MB tree drawing took 24 s).
+  return s.replace(ESCAPED, escapeCodePoint);
 }
+
 

@@ -139,15 +139,15 @@ level(2)
 `;
 
 describe('tree of a spawned chain', () => {
-  test('draws the three processes nested, with pid, state and comm', async () => {
+  test('draws the three processes as one pstree line, name(pid) with -p', async () => {
     const chain = spawnReporter(PYTHON, ['-c', CHAIN]);
     try {
       const [a, b, c] = (await chain.lines(3)).map(Number);
       await waitFor('the chain asleep', () => [a, b, c].every((p) => stateLetter(p) === 'S'));
       const comm = commOf(a);
-      const r = await runCli(['tree', String(a)]);
+      const r = await runCli(['tree', '-p', String(a)]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`${a} S ${comm}\n\`- ${b} S ${comm}\n   \`- ${c} S ${comm}\n`);
+      expect(r.stdout).toBe(`${comm}(${a})---${comm}(${b})---${comm}(${c})\n`);
 
       const doc = JSON.parse((await runCli(['tree', String(a), '--json', '--cmdline'])).stdout);
       expect(doc.roots[0].process.pid).toBe(a);
@@ -210,7 +210,7 @@ describe('a process with a hostile name', () => {
   test('the real bin writes the escaped text to its stdout', async () => {
     const r = await runBin(['tree', String(pid)]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${pid} S ev\\x1b[2J\\nil\n`);
+    expect(r.stdout).toBe('ev\\x1b[2J\\nil\n');
   });
 });
 

@@ -131,42 +131,52 @@ describe('unixproc ps --procfs (fixture tree)', () => {
 });
 
 describe('unixproc tree --procfs (fixture tree)', () => {
-  test('draws every tree whose root has no parent in the table, kernel threads hidden', async () => {
+  test('draws every tree whose root has no parent in the table as pstree does: name order, threads, marks', async () => {
     const r = await runCli(['tree', ...at]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
-        '1 S init',
-        '|- 100 S x) Z 1 (y',
-        '|  |- 101 R a\\nb c',
-        '|  `- 102 Z defunct <defunct>',
-        '|- 103 Q odd',
-        '|- 106 S worker',
-        '|- 107 S getty',
-        '|- 108 S login',
-        '|- 109 S bash',
-        '|- 110 S old',
-        '|- 200 S sessleader',
-        '|  |- 201 S member',
-        '|  `- 210 S job',
-        '|- 220 T stopped',
-        '|- 231 S daemond',
-        '|- 300 S spawner',
-        '`- 301 S leaked',
-        '112 S nsenter',
+        'init-+-bash <orphan>',
+        '     |-daemond',
+        '     |-getty <orphan>',
+        '     |-leaked <orphan>',
+        '     |-login <orphan>',
+        '     |-odd',
+        '     |-old',
+        '     |-sessleader-+-job',
+        '     |            `-member',
+        '     |-spawner',
+        '     |-stopped',
+        '     |-worker---{worker-io}',
+        '     `-x) Z 1 (y-+-a\\nb c',
+        '                 `-defunct <defunct>',
+        'nsenter',
         '',
       ].join('\n'),
     );
   });
 
-  test('from one pid, with command lines', async () => {
+  test('-p writes name(pid), a thread as {name}(tid)', async () => {
+    const r = await runCli(['tree', '-p', '200', ...at]);
+    expect(r.stdout).toBe('sessleader(200)-+-job(210)\n                `-member(201)\n');
+    expect((await runCli(['tree', '--show-pids', '106', ...at])).stdout).toBe('worker(106)---{worker-io}(107)\n');
+  });
+
+  test('-n orders children by pid, -T hides threads, -U draws boxes', async () => {
+    expect((await runCli(['tree', '-n', '200', ...at])).stdout).toBe('sessleader-+-member\n           `-job\n');
+    expect((await runCli(['tree', '-T', '106', ...at])).stdout).toBe('worker\n');
+    expect((await runCli(['tree', '-U', '200', ...at])).stdout).toBe('sessleader─┬─job\n           └─member\n');
+  });
+
+  test('from one pid, with command lines (-a), one process per line as pstree -a', async () => {
     const r = await runCli(['tree', '100', '--cmdline', ...at]);
-    expect(r.stdout).toBe(['100 S [x) Z 1 (y]', '|- 101 R [a\\nb c]', '`- 102 Z [defunct] <defunct>', ''].join('\n'));
+    expect(r.stdout).toBe(['[x) Z 1 (y]', '  |-[a\\nb c]', '  `-[defunct] <defunct>', ''].join('\n'));
+    expect((await runCli(['tree', '100', '-ap', ...at])).stdout).toBe(['[x) Z 1 (y],100', '  |-[a\\nb c],101', '  `-[defunct],102 <defunct>', ''].join('\n'));
   });
 
   test('a kernel thread named as the root is shown with its kernel children', async () => {
     const r = await runCli(['tree', '2', ...at]);
-    expect(r.stdout).toBe('2 S kthreadd\n`- 3 I kworker/0:0-events\n');
+    expect(r.stdout).toBe('kthreadd---kworker/0:0-events\n');
   });
 
   test('--json gives the ProcessTreeNode objects under "roots"', async () => {
@@ -176,6 +186,21 @@ describe('unixproc tree --procfs (fixture tree)', () => {
     expect(doc.roots[0].process.pid).toBe(200);
     expect(doc.roots[0].children.map((c: { process: { pid: number } }) => c.process.pid)).toEqual([201, 210]);
     expect(doc.roots[0].children[0].children).toEqual([]);
+  });
+
+  test('--dot draws each process with its kind: zombie, leaked orphan, daemon', async () => {
+    const r = await runCli(['tree', '--dot', ...at]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('digraph "unixproc tree" {\n')).toBe(true);
+    const node = (pid: number): string | undefined => r.stdout.split('\n').find((l) => l.startsWith(`  p${pid} [`));
+    expect(node(102)).toMatch(/^ {2}p102 \[label="defunct\\npid 102, Z, zombie", shape=octagon/);
+    expect(node(301)).toMatch(/^ {2}p301 \[label="leaked\\npid 301, S, leaked orphan", /);
+    expect(node(200)).toMatch(/^ {2}p200 \[label="sessleader\\npid 200, S, daemon", /);
+    expect(node(106)).toMatch(/^ {2}p106 \[label="worker\\npid 106, S, 2 threads, daemon", /);
+    // the comm holding a newline is written as the two characters \n, escaped again for DOT
+    expect(node(101)).toMatch(/^ {2}p101 \[label="a\\\\nb c\\npid 101, R", /);
+    expect(r.stdout).toContain('  p100 -> p101;\n');
+    expect(node(3)).toBeUndefined(); // kernel threads hidden
   });
 
   test('a pid that is not there prints nothing on stdout, says so on stderr, and exits 1', async () => {
@@ -376,7 +401,7 @@ describe('nothing found (a tree of init, one daemon and its child)', () => {
   });
 
   test('tree draws the chain', async () => {
-    expect((await runCli(['tree', '--procfs', root, '--procfs-fixture'])).stdout).toBe('1 S init\n`- 50 S served\n   `- 51 S worker\n');
+    expect((await runCli(['tree', '--procfs', root, '--procfs-fixture'])).stdout).toBe('init---served---worker\n');
   });
 });
 
@@ -393,6 +418,13 @@ describe('usage errors exit 2 with a message and the usage on stderr', () => {
     [['ps', '--procfs='], 'unixproc ps: --procfs needs a directory'],
     [['tree', '-5'], 'unixproc tree: PID: -5 is negative; a process id is a positive integer'],
     [['tree', '1', '2'], "unixproc tree: unexpected argument '2'"],
+    [['tree', '-pZ'], 'unixproc tree: unknown option -Z (short options: -p -A -U -c -n -T -a -l -h)'],
+    [['tree', '-A', '-U'], 'unixproc tree: -A (--ascii) and -U (--unicode) exclude each other'],
+    [['tree', '--dot', '--svg'], 'unixproc tree: --dot and --svg exclude each other: one output at a time'],
+    [['tree', '--json', '-p'], 'unixproc tree: --show-pids shapes the text drawing; it does not combine with --json'],
+    [['tree', '--dot', '-A'], 'unixproc tree: --ascii shapes the text drawing; it does not combine with --dot'],
+    [['tree', '--json', '-T'], 'unixproc tree: --json gives processTree() as it is (children in pid order, no threads): -n and -T do not apply'],
+    [['tree', '--subreaper', '0'], 'unixproc tree: --subreaper: 0 is out of range (1 to 2147483647)'],
     [['zombies', '--subreaper', 'x'], "unixproc zombies: --subreaper: 'x' is not a process id (a positive integer)"],
     [['orphans', '--', 'ls'], "unixproc orphans: unexpected '--': this command runs no other command"],
     [['daemons', '--wide=1'], 'unixproc daemons: --wide takes no value'],

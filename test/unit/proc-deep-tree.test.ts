@@ -35,15 +35,24 @@ test(`processTree() walks a chain ${DEPTH} deep to its end`, () => {
   expect([depth, last]).toEqual([DEPTH, DEPTH]);
 });
 
-// The drawing's size grows with the square of the depth (each line is indented by its
-// depth), so the CLI is drawn from further down the chain: 4000 levels (the recursive
-// drawing overflowed at about 3000), about 24 MB of text.
+// In pstree's layout a chain is one line (p1---p2---...); in the one-per-line layout (-a)
+// the drawing's size grows with the square of the depth (each line is indented by its
+// depth), so the CLI is drawn from further down the chain: 4000 levels (a recursive
+// drawing overflowed at about 3000), about 32 MB of text.
 const CLI_DEPTH = 4000;
 
-test(`unixproc tree draws a chain ${CLI_DEPTH} deep, one line per process`, async () => {
+test(`unixproc tree draws a chain ${CLI_DEPTH} deep as one pstree line`, async () => {
   const from = DEPTH - CLI_DEPTH + 1;
   const r = await runCli(['tree', String(from), '--procfs', root, '--procfs-fixture']);
+  const names = Array.from({ length: CLI_DEPTH }, (_, i) => `p${from + i}`);
+  expect(r.code).toBe(0);
+  expect(r.stdout === `${names.join('---')}\n`).toBe(true);
+});
+
+test(`unixproc tree -a draws a chain ${CLI_DEPTH} deep, one line per process`, async () => {
+  const from = DEPTH - CLI_DEPTH + 1;
+  const r = await runCli(['tree', String(from), '-a', '--procfs', root, '--procfs-fixture']);
   const lines = r.stdout.trimEnd().split('\n');
-  expect([r.code, lines.length, lines[0], lines[1], lines[2]]).toEqual([0, CLI_DEPTH, `${from} S p${from}`, `\`- ${from + 1} S p${from + 1}`, `   \`- ${from + 2} S p${from + 2}`]);
-  expect(lines[CLI_DEPTH - 1] === `${'   '.repeat(CLI_DEPTH - 2)}\`- ${DEPTH} S p${DEPTH}`).toBe(true);
+  expect([r.code, lines.length, lines[0], lines[1], lines[2]]).toEqual([0, CLI_DEPTH, `[p${from}]`, `  \`-[p${from + 1}]`, `      \`-[p${from + 2}]`]);
+  expect(lines[CLI_DEPTH - 1] === `${'    '.repeat(CLI_DEPTH - 2)}  \`-[p${DEPTH}]`).toBe(true);
 });
