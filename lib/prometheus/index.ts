@@ -5,14 +5,17 @@
  * beside its own metrics. prom-client is an optional peer dependency: install it to use
  * this entry. See docs/prometheus.md.
  */
-import type { Registry } from 'prom-client';
+import type { Registry, RegistryContentType } from 'prom-client';
 import { invalidArgType, invalidArgValue } from '../errors';
+import { ProcessMetricsCollector, type CollectOptions } from '../metrics/collect';
 import { collectServiceMetrics } from '../metrics/services';
 import type { MetricFamily, Sample } from '../metrics/types';
 import { Supervisor } from '../supervise/supervisor';
 import { optionKeys, validateOptions } from '../validate';
 
 export { collectServiceMetrics, SERVICE_FAMILY_NAMES, SERVICE_STATES } from '../metrics/services';
+export { collectProcessMetrics, ProcessMetricsCollector } from '../metrics/collect';
+export type { CollectOptions, ProcessGroupSpec } from '../metrics/collect';
 export type { MetricFamily, MetricType, Sample } from '../metrics/types';
 
 /**
@@ -25,6 +28,13 @@ export type MetricCollector = () => readonly MetricFamily[];
 
 /** Options of {@link register}. */
 export interface RegisterOptions {
+  /**
+   * The process collectors of `unixproc metrics` (docs/metrics.md: zombies by parent,
+   * orphans, daemons, process groups, states): `true` (the default) with their defaults,
+   * their {@link CollectOptions} (`groups`, `procfs`...), or `false` for none. Each scrape
+   * then reads the whole process table once.
+   */
+  readonly system?: boolean | CollectOptions;
   /**
    * The supervised services to report (docs/prometheus.md): `true` (the default) for the
    * live supervisors of this process (from supervise() until they are `'stopped'`; failed
@@ -43,7 +53,7 @@ export interface Registration {
   unregister(): void;
 }
 
-const REGISTER_KEYS = optionKeys<RegisterOptions>({ services: true, collectors: true });
+const REGISTER_KEYS = optionKeys<RegisterOptions>({ system: true, services: true, collectors: true });
 
 /** The prom-client module the caller's application has (an optional peer dependency). */
 type PromClient = typeof import('prom-client');
@@ -88,8 +98,8 @@ function validateFamily(f: MetricFamily): MetricFamily {
   return f;
 }
 
-function isRegistry(value: unknown): value is Registry {
-  const r = value as Registry | null;
+function isRegistry(value: unknown): value is Registry<RegistryContentType> {
+  const r = value as Registry<RegistryContentType> | null;
   return typeof r === 'object' && r !== null && typeof r.registerMetric === 'function' && typeof r.removeSingleMetric === 'function';
 }
 
@@ -140,16 +150,25 @@ function validateServices(value: unknown): readonly Supervisor[] | boolean {
  *   from the first collection; prom-client's "A metric with the name ... has already been
  *   registered" when the registry has one of these names (nothing is left registered then).
  */
-export function register(registry?: Registry, options?: RegisterOptions): Registration {
+export function register(registry?: Registry<RegistryContentType>, options?: RegisterOptions): Registration {
   const client = loadPromClient();
   if (registry !== undefined && !isRegistry(registry)) throw invalidArgType('registry', 'a prom-client Registry', registry);
-  const target: Registry = registry ?? client.register;
+  const target: Registry<RegistryContentType> = registry ?? client.register;
   const o = validateOptions<RegisterOptions>(options, 'options', REGISTER_KEYS);
   const services = validateServices(o.services);
   const collectors: MetricCollector[] = [...validateCollectors(o.collectors)];
   if (services === true) collectors.unshift(() => collectServiceMetrics());
   else if (services !== false) collectors.unshift(() => collectServiceMetrics(services));
-  if (collectors.length === 0) throw invalidArgValue('options', options, 'selects no collector (services: false and no collectors)');
+  if (o.system === undefined || o.system === true) {
+    const system = new ProcessMetricsCollector();
+    collectors.unshift(() => system.collect());
+  } else if (typeof o.system === 'object' && o.system !== null) {
+    const system = new ProcessMetricsCollector(o.system);
+    collectors.unshift(() => system.collect());
+  } else if (o.system !== false) {
+    throw invalidArgType('options.system', 'a boolean or the options of collectProcessMetrics()', o.system);
+  }
+  if (collectors.length === 0) throw invalidArgValue('options', options, 'selects no collector (system: false, services: false, no collectors)');
 
   // One collection per scrape: registry.metrics() calls every metric's get() in one
   // synchronous pass, so the first call collects and a microtask forgets the result.
