@@ -257,7 +257,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       writeAtomically(file, text);
     } catch (e) {
-      throw new Error(`--textfile ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`--textfile ${file}: ${typeof (e as { message?: unknown }).message === 'string' ? (e as Error).message : String(e)}`);
     }
   };
   try {
