@@ -30,9 +30,9 @@ groups, daemon findings, process states and process groups (metrics: docs/metric
                          :9256 for every address, port 0 for any free port); the text format
                          0.0.4, or OpenMetrics 1.0.0 when the scraper's Accept header asks for it.
                          Runs until SIGTERM or SIGINT
-  --textfile PATH        write the exposition to PATH (a *.prom file in node_exporter's
-                         --collector.textfile.directory), atomically: a temporary file in the
-                         same directory, then rename(2)
+  --textfile PATH        write the exposition to PATH (a *.prom file in the directory that
+                         node_exporter's textfile collector reads), atomically: a temporary
+                         file in the same directory, then rename(2)
   --interval SECONDS     with --textfile: rewrite it every SECONDS (1 to 86400) until SIGTERM or
                          SIGINT, instead of once
   --once                 write one exposition on stdout and exit
@@ -257,7 +257,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       writeAtomically(file, text);
     } catch (e) {
-      throw new Error(`--textfile ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`--textfile ${file}: ${typeof (e as { message?: unknown }).message === 'string' ? (e as Error).message : String(e)}`);
     }
   };
   try {
