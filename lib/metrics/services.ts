@@ -26,7 +26,7 @@ export const SERVICE_FAMILY_NAMES: readonly string[] = [
   'unixproc_service_processes',
   'unixproc_service_threads',
   'unixproc_service_cpu_seconds',
-  'unixproc_service_resident_memory_bytes',
+  'unixproc_service_memory_bytes',
 ];
 
 /**
@@ -69,7 +69,8 @@ function validateSupervisors(value: unknown): readonly Supervisor[] {
  * known to the supervisor yet, so `ready` follows `up`), `_state` (1 for the current one of
  * {@link SERVICE_STATES}, 0 for the others), the counters `_restarts` and
  * `_start_limit_hits`, and for a running child's tree `_processes`, `_threads`,
- * `_cpu_seconds` (a counter of the current child's run) and `_resident_memory_bytes`.
+ * `_cpu_seconds` (a counter of the current child's run, label `mode`: user, system) and
+ * `_memory_bytes` (label `memtype`: resident).
  * Every family is returned, with no sample when there is no service.
  *
  * Reading a contained child's usage resets the interval its `cpuPercent` is measured over
@@ -104,8 +105,9 @@ export function collectServiceMetrics(supervisors?: readonly Supervisor[]): Metr
     if (u !== undefined) {
       processes.push({ labels: { service }, value: u.processes });
       threads.push({ labels: { service }, value: u.threads });
-      cpu.push({ labels: { service }, value: u.cpuUser + u.cpuSystem });
-      rss.push({ labels: { service }, value: u.rss });
+      cpu.push({ labels: { service, mode: 'user' }, value: u.cpuUser });
+      cpu.push({ labels: { service, mode: 'system' }, value: u.cpuSystem });
+      rss.push({ labels: { service, memtype: 'resident' }, value: u.rss });
     }
   });
   return [
@@ -134,13 +136,13 @@ export function collectServiceMetrics(supervisors?: readonly Supervisor[]): Metr
     {
       name: 'unixproc_service_cpu_seconds',
       type: 'counter',
-      help: "CPU seconds (user and system) of the running child's tree since it started; resets at a restart.",
+      help: "CPU seconds of the running child's tree since it started, by mode (user, system); resets at a restart.",
       samples: cpu,
     },
     {
-      name: 'unixproc_service_resident_memory_bytes',
+      name: 'unixproc_service_memory_bytes',
       type: 'gauge',
-      help: "Resident set size of the running child's tree, in bytes (summed over its processes).",
+      help: "Memory of the running child's tree in bytes, by memtype (resident: RSS summed over its processes).",
       samples: rss,
     },
   ];

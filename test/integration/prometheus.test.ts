@@ -64,8 +64,9 @@ test('a child that fails once and then runs: restarts_total 1, up 1, its tree co
   const { dir, cleanup } = tempDir();
   try {
     const flag = path.join(dir, 'ran-once');
-    // First run: leaves a mark and exits 1. Second run: a shell with a sleeping child.
-    const script = `if [ -e '${flag}' ]; then sleep 60 & wait; else : > '${flag}'; exit 1; fi`;
+    // First run: leaves a mark and exits 1. Second run: a shell that spends CPU time in a
+    // loop, then waits for a sleeping child.
+    const script = `if [ -e '${flag}' ]; then i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; sleep 60 & wait; else : > '${flag}'; exit 1; fi`;
     const sup = track(supervise('/bin/sh', ['-c', script], { name: 'flaky', backoff: { initial: 1 } }));
     const respawned = new Promise<void>((resolve) => sup.once('spawn', () => resolve()));
     const registry = new client.Registry();
@@ -73,7 +74,7 @@ test('a child that fails once and then runs: restarts_total 1, up 1, its tree co
     await respawned;
     // Until the shell has started its sleep: two processes in the tree.
     let text = '';
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 3000; i++) {
       text = await registry.metrics();
       if ((valueOf(text, 'unixproc_service_processes', { service: 'flaky' }) ?? 0) >= 2) break;
       await new Promise((r) => setTimeout(r, 10));
@@ -85,8 +86,12 @@ test('a child that fails once and then runs: restarts_total 1, up 1, its tree co
     expect(valueOf(text, 'unixproc_service_start_limit_hits_total', { service: 'flaky' })).toBe(0);
     // sh and sleep, plus the subreaper's shepherd when that is the containment.
     expect(valueOf(text, 'unixproc_service_processes', { service: 'flaky' })).toBe(sup.containment === 'subreaper' ? 3 : 2);
-    expect(valueOf(text, 'unixproc_service_resident_memory_bytes', { service: 'flaky' })).toBeGreaterThan(0);
-    expect(valueOf(text, 'unixproc_service_cpu_seconds_total', { service: 'flaky' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(text, 'unixproc_service_memory_bytes', { service: 'flaky', memtype: 'resident' })).toBeGreaterThan(0);
+    // The loop's CPU time, in the shell that is still alive: at least a few clock ticks.
+    const user = valueOf(text, 'unixproc_service_cpu_seconds_total', { service: 'flaky', mode: 'user' });
+    const system = valueOf(text, 'unixproc_service_cpu_seconds_total', { service: 'flaky', mode: 'system' });
+    expect((user ?? 0) + (system ?? 0)).toBeGreaterThan(0.02);
+    expect(system).toBeGreaterThanOrEqual(0);
     expect(promtool(text)).toEqual({ status: 0, out: '' });
 
     // Stopped: no longer a live supervisor, so no longer reported.
