@@ -4,6 +4,7 @@
  * start-limit hits, their trees) and the processes of the machine (zombies by parent...)
  * beside its own metrics. prom-client is an optional peer dependency: install it to use
  * this entry. See docs/prometheus.md.
+ * @module unixproc/prometheus
  */
 import type { Registry, RegistryContentType } from 'prom-client';
 import { invalidArgType, invalidArgValue } from '../errors';
