@@ -61,7 +61,6 @@ type PromClient = typeof import('prom-client');
 
 function loadPromClient(): PromClient {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('prom-client') as PromClient;
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw e;
@@ -89,12 +88,17 @@ function validateFamily(f: MetricFamily): MetricFamily {
   if (typeof f.help !== 'string') throw invalidArgType(`${what}.help`, 'of type string', f.help);
   if (!TYPES.includes(f.type)) throw invalidArgValue(`${what}.type`, f.type, "must be 'gauge', 'counter' or 'info'");
   if (!Array.isArray(f.samples)) throw invalidArgType(`${what}.samples`, 'an array', f.samples);
+  const series = new Set<string>();
   for (const s of f.samples as readonly Sample[]) {
     if (typeof s !== 'object' || s === null || typeof s.value !== 'number') throw invalidArgType(`${what}.samples[]`, 'a { labels, value: number }', s);
     for (const [k, v] of Object.entries(s.labels ?? {})) {
       if (!LABEL_NAME.test(k) || k.startsWith('__')) throw invalidArgValue(`${what}: label name`, k, 'is not a Prometheus label name');
       if (typeof v !== 'string') throw invalidArgType(`${what}: label ${k}`, 'of type string', v);
     }
+    // Prometheus drops a scrape with two samples of one series.
+    const key = JSON.stringify(Object.entries(s.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (series.has(key)) throw invalidArgValue(`${what}: samples of ${f.name}`, s.labels, 'hold these labels twice');
+    series.add(key);
   }
   return f;
 }
@@ -183,7 +187,11 @@ export function register(registry?: Registry<RegistryContentType>, options?: Reg
     for (const c of collectors) {
       const families = c();
       if (!Array.isArray(families)) throw invalidArgType('the value a collector returned', 'an array of MetricFamily', families);
-      for (const f of families as readonly MetricFamily[]) byName.set(promName(validateFamily(f)), f);
+      for (const f of families as readonly MetricFamily[]) {
+        const name = promName(validateFamily(f));
+        if (byName.has(name)) throw invalidArgValue('a family a collector returned', f.name, 'is given twice (by one collector or two)');
+        byName.set(name, f);
+      }
     }
     current = byName;
     queueMicrotask(() => {

@@ -138,7 +138,6 @@ const NAME_MAX = 128;
 function validateName(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw invalidArgType('options.name', 'of type string', value);
-  // eslint-disable-next-line no-control-regex
   if (value.length === 0 || value.length > NAME_MAX || /[\u0000-\u001f\u007f-\u009f]/.test(value)) {
     throw invalidArgValue('options.name', value, `must be 1 to ${NAME_MAX} characters, no control character`);
   }

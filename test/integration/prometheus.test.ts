@@ -184,6 +184,18 @@ test('a custom collector: its families, counters as _total and infos as _info ga
   expect(text).toContain('# TYPE app_build_info gauge\napp_build_info{version="1.2.3"} 1');
   expect(text).toContain('# TYPE app_depth gauge\n');
   expect(promtool(text)).toEqual({ status: 0, out: '' });
+  reg.unregister();
+
+  // A collector that fails at a scrape fails that scrape only.
+  let fail = false;
+  register(registry, { system: false, services: false, collectors: [() => {
+    if (fail) throw new Error('no /proc today');
+    return [{ name: 'app_ok', help: 'OK.', type: 'gauge', samples: [{ labels: {}, value: 1 }] }];
+  }] });
+  fail = true;
+  await expect(registry.metrics()).rejects.toThrow('no /proc today');
+  fail = false;
+  expect(await registry.metrics()).toContain('\napp_ok 1\n');
 });
 
 test('bad arguments, bad collectors and a name already in the registry are errors that leave the registry as it was', async () => {
@@ -201,6 +213,12 @@ test('bad arguments, bad collectors and a name already in the registry are error
     expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
   );
   expect(bad({ name: 'x', help: '', type: 'gauge', samples: [{ labels: {}, value: '1' }] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  // Two samples of one series, one family twice: Prometheus would drop the scrape.
+  const one = { labels: { a: '1', b: '2' }, value: 1 };
+  const swapped = { labels: { b: '2', a: '1' }, value: 2 };
+  expect(bad({ name: 'x', help: '', type: 'gauge', samples: [one, swapped] })).toThrow(/hold these labels twice/);
+  const x: MetricFamily = { name: 'x', help: '', type: 'gauge', samples: [] };
+  expect(() => register(registry, { system: false, services: false, collectors: [() => [x], () => [x]] })).toThrow(/is given twice/);
   expect(registry.getMetricsAsArray()).toEqual([]);
 
   new client.Gauge({ name: 'unixproc_service_threads', help: 'mine', registers: [registry] });
