@@ -7,7 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as client from 'prom-client';
-import { register, type MetricFamily } from '../../lib/prometheus';
+import * as fs from 'node:fs';
+import { collectServiceMetrics, register, type MetricFamily } from '../../lib/prometheus';
+import { formatExposition } from '../../lib/metrics/exposition';
 import { supervise, type Supervisor } from '../../lib/supervise';
 import { ROOT, runNodeScript, tempDir } from '../helpers/os-core-children';
 
@@ -115,6 +117,26 @@ test('two services of one name get distinct service labels', async () => {
   expect(valueOf(text, 'unixproc_service_up', { service: 'same' })).toBe(1);
   expect(valueOf(text, 'unixproc_service_up', { service: 'same (2)' })).toBe(1);
   expect(promtool(text)).toEqual({ status: 0, out: '' });
+});
+
+test('a hostile program name is one escaped label value, in prom-client and in the exposition of unixproc supervise', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const hostile = 'we"ird\\na\nme} 1';
+    fs.symlinkSync('/bin/sleep', path.join(dir, hostile));
+    const sup = track(supervise(path.join(dir, hostile), ['60']));
+    expect(sup.name).toBe(hostile);
+    const registry = new client.Registry();
+    register(registry, { system: false, services: [sup] });
+    const text = await registry.metrics();
+    expect(text).toContain('unixproc_service_up{service="we\\"ird\\\\na\\nme} 1"} 1\n');
+    expect(promtool(text)).toEqual({ status: 0, out: '' });
+    const exposition = formatExposition(collectServiceMetrics([sup]), 'text');
+    expect(exposition).toContain('unixproc_service_up{service="we\\"ird\\\\na\\nme} 1"} 1\n');
+    expect(promtool(exposition)).toEqual({ status: 0, out: '' });
+  } finally {
+    cleanup();
+  }
 });
 
 test('zombies held by a service process are counted under its command, beside its own prom-client metrics; promtool accepts it all', () => {
