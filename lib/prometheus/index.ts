@@ -64,7 +64,7 @@ function loadPromClient(): PromClient {
     return require('prom-client') as PromClient;
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw e;
-    const err = new Error("unixproc/prometheus needs prom-client: npm install prom-client") as Error & { code: string };
+    const err = new Error('unixproc/prometheus needs prom-client (an optional peer dependency): npm install prom-client', { cause: e }) as Error & { code: string };
     err.code = 'ERR_UNIXPROC_PROM_CLIENT_MISSING';
     throw err;
   }
