@@ -23,7 +23,8 @@ export type { MetricFamily, MetricType, Sample } from '../metrics/types';
  * A source of metric families, called once per scrape (synchronously). It should return
  * the same families at every call (with no sample when there is nothing to count): a family
  * that first appears at a later call is registered then, and is exposed from the next scrape
- * on.
+ * on (unless the registry already has a metric of that name: then it is left out, rather
+ * than failing every scrape).
  */
 export type MetricCollector = () => readonly MetricFamily[];
 
@@ -179,7 +180,9 @@ export function register(registry?: Registry<RegistryContentType>, options?: Reg
   // synchronous pass, so the first call collects and a microtask forgets the result.
   let current: Map<string, MetricFamily> | undefined;
   const registered = new Map<string, { kind: MetricFamily['type']; metric: object }>();
+  const refused = new Set<string>();
   let closed = false;
+  let initial = true;
 
   const collect = (): Map<string, MetricFamily> => {
     if (current !== undefined) return current;
@@ -197,7 +200,20 @@ export function register(registry?: Registry<RegistryContentType>, options?: Reg
     queueMicrotask(() => {
       current = undefined;
     });
-    for (const [name, f] of byName) if (!closed && !registered.has(name)) add(name, f);
+    for (const [name, f] of byName) {
+      if (closed || registered.has(name) || refused.has(name)) continue;
+      if (initial) {
+        add(name, f); // at register(): a name the registry already has is thrown
+        continue;
+      }
+      try {
+        add(name, f);
+      } catch {
+        // A family that appeared later under a name the registry already has: left out
+        // (once), rather than failing every scrape of the application's other metrics.
+        refused.add(name);
+      }
+    }
     return byName;
   };
 
@@ -236,6 +252,7 @@ export function register(registry?: Registry<RegistryContentType>, options?: Reg
 
   try {
     collect();
+    initial = false;
   } catch (e) {
     unregister();
     throw e;

@@ -208,6 +208,24 @@ test('a custom collector: its families, counters as _total and infos as _info ga
   expect(promtool(text)).toEqual({ status: 0, out: '' });
   reg.unregister();
 
+  // Families that appear after register(): from the next scrape on; one whose name the
+  // registry already has is left out, and the other metrics are still scraped.
+  let scrapes = 0;
+  new client.Gauge({ name: 'app_taken', help: 'The application\'s own.', registers: [registry] }).set(7);
+  const late = register(registry, { system: false, services: false, collectors: [() => {
+    scrapes++;
+    const base: MetricFamily[] = [{ name: 'app_early', help: 'E.', type: 'gauge', samples: [{ labels: {}, value: 1 }] }];
+    if (scrapes < 2) return base;
+    return [...base, { name: 'app_late', help: 'L.', type: 'gauge', samples: [{ labels: {}, value: 2 }] }, { name: 'app_taken', help: 'T.', type: 'gauge', samples: [{ labels: {}, value: 3 }] }];
+  }] });
+  const first = await registry.metrics();
+  expect([valueOf(first, 'app_early', {}), valueOf(first, 'app_late', {}), valueOf(first, 'app_taken', {})]).toEqual([1, undefined, 7]);
+  const second = await registry.metrics();
+  expect([valueOf(second, 'app_early', {}), valueOf(second, 'app_late', {}), valueOf(second, 'app_taken', {})]).toEqual([1, 2, 7]);
+  expect(late.names).toEqual(['app_early', 'app_late']);
+  late.unregister();
+  registry.removeSingleMetric('app_taken');
+
   // A collector that fails at a scrape fails that scrape only.
   let fail = false;
   register(registry, { system: false, services: false, collectors: [() => {
