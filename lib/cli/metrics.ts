@@ -99,7 +99,12 @@ function exporterInfo(): MetricFamily {
   return { name: 'unixproc_exporter', help: 'The unixproc exporter: its version.', type: 'info', samples: [{ labels: { version }, value: 1 }] };
 }
 
-/** Writes `text` to `file` through a temporary file in the same directory and rename(2). */
+/**
+ * Writes `text` to `file` through a temporary file in the same directory (created with
+ * O_EXCL, fsynced) and rename(2): a reader sees the old file or the new one, never half of
+ * one. The temporary file is removed when anything fails.
+ * @throws the fs error (ENOENT, EACCES, ENOSPC, EXDEV...) of the step that failed.
+ */
 export function writeAtomically(file: string, text: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {

@@ -1,7 +1,7 @@
 // `unixproc metrics` as a user runs it: the exposition promtool accepts (live, with a hostile
 // process name, and while processes churn), OpenMetrics when asked, the HTTP endpoint's
 // paths and errors, --procfs checked at start, and the atomic --textfile.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -164,6 +164,30 @@ describe('unixproc metrics --listen', () => {
       expect([post.status, post.headers.allow]).toEqual([405, 'GET, HEAD']);
     } finally {
       expect(await exporter.stop()).toBe(0);
+    }
+  });
+
+  test('a root that vanishes fails that scrape (500, one line on stderr) and the exporter keeps serving', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-root-'));
+    const root = path.join(tmp, 'proc');
+    const copy = (): void => {
+      expect(spawnSync('cp', ['-a', path.join(ROOT, 'test/fixtures/proc/tree'), root]).status).toBe(0);
+    };
+    copy();
+    const exporter = await startExporter(['--procfs', root, '--procfs-fixture']);
+    try {
+      expect((await get(exporter.port, '/metrics')).status).toBe(200);
+      fs.rmSync(root, { recursive: true });
+      const failed = await get(exporter.port, '/metrics');
+      expect([failed.status, failed.body]).toEqual([500, `scrape failed: open ENOENT '${root}'\n`]);
+      expect(exporter.stderr()).toContain(`unixproc metrics: scrape failed: open ENOENT '${root}'\n`);
+      copy();
+      const again = await get(exporter.port, '/metrics');
+      expect(again.status).toBe(200);
+      expect(again.body.split('\n')).toContain('unixproc_zombies{parent_comm="x) Z 1 (y",parent_kind="process"} 1');
+    } finally {
+      expect(await exporter.stop()).toBe(0);
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 
