@@ -166,7 +166,7 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
     return fd;
   };
   let tmp: string | undefined;
-  /** The pidfile, while this call created it and has not yet renamed the new one over it. */
+  /** The pidfile, while this call created it, holds its lock, and has not renamed the new one over it. */
   let created: string | undefined;
   try {
     const devNull = open('/dev/null', fsConstants.O_RDWR);
@@ -211,10 +211,13 @@ export function daemonize(file: string | Buffer, args?: readonly string[], optio
             throw e2;
           }
         }
-        if (mine) created = pidfile; // removed again if the start fails
+        // Only a start that holds the lock may remove or replace the file at the path (every
+        // start re-checks the path after locking): one that created the file but lost the
+        // race for its lock leaves it to the start that won (test: 'lost the lock').
         const r = flock(current, LOCK_EX | LOCK_NB);
         if (r < 0) throw systemError(r, 'flock', pidfile);
         const locked = fstatSync(current);
+        if (mine) created = pidfile; // removed again if the start fails
         let atPath: ReturnType<typeof statSync> | undefined;
         try {
           atPath = statSync(pidfile);

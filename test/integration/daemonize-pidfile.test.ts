@@ -1,7 +1,7 @@
 // Pidfiles: written atomically by daemonize(), locked by the daemon (fd 3), refused when
 // locked; readPidfile() does not trust a stale pid. This process is a subreaper: each
 // daemon is re-parented here and reaped here, by pid.
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSameProcess } from '../../lib/proc';
@@ -200,6 +200,57 @@ describe('concurrent starts with one pidfile', () => {
       } finally {
         for (const d of started) await end(d);
       }
+    }
+  });
+});
+
+describe('a start that created the pidfile but lost the lock on it', () => {
+  // Found by the 4-starter race under load (2 daemons in one round): a start created the
+  // pidfile (O_EXCL), another locked it first, and the first, failing with EAGAIN, unlinked
+  // the path it had created: under the other start's lock. A third start then created a new
+  // pidfile there and locked it: two daemons. strace delays the first start's flock so that
+  // a holder takes the lock in between, deterministically.
+  test('fails with EAGAIN and leaves the pidfile, which another holds locked, where it is', async () => {
+    const pidfile = join(dir, 'lost-lock.pid');
+    const script = `
+      const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
+      try {
+        daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} });
+        process.stdout.write('started');
+      } catch (e) {
+        process.stdout.write(JSON.stringify({ code: e.code, syscall: e.syscall }));
+      }`;
+    const starter = run('strace', ['-f', '-qq', '-e', 'trace=none', '-e', 'inject=flock:delay_enter=1500000:when=1', process.execPath, '-r', LOADER, '-e', script], {
+      capture: 'text',
+      timeout: 30000,
+    });
+    // Once the starter has created the file (and is held before its flock), another
+    // process locks it, as a concurrent start would.
+    const HOLD = `
+import fcntl, os, sys, time
+path = sys.argv[1]
+while not os.path.exists(path):
+    time.sleep(0.005)
+fd = os.open(path, os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+print(os.fstat(fd).st_ino, flush=True)
+sys.stdin.readline()`;
+    const holder = spawn('/usr/bin/python3', ['-c', HOLD, pidfile], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const inode = await new Promise<number>((resolve) => {
+      let got = '';
+      holder.stdout!.on('data', (c: Buffer) => {
+        got += c.toString('latin1');
+        if (got.includes('\n')) resolve(Number(got.trim()));
+      });
+    });
+    try {
+      const r = await starter;
+      expect(JSON.parse(r.stdout as string)).toEqual({ code: 'EAGAIN', syscall: 'flock' });
+      // Still there, the same file the holder locked.
+      expect(statSync(pidfile).ino).toBe(inode);
+    } finally {
+      holder.stdin!.end();
+      await holder.wait();
     }
   });
 });
