@@ -18,6 +18,7 @@ const commands: Record<string, () => Command> = {
   daemons: () => require('./daemons').command,
   guard: () => require('./guard').command,
   supervise: () => require('./supervise').command,
+  metrics: () => require('./metrics').command,
 };
 
 function help(): string {

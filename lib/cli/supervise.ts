@@ -2,14 +2,16 @@
  * `unixproc supervise [options] -- <cmd> [args...]`: runs a command under a supervisor in
  * the foreground (lib/supervise), logging its restarts to stderr. SIGTERM or SIGINT
  * terminates it gracefully (a second one SIGKILLs the group). The exit code is the child's last one
- * (128 + signal number when a signal ended it), or 1 when the supervisor gave up.
+ * (128 + signal number when a signal ended it), or 1 when the supervisor gave up. With
+ * `--metrics-listen ADDR:PORT` it serves the service's metrics on /metrics (docs/prometheus.md).
  * @internal
  */
 import { isErrnoException } from '../errors';
 import { describeExitStatus, shellExitCode } from '../exit-status';
 import { supervise, type Supervisor } from '../supervise/index';
-import type { RestartPolicy, SupervisorOptions } from '../supervise/options';
+import { validateSupervisorOptions, type RestartPolicy, type SupervisorOptions } from '../supervise/options';
 import { parseArgs, signalOf, UsageError, type CliIO, type Command } from './command';
+import { escapeText } from './text';
 
 const usage = `usage: unixproc supervise [options] -- <cmd> [args...]
 
@@ -17,6 +19,12 @@ Runs <cmd> in its own process group, restarts it by policy, and terminates the w
 on SIGTERM/SIGINT (the kill signal, then SIGKILL after the kill grace period).
 
 options:
+  --name <name>               the service's name: the service label of its metrics (default: the
+                              command's basename)
+  --metrics-listen <addr:port>
+                              serve the service's metrics (up, ready, state, restarts, start-limit
+                              hits, its tree) at http://<addr:port>/metrics for Prometheus, e.g.
+                              127.0.0.1:9257, [::1]:9257, :9257 (every address)
   --restart <policy>          always | on-failure | never (default on-failure)
   --kill-signal <sig>         signal that starts a termination, e.g. TERM, SIGINT, 15 (default SIGTERM)
   --kill-grace-period <ms>    ms between the kill signal and SIGKILL (default 10000)
@@ -26,7 +34,8 @@ options:
   --backoff-max <ms>          longest delay between restarts (default 30000)
 
 exit code: the child's last exit code (128 + signal number if a signal ended it),
-1 when the supervisor gave up (start limit, or the command cannot be started), 2 usage.`;
+1 when the supervisor gave up (start limit, or the command cannot be started) or the
+metrics address cannot be listened on, 2 usage.`;
 
 function milliseconds(flags: Map<string, string | true>, name: string): number | undefined {
   const v = flags.get(name);
@@ -55,7 +64,9 @@ function options(flags: Map<string, string | true>): SupervisorOptions {
   const initial = milliseconds(flags, 'backoff');
   const max = milliseconds(flags, 'backoff-max');
   if (window === 0) throw new UsageError('--window must be positive');
+  const name = flags.get('name');
   return {
+    name: typeof name === 'string' ? name : undefined,
     restart: restart as RestartPolicy | undefined,
     killSignal: typeof killSignal === 'string' ? signalOf(killSignal) : undefined,
     killGracePeriod: milliseconds(flags, 'kill-grace-period'),
@@ -67,6 +78,17 @@ function options(flags: Map<string, string | true>): SupervisorOptions {
   };
 }
 
+/** The options as supervise() will check them, before anything listens or starts: usage errors. */
+function checkOptions(opts: SupervisorOptions): void {
+  try {
+    validateSupervisorOptions(opts);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_')) throw new UsageError((e as Error).message);
+    throw e;
+  }
+}
+
 export const command: Command = {
   summary: 'run a command under a supervisor: restart policy, backoff, graceful group stop',
   usage,
@@ -74,59 +96,92 @@ export const command: Command = {
     const { flags, positionals, rest } = parseArgs(
       argv,
       [],
-      ['restart', 'kill-signal', 'kill-grace-period', 'max-restarts', 'window', 'backoff', 'backoff-max'],
+      ['name', 'metrics-listen', 'restart', 'kill-signal', 'kill-grace-period', 'max-restarts', 'window', 'backoff', 'backoff-max'],
       {},
       { 'stop-signal': 'kill-signal', 'stop-timeout': 'kill-grace-period' },
     );
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (put the command after --)`);
     if (rest === undefined || rest.length === 0) throw new UsageError('no command: unixproc supervise [options] -- <cmd> [args...]');
     const opts = options(flags);
+    checkOptions(opts);
     const log = (s: string): void => void io.stderr.write(`unixproc supervise: ${s}\n`);
+    const listenText = flags.get('metrics-listen');
+    // Loaded only for --metrics-listen (node:http, the exposition).
+    const metrics = listenText === undefined ? undefined : (require('./metrics-server') as typeof import('./metrics-server'));
+    const listen = metrics?.parseListenAddress(String(listenText), '--metrics-listen');
 
-    let sup: Supervisor;
-    try {
-      sup = supervise(rest[0], rest.slice(1), opts);
-    } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('ERR_')) throw new UsageError((e as Error).message);
-      log(`cannot start ${rest[0]}: ${isErrnoException(e) ? e.message : String(e)}`);
-      return 1;
-    }
-    // Which mechanism holds the child's tree (docs/containment.md), or its group only.
-    log(`started ${rest[0]} (pid ${sup.pid}, ${sup.containment !== undefined ? `tree contained by ${sup.containment}` : 'process group only'})`);
-    sup.on('spawn', (pid) => log(`restarted ${rest[0]} (pid ${pid}, restart ${sup.restarts})`));
-    sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describeExitStatus(status)}`));
-    sup.on('restart', ({ delay, count }) => log(`restart ${count} in ${delay} ms`));
-    sup.on('spawnError', (e) => log(`cannot start ${rest[0]}: ${e.message}`));
-    sup.on('failed', (f) =>
-      log(f.reason === 'start-limit' ? `giving up: start limit reached (${sup.restarts} restarts)` : `giving up: ${f.error?.message}`),
-    );
-
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (!stopping) {
-        stopping = true;
-        log(`${signal}: terminating`);
-        void sup.terminate();
-      } else {
-        log(`${signal} again: killing the group`);
-        try {
-          sup.kill('SIGKILL');
-        } catch (e) {
-          // A member that changed credentials (EPERM), or the group already gone: say so,
-          // and let the stop in progress finish.
-          log(`could not kill the group: ${(e as Error).message}`);
-        }
+    // Listen before the command starts: a busy port is an error with nothing started.
+    let sup: Supervisor | undefined;
+    let server: import('./metrics-server').MetricsServer | undefined;
+    if (metrics !== undefined && listen !== undefined) {
+      const { collectServiceMetrics } = require('../metrics/services') as typeof import('../metrics/services');
+      try {
+        server = await metrics.startMetricsServer(listen, () => collectServiceMetrics(sup === undefined ? [] : [sup]), log);
+      } catch (e) {
+        log(`--metrics-listen ${escapeText(listen.text)}: ${(e as Error).message}`);
+        return 1;
       }
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+      log(`serving metrics at http://${server.address}/metrics`);
+    }
     try {
-      const final = await sup.done();
-      return exitCode(sup, final);
+      return await runSupervised(rest, opts, log, (s) => (sup = s));
     } finally {
-      process.removeListener('SIGTERM', onSignal);
-      process.removeListener('SIGINT', onSignal);
+      await server?.close();
     }
   },
 };
+
+/** Runs the supervised command to its end; `started` is told the supervisor once it exists. */
+async function runSupervised(
+  rest: readonly string[],
+  opts: SupervisorOptions,
+  log: (s: string) => void,
+  started: (sup: Supervisor) => void,
+): Promise<number> {
+  let sup: Supervisor;
+  try {
+    sup = supervise(rest[0], rest.slice(1), opts);
+    started(sup);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_')) throw new UsageError((e as Error).message);
+    log(`cannot start ${rest[0]}: ${isErrnoException(e) ? e.message : String(e)}`);
+    return 1;
+  }
+  // Which mechanism holds the child's tree (docs/containment.md), or its group only.
+  log(`started ${rest[0]} (pid ${sup.pid}, ${sup.containment !== undefined ? `tree contained by ${sup.containment}` : 'process group only'})`);
+  sup.on('spawn', (pid) => log(`restarted ${rest[0]} (pid ${pid}, restart ${sup.restarts})`));
+  sup.on('exit', ({ pid, status }) => log(`pid ${pid} ${describeExitStatus(status)}`));
+  sup.on('restart', ({ delay, count }) => log(`restart ${count} in ${delay} ms`));
+  sup.on('spawnError', (e) => log(`cannot start ${rest[0]}: ${e.message}`));
+  sup.on('failed', (f) =>
+    log(f.reason === 'start-limit' ? `giving up: start limit reached (${sup.restarts} restarts)` : `giving up: ${f.error?.message}`),
+  );
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!stopping) {
+      stopping = true;
+      log(`${signal}: terminating`);
+      void sup.terminate();
+    } else {
+      log(`${signal} again: killing the group`);
+      try {
+        sup.kill('SIGKILL');
+      } catch (e) {
+        // A member that changed credentials (EPERM), or the group already gone: say so,
+        // and let the stop in progress finish.
+        log(`could not kill the group: ${(e as Error).message}`);
+      }
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const final = await sup.done();
+    return exitCode(sup, final);
+  } finally {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+  }
+}

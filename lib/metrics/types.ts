@@ -2,8 +2,9 @@
  * The shape every unixproc collector produces (issue 14): metric families in Prometheus's
  * data model, independent of how they are exposed (`unixproc metrics` writes the text
  * exposition or OpenMetrics; `unixproc/prometheus` hands them to a prom-client registry).
+ * Public through `unixproc/prometheus` (a custom collector returns them). No internal tag
+ * here: this comment leads the first declaration, and stripInternal would drop MetricType.
  * @see https://prometheus.io/docs/instrumenting/exposition_formats/
- * @internal
  */
 
 /** Prometheus metric types unixproc produces (no histograms or summaries). */

@@ -7,7 +7,7 @@ import { validateOptions } from '../validate';
 import { ORPHAN_OPTION_KEYS } from './orphan-options';
 import { Extra } from './binding';
 import { OpenFd, readFds } from './fds';
-import { optionalPidList, resolveProcfs } from './options';
+import { optionalPidList, ResolvedOptions, resolveProcfs } from './options';
 import { Orphan, OrphanOptions, orphansOf } from './orphans';
 import { Ids } from './status';
 import { readableOnly, readOne, scanTable } from './table';
@@ -70,28 +70,38 @@ export function findDaemons(options?: OrphanOptions): readonly Daemon[] {
   const named = optionalPidList(o.subreapers, 'options.subreapers');
   const out: Daemon[] = [];
   for (const orphan of orphansOf(opts, readableOnly(scanTable(opts)), named)) {
-    if (orphan.classification !== 'daemon') continue;
-    let uids: Ids | undefined;
-    try {
-      const one = readOne(opts, orphan.process.pid, Extra.status);
-      if (one === undefined || one.info.startTime !== orphan.process.startTime) continue; // gone
-      uids = one.info.uids;
-    } catch {
-      uids = undefined;
-    }
-    let fds: OpenFd[] | undefined;
-    try {
-      fds = readFds(opts, orphan.process.pid, (fd) => fd > 2)?.filter((f) => f.cloexec === false);
-    } catch {
-      fds = undefined;
-    }
-    out.push({
-      ...orphan,
-      classification: 'daemon',
-      uids,
-      inheritableFds: fds,
-      checks: checksFor(orphan, uids, fds),
-    });
+    const d = daemonOf(opts, orphan);
+    if (d !== undefined) out.push(d);
   }
   return out;
+}
+
+/**
+ * One orphan with its credentials, inheritable fds and checks, when it is a daemon still
+ * running as the same process (pid and start time); undefined otherwise (a leaked orphan,
+ * or gone meanwhile). Shared by findDaemons and the metrics collectors. @internal
+ */
+export function daemonOf(opts: ResolvedOptions, orphan: Orphan): Daemon | undefined {
+  if (orphan.classification !== 'daemon') return undefined;
+  let uids: Ids | undefined;
+  try {
+    const one = readOne(opts, orphan.process.pid, Extra.status);
+    if (one === undefined || one.info.startTime !== orphan.process.startTime) return undefined; // gone
+    uids = one.info.uids;
+  } catch {
+    uids = undefined;
+  }
+  let fds: OpenFd[] | undefined;
+  try {
+    fds = readFds(opts, orphan.process.pid, (fd) => fd > 2)?.filter((f) => f.cloexec === false);
+  } catch {
+    fds = undefined;
+  }
+  return {
+    ...orphan,
+    classification: 'daemon',
+    uids,
+    inheritableFds: fds,
+    checks: checksFor(orphan, uids, fds),
+  };
 }

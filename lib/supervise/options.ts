@@ -52,6 +52,12 @@ export interface StartLimitOptions {
 
 /** Options of {@link supervise}. */
 export interface SupervisorOptions {
+  /**
+   * The service's name, as {@link Supervisor.name} and the `service` label of its metrics
+   * (docs/prometheus.md): 1 to 128 characters, no control character (default: the last
+   * component of the program's path).
+   */
+  readonly name?: string;
   /** When to restart (default `'on-failure'`). See {@link RestartPolicy}. */
   readonly restart?: RestartPolicy;
   /** Restart delays. See {@link BackoffOptions}. */
@@ -93,6 +99,8 @@ export interface SupervisorOptions {
 
 /** The validated options. @internal */
 export interface SupervisorSpec {
+  /** The given name, or undefined for the default (the program's basename). */
+  readonly name: string | undefined;
   readonly restart: RestartPolicy;
   readonly backoffInitial: number;
   readonly backoffFactor: number;
@@ -107,7 +115,7 @@ export interface SupervisorSpec {
 }
 
 const SUPERVISOR_OPTION_KEYS = optionKeys<SupervisorOptions>({
-  restart: true, backoff: true, startLimit: true, killSignal: true, killGracePeriod: true, cwd: true, env: true,
+  name: true, restart: true, backoff: true, startLimit: true, killSignal: true, killGracePeriod: true, cwd: true, env: true,
   stdio: true, user: true, group: true, extraGroups: true, contain: true,
 });
 const BACKOFF_KEYS = optionKeys<BackoffOptions>({ initial: true, factor: true, max: true, resetAfter: true });
@@ -124,6 +132,18 @@ function validateRestart(value: unknown): RestartPolicy {
   return value as RestartPolicy;
 }
 
+/** At most this many characters in a service name (a label value: kept short). */
+const NAME_MAX = 128;
+
+function validateName(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalidArgType('options.name', 'of type string', value);
+  if (value.length === 0 || value.length > NAME_MAX || /[\u0000-\u001f\u007f-\u009f]/.test(value)) {
+    throw invalidArgValue('options.name', value, `must be 1 to ${NAME_MAX} characters, no control character`);
+  }
+  return value;
+}
+
 function finiteMs(value: unknown, name: string, fallback: number): number {
   return value === undefined ? fallback : validateMilliseconds(value, name, false);
 }
@@ -135,6 +155,7 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
     stopTimeout: 'killGracePeriod',
     ...SPAWN_RENAMED_OPTIONS,
   });
+  const serviceName = validateName(o.name);
   const restart = validateRestart(o.restart);
 
   const b = validateOptions<BackoffOptions>(o.backoff, 'options.backoff', BACKOFF_KEYS);
@@ -194,7 +215,7 @@ export function validateSupervisorOptions(options: unknown): SupervisorSpec {
   };
   validateSpawnOptions(spawn); // the pass-through options, checked now rather than at a restart
   return {
-    restart, backoffInitial, backoffFactor, backoffMax, resetAfter, maxRestarts, window,
+    name: serviceName, restart, backoffInitial, backoffFactor, backoffMax, resetAfter, maxRestarts, window,
     killSignal, killGracePeriod, spawn,
   };
 }

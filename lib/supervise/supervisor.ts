@@ -11,6 +11,7 @@ import { ContainedSubprocess, type Containment } from '../contain/contained';
 import { validateCommand, validateSignal } from '../validate';
 import { validateTerminateOptions, type TerminateOptions } from '../spawn/options';
 import { registerLive, unregisterLive, type ExitHookEntry } from './exit-hook';
+import { RUNNING_CHILD, trackSupervisor, untrackSupervisor } from './registry';
 import { groupMembers, killGroupNow, signalGroup, startKeeper } from './group';
 import { validateSupervisorOptions, type SupervisorOptions, type SupervisorSpec } from './options';
 
@@ -92,6 +93,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly file: string | Buffer;
   /** Its arguments. */
   readonly args: readonly string[];
+  /**
+   * The service's name: the `name` option, or the last component of the program's path
+   * (the `service` label of its metrics, docs/prometheus.md).
+   */
+  readonly name: string;
 
   readonly #spec: SupervisorSpec;
   #state: SupervisorState = 'running';
@@ -100,6 +106,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #pgid = 0;
   #startedAt = 0;
   #restarts = 0;
+  #startLimitHits = 0;
   /** Consecutive restarts since the last stable run (the backoff exponent). */
   #consecutive = 0;
   /** When each restart happened (for the start limit). */
@@ -132,6 +139,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.file = file;
     this.args = args;
     this.#spec = spec;
+    this.name = spec.name ?? defaultName(file);
     this.#hook = {
       killNow: () => {
         const contained = this.#contained();
@@ -140,6 +148,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       },
     };
     this.#start(true);
+    trackSupervisor(this);
   }
 
   /**
@@ -167,6 +176,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** How many times the program was restarted (by policy or {@link Supervisor.restart}). */
   get restarts(): number {
     return this.#restarts;
+  }
+
+  /**
+   * How many times the start limit was reached (each time the supervisor became
+   * `'failed'`; {@link Supervisor.restart} starts it again, and it may reach it again).
+   */
+  get startLimitHits(): number {
+    return this.#startLimitHits;
+  }
+
+  /** The running child, if any, for the metrics' usage figures (lib/metrics/services.ts). @internal */
+  [RUNNING_CHILD](): Subprocess | undefined {
+    return this.#child !== undefined && !this.#child.exited ? this.#child : undefined;
   }
 
   /** How the last child ended, once one has. */
@@ -261,6 +283,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * @see killpg(3), docs/supervise.md
    */
   async restart(): Promise<number> {
+    trackSupervisor(this);
     if (this.#state === 'running' || this.#state === 'stopping') {
       const stopRequests = this.#stopRequests;
       if (this.#state === 'running') {
@@ -446,6 +469,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #fail(failure: SupervisorFailure): void {
     this.#failure = failure;
+    if (failure.reason === 'start-limit') this.#startLimitHits++;
     this.#state = 'failed';
     this.#child = undefined;
     unregisterLive(this.#hook);
@@ -455,6 +479,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #finish(state: 'stopped'): void {
     this.#state = state;
+    untrackSupervisor(this);
     unregisterLive(this.#hook);
     this.emit('stopped', this.#lastStatus);
     this.#resolveDone();
@@ -468,6 +493,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 }
 
 renamedMethod(Supervisor.prototype, 'Supervisor', 'stop', 'terminate');
+
+/** The last component of a program's path (its name when none is given). */
+function defaultName(file: string | Buffer): string {
+  const s = typeof file === 'string' ? file : file.toString('utf8');
+  const base = s.slice(s.lastIndexOf('/') + 1);
+  return base.length > 0 ? base : s;
+}
 renamedMethod(Supervisor.prototype, 'Supervisor', 'signal', 'kill');
 
 /**

@@ -21,13 +21,13 @@ function tree(dir: string): string[] {
 
 test('the index lists one module per entry point, by its import name', () => {
   const modules = [...read('README.md').matchAll(/^- \[([^\]]+)\]\(([^)]+)\)$/gm)].map((m) => m[1]);
-  expect(modules).toEqual(['unixproc', 'unixproc/init', 'unixproc/jest/global-setup', 'unixproc/jest/global-teardown', 'unixproc/node-test', 'unixproc/os', 'unixproc/resource']);
+  expect(modules).toEqual(['unixproc', 'unixproc/init', 'unixproc/jest/global-setup', 'unixproc/jest/global-teardown', 'unixproc/node-test', 'unixproc/os', 'unixproc/prometheus', 'unixproc/resource']);
 });
 
 test('the index opens on the overview, which names every entry point', () => {
   const index = read('README.md');
   expect(index).toContain('# unixproc API reference');
-  for (const entry of ['unixproc', 'unixproc/os', 'unixproc/resource', 'unixproc/init', 'unixproc/node-test', 'unixproc/jest/global-setup']) {
+  for (const entry of ['unixproc', 'unixproc/os', 'unixproc/resource', 'unixproc/init', 'unixproc/prometheus', 'unixproc/node-test', 'unixproc/jest/global-setup']) {
     expect(index).toContain(`| \`${entry}\``);
   }
 });

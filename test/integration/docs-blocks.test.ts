@@ -127,6 +127,8 @@ beforeAll(() => {
   fs.mkdirSync(path.join(project, 'node_modules', '.bin'), { recursive: true });
   fs.symlinkSync(pkg, path.join(project, 'node_modules', 'unixproc'));
   fs.symlinkSync(cli, path.join(project, 'node_modules', '.bin', 'unixproc'));
+  // prom-client, which the unixproc/prometheus examples (docs/prometheus.md) install beside unixproc.
+  fs.symlinkSync(path.join(ROOT, 'node_modules', 'prom-client'), path.join(project, 'node_modules', 'prom-client'));
   fs.writeFileSync(
     path.join(project, 'package.json'),
     JSON.stringify({ name: 'docs-project', version: '1.0.0', private: true, scripts: { test: 'node -e "process.exit(0)"' } }),

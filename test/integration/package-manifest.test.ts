@@ -162,6 +162,10 @@ describe('the tarball', () => {
         'dist/esm/resource.d.mts',
         'dist/esm/init.mjs',
         'dist/esm/init.d.mts',
+        'dist/prometheus/index.js',
+        'dist/prometheus/index.d.ts',
+        'dist/esm/prometheus.mjs',
+        'dist/esm/prometheus.d.mts',
         ...pages.map((p) => `docs/${p}`),
       ]),
     );

@@ -176,6 +176,32 @@ test('CommonJS require and ESM import of unixproc/init start it and call the add
   expect(JSON.parse(esm)).toEqual([expected, true]);
 });
 
+test('unixproc/prometheus from CommonJS and ESM: without prom-client register() says so; with it a registry gets the services (issue 14)', () => {
+  const script = (loader: string): string =>
+    `${loader} const sup = supervise('/bin/sleep', ['60'], { name: 'svc' }); let e; try { p.register(); } catch (err) { e = err.code; }` +
+    " const up = p.collectServiceMetrics().find((f) => f.name === 'unixproc_service_up').samples;" +
+    ' sup.terminate().then(() => console.log(JSON.stringify([e, up])));';
+  const without = ['ERR_UNIXPROC_PROM_CLIENT_MISSING', [{ labels: { service: 'svc' }, value: 1 }]];
+  const cjs = "const p = require('unixproc/prometheus'); const { supervise } = require('unixproc');";
+  const esm = "import * as p from 'unixproc/prometheus'; import { supervise } from 'unixproc';";
+  expect(JSON.parse(run('node', ['-e', script(cjs)], app))).toEqual(without);
+  expect(JSON.parse(run('node', ['--input-type=module', '-e', script(esm)], app))).toEqual(without);
+  expect(require.resolve('unixproc/prometheus', { paths: [app] })).toBe(path.join(app, 'node_modules', 'unixproc', 'dist', 'prometheus', 'index.js'));
+
+  // The application installs prom-client (here the repo's own copy, linked in).
+  const link = path.join(app, 'node_modules', 'prom-client');
+  fs.symlinkSync(path.join(root, 'node_modules', 'prom-client'), link);
+  try {
+    const withClient =
+      "import client from 'prom-client'; import { register } from 'unixproc/prometheus'; import { supervise } from 'unixproc';" +
+      " const sup = supervise('/bin/sleep', ['60'], { name: 'svc' }); const registry = new client.Registry(); register(registry, { system: false });" +
+      " registry.metrics().then(async (t) => { await sup.terminate(); console.log(JSON.stringify(t.split('\\n').filter((l) => l.startsWith('unixproc_service_up')))); });";
+    expect(JSON.parse(run('node', ['--input-type=module', '-e', withClient], app))).toEqual(['unixproc_service_up{service="svc"} 1']);
+  } finally {
+    fs.unlinkSync(link);
+  }
+});
+
 test('TypeScript sees the shipped types through the exports map', () => {
   fs.writeFileSync(
     path.join(app, 'check.ts'),

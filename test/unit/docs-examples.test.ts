@@ -12,7 +12,7 @@ const DOCS = join(ROOT, 'docs');
 const FIXTURE = join(ROOT, 'test/fixtures/proc/tree');
 
 const PROC_COMMANDS = ['ps', 'tree', 'zombies', 'orphans', 'daemons'] as const;
-const COMMANDS = [...PROC_COMMANDS, 'top', 'guard', 'supervise'] as const;
+const COMMANDS = [...PROC_COMMANDS, 'top', 'guard', 'supervise', 'metrics'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const OPTION = /--[a-z][a-z-]*/g;
@@ -94,6 +94,7 @@ function documentedOptions(): Map<CommandName, Set<string>> {
   add('top', section('docs/cli.md', 'top'));
   add('guard', section('docs/leak-guard.md', 'The CLI: `unixproc guard`'));
   add('supervise', section('docs/supervise.md', '`unixproc supervise`'));
+  add('metrics', section('docs/cli.md', 'metrics'));
   for (const file of markdownFiles) {
     for (const [cmd, options] of optionsOnCommandLines(read(join(ROOT, file)))) {
       for (const o of options) out.get(cmd)!.add(o);
