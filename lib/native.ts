@@ -79,7 +79,9 @@ function readSelfMaps(): string {
  */
 export function libcFromMaps(maps: string): Libc | undefined {
   if (/\/ld-musl-[^/\n]*\.so\.1$/m.test(maps)) return 'musl';
-  if (/\/libc\.so\.6$/m.test(maps)) return 'glibc';
+  // maps names the file, not the soname: libc.so.6 since glibc 2.34, libc-2.<minor>.so before
+  // (Debian 10/11, Ubuntu 20.04, RHEL 8: the glibc range the prebuilds support).
+  if (/\/libc(?:\.so\.6|-2\.\d+\.so)$/m.test(maps)) return 'glibc';
   return undefined;
 }
 

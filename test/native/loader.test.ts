@@ -48,6 +48,8 @@ test("runningLibc's answer from /proc/self/maps is the one Node's report gives",
 test('the C library is told from the loader and libc paths a maps file names', () => {
   const line = (p: string): string => `7f0000000000-7f0000001000 r-xp 00000000 08:01 1234    ${p}\n`;
   expect(libcFromMaps(line('/usr/bin/node') + line('/usr/lib/x86_64-linux-gnu/libc.so.6'))).toBe('glibc');
+  // Before glibc 2.34 the file is libc-2.<minor>.so (Debian 11, Ubuntu 20.04, RHEL 8).
+  expect(libcFromMaps(line('/usr/bin/node') + line('/lib/x86_64-linux-gnu/libc-2.31.so'))).toBe('glibc');
   expect(libcFromMaps(line('/usr/bin/node') + line('/lib/ld-musl-x86_64.so.1'))).toBe('musl');
   // gcompat maps a libc.so.6 beside musl's loader: still musl.
   expect(libcFromMaps(line('/lib/ld-musl-aarch64.so.1') + line('/lib/libc.so.6'))).toBe('musl');
