@@ -215,12 +215,16 @@ describe('a start that created the pidfile but lost the lock on it', () => {
     const script = `
       const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
       try {
-        daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} });
-        process.stdout.write('started');
+        const d = daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} });
+        process.stdout.write(JSON.stringify({ pid: d.pid, startTime: d.startTime }));
       } catch (e) {
         process.stdout.write(JSON.stringify({ code: e.code, syscall: e.syscall }));
       }`;
-    const starter = run('strace', ['-f', '-qq', '-e', 'trace=none', '-e', 'inject=flock:delay_enter=1500000:when=1', process.execPath, '-r', LOADER, '-e', script], {
+    // Every flock(2) of the starter's main thread is delayed (not only the first: the
+    // loader may take a lock of its own first); strace injects only into calls it traces
+    // (-e trace=flock, to /dev/null); no -f, so that a daemon it started by mistake would not
+    // be traced (and waited for) by strace.
+    const starter = run('strace', ['-qq', '-o', '/dev/null', '-e', 'trace=flock', '-e', 'inject=flock:delay_enter=1500000', process.execPath, '-r', LOADER, '-e', script], {
       capture: 'text',
       timeout: 30000,
     });
@@ -236,18 +240,21 @@ fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 print(os.fstat(fd).st_ino, flush=True)
 sys.stdin.readline()`;
     const holder = spawn('/usr/bin/python3', ['-c', HOLD, pidfile], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const inode = await new Promise<number>((resolve) => {
+    const inode = new Promise<number>((resolve, reject) => {
       let got = '';
       holder.stdout!.on('data', (c: Buffer) => {
         got += c.toString('latin1');
         if (got.includes('\n')) resolve(Number(got.trim()));
       });
+      holder.wait().then(() => reject(new Error('the holder exited without taking the lock')), reject);
     });
     try {
       const r = await starter;
-      expect(JSON.parse(r.stdout as string)).toEqual({ code: 'EAGAIN', syscall: 'flock' });
+      const outcome = JSON.parse(r.stdout as string) as { pid?: number; startTime?: number };
+      if (outcome.pid !== undefined) await end(outcome as { pid: number; startTime: number });
+      expect(outcome).toEqual({ code: 'EAGAIN', syscall: 'flock' });
       // Still there, the same file the holder locked.
-      expect(statSync(pidfile).ino).toBe(inode);
+      expect(statSync(pidfile).ino).toBe(await inode);
     } finally {
       holder.stdin!.end();
       await holder.wait();
