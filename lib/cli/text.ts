@@ -12,12 +12,13 @@
  */
 import type { CliIO } from './command';
 
-import { escapeCodePoint, escapeText, hex } from '../escape';
+import { escapeCodePoint, escapeText, hex, PLAIN } from '../escape';
 
 export { escapeText };
 
 /** The length of `s` once escaped: what it occupies on the terminal (one column per code unit). */
 export function displayLength(s: string): number {
+  if (PLAIN.test(s)) return s.length;
   let n = 0;
   for (const ch of s) n += escapeCodePoint(ch).length;
   return n;

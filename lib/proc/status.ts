@@ -20,8 +20,11 @@ export interface StatusFields {
   readonly lockedMemory: number | undefined;
 }
 
-function kib(text: string, key: string): number | undefined {
-  const m = new RegExp(`^${key}:\\s*(\\d+) kB$`, 'm').exec(text);
+// Compiled once: this runs for every process of a `ps` (no g flag, so exec keeps no state).
+const VMLCK = /^VmLck:\s*(\d+) kB$/m;
+
+function vmLck(text: string): number | undefined {
+  const m = VMLCK.exec(text);
   return m === null ? undefined : Number(m[1]) * 1024;
 }
 
@@ -37,5 +40,5 @@ function ids(text: string, key: string): Ids | undefined {
 
 /** Parses the Uid, Gid and VmLck lines; a missing or malformed line gives undefined. */
 export function parseStatus(text: string): StatusFields {
-  return { uids: ids(text, 'Uid'), gids: ids(text, 'Gid'), lockedMemory: kib(text, 'VmLck') };
+  return { uids: ids(text, 'Uid'), gids: ids(text, 'Gid'), lockedMemory: vmLck(text) };
 }
