@@ -33,6 +33,9 @@ const STATUS: Record<number, Buffer | string> = {
   78: 'Name:\tx\nUid:\t1\v2 3 4\nGid:\t1\f2 3 4\n',
   79: 'Uid:\t8 8 8 8\nGid:\t9 9 9 9\nVmLck:\t4 kB',
   80: 'Name:\tx\nVmLck:   \nUid:\t1 1 1 1\n', // blanks only after VmLck
+  81: 'Name:\tkthreadd\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n', // no mm: no VmLck
+  82: 'Name:\tx\nUid:\t99999999999999999999\t1\t2\t3\nGid:\t0\t0\t0\t0\nVmLck:\t007 kB\n',
+  83: 'Name:\tx\nGid:\t0\t0\t0\t0\nUid:\t1\t1\t1\t1\n', // Gid before Uid
 };
 
 let root: string;
