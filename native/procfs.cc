@@ -1,5 +1,6 @@
 // The one native pass over a procfs tree: readdir, then per process openat + fstat + read
-// of <pid>/stat, parsed here. Man pages: proc(5) (/proc/pid/stat field numbers), openat(2),
+// of <pid>/stat, parsed here (on up to kMaxScanThreads threads, in slices of the pid list:
+// ScanParallel). Man pages: proc(5) (/proc/pid/stat field numbers), openat(2),
 // fstat(2), read(2), sysconf(3).
 //
 // Why parse in C++: the table scan has to stay within 1.3x of a bare C loop doing the same

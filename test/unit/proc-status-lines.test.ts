@@ -76,12 +76,20 @@ test('on /proc, rss with credentials (from VmRSS) is the rss without (from statm
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    // Wait for the exec: until then the child is a copy of this process, its rss moving.
-    for (let i = 0; i < 200; i++) {
+    // Wait for the exec and for sleep to settle in nanosleep: until then its rss moves (the
+    // copy of this process, then the loader faulting pages in). Settled: the same statm
+    // resident over five reads 20 ms apart.
+    const resident = () => fs.readFileSync(`/proc/${child.pid}/statm`, 'utf8').split(' ')[1];
+    let same = 0;
+    let last = '';
+    for (let i = 0; i < 500 && same < 5; i++) {
+      await new Promise((r) => setTimeout(r, 20));
       const comm = fs.readFileSync(`/proc/${child.pid}/comm`, 'utf8');
-      if (comm === 'sleep\n') break;
-      await new Promise((r) => setTimeout(r, 10));
+      const now = resident();
+      same = comm === 'sleep\n' && now === last ? same + 1 : 0;
+      last = now;
     }
+    expect(same).toBe(5);
     const plain = listProcesses().find((e) => e.pid === child.pid) as ProcessInfo;
     const withCreds = listProcesses({ credentials: true }).find((e) => e.pid === child.pid) as ProcessInfo;
     const statm = Number(fs.readFileSync(`/proc/${child.pid}/statm`, 'utf8').split(' ')[1]);
