@@ -88,6 +88,7 @@ export function table(columns: readonly Column[], rows: readonly (readonly strin
  */
 export function formatCpuTime(seconds: number): string {
   const total = Math.floor(seconds);
+  if (total === 0) return '00:00:00'; // most processes of a table
   const s = total % 60;
   const m = Math.floor(total / 60) % 60;
   const h = Math.floor(total / 3600) % 24;
