@@ -39,7 +39,6 @@
 //   2^53 - 1 so that a double holds them exactly): an entry out of range is EPROTO, as a
 //   malformed one is.
 #include <dirent.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -48,6 +47,7 @@
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <climits>
 #include <cmath>
@@ -710,9 +710,8 @@ static void ScanSliceRun(ScanSlice* s) {
   }
 }
 
-static void* ScanSliceThread(void* arg) {
+static void ScanSliceThread(void* arg) {
   ScanSliceRun(static_cast<ScanSlice*>(arg));
-  return nullptr;
 }
 
 // CPUs this thread may run on (sched_getaffinity: a cpuset or taskset limits it), at least 1.
@@ -741,25 +740,29 @@ static void ScanParallel(int rootfd, const std::vector<int>& pids, int mask, boo
     slices[i].fixture = fixture;
     at += n;
   }
-  std::vector<pthread_t> tids(nthreads);
+  // libuv's threads (Node's own libuv), not pthread_create: the glibc prebuild must need
+  // nothing past GLIBC_2.28 (native/glibc_versions.h), and pthread_create, pthread_join
+  // and pthread_sigmask moved into libc with new symbol versions (2.34, 2.32).
+  std::vector<uv_thread_t> tids(nthreads);
   std::vector<bool> started(nthreads, false);
   if (nthreads > 1) {
     sigset_t all;
     sigset_t old;
     sigfillset(&all);
-    pthread_attr_t attr;
-    bool attr_ok = pthread_attr_init(&attr) == 0;
-    if (attr_ok) pthread_attr_setstacksize(&attr, static_cast<size_t>(256) << 10);
-    pthread_sigmask(SIG_SETMASK, &all, &old);  // inherited by the threads created here
+    uv_thread_options_t options;
+    options.flags = UV_THREAD_HAS_STACK_SIZE;
+    options.stack_size = static_cast<size_t>(256) << 10;
+    // inherited by the threads created here (sigprocmask is the calling thread's mask on
+    // Linux: pthread_sigmask(3))
+    sigprocmask(SIG_SETMASK, &all, &old);
     for (size_t i = 1; i < nthreads; i++) {
-      started[i] = pthread_create(&tids[i], attr_ok ? &attr : nullptr, ScanSliceThread, &slices[i]) == 0;
+      started[i] = uv_thread_create_ex(&tids[i], &options, ScanSliceThread, &slices[i]) == 0;
     }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    if (attr_ok) pthread_attr_destroy(&attr);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
   }
   ScanSliceRun(&slices[0]);
   for (size_t i = 1; i < nthreads; i++) {
-    if (started[i]) pthread_join(tids[i], nullptr);
+    if (started[i]) uv_thread_join(&tids[i]);
     else ScanSliceRun(&slices[i]);
   }
   if (nthreads == 1) {
