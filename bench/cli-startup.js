@@ -23,6 +23,7 @@ const PS_COLUMNS = 'pid,ppid,pgid,sid,tty,stat,time,comm';
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const bin = path.join(ROOT, pkg.bin.unixproc);
 const { getrusage, RUSAGE_CHILDREN } = require(path.join(ROOT, 'dist', 'resource'));
+const FLOOR_SCRIPT = `require(${JSON.stringify(path.join(ROOT, 'build', 'Release', 'unixproc.node'))}).procScan('/proc', -1, 8, false)`;
 
 function childCpuMs() {
   const r = getrusage(RUSAGE_CHILDREN);
@@ -91,6 +92,10 @@ async function main() {
       { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
       { name: 'unixproc ps', argv: [process.execPath, bin, 'ps'] },
       { name: `procps ps -e -o ${PS_COLUMNS}`, argv: [ps, '-e', '-o', PS_COLUMNS] },
+      // The floor of any Node ps: Node's start, the addon and the native scan ps makes
+      // (stat + status of every process: mask 8 is Extra.status, lib/proc/binding.ts), nothing
+      // built, nothing printed.
+      { name: 'floor: node + addon + native scan', argv: [process.execPath, '-e', FLOOR_SCRIPT] },
     ];
     // One warm-up round (page cache, the addon's pages), then ABAB rounds.
     const rows = cases.map((c) => ({ ...c, lines: runOnce(c.argv).stdout.split('\n').length - 1, wall: [], cpu: [] }));
@@ -125,6 +130,8 @@ async function main() {
     const wallRatio = ratio(ours, procps, 'wall');
     console.log(`  unixproc ps / procps ps: wall ${wallRatio.toFixed(2)}x (${spread(ours, procps, 'wall')}), cpu ${ratio(ours, procps, 'cpu').toFixed(2)}x (${spread(ours, procps, 'cpu')})   target <= 1.3x wall: ${wallRatio <= 1.3 ? 'met' : 'NOT met'}`);
     console.log(`  unixproc ps / node -e 0: wall ${ratio(ours, node, 'wall').toFixed(2)}x (${spread(ours, node, 'wall')}), cpu ${ratio(ours, node, 'cpu').toFixed(2)}x (${spread(ours, node, 'cpu')})`);
+    const floor = rows[3];
+    console.log(`  floor / procps ps: wall ${ratio(floor, procps, 'wall').toFixed(2)}x (${spread(floor, procps, 'wall')}), cpu ${ratio(floor, procps, 'cpu').toFixed(2)}x (${spread(floor, procps, 'cpu')})`);
     const over = ours.wall.map((x, i) => x - node.wall[i]);
     console.log(`  unixproc ps beyond Node's own start: ${quantile(over, 0.5).toFixed(1)} ms wall (${quantile(over, 0.25).toFixed(1)}..${quantile(over, 0.75).toFixed(1)})`);
   } finally {

@@ -1,5 +1,6 @@
 // The one native pass over a procfs tree: readdir, then per process openat + fstat + read
-// of <pid>/stat, parsed here. Man pages: proc(5) (/proc/pid/stat field numbers), openat(2),
+// of <pid>/stat, parsed here (on up to kMaxScanThreads threads, in slices of the pid list:
+// ScanParallel). Man pages: proc(5) (/proc/pid/stat field numbers), openat(2),
 // fstat(2), read(2), sysconf(3).
 //
 // Why parse in C++: the table scan has to stay within 1.3x of a bare C loop doing the same
@@ -38,17 +39,23 @@
 //   2^53 - 1 so that a double holds them exactly): an entry out of range is EPROTO, as a
 //   malformed one is.
 #include <dirent.h>
+#include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "addon.h"
 
@@ -320,11 +327,11 @@ static void ReadStatmRss(int rootfd, const char* name, bool fixture, double* out
   out[kRss] = static_cast<double>(resident);
 }
 
-// Reads <name>/stat under rootfd into out[]/comm. Returns 0 on success, -1 if the
+// Reads <name>/stat under rootfd into out[]/comm (and, with `statm`, the rss from statm). Returns 0 on success, -1 if the
 // process is gone (skip it), or a positive errno for an entry that stays listed: EFBIG for
 // a stat longer than kStatCap, EPROTO for one that is malformed or out of range, EISDIR,
 // ELOOP or EINVAL for one that is not a regular file.
-static int ScanOne(int rootfd, const char* name, bool fixture, double* out, std::string* comm) {
+static int ScanOne(int rootfd, const char* name, bool fixture, bool statm, double* out, std::string* comm) {
   char path[64];
   size_t nlen = strlen(name);
   if (nlen + sizeof("/stat") > sizeof(path)) return -1;
@@ -349,7 +356,7 @@ static int ScanOne(int rootfd, const char* name, bool fixture, double* out, std:
   if (n == 0) return -1;  // reaped between open and read on older kernels
   if (n == static_cast<ssize_t>(sizeof(buf))) return EFBIG;
   if (!ParseStat(buf, static_cast<size_t>(n), out, comm)) return EPROTO;
-  ReadStatmRss(rootfd, name, fixture, out);
+  if (statm) ReadStatmRss(rootfd, name, fixture, out);
   return 0;
 }
 
@@ -503,6 +510,283 @@ static Napi::Value Latin1String(Napi::Env env, const std::string& bytes) {
   return Napi::Value(env, value);
 }
 
+// rss in pages from status's "VmRSS:\t<kB> kB" line, as the kernel writes it. False
+// (nothing set) when there is no such line or it is not exactly that.
+static bool StatusRss(const std::string& text, double* pages) {
+  static const char kKey[] = "\nVmRSS:";
+  size_t at = text.find(kKey);
+  if (at == std::string::npos) return false;
+  const char* p = text.data() + at + sizeof(kKey) - 1;
+  const char* end = text.data() + text.size();
+  while (p < end && (*p == ' ' || *p == '\t')) p++;
+  unsigned long long kb = 0;
+  const char* digits = p;
+  while (p < end && *p >= '0' && *p <= '9') {
+    if (kb > kMaxExact) return false;
+    kb = kb * 10 + static_cast<unsigned>(*p - '0');
+    p++;
+  }
+  if (p == digits || end - p < 3 || memcmp(p, " kB", 3) != 0 || (end - p > 3 && p[3] != '\n')) return false;
+  long page = sysconf(_SC_PAGESIZE);
+  if (page < 1024 || page % 1024 != 0) return false;
+  unsigned long long per = static_cast<unsigned long long>(page) / 1024;
+  if (kb % per != 0) return false;
+  *pages = static_cast<double>(kb / per);
+  return true;
+}
+
+// Cuts a status text down to what lib/proc/status.ts parseStatus reads, its Uid, Gid and
+// VmLck lines, so that a scan does not hand JavaScript ~1.5 KiB per process to decode and
+// search. The cut text parses exactly as the whole one, and it is only cut when that is
+// certain; otherwise it is left whole:
+// - Only a text of printable ASCII, tabs and newlines is cut. Then the parser's lines are
+//   the '\n' lines (no \r, U+2028 or U+2029 to start a line for its regex's ^) and its \s
+//   is space, tab or newline.
+// - Every line starting "Uid:", "Gid:" or "VmLck:" is kept, in order, each after a '\n'
+//   as in the text, except a kept first line, which stays at offset 0 (the parser treats a
+//   line at 0 apart: it takes a later "\nUid:" line over it).
+// - A "VmLck:" line with nothing but blanks after the colon leaves the text whole: the
+//   parser's /^VmLck:\s*(\d+) kB$/m could match across it into the lines that follow.
+static void KeepCredentialLines(std::string* text) {
+  for (unsigned char c : *text) {
+    if (c != '\n' && c != '\t' && (c < 0x20 || c > 0x7e)) return;
+  }
+  std::string out;
+  out.reserve(96);
+  size_t pos = 0;
+  const size_t n = text->size();
+  for (;;) {
+    size_t nl = text->find('\n', pos);
+    size_t end = nl == std::string::npos ? n : nl;
+    const char* line = text->data() + pos;
+    size_t len = end - pos;
+    bool keep = false;
+    if (len >= 4 && (memcmp(line, "Uid:", 4) == 0 || memcmp(line, "Gid:", 4) == 0)) {
+      keep = true;
+    } else if (len >= 6 && memcmp(line, "VmLck:", 6) == 0) {
+      size_t k = 6;
+      while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+      if (k == len) return;  // blanks only: leave the text whole
+      keep = true;
+    }
+    if (keep) {
+      if (pos != 0) out.push_back('\n');
+      out.append(line, len);
+    }
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  text->swap(out);
+}
+
+// What a scan of some entries gathered, in entry order: kScanFields numbers per entry, the
+// comms (each followed by '\0') and the extras (one value per bit of the mask per entry).
+struct ScanPart {
+  std::vector<double> values;
+  std::vector<ExtraValue> extras;
+  std::string comms;
+};
+
+// Reads entry `name` (a pid as a decimal string) under rootfd into `part`, or leaves it out
+// when the process is gone. `named`: the pid was asked for, so a thread id is left out too.
+// Touches nothing but its arguments and the files it opens: the parallel scan runs it on
+// several threads at once, each with its own `part`.
+static void TakeEntry(int rootfd, const char* name, int mask, bool fixture, bool named, ScanPart* part) {
+  double row[kRowFields];
+  std::string comm;
+  std::vector<ExtraValue>& extras = part->extras;
+  int base = rootfd;
+  int pidfd = -1;
+  int dir_err = 0;
+  if (mask != 0) {
+    pidfd = RetryEintr([&] { return openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+    if (pidfd < 0 && (errno == ENOENT || errno == ESRCH)) return;
+    if (pidfd >= 0) base = pidfd;
+    else dir_err = errno;
+  }
+  // On a procfs, status carries the rss statm would give (VmRSS and statm's resident are
+  // the same counters summed the same way, fs/proc/task_mmu.c task_mem and task_statm), so
+  // when status is read anyway statm is not: one open and read less per process. Where
+  // status has no VmRSS (no mm: a kernel thread, a zombie) or cannot be read, statm is read
+  // as before. A fixture tree reads statm always (its files need not agree).
+  const bool rss_from_status = (mask & kExtraStatus) != 0 && !fixture;
+  int r = ScanOne(base, pidfd >= 0 ? "." : name, fixture, !rss_from_status, row, &comm);
+  if (r == 0 && named && row[kExitSignal] == -1) r = -1;  // a thread id, not a process
+  row[kPid] = strtol(name, nullptr, 10);
+  size_t mark = extras.size();
+  if (r == 0 && pidfd >= 0 && !ReadExtras(pidfd, mask, fixture, &extras)) r = -1;
+  if (r == 0 && (mask & kExtraStatus) != 0) {
+    ExtraValue* status = nullptr;
+    if (pidfd >= 0) status = &extras[mark + __builtin_popcount(static_cast<unsigned>(mask & (kExtraStatus - 1)))];
+    bool have_rss = false;
+    if (status != nullptr && status->is_string) {
+      if (rss_from_status) have_rss = StatusRss(status->text, &row[kRss]);
+      KeepCredentialLines(&status->text);
+    }
+    if (rss_from_status && !have_rss) ReadStatmRss(base, pidfd >= 0 ? "." : name, fixture, row);
+  }
+  if (pidfd >= 0) close(pidfd);
+  if (r < 0) {
+    extras.resize(mark);
+    return;
+  }
+  if (r > 0) {
+    for (int i = 2; i < kScanFields; i++) row[i] = NAN;
+    row[kErr] = r;
+    comm.clear();
+  }
+  // Every entry carries one value per extra: -errno when they could not be read (the
+  // stat was unreadable, or the directory could not be opened as itself).
+  if (r > 0 || (mask != 0 && pidfd < 0)) {
+    extras.resize(mark);
+    int err = r > 0 ? r : dir_err;
+    for (int bit = 1; bit <= kExtraLast; bit <<= 1) {
+      if ((mask & bit) == 0) continue;
+      ExtraValue v;
+      v.number = -err;
+      extras.push_back(std::move(v));
+    }
+  }
+  part->values.insert(part->values.end(), row, row + kScanFields);
+  part->comms.append(comm);
+  part->comms.push_back('\0');
+}
+
+// Every numeric entry of the directory rootfd, in readdir order (ascending pids on a
+// procfs). Returns 0 or an errno.
+static int ListPids(int rootfd, std::vector<int>* pids) {
+  int dirfd = dup(rootfd);
+  DIR* d = dirfd < 0 ? nullptr : fdopendir(dirfd);
+  if (d == nullptr) {
+    int err = errno;
+    if (dirfd >= 0) close(dirfd);
+    return err;
+  }
+  pids->reserve(1024);
+  for (;;) {
+    struct dirent* e = readdir(d);
+    if (e == nullptr) break;
+    int pid = 0;
+    if (PidName(e->d_name, &pid)) pids->push_back(pid);
+  }
+  closedir(d);
+  return 0;
+}
+
+// The parallel scan. The time of a table scan is the kernel's: per process an openat,
+// fstat and read of stat, statm and (for ps) status, ~40 us each. Those are independent
+// per process, so the pid list is cut into contiguous slices read by up to kMaxScanThreads
+// threads at once (the calling thread reads the first slice), each into its own ScanPart;
+// the parts are then joined in slice order, so the result is what one thread reading the
+// list in order would give. What makes that safe:
+// - A worker calls no N-API and touches no JavaScript value; it shares only rootfd (openat
+//   on one directory fd from several threads is safe) and reads its slice of the pid list,
+//   which nobody writes while they run.
+// - Races are per entry, as in a sequential scan: a process that exits between readdir
+//   and its reads is left out (ENOENT/ESRCH), whichever thread reads it.
+// - Bounded: at most kMaxScanThreads threads (fewer on fewer CPUs, none below
+//   kMinPerThread entries each), 256 KiB stacks, every signal blocked in them (Node's
+//   handlers run on its own threads), all joined before the call returns. A thread that
+//   cannot be created (EAGAIN) leaves its slice to the calling thread: never fewer entries.
+static const size_t kMaxScanThreads = 4;
+static const size_t kMinPerThread = 128;
+
+struct ScanSlice {
+  int rootfd;
+  const int* pids;
+  size_t count;
+  int mask;
+  bool fixture;
+  ScanPart part;
+};
+
+static void ScanSliceRun(ScanSlice* s) {
+  s->part.values.reserve(s->count * kScanFields);
+  s->part.comms.reserve(s->count * 16);
+  for (size_t i = 0; i < s->count; i++) {
+    char name[16];
+    snprintf(name, sizeof(name), "%d", s->pids[i]);
+    TakeEntry(s->rootfd, name, s->mask, s->fixture, false, &s->part);
+  }
+}
+
+static void ScanSliceThread(void* arg) {
+  ScanSliceRun(static_cast<ScanSlice*>(arg));
+}
+
+// CPUs this thread may run on (sched_getaffinity: a cpuset or taskset limits it), at least 1.
+static size_t UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  int n = CPU_COUNT(&set);
+  return n < 1 ? 1 : static_cast<size_t>(n);
+}
+
+static void ScanParallel(int rootfd, const std::vector<int>& pids, int mask, bool fixture, ScanPart* out) {
+  size_t nthreads = UsableCpus();
+  if (nthreads > kMaxScanThreads) nthreads = kMaxScanThreads;
+  size_t by_size = pids.size() / kMinPerThread;
+  if (nthreads > by_size) nthreads = by_size;
+  if (nthreads < 1) nthreads = 1;
+  std::vector<ScanSlice> slices(nthreads);
+  size_t at = 0;
+  for (size_t i = 0; i < nthreads; i++) {
+    size_t n = (pids.size() - at) / (nthreads - i);
+    slices[i].rootfd = rootfd;
+    slices[i].pids = pids.data() + at;
+    slices[i].count = n;
+    slices[i].mask = mask;
+    slices[i].fixture = fixture;
+    at += n;
+  }
+  // libuv's threads (Node's own libuv), not pthread_create: the glibc prebuild must need
+  // nothing past GLIBC_2.28 (native/glibc_versions.h), and pthread_create, pthread_join
+  // and pthread_sigmask moved into libc with new symbol versions (2.34, 2.32).
+  std::vector<uv_thread_t> tids(nthreads);
+  std::vector<bool> started(nthreads, false);
+  if (nthreads > 1) {
+    sigset_t all;
+    sigset_t old;
+    sigfillset(&all);
+    uv_thread_options_t options;
+    options.flags = UV_THREAD_HAS_STACK_SIZE;
+    options.stack_size = static_cast<size_t>(256) << 10;
+    // inherited by the threads created here (sigprocmask is the calling thread's mask on
+    // Linux: pthread_sigmask(3))
+    sigprocmask(SIG_SETMASK, &all, &old);
+    for (size_t i = 1; i < nthreads; i++) {
+      started[i] = uv_thread_create_ex(&tids[i], &options, ScanSliceThread, &slices[i]) == 0;
+    }
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+  }
+  ScanSliceRun(&slices[0]);
+  for (size_t i = 1; i < nthreads; i++) {
+    if (started[i]) uv_thread_join(&tids[i]);
+    else ScanSliceRun(&slices[i]);
+  }
+  if (nthreads == 1) {
+    *out = std::move(slices[0].part);
+    return;
+  }
+  size_t nvalues = 0;
+  size_t nextras = 0;
+  size_t ncomms = 0;
+  for (const ScanSlice& s : slices) {
+    nvalues += s.part.values.size();
+    nextras += s.part.extras.size();
+    ncomms += s.part.comms.size();
+  }
+  out->values.reserve(nvalues);
+  out->extras.reserve(nextras);
+  out->comms.reserve(ncomms);
+  for (ScanSlice& s : slices) {
+    out->values.insert(out->values.end(), s.part.values.begin(), s.part.values.end());
+    for (ExtraValue& v : s.part.extras) out->extras.push_back(std::move(v));
+    out->comms.append(s.part.comms);
+  }
+}
+
 // procScan(dir, which, extras, fixture) -> [Float64Array(count * kScanFields), comms joined
 // by '\0', extras (count * popcount(extras) values: string, number, or -errno), indices of
 // the extras cut at their cap] | -errno. -EMEDIUMTYPE: dir is not on a procfs and `fixture`
@@ -542,79 +826,26 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
   int rootfd = OpenRoot(dir, fixture);
   if (rootfd < 0) return NegErrno(env, -rootfd);
 
-  std::vector<double> values;
-  std::vector<ExtraValue> extras;
-  std::string comms;
-  std::string comm;
-  double row[kRowFields];
   const bool named = list || only >= 0;
-  auto take = [&](const char* name) {
-    int base = rootfd;
-    int pidfd = -1;
-    int dir_err = 0;
-    if (mask != 0) {
-      pidfd = RetryEintr([&] { return openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
-      if (pidfd < 0 && (errno == ENOENT || errno == ESRCH)) return;
-      if (pidfd >= 0) base = pidfd;
-      else dir_err = errno;
-    }
-    int r = ScanOne(base, pidfd >= 0 ? "." : name, fixture, row, &comm);
-    if (r == 0 && named && row[kExitSignal] == -1) r = -1;  // a thread id, not a process
-    row[kPid] = strtol(name, nullptr, 10);
-    size_t mark = extras.size();
-    if (r == 0 && pidfd >= 0 && !ReadExtras(pidfd, mask, fixture, &extras)) r = -1;
-    if (pidfd >= 0) close(pidfd);
-    if (r < 0) {
-      extras.resize(mark);
-      return;
-    }
-    if (r > 0) {
-      for (int i = 2; i < kScanFields; i++) row[i] = NAN;
-      row[kErr] = r;
-      comm.clear();
-    }
-    // Every entry carries one value per extra: -errno when they could not be read (the
-    // stat was unreadable, or the directory could not be opened as itself).
-    if (r > 0 || (mask != 0 && pidfd < 0)) {
-      extras.resize(mark);
-      int err = r > 0 ? r : dir_err;
-      for (int bit = 1; bit <= kExtraLast; bit <<= 1) {
-        if ((mask & bit) == 0) continue;
-        ExtraValue v;
-        v.number = -err;
-        extras.push_back(std::move(v));
-      }
-    }
-    values.insert(values.end(), row, row + kScanFields);
-    comms.append(comm);
-    comms.push_back('\0');
-  };
-
+  ScanPart whole;
   if (list) {
-    for (int pid : some) take(std::to_string(pid).c_str());
+    whole.values.reserve(some.size() * kScanFields);
+    for (int pid : some) TakeEntry(rootfd, std::to_string(pid).c_str(), mask, fixture, named, &whole);
   } else if (only >= 0) {
-    take(std::to_string(only).c_str());
+    TakeEntry(rootfd, std::to_string(only).c_str(), mask, fixture, named, &whole);
   } else {
-    int dirfd = dup(rootfd);
-    DIR* d = dirfd < 0 ? nullptr : fdopendir(dirfd);
-    if (d == nullptr) {
-      int err = errno;
-      if (dirfd >= 0) close(dirfd);
+    std::vector<int> pids;
+    int err = ListPids(rootfd, &pids);
+    if (err != 0) {
       close(rootfd);
       return NegErrno(env, err);
     }
-    values.reserve(512 * kScanFields);
-    comms.reserve(512 * 16);
-    for (;;) {
-      struct dirent* e = readdir(d);
-      if (e == nullptr) break;
-      int pid = 0;
-      if (!PidName(e->d_name, &pid)) continue;
-      take(e->d_name);
-    }
-    closedir(d);
+    ScanParallel(rootfd, pids, mask, fixture, &whole);
   }
   close(rootfd);
+  std::vector<double>& values = whole.values;
+  std::vector<ExtraValue>& extras = whole.extras;
+  std::string& comms = whole.comms;
 
   Napi::Float64Array array = Napi::Float64Array::New(env, values.size());
   if (!values.empty()) memcpy(array.Data(), values.data(), values.size() * sizeof(double));

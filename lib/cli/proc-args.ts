@@ -260,12 +260,15 @@ export function procpsCommandText(p: ProcessInfo, full: boolean): string {
   return procpsPrintable(commandText(p, full));
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /**
  * What procps prints for a name or command line (its escape_str): each control character
  * (C0, DEL, C1) and each byte that is not UTF-8 (a lone U+DC80..U+DCFF here) as `?`, so a
  * newline in a name reads `a?b`, as in `ps` (issue 13).
  */
 export function procpsPrintable(text: string): string {
+  if (PRINTABLE_ASCII.test(text)) return text; // nothing to replace: most names
   return text.replace(/[\x00-\x1f\x7f-\x9f]|[\udc80-\udcff]/g, (ch, offset: number) => {
     // a low surrogate that completes a pair is part of a real character
     if (ch.charCodeAt(0) >= 0xdc80 && offset > 0) {

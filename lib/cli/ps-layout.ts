@@ -65,14 +65,16 @@ export function layoutTable(columns: readonly LayoutColumn[], rows: readonly (re
   }
   const lastIdx = active[active.length - 1];
   const render = (cells: readonly string[], heading: boolean): string => {
-    const parts = active.map((i) => {
+    // every column but the last, padded, each followed by SEP (one string per row: this
+    // runs for every process)
+    let prefix = '';
+    for (let k = 0; k < active.length - 1; k++) {
+      const i = active[k];
       const cell = cells[i];
-      if (i === lastIdx) return cell;
       const pad = ' '.repeat(widths[i] - displayLength(cell));
-      return columns[i].column.right ? pad + cell : cell + pad;
-    });
-    const prefix = parts.slice(0, -1).map((s) => s + SEP).join('');
-    let last = parts[parts.length - 1];
+      prefix += (columns[i].column.right ? pad + cell : cell + pad) + SEP;
+    }
+    let last = cells[lastIdx];
     // a right-aligned last column is padded too (numbers line up); free text is not
     if (columns[lastIdx].column.right) last = ' '.repeat(widths[lastIdx] - displayLength(last)) + last;
     let line = prefix + last;

@@ -12,12 +12,13 @@
  */
 import type { CliIO } from './command';
 
-import { escapeCodePoint, escapeText, hex } from '../escape';
+import { escapeCodePoint, escapeText, hex, PLAIN } from '../escape';
 
 export { escapeText };
 
 /** The length of `s` once escaped: what it occupies on the terminal (one column per code unit). */
 export function displayLength(s: string): number {
+  if (PLAIN.test(s)) return s.length;
   let n = 0;
   for (const ch of s) n += escapeCodePoint(ch).length;
   return n;
@@ -87,6 +88,7 @@ export function table(columns: readonly Column[], rows: readonly (readonly strin
  */
 export function formatCpuTime(seconds: number): string {
   const total = Math.floor(seconds);
+  if (total === 0) return '00:00:00'; // most processes of a table
   const s = total % 60;
   const m = Math.floor(total / 60) % 60;
   const h = Math.floor(total / 3600) % 24;

@@ -82,7 +82,8 @@ export interface ProcessInfo extends ProcessRef {
   /**
    * Resident set size in bytes: /proc/<pid>/statm's resident pages times the page size, as
    * ps and psutil (stat's field 24 lags behind on current kernels; it is used only where
-   * statm cannot be read).
+   * statm cannot be read). With `credentials: true` on a procfs it is read from status's
+   * VmRSS instead, the same counters summed the same way, saving statm's read.
    */
   readonly rss: number;
   /** Virtual memory size in bytes (stat field 23). */

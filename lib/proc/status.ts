@@ -20,8 +20,11 @@ export interface StatusFields {
   readonly lockedMemory: number | undefined;
 }
 
-function kib(text: string, key: string): number | undefined {
-  const m = new RegExp(`^${key}:\\s*(\\d+) kB$`, 'm').exec(text);
+// Compiled once: this runs for every process of a `ps` (no g flag, so exec keeps no state).
+const VMLCK = /^VmLck:\s*(\d+) kB$/m;
+
+function vmLck(text: string): number | undefined {
+  const m = VMLCK.exec(text);
   return m === null ? undefined : Number(m[1]) * 1024;
 }
 
@@ -35,7 +38,20 @@ function ids(text: string, key: string): Ids | undefined {
   return Object.freeze({ real: parts[0], effective: parts[1], saved: parts[2], filesystem: parts[3] });
 }
 
+// What the scan hands over from a kernel's status (native/procfs.cc KeepCredentialLines
+// keeps only these lines, after a newline as the Uid line is not the file's first): on this
+// exact shape the general parse below gives these numbers, so it is read with one regex.
+const KERNEL_SHAPE = /^\nUid:\t(\d+)\t(\d+)\t(\d+)\t(\d+)\nGid:\t(\d+)\t(\d+)\t(\d+)\t(\d+)(?:\nVmLck:[ \t]*(\d+) kB)?$/;
+
 /** Parses the Uid, Gid and VmLck lines; a missing or malformed line gives undefined. */
 export function parseStatus(text: string): StatusFields {
-  return { uids: ids(text, 'Uid'), gids: ids(text, 'Gid'), lockedMemory: kib(text, 'VmLck') };
+  const k = KERNEL_SHAPE.exec(text);
+  if (k !== null) {
+    return {
+      uids: Object.freeze({ real: Number(k[1]), effective: Number(k[2]), saved: Number(k[3]), filesystem: Number(k[4]) }),
+      gids: Object.freeze({ real: Number(k[5]), effective: Number(k[6]), saved: Number(k[7]), filesystem: Number(k[8]) }),
+      lockedMemory: k[9] === undefined ? undefined : Number(k[9]) * 1024,
+    };
+  }
+  return { uids: ids(text, 'Uid'), gids: ids(text, 'Gid'), lockedMemory: vmLck(text) };
 }
