@@ -38,7 +38,10 @@ export class Tmux {
     this.serverExit = new Promise((resolve) => this.server!.once('exit', () => resolve()));
     const deadline = Date.now() + 10000;
     for (;;) {
-      const r = spawnSync('tmux', ['-L', this.socket, 'new-session', '-d', '-x', String(this.columns), '-y', String(this.rows), '-s', 'main', '--', 'sh'], {
+      // -N: never start a server of its own. Without it, a new-session sent before the -D
+      // server listens starts a second, daemonized server, which a subreaper test process
+      // adopts and, once killed, keeps as a zombie that a later test file's wait() takes.
+      const r = spawnSync('tmux', ['-N', '-L', this.socket, 'new-session', '-d', '-x', String(this.columns), '-y', String(this.rows), '-s', 'main', '--', 'sh'], {
         encoding: 'utf8',
         env,
       });
