@@ -1,5 +1,5 @@
 /**
- * A /metrics endpoint for a CLI command that has metrics of its own (`unixproc supervise
+ * A /metrics endpoint for a CLI command (`unixproc metrics --listen`, `unixproc supervise
  * --metrics-listen`): GET or HEAD /metrics answers the exposition the scraper asked for
  * (lib/metrics/exposition.ts: text 0.0.4, or OpenMetrics by the Accept header), anything
  * else 404 or 405. node:http is loaded only when a server is started.
@@ -19,13 +19,17 @@ export interface ListenAddress {
 }
 
 /**
- * `ADDR:PORT`, `[V6]:PORT` or `:PORT` (every address), for the flag `flag`.
+ * `ADDR:PORT`, `[V6]:PORT` or `:PORT` (every address), for the flag `flag` (its usage error
+ * gives examples with `examplePort`).
  * @throws UsageError naming the flag and the accepted forms.
  * @internal
  */
-export function parseListenAddress(text: string, flag: string): ListenAddress {
+export function parseListenAddress(text: string, flag: string, examplePort = 9257): ListenAddress {
   const m = /^(?:\[([0-9A-Fa-f:.%\w]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text);
-  if (m === null) throw new UsageError(`${flag}: '${text}' is not ADDR:PORT (e.g. 127.0.0.1:9257, [::1]:9257, :9257)`);
+  if (m === null) {
+    const e = examplePort;
+    throw new UsageError(`${flag}: '${text}' is not ADDR:PORT (e.g. 127.0.0.1:${e}, [::1]:${e}, :${e})`);
+  }
   const port = Number(m[3]);
   if (port > 65535) throw new UsageError(`${flag}: port ${m[3]} is out of range (0 to 65535)`);
   const host = m[1] ?? m[2];

@@ -6,16 +6,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { ProcessMetricsCollector } from '../metrics/collect';
 import type { ProcessGroupSpec } from '../metrics/collect';
-import { CONTENT_TYPES, ExpositionFormat, formatExposition, negotiateFormat } from '../metrics/exposition';
+import { ExpositionFormat, formatExposition } from '../metrics/exposition';
 import type { MetricFamily } from '../metrics/types';
 import { assertRoot } from '../proc/table';
 import { validateProcfsOptions } from '../proc/options';
 import { parseArgs, UsageError } from './command';
 import type { CliIO, Command } from './command';
+import { parseListenAddress, startMetricsServer, type ListenAddress, type MetricsServer } from './metrics-server';
 import { parsePidList } from './proc-args';
 import { escapeText } from './text';
 
@@ -52,23 +52,6 @@ groups, daemon findings, process states and process groups (metrics: docs/metric
 Exit status: 0 (after SIGTERM or SIGINT for --listen and --textfile --interval), 1 for a
 system error (a busy port, a --procfs ROOT that is not a procfs, an unwritable --textfile),
 2 for a usage error.`;
-
-/** An address to listen on. */
-interface Listen {
-  readonly host: string | undefined;
-  readonly port: number;
-  readonly text: string;
-}
-
-/** `ADDR:PORT`, `[V6]:PORT` or `:PORT`. */
-function parseListen(text: string): Listen {
-  const m = /^(?:\[([0-9A-Fa-f:.%\w]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text);
-  if (m === null) throw new UsageError(`--listen: '${text}' is not ADDR:PORT (e.g. 127.0.0.1:9256, [::1]:9256, :9256)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new UsageError(`--listen: port ${m[3]} is out of range (0 to 65535)`);
-  const host = m[1] ?? m[2];
-  return { host: host === '' ? undefined : host, port, text };
-}
 
 function parseGroups(values: readonly string[], match: 'comm' | 'cmdline', flag: string): ProcessGroupSpec[] {
   return values.map((v) => {
@@ -135,48 +118,18 @@ function untilSignal(): Promise<void> {
   });
 }
 
-function serve(listen: Listen, scrape: (format: ExpositionFormat) => string, io: CliIO): Promise<number> {
-  // node:http only here: `unixproc ps` never loads it.
-  const http = require('node:http') as typeof import('node:http');
-  const server: Server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (url !== '/metrics') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found: the metrics are at /metrics\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
-      return;
-    }
-    const format = negotiateFormat(req.headers.accept);
-    let body: string;
-    try {
-      body = scrape(format);
-    } catch (e) {
-      const message = escapeText(e instanceof Error ? e.message : String(e));
-      io.stderr.write(`unixproc metrics: scrape failed: ${message}\n`);
-      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`scrape failed: ${message}\n`);
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[format], 'Content-Length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  });
-  return new Promise((resolve) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
-      io.stderr.write(`unixproc metrics: --listen ${escapeText(listen.text)}: ${escapeText(why)}${e.code !== undefined ? ` (${e.code})` : ''}\n`);
-      resolve(1);
-    });
-    server.listen({ host: listen.host, port: listen.port }, () => {
-      const a = server.address();
-      const where = typeof a === 'object' && a !== null ? (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`) : listen.text;
-      io.stderr.write(`unixproc metrics: serving http://${where}/metrics\n`);
-      void untilSignal().then(() => {
-        server.closeAllConnections();
-        server.close(() => resolve(0));
-      });
-    });
-  });
+async function serve(listen: ListenAddress, collect: () => readonly MetricFamily[], io: CliIO): Promise<number> {
+  let server: MetricsServer;
+  try {
+    server = await startMetricsServer(listen, collect, (line) => io.stderr.write(`unixproc metrics: ${line}\n`));
+  } catch (e) {
+    io.stderr.write(`unixproc metrics: --listen ${escapeText(listen.text)}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  io.stderr.write(`unixproc metrics: serving http://${server.address}/metrics\n`);
+  await untilSignal();
+  await server.close();
+  return 0;
 }
 
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
@@ -198,7 +151,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       modes.length === 0 ? 'say where the metrics go: --listen ADDR:PORT, --textfile PATH or --once' : `--${modes.join(' and --')} cannot be combined: choose one`,
     );
   }
-  const listen = args.flags.has('listen') ? parseListen(String(args.flags.get('listen'))) : undefined;
+  const listen = args.flags.has('listen') ? parseListenAddress(String(args.flags.get('listen')), '--listen', 9256) : undefined;
   const textfile = args.flags.get('textfile');
   if (typeof textfile === 'string' && !/[^/]\.prom$/.test(textfile)) {
     throw new UsageError(`--textfile: '${textfile}' must name a *.prom file (node_exporter's textfile collector reads only those)`);
@@ -248,14 +201,15 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   const collector = new ProcessMetricsCollector({ ...procfsOptions, groups, subreapers });
   const info = exporterInfo();
-  const scrape = (format: ExpositionFormat): string => formatExposition([...collector.collect(), info], format);
+  const collect = (): MetricFamily[] => [...collector.collect(), info];
+  const scrape = (format: ExpositionFormat): string => formatExposition(collect(), format);
   const first = scrape('text'); // a root that cannot be read fails here, at start
 
   if (args.flags.has('once')) {
     io.stdout.write(formatText === 'openmetrics' ? scrape('openmetrics') : first);
     return 0;
   }
-  if (listen !== undefined) return serve(listen, scrape, io);
+  if (listen !== undefined) return serve(listen, collect, io);
 
   const file = textfile as string;
   const write = (text: string): void => {
