@@ -194,6 +194,11 @@ function num(key: string, heading: string, description: string, get: (p: Process
 
 const kib = (bytes: number): number => Math.floor(bytes / 1024);
 
+/** procps's start_time and its ps -f twin stime: the same value under two headings. */
+function startTimeColumn(key: string, heading: string, description: string): PsColumn {
+  return col({ key, heading, description, value: (p) => p.startTime, text: (p, ctx) => formatStartTime(p.startDate, new Date(ctx.nowMs)) });
+}
+
 /**
  * Every column, in the order `--help` lists them. Keys and aliases are procps's
  * (ps(1) "STANDARD FORMAT SPECIFIERS"); headings too.
@@ -255,23 +260,11 @@ export const PS_COLUMNS: readonly PsColumn[] = Object.freeze([
     value: (p, ctx) => (ctx.memTotal ? Math.min(99.9, (p.rss * 100) / ctx.memTotal) : undefined),
     text: (p, ctx) => (ctx.memTotal ? formatPercent(Math.min(99.9, (p.rss * 100) / ctx.memTotal)) : UNKNOWN),
   }),
-  num('rss', 'RSS', 'resident set size in KiB (statm)', (p) => kib(p.rss), ['rssize']),
+  num('rss', 'RSS', 'resident set size in KiB', (p) => kib(p.rss), ['rssize']),
   num('rsz', 'RSZ', 'resident set size in KiB (heading RSZ)', (p) => kib(p.rss)),
   num('vsz', 'VSZ', 'virtual memory size in KiB', (p) => kib(p.vms), ['vsize']),
-  col({
-    key: 'start_time',
-    heading: 'START',
-    description: 'start time: HH:MM today, MmmDD this year, else the year',
-    value: (p) => p.startTime,
-    text: (p, ctx) => formatStartTime(p.startDate, new Date(ctx.nowMs)),
-  }),
-  col({
-    key: 'stime',
-    heading: 'STIME',
-    description: 'start time as start_time (heading STIME, ps -f)',
-    value: (p) => p.startTime,
-    text: (p, ctx) => formatStartTime(p.startDate, new Date(ctx.nowMs)),
-  }),
+  startTimeColumn('start_time', 'START', 'start time: HH:MM today, MmmDD this year, else the year'),
+  startTimeColumn('stime', 'STIME', 'start time as start_time (heading STIME, ps -f)'),
   col({
     key: 'start',
     heading: 'STARTED',
