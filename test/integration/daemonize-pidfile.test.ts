@@ -172,6 +172,19 @@ describe('a pidfile that cannot be written', () => {
   });
 });
 
+// A node -e script that starts a daemon on `pidfile` and prints { pid, startTime }, or the
+// error's { code, syscall }.
+function starterScript(pidfile: string): string {
+  return `
+    const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
+    try {
+      const d = daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} });
+      process.stdout.write(JSON.stringify({ pid: d.pid, startTime: d.startTime }));
+    } catch (e) {
+      process.stdout.write(JSON.stringify({ code: e.code, syscall: e.syscall }));
+    }`;
+}
+
 describe('concurrent starts with one pidfile', () => {
   // Several processes race to start a daemon on the same pidfile, in rounds: exactly one
   // start per round may go ahead (the others fail with flock EAGAIN). A start that locks
@@ -179,14 +192,7 @@ describe('concurrent starts with one pidfile', () => {
   // daemon: the lock-file loop re-checks that the locked file is the one at the path.
   test('exactly one of 4 concurrent starters succeeds, in each of 2 rounds', async () => {
     const pidfile = join(dir, 'race.pid');
-    const script = `
-      const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
-      try {
-        const d = daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} });
-        process.stdout.write(JSON.stringify({ pid: d.pid, startTime: d.startTime }));
-      } catch (e) {
-        process.stdout.write(JSON.stringify({ code: e.code, syscall: e.syscall }));
-      }`;
+    const script = starterScript(pidfile);
     for (let round = 0; round < 2; round++) {
       const results = await Promise.all(
         Array.from({ length: 4 }, () => run(process.execPath, ['-r', LOADER, '-e', script], { capture: 'text', timeout: 30000 })),
@@ -212,14 +218,7 @@ describe('a start that created the pidfile but lost the lock on it', () => {
   // a holder takes the lock in between, deterministically.
   test('fails with EAGAIN and leaves the pidfile, which another holds locked, where it is', async () => {
     const pidfile = join(dir, 'lost-lock.pid');
-    const script = `
-      const { daemonize } = require(${JSON.stringify(join(ROOT, 'lib', 'supervise', 'index.ts'))});
-      try {
-        const d = daemonize('/bin/sleep', ['300'], { pidfile: ${JSON.stringify(pidfile)} });
-        process.stdout.write(JSON.stringify({ pid: d.pid, startTime: d.startTime }));
-      } catch (e) {
-        process.stdout.write(JSON.stringify({ code: e.code, syscall: e.syscall }));
-      }`;
+    const script = starterScript(pidfile);
     // Every flock(2) of the starter's main thread is delayed (not only the first: the
     // loader may take a lock of its own first); strace injects only into calls it traces
     // (-e trace=flock, to /dev/null); no -f, so that a daemon it started by mistake would not
