@@ -10,7 +10,7 @@
  * See docs/errors.md.
  */
 import { constants as osConstants } from 'node:os';
-import * as util from 'node:util';
+import { getSystemErrorName, inspect } from 'node:util';
 
 /** A system error as Node shapes it (`fs`, `child_process`), and as unixproc throws it. */
 export interface ErrnoException extends Error {
@@ -56,9 +56,9 @@ export function describeReceived(value: unknown): string {
     if (ctor !== undefined && ctor !== null && ctor.name) {
       return `Received an instance of ${ctor.name}`;
     }
-    return `Received ${util.inspect(value, { depth: -1 })}`;
+    return `Received ${inspect(value, { depth: -1 })}`;
   }
-  let shown = util.inspect(value, { colors: false });
+  let shown = inspect(value, { colors: false });
   if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
   return `Received type ${typeof value} (${shown})`;
 }
@@ -83,7 +83,7 @@ export function invalidArgValue(name: string, value: unknown, reason = 'is inval
   const what = name.includes('.') ? 'property' : 'argument';
   return withCode(
     new TypeError(
-      `The ${what} '${name}' ${reason}. Received ${util.inspect(value, { depth: 1 })}`,
+      `The ${what} '${name}' ${reason}. Received ${inspect(value, { depth: 1 })}`,
     ),
     'ERR_INVALID_ARG_VALUE',
   );
@@ -96,7 +96,7 @@ export function invalidArgValue(name: string, value: unknown, reason = 'is inval
 export function outOfRange(name: string, range: string, value: unknown): RangeError & { code: string } {
   return withCode(
     new RangeError(
-      `The value of "${name}" is out of range. It must be ${range}. Received ${util.inspect(value)}`,
+      `The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`,
     ),
     'ERR_OUT_OF_RANGE',
   );
@@ -132,7 +132,7 @@ export function illegalConstructor(): TypeError & { code: string } {
   return withCode(new TypeError('Illegal constructor'), 'ERR_ILLEGAL_CONSTRUCTOR');
 }
 
-// libuv's names (util.getSystemErrorName) lack some errnos this library meets, ECHILD
+// libuv's names (getSystemErrorName) lack some errnos this library meets, ECHILD
 // among them; os.constants.errno has the kernel's full list. First name wins for aliases.
 const errnoNames = new Map<number, string>();
 for (const [name, value] of Object.entries(osConstants.errno)) {

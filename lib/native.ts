@@ -26,8 +26,8 @@
  * whole diagnostic report (several milliseconds) and stays the fallback.
  * @internal
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** A native function: takes validated plain values, returns plain values or a negative errno. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,7 +65,7 @@ export function runningLibc(): Libc {
 
 function readSelfMaps(): string {
   try {
-    return fs.readFileSync('/proc/self/maps', 'latin1');
+    return readFileSync('/proc/self/maps', 'latin1');
   } catch {
     return '';
   }
@@ -106,15 +106,15 @@ function nodeGypBuildOverride(): boolean {
 
 /** The first binary in dir/build/Release (a build made on this machine), or undefined. */
 function localBuild(dir: string): string | undefined {
-  const release = path.join(dir, 'build', 'Release');
+  const release = join(dir, 'build', 'Release');
   let names: string[];
   try {
-    names = fs.readdirSync(release);
+    names = readdirSync(release);
   } catch {
     return undefined;
   }
   const built = names.filter((n) => n.endsWith('.node')).sort()[0];
-  return built === undefined ? undefined : path.join(release, built);
+  return built === undefined ? undefined : join(release, built);
 }
 
 /**
@@ -127,20 +127,20 @@ function localBuild(dir: string): string | undefined {
 export function findBinary(dir: string, forLibc: Libc, arch: string = process.arch): string | undefined {
   const names = (d: string): string[] => {
     try {
-      return fs.readdirSync(d).filter((n) => n.endsWith('.node')).sort();
+      return readdirSync(d).filter((n) => n.endsWith('.node')).sort();
     } catch {
       return [];
     }
   };
   const built = localBuild(dir);
   if (built !== undefined) return built;
-  const prebuilds = path.join(dir, 'prebuilds', `linux-${arch}`);
+  const prebuilds = join(dir, 'prebuilds', `linux-${arch}`);
   for (const name of names(prebuilds)) {
     const tags = name.slice(0, -'.node'.length).split('.').slice(1);
     const abi = tags.find((t) => /^abi\d+$/.test(t));
     if (abi !== undefined && abi !== `abi${process.versions.modules}`) continue;
     const tagged = tags.find((t) => t === 'glibc' || t === 'musl');
-    if ((tagged ?? 'glibc') === forLibc) return path.join(prebuilds, name);
+    if ((tagged ?? 'glibc') === forLibc) return join(prebuilds, name);
   }
   return undefined;
 }
@@ -206,7 +206,7 @@ function requireBinary(file: string, dir: string, forLibc: Libc | undefined): Re
 }
 
 // lib/native.ts and dist/native.js both sit one level below the package root.
-const packageRoot = path.resolve(__dirname, '..');
+const packageRoot = resolve(__dirname, '..');
 
 /**
  * The addon's exports, typed by the caller: each module declares the slice it uses.
@@ -242,7 +242,7 @@ export function native<T>(): T {
 export function forkNative<T>(): T {
   if (forkBinding === undefined) {
     native<unknown>(); // the platform check, and the main addon the fork addon relies on
-    const dir = path.join(packageRoot, 'fork-addon');
+    const dir = join(packageRoot, 'fork-addon');
     try {
       forkBinding = load(dir);
     } catch (cause) {

@@ -49,6 +49,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
@@ -697,6 +699,9 @@ struct ScanSlice {
   size_t count;
   int mask;
   bool fixture;
+  // Set by the owner of a prefetched scan that is thrown away (ScanJob): the slice stops at
+  // the next entry. Null for a scan the caller waits for.
+  const std::atomic<bool>* cancel;
   ScanPart part;
 };
 
@@ -704,6 +709,7 @@ static void ScanSliceRun(ScanSlice* s) {
   s->part.values.reserve(s->count * kScanFields);
   s->part.comms.reserve(s->count * 16);
   for (size_t i = 0; i < s->count; i++) {
+    if (s->cancel != nullptr && s->cancel->load(std::memory_order_relaxed)) return;
     char name[16];
     snprintf(name, sizeof(name), "%d", s->pids[i]);
     TakeEntry(s->rootfd, name, s->mask, s->fixture, false, &s->part);
@@ -723,49 +729,80 @@ static size_t UsableCpus() {
   return n < 1 ? 1 : static_cast<size_t>(n);
 }
 
-static void ScanParallel(int rootfd, const std::vector<int>& pids, int mask, bool fixture, ScanPart* out) {
+// The slices of one scan and the threads reading them: the calling thread reads the first
+// slice itself and the others get threads of their own.
+struct ScanJob {
+  int rootfd = -1;
+  std::vector<int> pids;
+  std::vector<ScanSlice> slices;
+};
+
+// Signals blocked in the threads a scan starts (Node's handlers run on its own threads):
+// sigprocmask is the calling thread's mask on Linux (pthread_sigmask(3)), inherited by the
+// threads created while it is set. 256 KiB stacks.
+// libuv's threads (Node's own libuv), not pthread_create: the glibc prebuild must need
+// nothing past GLIBC_2.28 (native/glibc_versions.h), and pthread_create, pthread_join and
+// pthread_sigmask moved into libc with new symbol versions (2.34, 2.32).
+static void StartThreads(size_t from, size_t to, void (*run)(void*), void* (*arg)(size_t, void*), void* ctx,
+                         std::vector<uv_thread_t>* tids, std::vector<bool>* started) {
+  tids->resize(to);
+  started->assign(to, false);
+  if (from >= to) return;
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  uv_thread_options_t options;
+  options.flags = UV_THREAD_HAS_STACK_SIZE;
+  options.stack_size = static_cast<size_t>(256) << 10;
+  sigprocmask(SIG_SETMASK, &all, &old);
+  for (size_t i = from; i < to; i++) (*started)[i] = uv_thread_create_ex(&(*tids)[i], &options, run, arg(i, ctx)) == 0;
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+}
+
+static size_t ScanThreadCount(size_t entries) {
   size_t nthreads = UsableCpus();
   if (nthreads > kMaxScanThreads) nthreads = kMaxScanThreads;
-  size_t by_size = pids.size() / kMinPerThread;
+  size_t by_size = entries / kMinPerThread;
   if (nthreads > by_size) nthreads = by_size;
-  if (nthreads < 1) nthreads = 1;
-  std::vector<ScanSlice> slices(nthreads);
+  return nthreads < 1 ? 1 : nthreads;
+}
+
+static void* SliceArg(size_t i, void* ctx) {
+  return &static_cast<ScanJob*>(ctx)->slices[i];
+}
+
+static void RunJob(ScanJob* job, int mask, bool fixture) {
+  const std::vector<int>& pids = job->pids;
+  size_t nthreads = ScanThreadCount(pids.size());
+  job->slices.resize(nthreads);
   size_t at = 0;
   for (size_t i = 0; i < nthreads; i++) {
     size_t n = (pids.size() - at) / (nthreads - i);
-    slices[i].rootfd = rootfd;
-    slices[i].pids = pids.data() + at;
-    slices[i].count = n;
-    slices[i].mask = mask;
-    slices[i].fixture = fixture;
+    ScanSlice& slice = job->slices[i];
+    slice.rootfd = job->rootfd;
+    slice.pids = pids.data() + at;
+    slice.count = n;
+    slice.mask = mask;
+    slice.fixture = fixture;
+    slice.cancel = nullptr;
     at += n;
   }
-  // libuv's threads (Node's own libuv), not pthread_create: the glibc prebuild must need
-  // nothing past GLIBC_2.28 (native/glibc_versions.h), and pthread_create, pthread_join
-  // and pthread_sigmask moved into libc with new symbol versions (2.34, 2.32).
-  std::vector<uv_thread_t> tids(nthreads);
-  std::vector<bool> started(nthreads, false);
-  if (nthreads > 1) {
-    sigset_t all;
-    sigset_t old;
-    sigfillset(&all);
-    uv_thread_options_t options;
-    options.flags = UV_THREAD_HAS_STACK_SIZE;
-    options.stack_size = static_cast<size_t>(256) << 10;
-    // inherited by the threads created here (sigprocmask is the calling thread's mask on
-    // Linux: pthread_sigmask(3))
-    sigprocmask(SIG_SETMASK, &all, &old);
-    for (size_t i = 1; i < nthreads; i++) {
-      started[i] = uv_thread_create_ex(&tids[i], &options, ScanSliceThread, &slices[i]) == 0;
-    }
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-  }
-  ScanSliceRun(&slices[0]);
+  std::vector<uv_thread_t> tids;
+  std::vector<bool> started;
+  StartThreads(1, nthreads, ScanSliceThread, SliceArg, job, &tids, &started);
+  // A thread that cannot be created (EAGAIN) leaves its slice to the calling thread: never
+  // fewer entries.
+  ScanSliceRun(&job->slices[0]);
   for (size_t i = 1; i < nthreads; i++) {
     if (started[i]) uv_thread_join(&tids[i]);
-    else ScanSliceRun(&slices[i]);
+    else ScanSliceRun(&job->slices[i]);
   }
-  if (nthreads == 1) {
+}
+
+// Joins the slices' parts in slice order into `out`: what one thread reading the list in
+// order would have gathered.
+static void MergeSlices(std::vector<ScanSlice>& slices, ScanPart* out) {
+  if (slices.size() == 1) {
     *out = std::move(slices[0].part);
     return;
   }
@@ -785,6 +822,42 @@ static void ScanParallel(int rootfd, const std::vector<int>& pids, int mask, boo
     for (ExtraValue& v : s.part.extras) out->extras.push_back(std::move(v));
     out->comms.append(s.part.comms);
   }
+}
+
+static void ScanParallel(int rootfd, std::vector<int>* pids, int mask, bool fixture, ScanPart* out) {
+  ScanJob job;
+  job.rootfd = rootfd;
+  job.pids.swap(*pids);
+  RunJob(&job, mask, fixture);
+  MergeSlices(job.slices, out);
+}
+
+// What procScan returns, built from what a scan gathered.
+static Napi::Value ScanResult(Napi::Env env, ScanPart* whole) {
+  std::vector<double>& values = whole->values;
+  std::vector<ExtraValue>& extras = whole->extras;
+  std::string& comms = whole->comms;
+
+  Napi::Float64Array array = Napi::Float64Array::New(env, values.size());
+  if (!values.empty()) memcpy(array.Data(), values.data(), values.size() * sizeof(double));
+  if (!comms.empty()) comms.pop_back();
+  Napi::Array extraArray = Napi::Array::New(env, extras.size());
+  Napi::Array truncated = Napi::Array::New(env);
+  for (size_t i = 0; i < extras.size(); i++) {
+    const ExtraValue& v = extras[i];
+    if (v.truncated) truncated.Set(truncated.Length(), Napi::Number::New(env, static_cast<double>(i)));
+    if (v.is_string) {
+      extraArray.Set(static_cast<uint32_t>(i), Latin1String(env, v.text));
+    } else {
+      extraArray.Set(static_cast<uint32_t>(i), Napi::Number::New(env, v.number));
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, array);
+  out.Set(1u, Latin1String(env, comms));
+  out.Set(2u, extraArray);
+  out.Set(3u, truncated);
+  return out;
 }
 
 // procScan(dir, which, extras, fixture) -> [Float64Array(count * kScanFields), comms joined
@@ -840,33 +913,173 @@ static Napi::Value ProcScan(const Napi::CallbackInfo& info) {
       close(rootfd);
       return NegErrno(env, err);
     }
-    ScanParallel(rootfd, pids, mask, fixture, &whole);
+    ScanParallel(rootfd, &pids, mask, fixture, &whole);
   }
   close(rootfd);
-  std::vector<double>& values = whole.values;
-  std::vector<ExtraValue>& extras = whole.extras;
-  std::string& comms = whole.comms;
+  return ScanResult(env, &whole);
+}
 
-  Napi::Float64Array array = Napi::Float64Array::New(env, values.size());
-  if (!values.empty()) memcpy(array.Data(), values.data(), values.size() * sizeof(double));
-  if (!comms.empty()) comms.pop_back();
-  Napi::Array extraArray = Napi::Array::New(env, extras.size());
-  Napi::Array truncated = Napi::Array::New(env);
-  for (size_t i = 0; i < extras.size(); i++) {
-    const ExtraValue& v = extras[i];
-    if (v.truncated) truncated.Set(truncated.Length(), Napi::Number::New(env, static_cast<double>(i)));
-    if (v.is_string) {
-      extraArray.Set(static_cast<uint32_t>(i), Latin1String(env, v.text));
-    } else {
-      extraArray.Set(static_cast<uint32_t>(i), Napi::Number::New(env, v.number));
+// A whole-table scan started ahead of time (the `unixproc ps` bin starts one before it has
+// loaded the rest of its code: lib/cli/prefetch.ts), read on threads of its own while the
+// calling thread goes back to JavaScript. The pid list is cut into chunks of kPrefetchChunk
+// entries that the threads take in order; JavaScript takes the chunks in order too
+// (procScanChunk), each as soon as it is read, and builds its entries while later chunks
+// are being read; a caller that finds its chunk not read yet reads the next unclaimed one
+// itself rather than wait idle. Safe for the reasons ScanParallel's are: a worker touches
+// only its chunk (which nothing else reads until it is marked done, under the lock) and the
+// files it opens. A job never taken to its end is cancelled and joined when its handle is
+// collected.
+static const size_t kPrefetchChunk = 128;
+
+struct PrefetchJob {
+  int rootfd = -1;
+  std::vector<int> pids;
+  std::vector<ScanSlice> chunks;
+  std::vector<char> done;  // under lock
+  std::atomic<size_t> next{0};
+  std::atomic<bool> cancel{false};
+  std::vector<uv_thread_t> tids;
+  std::vector<bool> started;
+  uv_mutex_t lock;
+  uv_cond_t cond;
+  size_t taken = 0;  // chunks handed to JavaScript (the calling thread only)
+  bool joined = false;
+};
+
+// Claims the next unread chunk and reads it; false when every chunk is claimed.
+static bool RunNextChunk(PrefetchJob* job) {
+  size_t i = job->next.fetch_add(1);
+  if (i >= job->chunks.size()) return false;
+  ScanSliceRun(&job->chunks[i]);
+  uv_mutex_lock(&job->lock);
+  job->done[i] = 1;
+  uv_cond_broadcast(&job->cond);
+  uv_mutex_unlock(&job->lock);
+  return true;
+}
+
+static void PrefetchThread(void* arg) {
+  PrefetchJob* job = static_cast<PrefetchJob*>(arg);
+  while (RunNextChunk(job)) {
+  }
+}
+
+static void* PrefetchArg(size_t, void* ctx) {
+  return ctx;
+}
+
+// Waits until chunk k is read, reading unclaimed chunks meanwhile.
+static void WaitChunk(PrefetchJob* job, size_t k) {
+  for (;;) {
+    uv_mutex_lock(&job->lock);
+    bool ready = job->done[k] != 0;
+    uv_mutex_unlock(&job->lock);
+    if (ready) return;
+    if (!RunNextChunk(job)) break;
+  }
+  uv_mutex_lock(&job->lock);
+  while (job->done[k] == 0) uv_cond_wait(&job->cond, &job->lock);
+  uv_mutex_unlock(&job->lock);
+}
+
+static void JoinPrefetch(PrefetchJob* job) {
+  if (job->joined) return;
+  // With no thread started (EAGAIN), the chunks are read here, unless thrown away.
+  if (!job->cancel.load()) {
+    while (RunNextChunk(job)) {
     }
   }
-  Napi::Array out = Napi::Array::New(env, 4);
-  out.Set(0u, array);
-  out.Set(1u, Latin1String(env, comms));
-  out.Set(2u, extraArray);
-  out.Set(3u, truncated);
-  return out;
+  for (size_t i = 0; i < job->tids.size(); i++) {
+    if (job->started[i]) uv_thread_join(&job->tids[i]);
+  }
+  job->joined = true;
+  if (job->rootfd >= 0) close(job->rootfd);
+  job->rootfd = -1;
+}
+
+static void ReleasePrefetch(PrefetchJob* job) {
+  job->cancel.store(true);
+  JoinPrefetch(job);
+  uv_cond_destroy(&job->cond);
+  uv_mutex_destroy(&job->lock);
+  delete job;
+}
+
+static void FinalizePrefetch(Napi::Env, PrefetchJob* job) {
+  ReleasePrefetch(job);
+}
+
+// procScanStart(dir, extras) -> handle | -errno: every numeric entry of a procfs root (never
+// a fixture tree), as procScan(dir, -1, extras, false) would read it.
+static Napi::Value ProcScanStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir;
+  int mask = 0;
+  if (!ToBytes(info[0], &dir) || !ToInt(info[1], &mask)) return NegErrno(env, EINVAL);
+  int rootfd = OpenRoot(dir, false);
+  if (rootfd < 0) return NegErrno(env, -rootfd);
+  std::vector<int> pids;
+  int err = ListPids(rootfd, &pids);
+  if (err != 0) {
+    close(rootfd);
+    return NegErrno(env, err);
+  }
+  PrefetchJob* job = new PrefetchJob();
+  if (uv_mutex_init(&job->lock) != 0) {
+    close(rootfd);
+    delete job;
+    return NegErrno(env, ENOMEM);
+  }
+  if (uv_cond_init(&job->cond) != 0) {
+    uv_mutex_destroy(&job->lock);
+    close(rootfd);
+    delete job;
+    return NegErrno(env, ENOMEM);
+  }
+  job->rootfd = rootfd;
+  job->pids.swap(pids);
+  size_t nchunks = (job->pids.size() + kPrefetchChunk - 1) / kPrefetchChunk;
+  job->chunks.resize(nchunks);
+  job->done.assign(nchunks, 0);
+  for (size_t i = 0; i < nchunks; i++) {
+    ScanSlice& c = job->chunks[i];
+    c.rootfd = rootfd;
+    c.pids = job->pids.data() + i * kPrefetchChunk;
+    c.count = std::min(kPrefetchChunk, job->pids.size() - i * kPrefetchChunk);
+    c.mask = mask;
+    c.fixture = false;
+    c.cancel = &job->cancel;
+  }
+  StartThreads(0, ScanThreadCount(job->pids.size()), PrefetchThread, PrefetchArg, job, &job->tids, &job->started);
+  return Napi::External<PrefetchJob>::New(env, job, FinalizePrefetch);
+}
+
+// procScanChunk(handle) -> procScan's result for the next chunk of the table, in pid-list
+// order | null after the last one (the threads are then joined) | -EINVAL (thrown away).
+static Napi::Value ProcScanChunk(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal()) return NegErrno(env, EINVAL);
+  PrefetchJob* job = info[0].As<Napi::External<PrefetchJob>>().Data();
+  if (job == nullptr || job->cancel.load()) return NegErrno(env, EINVAL);
+  if (job->taken >= job->chunks.size()) {
+    JoinPrefetch(job);
+    return env.Null();
+  }
+  size_t k = job->taken++;
+  WaitChunk(job, k);
+  ScanPart part = std::move(job->chunks[k].part);
+  return ScanResult(env, &part);
+}
+
+// procScanDiscard(handle): stops the threads at their next entry and joins them.
+static Napi::Value ProcScanDiscard(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal()) return NegErrno(env, EINVAL);
+  PrefetchJob* job = info[0].As<Napi::External<PrefetchJob>>().Data();
+  if (job == nullptr) return NegErrno(env, EINVAL);
+  job->cancel.store(true);
+  JoinPrefetch(job);
+  return Napi::Number::New(env, 0);
 }
 
 // procReadFile(dir, name, cap, fixture) -> [text, truncated] | -errno: one file under a
@@ -909,6 +1122,9 @@ static Napi::Value ProcConstants(const Napi::CallbackInfo& info) {
 
 void InitProcfs(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "procScan", ProcScan);
+  Export(env, exports, "procScanStart", ProcScanStart);
+  Export(env, exports, "procScanChunk", ProcScanChunk);
+  Export(env, exports, "procScanDiscard", ProcScanDiscard);
   Export(env, exports, "procReadFile", ProcReadFile);
   Export(env, exports, "procConstants", ProcConstants);
 }

@@ -37,7 +37,19 @@ const SEP = '  ';
  * every heading is empty (`-o pid=`, as procps).
  */
 export function layoutTable(columns: readonly LayoutColumn[], rows: readonly (readonly string[])[], width: number | undefined): Layout {
-  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, displayLength(r[i])), displayLength(c.heading)));
+  // Every cell's escaped length, measured once (a row's lengths in one flat array): the
+  // widths need them and so does the padding.
+  const ncols = columns.length;
+  const lengths = new Array<number>(rows.length * ncols);
+  const widths = columns.map((c) => displayLength(c.heading));
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let i = 0; i < ncols; i++) {
+      const n = displayLength(row[i]);
+      lengths[r * ncols + i] = n;
+      if (n > widths[i]) widths[i] = n;
+    }
+  }
   let active = columns.map((_, i) => i);
   const dropped: LayoutColumn[] = [];
   const needed = (idx: readonly number[]): number => {
@@ -64,28 +76,32 @@ export function layoutTable(columns: readonly LayoutColumn[], rows: readonly (re
     }
   }
   const lastIdx = active[active.length - 1];
-  const render = (cells: readonly string[], heading: boolean): string => {
+  const pads: string[] = [];
+  const pad = (n: number): string => pads[n] ?? (pads[n] = ' '.repeat(n));
+  // `at`: where the row's lengths start in `lengths`; -1 for the heading line
+  const render = (cells: readonly string[], at: number): string => {
+    const len = (i: number): number => (at < 0 ? displayLength(cells[i]) : lengths[at + i]);
     // every column but the last, padded, each followed by SEP (one string per row: this
     // runs for every process)
     let prefix = '';
     for (let k = 0; k < active.length - 1; k++) {
       const i = active[k];
       const cell = cells[i];
-      const pad = ' '.repeat(widths[i] - displayLength(cell));
-      prefix += (columns[i].column.right ? pad + cell : cell + pad) + SEP;
+      const p = pad(widths[i] - len(i));
+      prefix += (columns[i].column.right ? p + cell : cell + p) + SEP;
     }
     let last = cells[lastIdx];
     // a right-aligned last column is padded too (numbers line up); free text is not
-    if (columns[lastIdx].column.right) last = ' '.repeat(widths[lastIdx] - displayLength(last)) + last;
+    if (columns[lastIdx].column.right) last = pad(widths[lastIdx] - len(lastIdx)) + last;
     let line = prefix + last;
     if (width !== undefined && displayLength(line) > width) {
       const room = width - displayLength(prefix);
       if (columns[lastIdx].column.cut && room >= MIN_CUT) line = prefix + truncate(last, room);
       else if (width >= MIN_CUT) line = truncate(line, width);
     }
-    return heading ? line.trimEnd() : line;
+    return at < 0 ? line.trimEnd() : line;
   };
-  const lines = columns.every((c) => c.heading === '') ? [] : [render(columns.map((c) => c.heading), true)];
-  for (const r of rows) lines.push(render(r, false));
+  const lines = columns.every((c) => c.heading === '') ? [] : [render(columns.map((c) => c.heading), -1)];
+  for (let r = 0; r < rows.length; r++) lines.push(render(rows[r], r * ncols));
   return { lines, dropped };
 }

@@ -66,6 +66,9 @@ interface ProcfsBinding {
     extras: number,
     fixture: boolean,
   ): [Float64Array, string, (string | number)[], number[]] | number;
+  procScanStart(dir: string, extras: number): object | number;
+  procScanChunk(handle: object): [Float64Array, string, (string | number)[], number[]] | null | number;
+  procScanDiscard(handle: object): number;
   procReadFile(dir: string, name: string, cap: number, fixture: boolean): [string, boolean] | number;
   procConstants(): [number, number, number];
 }
@@ -101,9 +104,12 @@ export const NOT_PROCFS = -124;
  * {@link NOT_PROCFS} when it is not on a procfs and `fixture` is false.
  */
 export function procScan(dir: string, which: number | readonly number[], extras: number, fixture = false): RawScan | number {
-  const { width } = procConstants();
   const r = b().procScan(dir, which, extras, fixture);
-  if (typeof r === 'number') return r;
+  return typeof r === 'number' ? r : toRawScan(r, extras);
+}
+
+function toRawScan(r: [Float64Array, string, (string | number)[], number[]], extras: number): RawScan {
+  const { width } = procConstants();
   const [values, comms, extraValues, truncated] = r;
   const count = values.length / width;
   // Native text is latin1 (one char per byte): decoded here as UTF-8 with surrogateescape,
@@ -120,6 +126,64 @@ export function procScan(dir: string, which: number | readonly number[], extras:
     count,
     width,
     extrasPerEntry: popcount(extras),
+  };
+}
+
+/** How long a prefetched scan stays good for the first whole-table scan that asks for it. */
+const PREFETCH_MAX_AGE_MS = 1000;
+
+let prefetched: { dir: string; extras: number; handle: object; at: number } | undefined;
+let prefetchHits = 0;
+
+/**
+ * Starts the whole-table scan of a procfs root `dir` with `extras` on native threads and
+ * returns at once (the `unixproc` bin calls this before it loads the rest of its code, so
+ * the kernel's reads overlap Node's module loading: lib/cli/prefetch.ts). The first
+ * whole-table scan of the same root and extras within a second (lib/proc/table.ts
+ * scanTable, through {@link takePrefetchedChunks}) takes it instead of scanning again; a
+ * first one that asks for anything else throws it away. Any failure (the root is gone, not a
+ * procfs) leaves nothing started: that scan then fails with its own error. A second call
+ * replaces an untaken prefetch.
+ */
+export function prefetchScan(dir: string, extras: number): void {
+  discardPrefetched();
+  const handle = b().procScanStart(dir, extras);
+  if (typeof handle !== 'number') prefetched = { dir, extras, handle, at: performance.now() };
+}
+
+/** Throws away a prefetched scan that was not taken (its threads stop at their next entry). */
+export function discardPrefetched(): void {
+  const p = prefetched;
+  prefetched = undefined;
+  if (p !== undefined) b().procScanDiscard(p.handle);
+}
+
+/** How many whole-table scans were served by a prefetch, in this process (tests read it). */
+export function prefetchHitCount(): number {
+  return prefetchHits;
+}
+
+/**
+ * The prefetched scan of `dir` with `extras`, when there is one that fits (same root and
+ * extras, started less than a second ago), as a reader of its chunks in pid-list order:
+ * each call waits for the next chunk's reads and returns it, undefined after the last. The
+ * caller builds one chunk's entries while the threads read the next ones. Undefined when
+ * nothing fits; a prefetch that does not fit is thrown away, so only a first scan can take it.
+ */
+export function takePrefetchedChunks(dir: string, extras: number): (() => RawScan | undefined) | undefined {
+  const p = prefetched;
+  if (p === undefined) return undefined;
+  if (p.dir !== dir || p.extras !== extras || performance.now() - p.at > PREFETCH_MAX_AGE_MS) {
+    discardPrefetched();
+    return undefined;
+  }
+  prefetched = undefined;
+  prefetchHits++;
+  return () => {
+    const r = b().procScanChunk(p.handle);
+    if (r === null) return undefined;
+    if (typeof r === 'number') throw new Error(`unixproc: internal error: a prefetched scan failed (${r})`);
+    return toRawScan(r, extras);
   };
 }
 

@@ -3,7 +3,7 @@
  * native scan (native/procfs.cc).
  * @see proc(5) /proc/pid/stat, /proc/pid/status, /proc/pid/cmdline, /proc/pid/exe
  */
-import * as fs from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { errnoName } from '../errors';
 import { fsencodeBytes } from '../fs-encoding';
 import { F, RawScan } from './binding';
@@ -190,7 +190,7 @@ const DELETED = ' (deleted)';
 export function splitDeleted(target: string | undefined): { exe: string | undefined; exeDeleted: boolean } {
   if (target === undefined || !target.endsWith(DELETED)) return { exe: target, exeDeleted: false };
   try {
-    fs.lstatSync(fsencodeBytes(target, 'exe'));
+    lstatSync(fsencodeBytes(target, 'exe'));
     return { exe: target, exeDeleted: false };
   } catch {
     return { exe: target.slice(0, -DELETED.length), exeDeleted: true };

@@ -4,7 +4,7 @@
  */
 import { systemError } from '../errors';
 import { optionKeys, validateOptions, validatePid } from '../validate';
-import { Extra, procConstants, procScan, RawScan } from './binding';
+import { Extra, procConstants, procScan, RawScan, takePrefetchedChunks } from './binding';
 import { bootTime } from './boot';
 import { optionalBoolean, ProcfsOptions, resolveProcfs, ResolvedOptions, rootError, validateProcfsOptions } from './options';
 import {
@@ -54,13 +54,24 @@ export function assertRoot(opts: ResolvedOptions): void {
 
 /** The whole table, every entry built. @internal */
 export function scanTable(opts: ResolvedOptions, extras = 0): ProcessEntry[] {
-  const { raw, ctx } = scanDir(opts, opts.procfs, -1, extras);
-  const out = new Array<ProcessEntry>(raw.count);
-  let sorted = true;
-  for (let i = 0; i < raw.count; i++) {
-    out[i] = buildEntry(raw, i, ctx);
-    if (i > 0 && out[i].pid < out[i - 1].pid) sorted = false;
+  const chunks = opts.fixture ? undefined : takePrefetchedChunks(opts.procfs, extras);
+  let out: ProcessEntry[];
+  if (chunks !== undefined) {
+    // A scan the bin started ahead (lib/cli/prefetch.ts): entries are built chunk by chunk
+    // while its threads read the next ones.
+    const { clkTck, pageSize } = procConstants();
+    const ctx: BuildContext = { clkTck, pageSize, bootMs: bootTime(opts) * 1000, live: opts.live, extras };
+    out = [];
+    for (let raw = chunks(); raw !== undefined; raw = chunks()) {
+      for (let i = 0; i < raw.count; i++) out.push(buildEntry(raw, i, ctx));
+    }
+  } else {
+    const { raw, ctx } = scanDir(opts, opts.procfs, -1, extras);
+    out = new Array<ProcessEntry>(raw.count);
+    for (let i = 0; i < raw.count; i++) out[i] = buildEntry(raw, i, ctx);
   }
+  let sorted = true;
+  for (let i = 1; i < out.length && sorted; i++) if (out[i].pid < out[i - 1].pid) sorted = false;
   // procfs lists pids in ascending order; other trees (fixtures) in hash order.
   if (!sorted) out.sort((a, b) => a.pid - b.pid);
   return out;
