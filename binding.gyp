@@ -21,7 +21,8 @@
         "native/fd.cc",
         "native/sched.cc",
         "native/resource.cc",
-        "native/credentials.cc"
+        "native/credentials.cc",
+        "native/notify.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-ldl"],

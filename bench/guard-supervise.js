@@ -1,6 +1,8 @@
 'use strict';
 // The leak guard and the supervisor, each beside an anchor measured in the same run, as
-// ratios. No issue sets targets for these: every ratio says "(no target)".
+// ratios per interleaved round or alternating block, median (p25..p75). No issue sets
+// targets for these: every ratio says "(no target)". Node processes are started without
+// NODE_EXTRA_CA_CERTS.
 //
 // 1. Leak guard, with a workload of 500 sleeping children of one sh, started AFTER the guard
 //    (so all 501 are leaks): check() vs one listProcesses() scan vs the C loop of
@@ -24,6 +26,7 @@ const cp = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
+const { ratios, fmtRatio, record, envWithoutExtraCa } = require('./support/report');
 
 const ROOT = path.resolve(__dirname, '..');
 const SLEEPERS = Number(process.env.GUARD_BENCH_SLEEPERS ?? 500);
@@ -56,6 +59,9 @@ if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
 }
 const unixproc = require(path.join(ROOT, 'dist', 'index.js'));
 const os = require(path.join(ROOT, 'dist', 'os', 'index.js'));
+// This process's cgroup keeper (contained supervisors start it once; it lives as long as we
+// do, by design, and removes the cgroups when we exit): not a leftover.
+const { isOwnKeeper } = require(path.join(ROOT, 'dist', 'contain', 'owner.js'));
 
 // ---- figures ---------------------------------------------------------------------------
 
@@ -89,7 +95,7 @@ function timeInterleaved(fns, rounds) {
       ts[k].push(Number(process.hrtime.bigint() - t) / 1e6);
     });
   }
-  return ts.map((t) => ({ median: median(t), p90: p90(t) }));
+  return ts.map((t) => ({ median: median(t), p90: p90(t), samples: t }));
 }
 
 // ---- workload: SLEEPERS x `sleep 600`, children of one sh that waits for them ----------
@@ -169,7 +175,9 @@ async function benchGuard(anchor) {
     );
     line('C loop (readdir+openat+read stat)', c.median);
     line('listProcesses() (one scan)', scan.median, `${x(scan.median, c.median)} C`);
-    line(`check() with ${leaks} leaks`, check.median, `${x(check.median, scan.median)} a scan, ${x(check.median, c.median)} C; p90 ${fmt(check.p90).trim()} (no target)`);
+    const rCheck = ratios(check.samples, scan.samples);
+    line(`check() with ${leaks} leaks`, check.median, `${fmtRatio(rCheck)} a scan, ${x(check.median, c.median)} C; p90 ${fmt(check.p90).trim()} (no target)`);
+    record({ name: `leak guard check() with ${leaks} leaks`, value: check.median, unit: 'ms', anchor: 'listProcesses()', ...rCheck });
     await endWorkload(w);
 
     // Kill-and-reap of the whole workload: the guard's cleanup() vs by hand, alternating.
@@ -202,7 +210,9 @@ async function benchGuard(anchor) {
     const h = median(byHand);
     const d = details[details.length - 1];
     line(`by hand: kill(SIGTERM) x${SLEEPERS}, sh's wait reaps`, h, `max ${fmt(Math.max(...byHand)).trim()} (the floor)`);
-    line(`cleanup({ killGracePeriod: ${GRACE} }) of ${SLEEPERS + 1}`, g, `${x(g, h)} by hand; max ${fmt(Math.max(...byGuard)).trim()}; ${d.signaled} signals sent, ${d.reaped} adopted reaped (no target)`);
+    const rClean = ratios(byGuard, byHand);
+    record({ name: `cleanup() of ${SLEEPERS + 1}`, value: g, unit: 'ms', anchor: 'kill(SIGTERM) by hand', ...rClean });
+    line(`cleanup({ killGracePeriod: ${GRACE} }) of ${SLEEPERS + 1}`, g, `${fmtRatio(rClean)} by hand; max ${fmt(Math.max(...byGuard)).trim()}; ${d.signaled} signals sent, ${d.reaped} adopted reaped (no target)`);
     const after = guard.check();
     if (!after.ok) throw new Error(`the guard still sees ${after.leaked.length} leaks and ${after.zombies.length} zombies`);
   } finally {
@@ -215,8 +225,9 @@ async function benchGuard(anchor) {
 
 function benchCli() {
   const cli = path.join(ROOT, 'dist', 'cli', 'main.js');
+  const env = envWithoutExtraCa();
   const run = (file, args) => () => {
-    const r = cp.spawnSync(file, args, { stdio: 'ignore' });
+    const r = cp.spawnSync(file, args, { stdio: 'ignore', env });
     if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
   };
   const [bare, nodeStart, guarded] = timeInterleaved(
@@ -226,7 +237,9 @@ function benchCli() {
   console.log('unixproc guard -- /bin/true, end to end (spawnSync, 11 interleaved rounds):');
   line('/bin/true', bare.median);
   line('node -e 0 (Node start, the floor)', nodeStart.median);
-  line('unixproc guard -- /bin/true', guarded.median, `${x(guarded.median, nodeStart.median)} node -e 0: ${(guarded.median - nodeStart.median).toFixed(1)} ms beyond Node's start; p90 ${fmt(guarded.p90).trim()} (no target)`);
+  const rGuard = ratios(guarded.samples, nodeStart.samples);
+  record({ name: 'unixproc guard -- /bin/true', value: guarded.median, unit: 'ms', anchor: 'node -e 0', ...rGuard });
+  line('unixproc guard -- /bin/true', guarded.median, `${fmtRatio(rGuard)} node -e 0: ${(guarded.median - nodeStart.median).toFixed(1)} ms beyond Node's start; p90 ${fmt(guarded.p90).trim()} (no target)`);
 }
 
 // ---- 3. supervisor ---------------------------------------------------------------------
@@ -305,6 +318,7 @@ async function benchSupervise() {
   const sup = { exitToSpawn: [], cycle: [] };
   const naive = { exitToSpawn: [], cycle: [] };
   const per = Math.ceil(RESTARTS / RESTART_BLOCKS);
+  const blockMedians = { sup: [], naive: [], supCycle: [], naiveCycle: [] };
   for (let b = 0; b < RESTART_BLOCKS; b++) {
     const s = await supervisedBlock(per);
     const c = await naiveBlock(per);
@@ -312,12 +326,20 @@ async function benchSupervise() {
     sup.cycle.push(...s.cycle);
     naive.exitToSpawn.push(...c.exitToSpawn);
     naive.cycle.push(...c.cycle);
+    blockMedians.sup.push(median(s.exitToSpawn));
+    blockMedians.naive.push(median(c.exitToSpawn));
+    blockMedians.supCycle.push(median(s.cycle));
+    blockMedians.naiveCycle.push(median(c.cycle));
   }
+  const rRestart = ratios(blockMedians.sup, blockMedians.naive);
+  const rCycle = ratios(blockMedians.supCycle, blockMedians.naiveCycle);
+  record({ name: "supervise: 'exit' -> 'spawn'", value: median(sup.exitToSpawn), unit: 'ms', anchor: 'child_process respawn loop', ...rRestart });
+  record({ name: 'supervise: spawn -> next spawn', value: median(sup.cycle), unit: 'ms', anchor: 'child_process respawn loop', ...rCycle });
   console.log(`supervise('/bin/false', restart 'on-failure', backoff 0): ${sup.cycle.length} restarts vs a child_process respawn loop, ${RESTART_BLOCKS} alternating blocks:`);
   line("naive: 'exit' event -> next child spawned", median(naive.exitToSpawn), `p90 ${fmt(p90(naive.exitToSpawn)).trim()} (the floor)`);
-  line("supervise: 'exit' event -> 'spawn' event", median(sup.exitToSpawn), `${x(median(sup.exitToSpawn), median(naive.exitToSpawn))} naive; p90 ${fmt(p90(sup.exitToSpawn)).trim()} (no target)`);
+  line("supervise: 'exit' event -> 'spawn' event", median(sup.exitToSpawn), `${fmtRatio(rRestart)} naive (per block); p90 ${fmt(p90(sup.exitToSpawn)).trim()} (no target)`);
   line('naive: spawn -> next spawn (one whole cycle)', median(naive.cycle), `p90 ${fmt(p90(naive.cycle)).trim()}`);
-  line('supervise: spawn -> next spawn (one cycle)', median(sup.cycle), `${x(median(sup.cycle), median(naive.cycle))} naive; p90 ${fmt(p90(sup.cycle)).trim()} (no target)`);
+  line('supervise: spawn -> next spawn (one cycle)', median(sup.cycle), `${fmtRatio(rCycle)} naive (per block); p90 ${fmt(p90(sup.cycle)).trim()} (no target)`);
 
   // Graceful stop of a child that dies of SIGTERM, alternating with child_process.
   const stops = [];
@@ -342,7 +364,9 @@ async function benchSupervise() {
   }
   console.log(`graceful terminate() of \`sleep 600\` (dies of SIGTERM), ${STOP_ROUNDS} alternating rounds:`);
   line("child_process: kill('SIGTERM') -> 'exit'", median(kills), `p90 ${fmt(p90(kills)).trim()} (the floor)`);
-  line('supervise: await stop()', median(stops), `${x(median(stops), median(kills))} child_process; p90 ${fmt(p90(stops)).trim()} (no target)`);
+  const rStop = ratios(stops, kills);
+  record({ name: 'supervise: terminate() of sleep 600', value: median(stops), unit: 'ms', anchor: "child_process kill('SIGTERM') -> 'exit'", ...rStop });
+  line('supervise: await stop()', median(stops), `${fmtRatio(rStop)} child_process; p90 ${fmt(p90(stops)).trim()} (no target)`);
 }
 
 // ---- nothing left behind ---------------------------------------------------------------
@@ -351,7 +375,7 @@ async function leftoverChildren() {
   const self = process.pid;
   let left = [];
   for (let i = 0; i < 100; i++) {
-    left = unixproc.listProcesses().filter((p) => p.readable !== false && p.ppid === self);
+    left = unixproc.listProcesses({ cmdline: true }).filter((p) => p.readable !== false && p.ppid === self && !isOwnKeeper(p.cmdline ?? []));
     if (left.length === 0) return [];
     await sleep(20);
   }

@@ -20,6 +20,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitSched(env, exports);
   unixproc::InitResource(env, exports);
   unixproc::InitCredentials(env, exports);
+  unixproc::InitNotify(env, exports);
   return exports;
 }
 

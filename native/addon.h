@@ -36,6 +36,8 @@ void InitSched(Napi::Env env, Napi::Object exports);
 void InitResource(Napi::Env env, Napi::Object exports);
 // issue 10: the user and group databases for spawn's credentials
 void InitCredentials(Napi::Env env, Napi::Object exports);
+// issue 11: the sd_notify datagram socket
+void InitNotify(Napi::Env env, Napi::Object exports);
 
 // -errno as a JS number: the one way native code reports a failed syscall.
 inline Napi::Value NegErrno(Napi::Env env, int err) {

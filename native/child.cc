@@ -155,7 +155,9 @@ enum ConfigIndex {
   ConfigFlags = 8,
   ConfigCgroupProcs = 9,  // -1: none; else an fd open for writing on a cgroup.procs (lib/contain)
   ConfigKeepFd = 10,      // -1: none; else an fd given to the child as fd 3 (the shepherd's control socket)
-  ConfigLength = 11,
+  ConfigPassFd = 11,      // -1: none; else an fd given to the child as fd config[ConfigPassFdTarget]
+  ConfigPassFdTarget = 12,  // >= 3 (lib/supervise's notification fd, issue 11; not 3 with ConfigKeepFd)
+  ConfigLength = 13,
 };
 enum StdioKind { StdioInherit = -1, StdioIgnore = -2, StdioPipe = -3 };
 enum Flags { FlagPidfd = 1, FlagFork = 2, FlagSetuid = 4, FlagSetgid = 8, FlagSetgroups = 16 };
@@ -188,6 +190,8 @@ struct ChildArgs {
   size_t group_count;
   int cgroup_procs;  // -1: stay in the parent's cgroup
   int keep_fd;       // -1: none; else dup2'd to 3 and kept across exec
+  int pass_fd;       // -1: none; else dup2'd to pass_target and kept across exec (blocking)
+  int pass_target;
   size_t rlimit_count;
   int rlimit_resource[kMaxRlimits];
   struct rlimit rlimit_value[kMaxRlimits];
@@ -211,13 +215,21 @@ struct ChildArgs {
   _exit(127);
 }
 
-// Closes (marks CLOEXEC, so the error pipe lives until exec) every fd >= 3.
+// Closes (marks CLOEXEC, so the error pipe lives until exec) every fd >= 3, but the passed one.
 static int CloseOtherFds(ChildArgs* a) {
   const unsigned int first = a->keep_fd >= 0 ? 4U : 3U;
-  if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
-  // Kernels before 5.11: close one by one, sparing the error pipe.
+  const unsigned int spared = a->pass_fd >= 0 ? static_cast<unsigned int>(a->pass_target) : 0U;
+  bool done;
+  if (spared >= first) {
+    done = (spared == first || syscall(SYS_close_range, first, spared - 1, CLOSE_RANGE_CLOEXEC) == 0) &&
+           syscall(SYS_close_range, spared + 1, ~0U, CLOSE_RANGE_CLOEXEC) == 0;
+  } else {
+    done = syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0;
+  }
+  if (done) return 0;
+  // Kernels before 5.11: close one by one, sparing the error pipe and the passed fd.
   for (unsigned int fd = first; fd < a->max_fd; fd++) {
-    if (static_cast<int>(fd) != a->error_pipe) close(static_cast<int>(fd));
+    if (static_cast<int>(fd) != a->error_pipe && (spared < first || fd != spared)) close(static_cast<int>(fd));
   }
   return 0;
 }
@@ -234,6 +246,12 @@ static int ChildMain(void* arg) {
   // starts, is in the cgroup from its first instruction.
   if (a->cgroup_procs >= 0 && RetryEintr([&] { return write(a->cgroup_procs, "0", 1); }) < 0) {
     ChildFail(a, StepCgroup, errno);
+  }
+
+  // The passed fd out of 0..3 first, where the stdio and keep_fd dup2s would overwrite it.
+  if (a->pass_fd >= 0 && a->pass_fd <= 3) {
+    a->pass_fd = fcntl(a->pass_fd, F_DUPFD_CLOEXEC, 4);
+    if (a->pass_fd < 0) ChildFail(a, StepStdio, errno);
   }
 
   if (a->setsid && setsid() < 0) ChildFail(a, StepSetsid, errno);
@@ -273,6 +291,21 @@ static int ChildMain(void* arg) {
     } else if (RetryEintr([&] { return dup2(a->keep_fd, 3); }) < 0) {
       ChildFail(a, StepStdio, errno);
     }
+  }
+
+  // The passed fd (the notification fd of lib/supervise) at its number, inheritable and
+  // blocking; the fork mode's failure report is moved off that number first.
+  if (a->pass_fd >= 0) {
+    if (a->error_pipe == a->pass_target) {
+      a->error_pipe = fcntl(a->pass_target, F_DUPFD_CLOEXEC, a->pass_target + 1);
+      if (a->error_pipe < 0) _exit(127);
+    }
+    if (a->pass_fd == a->pass_target) {
+      if (ClearCloexec(a->pass_target) < 0) ChildFail(a, StepStdio, errno);
+    } else if (RetryEintr([&] { return dup2(a->pass_fd, a->pass_target); }) < 0) {
+      ChildFail(a, StepStdio, errno);
+    }
+    SetBlocking(a->pass_target);
   }
 
   if (CloseOtherFds(a) < 0) ChildFail(a, StepCloseRange, errno);
@@ -356,6 +389,9 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   const size_t config_len = config.ElementLength();
   a.cgroup_procs = config_len > ConfigCgroupProcs ? config[ConfigCgroupProcs] : -1;
   a.keep_fd = config_len > ConfigKeepFd ? config[ConfigKeepFd] : -1;
+  a.pass_fd = config_len > ConfigPassFdTarget ? config[ConfigPassFd] : -1;
+  a.pass_target = config_len > ConfigPassFdTarget ? config[ConfigPassFdTarget] : -1;
+  if (a.pass_fd >= 0 && (a.pass_target < 3 || (a.pass_target == 3 && a.keep_fd >= 0))) return NegErrno(env, EINVAL);
   // info[6]: null, or a Float64Array of [resource, soft, hard] triples (Infinity: unlimited).
   a.rlimit_count = 0;
   if (info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined()) {

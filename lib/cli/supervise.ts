@@ -8,15 +8,30 @@
  */
 import { isErrnoException } from '../errors';
 import { describeExitStatus, shellExitCode } from '../exit-status';
-import { supervise, type Supervisor } from '../supervise/index';
+import { notify, supervise, type Supervisor } from '../supervise/index';
 import { validateSupervisorOptions, type RestartPolicy, type SupervisorOptions } from '../supervise/options';
 import { parseArgs, signalOf, UsageError, type CliIO, type Command } from './command';
+import type { ProcfileRun } from './supervise-procfile';
 import { escapeText } from './text';
 
 const usage = `usage: unixproc supervise [options] -- <cmd> [args...]
+       unixproc supervise --procfile <file> [--env <file>] [--only <names>] [options]
 
 Runs <cmd> in its own process group, restarts it by policy, and terminates the whole group
 on SIGTERM/SIGINT (the kill signal, then SIGKILL after the kill grace period).
+
+With --procfile, runs every 'name: command' line of a Procfile (foreman's format) as a named
+service (/bin/sh -c command, in the Procfile's directory, PORT=5000+100*n), started in the
+file's order, each once the previous one is ready, stopped in reverse order on one SIGINT or
+SIGTERM. Their output lines are prefixed with the service's name (coloured on a terminal,
+not under NO_COLOR). The options below apply to every service.
+
+  --procfile <file>           the Procfile
+  --env <file>                variables for every service, KEY=value lines (default: .env
+                              beside the Procfile, when there is one)
+  --only <name,name>          run only these services
+  --port <n>                  the first service's PORT (default: PORT of the env file or the
+                              environment, else 5000)
 
 options:
   --name <name>               the service's name: the service label of its metrics (default: the
@@ -32,10 +47,19 @@ options:
   --window <ms>               the start-limit window (default 10000)
   --backoff <ms>              delay before the first restart, doubled each time (default 100)
   --backoff-max <ms>          longest delay between restarts (default 30000)
+  --ready <how>               spawn | notify (sd_notify on NOTIFY_SOCKET) | fd:<n> (a newline on fd n)
+                              (default spawn)
+  --ready-timeout <ms>        a start not ready by then fails (default 90000)
+  --watchdog <ms>             end and restart a ready child that sends no WATCHDOG=1 for that long
+
+Run by systemd (NOTIFY_SOCKET set, Type=notify), it sends READY=1 once the command is
+ready, WATCHDOG=1 every WATCHDOG_USEC/2 when the unit has a watchdog, STOPPING=1 on a stop.
 
 exit code: the child's last exit code (128 + signal number if a signal ended it),
 1 when the supervisor gave up (start limit, or the command cannot be started) or the
-metrics address cannot be listened on, 2 usage.`;
+metrics address cannot be listened on, 2 usage. With --procfile: 0 once stopped by a
+signal, 1 when it gave up or the Procfile or env file cannot be read or parsed (the message
+names the line), else the last non-zero exit code of a service.`;
 
 function milliseconds(flags: Map<string, string | true>, name: string): number | undefined {
   const v = flags.get(name);
@@ -65,7 +89,19 @@ function options(flags: Map<string, string | true>): SupervisorOptions {
   const max = milliseconds(flags, 'backoff-max');
   if (window === 0) throw new UsageError('--window must be positive');
   const name = flags.get('name');
+  const ready = flags.get('ready');
+  let readiness: SupervisorOptions['ready'];
+  if (ready !== undefined) {
+    const m = /^fd:(\d+)$/.exec(String(ready));
+    if (ready === 'spawn' || ready === 'notify') readiness = ready;
+    else if (m !== null) readiness = { fd: Number(m[1]) };
+    else throw new UsageError(`--ready must be spawn, notify or fd:<n>, not '${String(ready)}'`);
+  }
+  const watchdog = milliseconds(flags, 'watchdog');
   return {
+    ready: readiness,
+    readyTimeout: milliseconds(flags, 'ready-timeout'),
+    watchdog,
     name: typeof name === 'string' ? name : undefined,
     restart: restart as RestartPolicy | undefined,
     killSignal: typeof killSignal === 'string' ? signalOf(killSignal) : undefined,
@@ -96,12 +132,18 @@ export const command: Command = {
     const { flags, positionals, rest } = parseArgs(
       argv,
       [],
-      ['name', 'metrics-listen', 'restart', 'kill-signal', 'kill-grace-period', 'max-restarts', 'window', 'backoff', 'backoff-max'],
+      [
+        'name', 'metrics-listen', 'restart', 'kill-signal', 'kill-grace-period', 'max-restarts', 'window', 'backoff', 'backoff-max',
+        'ready', 'ready-timeout', 'watchdog', 'procfile', 'env', 'only', 'port',
+      ],
       {},
       { 'stop-signal': 'kill-signal', 'stop-timeout': 'kill-grace-period' },
     );
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (put the command after --)`);
-    if (rest === undefined || rest.length === 0) throw new UsageError('no command: unixproc supervise [options] -- <cmd> [args...]');
+    const procfile = procfileRun(flags, rest);
+    if (procfile === undefined && (rest === undefined || rest.length === 0)) {
+      throw new UsageError('no command: unixproc supervise [options] -- <cmd> [args...], or --procfile <file>');
+    }
     const opts = options(flags);
     checkOptions(opts);
     const log = (s: string): void => void io.stderr.write(`unixproc supervise: ${s}\n`);
@@ -111,12 +153,12 @@ export const command: Command = {
     const listen = metrics?.parseListenAddress(String(listenText), '--metrics-listen');
 
     // Listen before the command starts: a busy port is an error with nothing started.
-    let sup: Supervisor | undefined;
+    let services: () => Supervisor[] = () => [];
     let server: import('./metrics-server').MetricsServer | undefined;
     if (metrics !== undefined && listen !== undefined) {
       const { collectServiceMetrics } = require('../metrics/services') as typeof import('../metrics/services');
       try {
-        server = await metrics.startMetricsServer(listen, () => collectServiceMetrics(sup === undefined ? [] : [sup]), log);
+        server = await metrics.startMetricsServer(listen, () => collectServiceMetrics(services()), log);
       } catch (e) {
         log(`--metrics-listen ${escapeText(listen.text)}: ${(e as Error).message}`);
         return 1;
@@ -124,12 +166,40 @@ export const command: Command = {
       log(`serving metrics at http://${server.address}/metrics`);
     }
     try {
-      return await runSupervised(rest, opts, log, (s) => (sup = s));
+      if (procfile !== undefined) {
+        // Loaded only for --procfile (the tree, the Procfile reader).
+        const { runProcfile } = require('./supervise-procfile') as typeof import('./supervise-procfile');
+        return await runProcfile({ ...procfile, options: opts }, io, log, (tree) => {
+          services = () => tree.children.flatMap((c) => (c.supervisor === undefined ? [] : [c.supervisor]));
+          return tellManager(tree, log);
+        });
+      }
+      return await runSupervised(rest!, opts, log, (s) => (services = () => [s]));
     } finally {
       await server?.close();
     }
   },
 };
+
+/** The --procfile selection, or undefined without --procfile; its flags without it are usage errors. */
+function procfileRun(flags: Map<string, string | true>, rest: readonly string[] | undefined): Omit<ProcfileRun, 'options'> | undefined {
+  const file = flags.get('procfile');
+  if (file === undefined) {
+    for (const f of ['env', 'only', 'port']) if (flags.has(f)) throw new UsageError(`--${f} goes with --procfile`);
+    return undefined;
+  }
+  if (rest !== undefined) throw new UsageError('--procfile runs the Procfile\'s commands: give no command after --');
+  if (flags.has('name')) throw new UsageError("--procfile names each service after its Procfile line: --name does not apply");
+  const only = flags.get('only');
+  const names = typeof only === 'string' ? only.split(',').map((n) => n.trim()) : undefined;
+  if (names !== undefined && names.some((n) => n === '')) throw new UsageError(`--only must be a comma-separated list of names, not '${escapeText(String(only))}'`);
+  const port = flags.get('port');
+  if (port !== undefined && (typeof port !== 'string' || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+    throw new UsageError(`--port must be a port number (1 to 65535), not '${escapeText(String(port))}'`);
+  }
+  const env = flags.get('env');
+  return { procfile: String(file), envFile: typeof env === 'string' ? env : undefined, only: names, port: port === undefined ? undefined : Number(port) };
+}
 
 /** Runs the supervised command to its end; `started` is told the supervisor once it exists. */
 async function runSupervised(
@@ -177,11 +247,48 @@ async function runSupervised(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const manager = tellManager(sup, log);
   try {
     const final = await sup.done();
     return exitCode(sup, final);
   } finally {
+    manager.stop();
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('SIGINT', onSignal);
   }
+}
+
+/**
+ * When this process runs under a service manager (NOTIFY_SOCKET set: systemd's Type=notify),
+ * tells it: READY=1 once the service is first ready, WATCHDOG=1 every WATCHDOG_USEC / 2 (when
+ * WATCHDOG_PID is unset or names this process, sd_watchdog_enabled(3)), STOPPING=1 when it
+ * stops or gives up. A send that fails is logged, never fatal.
+ */
+function tellManager(sup: { ready(): Promise<unknown> }, log: (s: string) => void): { stop(): void } {
+  const socket = process.env.NOTIFY_SOCKET;
+  if (socket === undefined || socket === '') return { stop: () => undefined };
+  const send = (state: string): void => {
+    try {
+      notify(state, socket);
+    } catch (e) {
+      log(`NOTIFY_SOCKET ${escapeText(socket)}: ${(e as Error).message}`);
+    }
+  };
+  sup.ready().then(
+    () => send('READY=1'),
+    () => undefined,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const usec = Number(process.env.WATCHDOG_USEC);
+  const watchdogPid = process.env.WATCHDOG_PID;
+  if (Number.isSafeInteger(usec) && usec > 0 && (watchdogPid === undefined || watchdogPid === String(process.pid))) {
+    timer = setInterval(() => send('WATCHDOG=1'), Math.max(1, Math.floor(usec / 2000)));
+    timer.unref();
+  }
+  return {
+    stop: () => {
+      clearInterval(timer);
+      send('STOPPING=1');
+    },
+  };
 }

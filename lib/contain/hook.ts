@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { closeSync } from 'node:fs';
 import { removeCgroup } from './cgroup';
 import { applyCgroupLimits, type CgroupLimitSpec } from './cgroup-limits';
+import { shepherdArgv0 } from '../helper-process';
 
 /** The `contain` option, validated: `'off'`, or the mechanism asked for. @internal */
 export type ContainRequest = 'off' | 'auto' | Containment;
@@ -67,7 +68,8 @@ export function requireNoCgroupLimits(limits: CgroupLimitSpec, mechanism: 'off' 
 }
 
 /**
- * Prepares a contained spawn. @throws ERR_UNIXPROC_CGROUP_UNAVAILABLE or a system error for a forced cgroup.
+ * Prepares a contained spawn (`service`: the supervised service it is for, named in the
+ * shepherd's argv[0]). @throws ERR_UNIXPROC_CGROUP_UNAVAILABLE or a system error for a forced cgroup.
  * @internal
  */
 export function prepareContainment(
@@ -78,6 +80,7 @@ export function prepareContainment(
   killGracePeriod: number,
   cgroupLimits: CgroupLimitSpec = [],
   keepTree = false,
+  service?: string,
 ): ContainPlan {
   const kind = chooseContainment(request);
   if (kind !== 'cgroup') requireNoCgroupLimits(cgroupLimits, kind);
@@ -112,7 +115,8 @@ export function prepareContainment(
   const [ours, theirs] = controlPair();
   const grace = Number.isFinite(killGracePeriod) ? String(Math.round(killGracePeriod)) : '-1';
   const shepherdArgv = [
-    'unixproc-shepherd', 'tree', String(process.pid), String(killSignal), grace, String(candidates.length),
+    // argv[0] names the service it belongs to, for ps and leak reports (lib/helper-process.ts).
+    service === undefined ? 'unixproc-shepherd' : shepherdArgv0(service), 'tree', String(process.pid), String(killSignal), grace, String(candidates.length),
     ...candidates, '--', ...argv,
   ];
   const closeBoth = (): void => {

@@ -71,6 +71,8 @@ export function baseConfig(): Int32Array {
   c[Config.gid] = -1;
   c[Config.cgroupProcs] = -1;
   c[Config.keepFd] = -1;
+  c[Config.passFd] = -1;
+  c[Config.passFdTarget] = -1;
   return c;
 }
 

@@ -14,7 +14,7 @@ import { Supervisor, type SupervisorState } from '../supervise/supervisor';
 import type { MetricFamily, Sample } from './types';
 
 /** Every state a supervisor can be in, in the order `unixproc_service_state` lists them. */
-export const SERVICE_STATES: readonly SupervisorState[] = ['running', 'backoff', 'stopping', 'stopped', 'failed'];
+export const SERVICE_STATES: readonly SupervisorState[] = ['starting', 'running', 'backoff', 'stopping', 'stopped', 'failed'];
 
 /** The names of the families {@link collectServiceMetrics} returns, always all of them, in this order. */
 export const SERVICE_FAMILY_NAMES: readonly string[] = [
@@ -65,8 +65,8 @@ function validateSupervisors(value: unknown): readonly Supervisor[] {
 
 /**
  * The metric families of supervised services, label `service` (the supervisor's name,
- * made unique): `unixproc_service_up` and `_ready` (1 while a child runs: readiness is not
- * known to the supervisor yet, so `ready` follows `up`), `_state` (1 for the current one of
+ * made unique): `unixproc_service_up` (1 while a child runs, ready or still starting) and
+ * `_ready` (1 once it is ready: state `'running'`, see the `ready` option of supervise()), `_state` (1 for the current one of
  * {@link SERVICE_STATES}, 0 for the others), the counters `_restarts` and
  * `_start_limit_hits`, and for a running child's tree `_processes`, `_threads`,
  * `_cpu_seconds` (a counter of the current child's run, label `mode`: user, system) and
@@ -95,9 +95,8 @@ export function collectServiceMetrics(supervisors?: readonly Supervisor[]): Metr
   sups.forEach((sup, i) => {
     const service = labels[i];
     const current = sup.state;
-    const running = current === 'running' ? 1 : 0;
-    up.push({ labels: { service }, value: running });
-    ready.push({ labels: { service }, value: running });
+    up.push({ labels: { service }, value: current === 'running' || current === 'starting' ? 1 : 0 });
+    ready.push({ labels: { service }, value: current === 'running' ? 1 : 0 });
     for (const s of SERVICE_STATES) state.push({ labels: { service, state: s }, value: s === current ? 1 : 0 });
     restarts.push({ labels: { service }, value: sup.restarts });
     hits.push({ labels: { service }, value: sup.startLimitHits });
@@ -111,17 +110,17 @@ export function collectServiceMetrics(supervisors?: readonly Supervisor[]): Metr
     }
   });
   return [
-    { name: 'unixproc_service_up', type: 'gauge', help: 'Whether a child of the supervised service is running (1) or not (0).', samples: up },
+    { name: 'unixproc_service_up', type: 'gauge', help: 'Whether a child of the supervised service is running (1), ready or still starting, or not (0).', samples: up },
     {
       name: 'unixproc_service_ready',
       type: 'gauge',
-      help: 'Whether the supervised service is ready; until readiness checks exist, the same as unixproc_service_up.',
+      help: 'Whether the child of the supervised service is ready (1) or not (0: none runs, or it is still starting).',
       samples: ready,
     },
     {
       name: 'unixproc_service_state',
       type: 'gauge',
-      help: 'The supervisor state of the service: 1 for the current one of running, backoff, stopping, stopped, failed.',
+      help: 'The supervisor state of the service: 1 for the current one of starting, running, backoff, stopping, stopped, failed.',
       samples: state,
     },
     { name: 'unixproc_service_restarts', type: 'counter', help: 'Restarts of the supervised service (by policy or on request).', samples: restarts },

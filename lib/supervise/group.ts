@@ -6,8 +6,9 @@
  * kernel keeps that pid number allocated while any process is in the group (or has it as
  * its pid), and frees it for reuse afterwards. Once the child (the leader) has been reaped,
  * killpg(pgid) could therefore reach a stranger's group, if every other member had gone and
- * the number had been reused. The keeper is a tiny process (`/bin/sh`) that this process
- * spawns INTO the child's group and holds unreaped: while it lives, the group id cannot be
+ * the number had been reused. The keeper is a tiny process (`/bin/sh`, named
+ * `unixproc-keeper: <service>` in `ps`) that this process spawns INTO the child's group and
+ * holds unreaped: while it lives, the group id cannot be
  * reused, so killpg is safe; the supervisor reaps it last, after the group is empty.
  *
  * The keeper stops itself (SIGSTOP) and ignores every catchable signal, so the stop signal
@@ -25,6 +26,7 @@ import { native } from '../native';
 import { F, procScan } from '../proc/binding';
 import { spawn } from '../spawn/spawn';
 import type { Subprocess } from '../spawn/handle';
+import { KEEPER_COMM, keeperArgv0 } from '../helper-process';
 
 interface GroupBinding {
   killpg(pgrp: number, sig: number): number;
@@ -36,29 +38,37 @@ const ESRCH = 3;
 const SIGKILL = 9;
 
 // Every catchable signal but SIGCHLD, SIGCONT and glibc's internal 32 and 33 is ignored;
-// then the keeper stops itself, and each time it is continued it exits if its parent is no
-// longer the supervisor ($1), else stops again. Field 4 of /proc/<pid>/stat is the ppid
-// (comm is "sh": no spaces).
+// the keeper names itself (comm, /proc/<pid>/comm: writable by the process itself, proc(5));
+// then it stops itself, and each time it is continued it exits if its parent is no longer
+// the supervisor ($1), else stops again. Field 4 of /proc/<pid>/stat is the ppid (its comm,
+// "unixproc-keeper" or "sh", has no spaces).
 const IGNORED = [
   ...Array.from({ length: 31 }, (_, i) => i + 1).filter((s) => s !== 9 && s !== 17 && s !== 18 && s !== 19),
   ...Array.from({ length: 31 }, (_, i) => i + 34),
 ].join(' ');
 const KEEPER_SCRIPT =
-  `trap '' ${IGNORED}; ` +
+  `trap '' ${IGNORED}; printf ${KEEPER_COMM} 2>/dev/null > /proc/$$/comm; ` +
   'while :; do kill -STOP $$; read -r _ _ _ p _ < /proc/$$/stat || exit 0; [ "$p" = "$1" ] || exit 0; done';
+/**
+ * The script goes in the environment, not in argv: `ps` shows the keeper as
+ * `unixproc-keeper: <service> -c eval "$UNIXPROC_KEEPER" unixproc-keeper <supervisor pid>`.
+ */
+const KEEPER_ENV = 'UNIXPROC_KEEPER';
 
 /**
- * Starts the keeper in group `pgid`: `/bin/sh` in the group, with every catchable signal
- * ignored, stopping itself. Undefined when it cannot join the group (the child already
- * left this session with setsid, or exited and was reaped).
+ * Starts the keeper of service `service` in group `pgid`: `/bin/sh` in the group, named
+ * `unixproc-keeper: <service>` (argv[0]; comm `unixproc-keeper`), with every catchable
+ * signal ignored, stopping itself. Undefined when it cannot join the group (the child
+ * already left this session with setsid, or exited and was reaped).
  */
-export function startKeeper(pgid: number): Subprocess | undefined {
+export function startKeeper(pgid: number, service: string): Subprocess | undefined {
   try {
-    const keeper = spawn('/bin/sh', ['-c', KEEPER_SCRIPT, 'unixproc-group-keeper', String(b().getpid())], {
+    const keeper = spawn('/bin/sh', ['-c', `eval "$${KEEPER_ENV}"`, KEEPER_COMM, String(b().getpid())], {
+      argv0: keeperArgv0(service),
       processGroup: pgid,
       stdio: 'ignore',
       lineage: true,
-      env: { PATH: '/usr/bin:/bin' },
+      env: { PATH: '/usr/bin:/bin', [KEEPER_ENV]: KEEPER_SCRIPT },
     });
     keeper.unref(); // the child keeps the loop alive, not its keeper
     return keeper;

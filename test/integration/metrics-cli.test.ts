@@ -180,7 +180,11 @@ describe('unixproc metrics --listen', () => {
       fs.rmSync(root, { recursive: true });
       const failed = await get(exporter.port, '/metrics');
       expect([failed.status, failed.body]).toEqual([500, `scrape failed: open ENOENT '${root}'\n`]);
-      expect(exporter.stderr()).toContain(`unixproc metrics: scrape failed: open ENOENT '${root}'\n`);
+      // The exporter logs before it answers, but its stderr and the HTTP socket are two fds:
+      // the response can reach this process first, so wait for the line rather than race it.
+      const line = `unixproc metrics: scrape failed: open ENOENT '${root}'\n`;
+      await waitFor('the scrape failure on stderr', () => exporter.stderr().includes(line)).catch(() => undefined);
+      expect(exporter.stderr()).toContain(line);
       copy();
       const again = await get(exporter.port, '/metrics');
       expect(again.status).toBe(200);

@@ -45,7 +45,7 @@ describe("restart policy 'on-failure' (the default)", () => {
     expect(t.spawns).toHaveLength(3); // the first spawn happened before the listener
     expect(t.exits).toHaveLength(4);
     expect(t.exits.every((e) => e.status.kind === 'exited' && e.status.code === 3)).toBe(true);
-    await expect(failed).resolves.toEqual({ reason: 'start-limit', status: { kind: 'exited', code: 3 }, error: undefined });
+    await expect(failed).resolves.toEqual({ name: 'sh', reason: 'start-limit', status: { kind: 'exited', code: 3 }, error: undefined });
   });
 
   test('restart delays grow by the backoff factor and are never shorter than asked', async () => {

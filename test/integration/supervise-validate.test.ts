@@ -23,17 +23,57 @@ describe('supervise() rejects', () => {
     ['killSignal 0', ['/bin/true', [], { killSignal: 0 }], 'ERR_OUT_OF_RANGE'],
     ['an unknown killSignal', ['/bin/true', [], { killSignal: 'SIGNOPE' }], 'ERR_INVALID_ARG_VALUE'],
     ['a negative killGracePeriod', ['/bin/true', [], { killGracePeriod: -1 }], 'ERR_OUT_OF_RANGE'],
-    ["stdio 'pipe'", ['/bin/true', [], { stdio: 'pipe' }], 'ERR_INVALID_ARG_VALUE'],
-    ["stdio[1] 'pipe'", ['/bin/true', [], { stdio: ['inherit', 'pipe'] }], 'ERR_INVALID_ARG_VALUE'],
+    ["stdio[0] 'pipe' (a piped stdin is refused; stdout and stderr may be piped)", ['/bin/true', [], { stdio: ['pipe', 'pipe'] }], 'ERR_INVALID_ARG_VALUE'],
     ['a bad cwd', ['/bin/true', [], { cwd: 5 }], 'ERR_INVALID_ARG_TYPE'],
     ['a user id out of range', ['/bin/true', [], { user: -1 }], 'ERR_OUT_OF_RANGE'],
     ['a user name the user database does not have', ['/bin/true', [], { user: 'no-such-user-unixproc' }], 'ERR_INVALID_ARG_VALUE'],
     ['the former uid (now user)', ['/bin/true', [], { uid: 0 }], 'ERR_INVALID_ARG_VALUE'],
     ['the former gid (now group)', ['/bin/true', [], { gid: 0 }], 'ERR_INVALID_ARG_VALUE'],
+    ['an unknown readiness', ['/bin/true', [], { ready: 'exec' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a readiness of the wrong type', ['/bin/true', [], { ready: 1 }], 'ERR_INVALID_ARG_TYPE'],
+    ['ready: {} without fd', ['/bin/true', [], { ready: {} }], 'ERR_INVALID_ARG_VALUE'],
+    ['ready: { fd } with an unknown key', ['/bin/true', [], { ready: { fd: 4, fdd: 5 } }], 'ERR_INVALID_ARG_VALUE'],
+    ['ready: { fd: 1 } (stdio)', ['/bin/true', [], { ready: { fd: 1 } }], 'ERR_OUT_OF_RANGE'],
+    ['ready: { fd: 4.5 }', ['/bin/true', [], { ready: { fd: 4.5 } }], 'ERR_OUT_OF_RANGE'],
+    ["ready: { fd: '4' }", ['/bin/true', [], { ready: { fd: '4' } }], 'ERR_INVALID_ARG_TYPE'],
+    ['a zero readyTimeout', ['/bin/true', [], { ready: 'notify', readyTimeout: 0 }], 'ERR_OUT_OF_RANGE'],
+    ['a negative readyTimeout', ['/bin/true', [], { readyTimeout: -1 }], 'ERR_OUT_OF_RANGE'],
+    ['a zero watchdog', ['/bin/true', [], { watchdog: 0 }], 'ERR_OUT_OF_RANGE'],
+    ['an infinite watchdog', ['/bin/true', [], { watchdog: Infinity }], 'ERR_OUT_OF_RANGE'],
+    ['a watchdog that is not a number', ['/bin/true', [], { watchdog: '1s' }], 'ERR_INVALID_ARG_TYPE'],
+    ['a relative notifySocket', ['/bin/true', [], { ready: 'notify', notifySocket: 'notify.sock' }], 'ERR_INVALID_ARG_VALUE'],
+    ['an empty abstract notifySocket', ['/bin/true', [], { ready: 'notify', notifySocket: '@' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a notifySocket with a NUL byte', ['/bin/true', [], { ready: 'notify', notifySocket: '/tmp/a\u0000b' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a notifySocket longer than sun_path', ['/bin/true', [], { ready: 'notify', notifySocket: `/${'x'.repeat(107)}` }], 'ERR_INVALID_ARG_VALUE'],
+    ['a notifySocket without notify or watchdog', ['/bin/true', [], { notifySocket: '@x' }], 'ERR_INVALID_ARG_VALUE'],
+    ['a notifySocket that is not a string', ['/bin/true', [], { ready: 'notify', notifySocket: 5 }], 'ERR_INVALID_ARG_TYPE'],
   ])('%s', (_what, args, code) => {
     const before = childrenOf(process.pid).length;
     expect(() => (supervise as (...a: unknown[]) => unknown)(...args)).toThrow(expect.objectContaining({ code }));
     expect(childrenOf(process.pid).length).toBe(before);
+  });
+});
+
+describe('supervise() with a NOTIFY_SOCKET it cannot bind', () => {
+  test('throws the bind error at once (code, errno, syscall, path), with nothing started', () => {
+    const before = childrenOf(process.pid).length;
+    const path = '/nonexistent-unixproc-dir/notify.sock';
+    expect(() => supervise('/bin/true', [], { ready: 'notify', notifySocket: path })).toThrow(
+      expect.objectContaining({ code: 'ENOENT', errno: -2, syscall: 'bind', path }),
+    );
+    expect(childrenOf(process.pid).length).toBe(before);
+  });
+
+  test('an abstract name another supervisor holds is EADDRINUSE at supervise() time', async () => {
+    const name = `@unixproc-test-notify-${process.pid}`;
+    const first = supervise('sleep', ['60'], { ready: 'notify', notifySocket: name, readyTimeout: 60000 });
+    try {
+      expect(() => supervise('/bin/true', [], { ready: 'notify', notifySocket: name })).toThrow(
+        expect.objectContaining({ code: 'EADDRINUSE', syscall: 'bind' }),
+      );
+    } finally {
+      await first.terminate();
+    }
   });
 });
 
