@@ -11,14 +11,18 @@
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
  * @internal
  */
-import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { escapeText } from '../escape';
 import { isErrnoException } from '../errors';
 import { set_blocking } from '../os/fds';
 import { describeExitStatus, shellExitCode, type ExitStatus } from '../exit-status';
 import type { LeakCleanupResult } from '../guard/guard';
-import { startLeakGuard } from '../guard/guard';
-import { formatLeakReport } from '../guard/report';
+import { formatLeakReport, type LeakedProcess } from '../guard/report';
+import { leakedEntry, startLeakGuard } from '../guard/guard';
+import { descendants } from '../proc/tree';
+import { ownCgroupDir } from '../contain/cgroup';
+import { hasEnded } from '../proc/process-info';
 import type { Subprocess } from '../spawn/handle';
 import { spawn, spawnKeepingTree } from '../spawn/spawn';
 import { chooseContainment } from '../contain/hook';
@@ -168,15 +172,14 @@ interface GuardSettings {
 async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettings): Promise<number> {
   const { json, reportFd, kill, killSignal, killGracePeriod, settle, leakExitCode, globs } = settings;
 
-  const guard = startLeakGuard({
-    ignore:
-      globs.length === 0
-        ? undefined
-        : (p) => {
-            const text = p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm;
-            return globs.some((g) => g.matches(text));
-          },
-  });
+  const ignore =
+    globs.length === 0
+      ? undefined
+      : (p: LeakedProcess): boolean => {
+          const text = p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm;
+          return globs.some((g) => g.matches(text));
+        };
+  const guard = startLeakGuard({ ignore });
   // Handlers first: a signal that arrives while the command is being started is held and
   // passed on once it runs, instead of killing the guard (and orphaning the command).
   let child: Subprocess | undefined;
@@ -222,7 +225,11 @@ async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettin
     if (!report.ok && kill) cleanup = await guard.cleanup({ killSignal, killGracePeriod });
     // The cgroup: whatever of the tree is still in it (nothing, unless something escaped
     // this subreaper's view) is ended, and the cgroup removed.
-    if (containment === 'cgroup') await (child as ContainedSubprocess).terminate({ killSignal, killGracePeriod });
+    if (containment === 'cgroup') {
+      // --ignore promises to leave those processes alone: out of the cgroup before it ends.
+      if (ignore !== undefined) keepIgnored(ignore, io);
+      await (child as ContainedSubprocess).terminate({ killSignal, killGracePeriod });
+    }
     // The report's processes as the library gives them: the shape listProcesses() and
     // every other --json use for a process (docs/conventions.md).
     const jsonReport = (): string => `${jsonText({ command: rest, status, containment, report, cleanup: cleanup ?? null }, 0)}\n`;
@@ -245,6 +252,34 @@ async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettin
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
     guard.dispose();
+  }
+}
+
+/**
+ * Moves the live descendants that `ignore` accepts into this process's own cgroup, so that
+ * ending the command's cgroup (and, should this process die, its keeper's clean-up) spares
+ * them, as --ignore says. One that cannot be moved (EACCES, EBUSY, gone) is said on stderr:
+ * it ends with the cgroup.
+ * @see cgroups(7) cgroup.procs
+ */
+function keepIgnored(ignore: (p: LeakedProcess) => boolean, io: CliIO): void {
+  let procs: string;
+  try {
+    procs = join(ownCgroupDir(), 'cgroup.procs');
+  } catch (e) {
+    io.stderr.write(`unixproc guard: cannot keep --ignore'd processes out of the command's cgroup: ${escapeText((e as Error).message)}\n`);
+    return;
+  }
+  for (const p of descendants(process.pid)) {
+    if (hasEnded(p)) continue;
+    const entry = leakedEntry(p, 'descendant', undefined);
+    if (!ignore(entry)) continue;
+    try {
+      writeFileSync(procs, String(p.pid));
+    } catch (e) {
+      if (isErrnoException(e) && e.code === 'ESRCH') continue; // it ended meanwhile
+      io.stderr.write(`unixproc guard: pid ${p.pid} (--ignore'd) ends with the command's cgroup: ${escapeText((e as Error).message)}\n`);
+    }
   }
 }
 

@@ -28,6 +28,7 @@ import type { ProcessInfo, ProcessRef } from '../proc/process-info';
 import { isForeignChild } from '../os/foreign-children';
 import { isOwnChild } from '../own-children';
 import { isExitingKeeper, isOwnKeeper } from '../contain/owner';
+import { describeHelper } from '../helper-process';
 import { optionKeys, validateBoolean, validateFunction, validateInteger, validateKillSignal, validateOptions } from '../validate';
 import type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
 import { FirstSightHandles, reapPid } from './signal';
@@ -102,6 +103,38 @@ const key = (r: ProcessRef): string => `${r.pid}:${r.startTime}`;
 const CONSTRUCT = Symbol('LeakGuard.construct');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A process below a guard as its report shows it: the scan's fields, its command line (read
+ * again, kept only when the pid is still that process: an ended or reused pid gives none),
+ * how it relates to the guard, and its parent. The one shape the whole-run check and the
+ * per-file checks (./file-check.ts) report. @internal
+ */
+export function leakedEntry(p: ProcessInfo, relation: LeakRelation, parent: LeakParent | undefined): LeakedProcess {
+  let cmdline: readonly string[] = [];
+  if (!hasEnded(p)) {
+    try {
+      // Stat and cmdline only (getProcess would also read exe, cwd, status and the fds).
+      const d = readOne(DEFAULT_OPTS, p.pid, Extra.cmdline)?.info;
+      // The pid may have been reused since the scan: keep only its own arguments.
+      if (d !== undefined && d.startTime === p.startTime && d.cmdline !== undefined) cmdline = d.cmdline;
+    } catch (e) {
+      if (!isErrnoException(e)) throw e; // EACCES (hidepid): no cmdline
+    }
+  }
+  const helper = describeHelper(cmdline);
+  return Object.freeze({
+    pid: p.pid,
+    startTime: p.startTime,
+    ppid: p.ppid,
+    state: p.state,
+    comm: p.comm,
+    cmdline,
+    relation,
+    parent: parent === undefined ? undefined : Object.freeze(parent),
+    ...(helper === undefined ? {} : { helper }),
+  });
+}
 
 /**
  * A running leak guard. Made by {@link startLeakGuard}.
@@ -200,17 +233,6 @@ export class LeakGuard {
   }
 
   #entry(p: ProcessInfo, relation: LeakRelation, byPid: Map<number, ProcessInfo>): LeakedProcess {
-    let cmdline: readonly string[] = [];
-    if (p.state.name !== 'zombie') {
-      try {
-        // Stat and cmdline only (getProcess would also read exe, cwd, status and the fds).
-        const d = readOne(DEFAULT_OPTS, p.pid, Extra.cmdline)?.info;
-        // The pid may have been reused since the scan: keep only its own arguments.
-        if (d !== undefined && d.startTime === p.startTime && d.cmdline !== undefined) cmdline = d.cmdline;
-      } catch (e) {
-        if (!isErrnoException(e)) throw e; // EACCES (hidepid): no cmdline
-      }
-    }
     let parent: LeakParent | undefined;
     if (p.ppid === this.pid) {
       const self = this.#self();
@@ -219,16 +241,7 @@ export class LeakGuard {
       const q = byPid.get(p.ppid);
       if (q !== undefined) parent = { pid: q.pid, comm: q.comm, state: q.state, isGuard: false };
     }
-    return Object.freeze({
-      pid: p.pid,
-      startTime: p.startTime,
-      ppid: p.ppid,
-      state: p.state,
-      comm: p.comm,
-      cmdline,
-      relation,
-      parent: parent === undefined ? undefined : Object.freeze(parent),
-    });
+    return leakedEntry(p, relation, parent);
   }
 
   /**

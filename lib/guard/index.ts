@@ -4,3 +4,4 @@ export { startLeakGuard, LeakGuard } from './guard';
 export type { LeakGuardOptions, LeakCleanupOptions, LeakCleanupSyncOptions, LeakCleanupResult, LeakSignalSent } from './guard';
 export { formatLeakReport } from './report';
 export type { LeakedProcess, LeakParent, LeakRelation, LeakReport, ReapedProcess } from './report';
+export type { Provenance, ProvenanceFrame } from './provenance';

@@ -2,12 +2,15 @@
  * What a leak check reports, and its text form (used by the CLI and the test-runner
  * integrations, so every surface prints a leak the same way).
  */
+import * as path from 'node:path';
 import { escapeText } from '../escape';
+import { describeHelper } from '../helper-process';
 import { invalidArgType, invalidArgValue } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import type { ProcessRef } from '../proc/process-info';
 import type { ProcessState } from '../proc/states';
 import { validateArray, validateBoolean, validateInteger } from '../validate';
+import type { Provenance } from './provenance';
 
 /**
  * How a leaked process hangs below the guard:
@@ -42,6 +45,18 @@ export interface LeakedProcess extends ProcessRef {
   readonly relation: LeakRelation;
   /** The parent: for a zombie, the process that holds it by not calling wait(). */
   readonly parent: LeakParent | undefined;
+  /**
+   * Who started it, where provenance was recorded (the test-runner integrations): the test
+   * file, the test, the line, the chain of commands; `null` when nothing was recorded for it
+   * or its ancestors (unknown, never guessed). Absent when provenance was not looked up.
+   */
+  readonly provenance?: Provenance | null;
+  /**
+   * What unixproc helper process this is, read from its command line, e.g. `supervisor
+   * helper of service "web" (its process-group keeper)` (a supervisor's group keeper or
+   * containment shepherd, a cgroup keeper); absent for any other process.
+   */
+  readonly helper?: string;
 }
 
 /** An adopted orphan that had exited and that the guard reaped (by pid). Not a leak. */
@@ -74,6 +89,61 @@ interface ShownProcess {
   readonly cmdline: readonly string[];
   readonly relation: LeakRelation;
   readonly parent: { readonly pid: number; readonly comm: string; readonly stateName: string; readonly isGuard: boolean } | undefined;
+  /** undefined: not looked up; null: unknown. */
+  readonly provenance: ShownProvenance | null | undefined;
+  readonly helper: string | undefined;
+}
+
+interface ShownProvenance {
+  readonly testFile: string | undefined;
+  readonly testName: string | undefined;
+  readonly site: string | undefined;
+  readonly via: string;
+  readonly chain: readonly string[];
+}
+
+/** A path relative to the working directory when it is below it. */
+function shortPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** `test/api.test.ts:42:11 in "api > starts a server"`, or the parts of it that are known. */
+function describeOrigin(p: ShownProvenance): string {
+  const where = p.site ?? `an unknown line${p.testFile === undefined ? '' : ` of ${oneLine(shortPath(p.testFile))}`}`;
+  const test = p.testName === undefined ? '' : ` in "${oneLine(p.testName)}"`;
+  return `${where}${test}`;
+}
+
+function describeProvenance(p: ShownProvenance | null): string {
+  if (p === null) return 'started by: unknown (no record of it or of its ancestors)';
+  return `started at ${describeOrigin(p)} (${oneLine(p.via)}): ${p.chain.map(oneLine).join(' -> ')}`;
+}
+
+/** Above this many processes, the report is summarised by provenance. */
+const SUMMARY_OVER = 20;
+/** Processes listed per provenance in a summary. */
+const SUMMARY_EXAMPLES = 3;
+
+function summary(all: readonly (readonly [ShownProcess, boolean])[]): string[] {
+  const groups = new Map<string, [ShownProcess, boolean][]>();
+  for (const entry of all) {
+    const p = entry[0].provenance;
+    const k = p === null || p === undefined ? 'unknown' : describeOrigin(p);
+    let g = groups.get(k);
+    if (g === undefined) groups.set(k, (g = []));
+    g.push([...entry]);
+  }
+  const lines: string[] = [];
+  for (const [k, g] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
+    const n = g.length;
+    lines.push(`  ${n} process${n === 1 ? '' : 'es'} from ${k === 'unknown' ? 'an unknown origin' : k}, e.g.:`);
+    for (const [p, zombie] of g.slice(0, SUMMARY_EXAMPLES)) {
+      lines.push(`    ${describeProcess(p)}: ${describeRelation(p, zombie)}`);
+      if (p.provenance !== undefined) lines.push(`      ${describeProvenance(p.provenance)}`);
+    }
+  }
+  return lines;
 }
 
 function describeParent(p: ShownProcess): string {
@@ -99,7 +169,8 @@ function oneLine(s: string): string {
 
 function describeProcess(p: ShownProcess): string {
   const cmd = p.cmdline.length > 0 ? oneLine(p.cmdline.join(' ')) : `[${oneLine(p.comm)}]`;
-  return `pid ${p.pid} ${p.letter} ${cmd}`;
+  const helper = p.helper === undefined ? '' : ` [${oneLine(p.helper)}]`;
+  return `pid ${p.pid} ${p.letter} ${cmd}${helper}`;
 }
 
 function describeRelation(p: ShownProcess, zombie: boolean): string {
@@ -117,7 +188,9 @@ function describeRelation(p: ShownProcess, zombie: boolean): string {
 /**
  * The report as text, one line per process (control characters escaped, long command lines
  * cut at 160 characters), e.g.
- * `  pid 4242 S sleep 30: orphan adopted by the guard (its parent exited without it)`.
+ * `  pid 4242 S sleep 30: orphan adopted by the guard (its parent exited without it)`; a
+ * unixproc helper is named after its command line, e.g. `pid 4243 T unixproc-keeper: web -c
+ * ... [supervisor helper of service "web" (its process-group keeper)]: ...`.
  * Empty string when the report is ok.
  * @param report - what {@link LeakGuard.check} returned.
  * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE / ERR_INVALID_ARG_VALUE when `report` is not a
@@ -138,8 +211,15 @@ export function formatLeakReport(report: LeakReport): string {
   if (z > 0) parts.push(`${z} zombie${z === 1 ? '' : 's'}`);
   lines.push(`leak: ${parts.join(' and ')} left behind:`);
   // By list, not by state letter: a leader that shows 'Z' while its other threads run is alive.
-  for (const p of leaked) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, false)}`);
-  for (const p of zombies) lines.push(`  ${describeProcess(p)}: ${describeRelation(p, true)}`);
+  const all = [...leaked.map((p) => [p, false] as const), ...zombies.map((p) => [p, true] as const)];
+  if (all.length > SUMMARY_OVER && all.some(([p]) => p.provenance !== undefined)) {
+    lines.push(...summary(all));
+    return `${lines.join('\n')}\n`;
+  }
+  for (const [p, zombie] of all) {
+    lines.push(`  ${describeProcess(p)}: ${describeRelation(p, zombie)}`);
+    if (p.provenance !== undefined) lines.push(`    ${describeProvenance(p.provenance)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -178,5 +258,30 @@ function validateLeaked(value: unknown, name: string): ShownProcess {
       isGuard: validateBoolean(q.isGuard, `${name}.parent.isGuard`),
     };
   }
-  return { pid, ppid, comm, letter, cmdline, relation: relation as LeakRelation, parent };
+  // A report built by hand may lack the field: the command line says it as well.
+  const helper = p.helper === undefined ? describeHelper(cmdline) : stringAt(p.helper, `${name}.helper`);
+  return { pid, ppid, comm, letter, cmdline, relation: relation as LeakRelation, parent, provenance: validateProvenance(p.provenance, `${name}.provenance`), helper };
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  return value === undefined || value === null ? undefined : stringAt(value, name);
+}
+
+/** The provenance fields the text shows: undefined (not looked up), null (unknown) or an object. */
+function validateProvenance(value: unknown, name: string): ShownProvenance | null | undefined {
+  if (value === undefined || value === null) return value;
+  const q = objectAt(value, name);
+  let site: string | undefined;
+  if (q.site !== undefined && q.site !== null) {
+    const f = objectAt(q.site, `${name}.site`);
+    const file = stringAt(f.file, `${name}.site.file`);
+    site = `${oneLine(shortPath(file))}:${validateInteger(f.line, `${name}.site.line`)}:${validateInteger(f.column, `${name}.site.column`)}`;
+  }
+  return {
+    testFile: optionalString(q.testFile, `${name}.testFile`),
+    testName: optionalString(q.testName, `${name}.testName`),
+    site,
+    via: stringAt(q.via, `${name}.via`),
+    chain: validateArray(q.chain, `${name}.chain`, stringAt),
+  };
 }

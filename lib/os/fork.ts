@@ -13,6 +13,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
+import { spawnProvenanceHook } from '../provenance-hook';
 import { optionKeys, validateOptions, validateStringArray } from '../validate';
 
 interface ForkBinding {
@@ -380,6 +381,9 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
   childProcesses = trackChildProcesses();
   f(); // loaded (or ERR_UNIXPROC_FORK_UNAVAILABLE) before any hook runs
   runHooks(hooks.before, true);
+  // The leak guard's provenance (lib/provenance-hook.ts): the child, a copy of this
+  // process, is recorded by its identity (its environment is this process's).
+  const provenance = spawnProvenanceHook()?.begin(`unixproc.${name}`, process.argv);
   const r = call();
   const pid = typeof r === 'number' ? r : r[0];
   if (pid === 0) {
@@ -388,6 +392,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
     runHooks(hooks.child, false);
   } else {
     recordOwnChild(pid); // a subreaper's own child is not an orphan (lib/proc/orphans.ts)
+    if (pid > 0) provenance?.done(pid);
     runHooks(hooks.parent, false);
     if (pendingWarning) warnUnsafeFork();
   }

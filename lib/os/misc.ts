@@ -3,6 +3,7 @@
  */
 import { check } from '../errors';
 import { native } from '../native';
+import { withSpawnProvenance } from '../provenance-hook';
 import { validateCString, validateInt32 } from '../validate';
 
 interface MiscBinding {
@@ -89,5 +90,7 @@ export function times(): TimesResult {
  */
 export function system(command: string): number {
   const c = validateCString(command, 'command');
-  return check(b().system(c), 'system', '/bin/sh');
+  // The child's pid is not known here (system(3) waits for it): the provenance travels in
+  // the environment only, for what the command leaves behind.
+  return withSpawnProvenance('unixproc.system', ['sh', '-c', c], null, () => check(b().system(c), 'system', '/bin/sh'), () => 0);
 }

@@ -20,6 +20,7 @@
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { native } from '../native';
 import { recordOwnChild } from '../own-children';
+import { withSpawnProvenance } from '../provenance-hook';
 import { inheritableFds } from './fd-registry';
 import {
   INT32_MAX,
@@ -225,7 +226,13 @@ function spawn(
   const attrs = validateAttributes(options);
   // err.path is what the caller gave (a Buffer stays a Buffer), as validated above.
   return recordOwnChild(
-    check(b().posixSpawn(file, args, envp, syscall === 'posix_spawnp', attrs, inheritableFds()), syscall, path as string | Buffer),
+    withSpawnProvenance(
+      `unixproc.${syscall}`,
+      args,
+      envp,
+      (e) => check(b().posixSpawn(file, args, e, syscall === 'posix_spawnp', attrs, inheritableFds()), syscall, path as string | Buffer),
+      (pid) => pid,
+    ),
   );
 }
 

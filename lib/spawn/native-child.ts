@@ -50,7 +50,9 @@ export const Config = {
   flags: 8,
   cgroupProcs: 9,
   keepFd: 10,
-  length: 11,
+  passFd: 11,
+  passFdTarget: 12,
+  length: 13,
 } as const;
 
 /** Stdio kinds in the config (native/child.cc, StdioKind); an fd is >= 0. */

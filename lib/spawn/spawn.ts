@@ -1,9 +1,9 @@
 /**
  * spawn(): start a child, non-blocking, pid-reuse safe.
  */
-import { systemError } from '../errors';
 import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
+import { spawnProvenanceHook } from '../provenance-hook';
 import { validateCommand } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
 import { createSubprocess, type ChildInit, type Subprocess } from './handle';
@@ -12,7 +12,8 @@ import { validateSpawnOptions, type SpawnOptions, type SpawnSpec, type StdioOpti
 import { execCandidates, searchPath } from './path-search';
 import { registerAfterForkHook } from './after-fork';
 import type { ContainedSubprocess } from '../contain/contained';
-import { prepareContainment, requireNoCgroupLimits, type ContainPlan } from '../contain/hook';
+import { chooseContainment, prepareContainment, requireNoCgroupLimits, type ContainPlan } from '../contain/hook';
+import { invalidArgValue, systemError } from '../errors';
 
 function stdioConfig(value: StdioOption): number {
   if (typeof value === 'number') return value;
@@ -40,6 +41,8 @@ function nativeConfig(spec: SpawnSpec, pidfd: boolean, forkMode: boolean): Int32
     (groups !== undefined ? Flag.setgroups : 0);
   c[Config.cgroupProcs] = -1;
   c[Config.keepFd] = -1;
+  c[Config.passFd] = -1;
+  c[Config.passFdTarget] = -1;
   return c;
 }
 
@@ -98,7 +101,7 @@ export function spawn(
 ): ContainedSubprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess;
 export function spawn(file: string | Buffer, args?: readonly string[], options?: SpawnOptions): Subprocess {
-  return spawnWith(file, args, options, false);
+  return spawnWith(file, args, options, {});
 }
 
 /**
@@ -107,10 +110,43 @@ export function spawn(file: string | Buffer, args?: readonly string[], options?:
  * `terminate()`. @internal
  */
 export function spawnKeepingTree(file: string | Buffer, args: readonly string[], options: SpawnOptions): Subprocess {
-  return spawnWith(file, args, options, true);
+  return spawnWith(file, args, options, { keepTree: true });
 }
 
-function spawnWith(file: string | Buffer, args: readonly string[] | undefined, options: SpawnOptions | undefined, keepTree: boolean): Subprocess {
+/** An fd of this process that the child gets as fd `target` (>= 3), inheritable and blocking. @internal */
+export interface PassedFd {
+  readonly fd: number;
+  readonly target: number;
+}
+
+/** What supervise() adds to a spawn. @internal */
+export interface ServiceSpawn {
+  /**
+   * One more fd for the child: `passed.fd` becomes its fd `passed.target` (supervise()'s
+   * notification fd, `ready: { fd }`). With the subreaper, the shepherd hands it on to the
+   * program (it keeps every inheritable fd but its own fd 3).
+   */
+  readonly passed?: PassedFd;
+  /** The service's name, for the subreaper shepherd's argv[0] (`unixproc-shepherd: <name>`, lib/helper-process.ts). */
+  readonly service?: string;
+}
+
+/**
+ * spawn() for supervise(): a passed fd, the shepherd named after the service.
+ * @throws as spawn(); ERR_INVALID_ARG_VALUE for target 3 with the subreaper (its control fd).
+ * @internal
+ */
+export function spawnService(file: string | Buffer, args: readonly string[], options: SpawnOptions, service: ServiceSpawn): Subprocess {
+  return spawnWith(file, args, options, service);
+}
+
+function spawnWith(
+  file: string | Buffer,
+  args: readonly string[] | undefined,
+  options: SpawnOptions | undefined,
+  extra: ServiceSpawn & { readonly keepTree?: boolean },
+): Subprocess {
+  const { passed, keepTree = false } = extra;
   const { file: path, args: argList } = validateCommand(file, args);
   const spec = validateSpawnOptions(options);
   registerAfterForkHook();
@@ -120,13 +156,19 @@ function spawnWith(file: string | Buffer, args: readonly string[] | undefined, o
 
   // The lineage entry replaces any inherited one (in native code, with the environment).
   const extraEnv = spec.lineage ? [lineageEntry(binding().getpid(), spec.setsid ? 'daemon' : 'child')] : [];
+  // The leak guard's provenance (lib/provenance-hook.ts), when installed.
+  const provenance = spawnProvenanceHook()?.begin('unixproc.spawn', [path, ...argList]);
+  if (provenance !== undefined) extraEnv.push(provenance.entry);
   let candidates: (string | Buffer)[] = execCandidates(path, searchPath(spec.env));
   let argv: (string | Buffer)[] = [spec.argv0 ?? path, ...argList];
   // Containment (lib/contain): the shepherd in front of the program, or its cgroup.
   let plan: ContainPlan | undefined;
   if (spec.contain === 'off') requireNoCgroupLimits(spec.limits.cgroup, 'off');
   else {
-    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod, spec.limits.cgroup, keepTree);
+    if (passed?.target === 3 && chooseContainment(spec.contain) === 'subreaper') {
+      throw invalidArgValue('options.ready.fd', 3, "must not be 3 with contain 'subreaper' (the shepherd's control fd): use 4 or more");
+    }
+    plan = prepareContainment(spec.contain, candidates, argv, spec.killSignal, spec.killGracePeriod, spec.limits.cgroup, keepTree, extra.service);
     candidates = plan.candidates;
     argv = plan.argv;
   }
@@ -137,6 +179,10 @@ function spawnWith(file: string | Buffer, args: readonly string[] | undefined, o
   if (plan !== undefined) {
     config[Config.cgroupProcs] = plan.cgroupProcsFd;
     config[Config.keepFd] = plan.keepFd;
+  }
+  if (passed !== undefined) {
+    config[Config.passFd] = passed.fd;
+    config[Config.passFdTarget] = passed.target;
   }
   const groups = spec.credentials.groups === undefined ? null : Uint32Array.from(spec.credentials.groups);
   const r = binding().spawnChild(
@@ -150,6 +196,7 @@ function spawnWith(file: string | Buffer, args: readonly string[] | undefined, o
     const errPath = syscall === 'execve' ? path : syscall === 'chdir' ? spec.cwd : undefined;
     throw systemError(r[0], syscall, errPath);
   }
+  provenance?.done(r[0]);
   const init: ChildInit = {
     pid: r[0],
     pidfd: r[1],

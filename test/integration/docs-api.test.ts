@@ -21,7 +21,18 @@ function tree(dir: string): string[] {
 
 test('the index lists one module per entry point, by its import name', () => {
   const modules = [...read('README.md').matchAll(/^- \[([^\]]+)\]\(([^)]+)\)$/gm)].map((m) => m[1]);
-  expect(modules).toEqual(['unixproc', 'unixproc/init', 'unixproc/jest/global-setup', 'unixproc/jest/global-teardown', 'unixproc/node-test', 'unixproc/os', 'unixproc/prometheus', 'unixproc/resource']);
+  expect(modules).toEqual([
+    'unixproc',
+    'unixproc/init',
+    'unixproc/jest/environment',
+    'unixproc/jest/global-setup',
+    'unixproc/jest/global-teardown',
+    'unixproc/node-test',
+    'unixproc/os',
+    'unixproc/prometheus',
+    'unixproc/resource',
+    'unixproc/vitest',
+  ]);
 });
 
 test('the index opens on the overview, which names every entry point', () => {

@@ -1,5 +1,6 @@
 // `unixproc guard -- <cmd>` run as a real child process: what it reports, what it kills and
 // reaps, and its exit codes. Every leftover is checked gone by identity (pid + start time).
+import * as fs from 'node:fs';
 import { isSameProcess } from '../../lib/proc/identity';
 import { getProcess, listProcesses } from '../../lib/proc/table';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
@@ -140,6 +141,10 @@ describe('unixproc guard: leaving leftovers alone', () => {
       expect(run.code).toBe(0);
       expect(run.stderr).toBe('');
       expect(isSameProcess({ pid: sleepPid, startTime })).toBe(true);
+      // Out of the command's cgroup, back in the guard's (ours): ending that cgroup, or its
+      // keeper's clean-up after the guard exited, does not kill it (CI once found it gone).
+      const cgroupOf = (pid: number | 'self'): string | undefined => /^0::(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+      expect(cgroupOf(sleepPid)).toBe(cgroupOf('self'));
     } finally {
       killPid(sleepPid);
       await reapPid(sleepPid);

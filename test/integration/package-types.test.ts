@@ -133,7 +133,7 @@ test('@arethetypeswrong/cli finds no problem in the tarball, for every entry poi
   const r = node([ATTW, tarball, '--format', 'json'], work);
   const { analysis, problems } = JSON.parse(r.stdout);
   expect(Object.keys(analysis.entrypoints).sort()).toEqual(
-    ['.', './os', './resource', './init', './prometheus', './jest/global-setup', './jest/global-teardown', './node-test', './node-test/register', './package.json'].sort(),
+    ['.', './os', './resource', './init', './prometheus', './jest/global-setup', './jest/global-teardown', './jest/environment', './vitest', './vitest/setup', './vitest/global-setup', './node-test', './node-test/register', './package.json'].sort(),
   );
   expect(problems).toEqual({});
   expect(r.status).toBe(0);

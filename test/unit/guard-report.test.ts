@@ -73,3 +73,44 @@ describe('a report that is not one is rejected with a code, naming the field', (
     expect(reads).toBe(1);
   });
 });
+
+describe("unixproc's own helpers are named in the text, not left as a bare sh", () => {
+  test('a supervisor\'s group keeper: its service, from argv[0]', () => {
+    const keeper = leaked({
+      comm: 'unixproc-keeper',
+      state: stateOf('T'),
+      cmdline: ['unixproc-keeper: web', '-c', 'eval "$UNIXPROC_KEEPER"', 'unixproc-keeper', '4000'],
+    });
+    expect(formatLeakReport(report([keeper]))).toBe(
+      'leak: 1 process still running left behind:\n' +
+        '  pid 4242 T unixproc-keeper: web -c eval "$UNIXPROC_KEEPER" unixproc-keeper 4000 ' +
+        '[supervisor helper of service "web" (its process-group keeper)]: still a child of 4000 (sh, sleeping)\n',
+    );
+  });
+
+  test("a service's shepherd, a contained spawn's shepherd and a cgroup keeper", () => {
+    const text = formatLeakReport(
+      report([
+        leaked({ pid: 1, cmdline: ['unixproc-shepherd: worker', 'tree', '4000', '15', '10000', '1', '/bin/sleep', '--', 'sleep', '9'] }),
+        leaked({ pid: 2, cmdline: ['unixproc-shepherd', 'tree', '4000', '15', '10000', '1', '/bin/sleep', '--', 'sleep', '9'] }),
+        leaked({ pid: 3, cmdline: ['/x/build/Release/unixproc-shepherd', 'keeper', '4000', '/sys/fs/cgroup/a'] }),
+      ]),
+    );
+    expect(text).toContain('[supervisor helper of service "worker" (its containment shepherd)]');
+    expect(text).toContain("[unixproc's containment shepherd of the child it runs (owner pid 4000)]");
+    expect(text).toContain("[unixproc's cgroup keeper of pid 4000]");
+  });
+
+  test('a helper field given with the report is used as it is, and must be a string', () => {
+    expect(formatLeakReport(report([leaked({ helper: 'my helper' })]))).toContain('sleep 30 [my helper]: ');
+    expect(() => formatLeakReport(report([leaked({ helper: 3 as never })]))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('report.leaked[0].helper') }),
+    );
+  });
+
+  test('a service name with control characters is escaped like the rest', () => {
+    const text = formatLeakReport(report([leaked({ cmdline: ['unixproc-keeper: a\x1bb', '-c', 'x'] })]));
+    expect(/[^\x20-\x7e\n]/.test(text)).toBe(false);
+    expect(text).toContain('[supervisor helper of service "a\\\\u001bb" (its process-group keeper)]');
+  });
+});

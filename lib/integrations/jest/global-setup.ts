@@ -16,11 +16,16 @@
  * @packageDocumentation
  * @module unixproc/jest/global-setup
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GUARD_PID_ENV } from '../../guard/file-check';
 import { startLeakGuard } from '../../guard/guard';
+import { PROVENANCE_DIR_ENV } from '../../guard/provenance';
 import { getGuard, isJestWorker, setGuard } from './state';
 
 /**
- * Starts the guard (once per jest run; a second call, e.g. from a multi-project config,
+ * Starts the guard and creates the run's provenance directory (once per jest run; a second call, e.g. from a multi-project config,
  * keeps the first).
  * @throws EPERM/EINVAL from prctl(2); ENOENT/EACCES when /proc cannot be read.
  * @see prctl(2) PR_SET_CHILD_SUBREAPER
@@ -29,6 +34,10 @@ async function globalSetup(): Promise<void> {
   const running = getGuard();
   if (running !== undefined && !running.disposed) return;
   setGuard(startLeakGuard({ ignore: isJestWorker }));
+  // The run's provenance directory (lib/guard/provenance.ts), which Jest's workers inherit
+  // with the environment: unixproc/jest/environment records every spawn of a test there.
+  process.env[PROVENANCE_DIR_ENV] = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-'));
+  process.env[GUARD_PID_ENV] = String(process.pid);
 }
 
 export = globalSetup;

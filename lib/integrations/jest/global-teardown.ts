@@ -11,6 +11,9 @@
  * @module unixproc/jest/global-teardown
  */
 import { invalidArgValue, invalidState, outOfRange } from '../../errors';
+import * as fs from 'node:fs';
+import { GUARD_PID_ENV } from '../../guard/file-check';
+import { attachProvenance, PROVENANCE_DIR_ENV } from '../../guard/provenance';
 import { formatLeakReport } from '../../guard/report';
 import { getGuard, setGuard } from './state';
 
@@ -45,8 +48,10 @@ async function globalTeardown(): Promise<void> {
       throw invalidArgValue('UNIXPROC_LEAK_GRACE_MS', process.env.UNIXPROC_LEAK_GRACE_MS, 'was renamed UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS (see docs/conventions.md)');
     }
     const killGracePeriod = msFromEnv('UNIXPROC_LEAK_KILL_GRACE_PERIOD_MS', 1000);
-    const report = await guard.settle(settle);
-    if (report.ok) return;
+    const unnamed = await guard.settle(settle);
+    if (unnamed.ok) return;
+    // Who started each one: the records of unixproc/jest/environment, when it was used.
+    const report = attachProvenance(unnamed);
     const cleanup = await guard.cleanup({ killGracePeriod });
     const after = cleanup.remaining.ok
       ? 'They have been killed and reaped.'
@@ -55,6 +60,10 @@ async function globalTeardown(): Promise<void> {
   } finally {
     guard.dispose();
     setGuard(undefined);
+    const dir = process.env[PROVENANCE_DIR_ENV];
+    if (dir !== undefined && dir.includes('unixproc-provenance-')) fs.rmSync(dir, { recursive: true, force: true });
+    delete process.env[PROVENANCE_DIR_ENV];
+    delete process.env[GUARD_PID_ENV];
   }
 }
 

@@ -14,7 +14,11 @@
  * @packageDocumentation
  * @module unixproc/node-test
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { startLeakGuard, type LeakGuard } from '../../guard/guard';
+import { attachProvenance, installProvenance, PROVENANCE_DIR_ENV } from '../../guard/provenance';
 import { formatLeakReport, type LeakedProcess } from '../../guard/report';
 import { optionKeys, validateBoolean, validateFunction, validateOptions } from '../../validate';
 
@@ -30,9 +34,25 @@ const LEAK_GUARD_KEYS = optionKeys<NodeTestLeakGuardOptions>({ ignore: true, kil
 
 const KEY = Symbol.for('unixproc.nodeTestLeakGuard.v1');
 
+/** The provenance directory this process made (removed at exit), if any. */
+let ownDir: string | undefined;
+
+/**
+ * Records who starts each process in this file (lib/guard/provenance.ts): a directory of
+ * its own, inherited by what it starts. The test file is this process's main module; the
+ * current test's name is not exposed by node:test, so it stays unknown.
+ */
+function recordProvenance(): void {
+  ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-'));
+  process.env[PROVENANCE_DIR_ENV] = ownDir;
+  const testFile = process.argv[1] === undefined ? undefined : path.resolve(process.argv[1]);
+  installProvenance({ dir: ownDir, context: () => ({ testFile, testName: undefined }) });
+}
+
 function exitCheck(guard: LeakGuard, kill: boolean): void {
   if (guard.disposed || guard.pid !== process.pid) return;
-  const report = guard.check();
+  const dir = process.env[PROVENANCE_DIR_ENV];
+  const report = attachProvenance(guard.check(), dir);
   if (!report.ok) {
     let text = `unixproc/node-test: ${process.argv[1] ?? 'this process'} left processes behind.\n${formatLeakReport(report)}`;
     if (kill) {
@@ -45,6 +65,7 @@ function exitCheck(guard: LeakGuard, kill: boolean): void {
     if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
   }
   guard.dispose();
+  if (dir !== undefined && ownDir === dir) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -66,6 +87,7 @@ export function leakGuard(options?: NodeTestLeakGuardOptions): LeakGuard {
   if (running !== undefined && !running.disposed && running.pid === process.pid) return running;
   const guard = startLeakGuard({ ignore });
   g[KEY] = guard;
+  recordProvenance();
   process.on('exit', () => exitCheck(guard, kill));
   return guard;
 }

@@ -12,6 +12,8 @@
  * @packageDocumentation
  */
 import { isMainThread } from 'node:worker_threads';
+import * as path from 'node:path';
+import { installProvenance } from '../../guard/provenance';
 import { ancestors } from '../../proc/tree';
 import { leakGuard } from './index';
 
@@ -29,4 +31,10 @@ function isTestFileProcess(): boolean {
 if (isTestFileProcess()) {
   leakGuard();
   process.env[GUARD_PID] = String(process.pid);
+  if (process.argv[1] !== undefined) process.env.UNIXPROC_NODE_TEST_FILE = process.argv[1];
+} else if (isMainThread && !process.execArgv.includes('--test')) {
+  // A node process the guarded file started (the code under test): its own spawns are
+  // recorded too, in the file's provenance directory (inherited), as started by the file.
+  const testFile = process.env.UNIXPROC_NODE_TEST_FILE;
+  installProvenance({ context: () => ({ testFile: testFile === undefined ? undefined : path.resolve(testFile), testName: undefined }) });
 }

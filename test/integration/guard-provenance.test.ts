@@ -1,0 +1,314 @@
+// Provenance and the per-file leak checks on real runs of Jest, Vitest (threads and forks
+// pools) and node:test: the fixture projects under test/fixtures/leak-guard/ leak at a
+// known file and line, and the report must name that file, line and test, end the leftovers
+// and fail that file (its own result); the clean twins report nothing. Then the report's
+// text for many processes (summarised by provenance) and for unknown ones, and the reader of
+// the provenance files on hostile input.
+import { spawn as cpSpawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isSameProcess } from '../../lib/proc/identity';
+import { listProcesses } from '../../lib/proc';
+import { ProvenanceIndex, attachProvenance, installProvenance, uninstallProvenance, userFrame } from '../../lib/guard/provenance';
+import { formatLeakReport, type LeakedProcess, type LeakReport } from '../../lib/guard/report';
+import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
+
+const ROOT = path.join(__dirname, '..', '..');
+const FIXTURES = path.join(ROOT, 'test/fixtures/leak-guard');
+const JEST = require.resolve('jest/bin/jest');
+const VITEST = path.join(path.dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
+const TS_REGISTER = path.join(ROOT, 'test/helpers/ts-register.js');
+const REGISTER = path.join(ROOT, 'lib/integrations/node-test/register.ts');
+
+interface Run {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+interface Leaked {
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+function run(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const child = cpSpawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env } });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('per-file leak checks with provenance, on real runners', () => {
+  let out: string;
+  let restore: () => void;
+  const leftovers: Leaked[] = [];
+
+  beforeAll(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-test-'));
+    // Whatever a run fails to end comes here when its runner exits, to be reaped.
+    restore = becomeSubreaper();
+  });
+  afterAll(async () => {
+    for (const l of leftovers) {
+      if (isSameProcess(l)) {
+        killPid(l.pid);
+        await reapPid(l.pid);
+      }
+    }
+    // And what the runners' own helpers leave when a runner exits: Vitest's esbuild service
+    // processes are re-parented here (this process is a subreaper) and exit a moment later.
+    // Every run() child has closed (child_process reaped it), so each child left is an
+    // adopted orphan, ours to end and reap: left alone it stays a zombie of this worker for
+    // the next test file to find.
+    for (let round = 0; round < 5; round++) {
+      const adopted = listProcesses().flatMap((p) => (p.readable && p.ppid === process.pid ? [p] : []));
+      if (adopted.length === 0) break;
+      for (const p of adopted) {
+        if (p.state.letter !== 'Z') killPid(p.pid);
+        await reapPid(p.pid);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    restore();
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  function leakedBy(name: string): Leaked {
+    const l = JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as Leaked;
+    leftovers.push(l);
+    return l;
+  }
+
+  const env = (): NodeJS.ProcessEnv => ({ FIXTURE_OUT: out, FIXTURE_CACHE_DIR: path.join(out, 'cache'), UNIXPROC_LEAK_SETTLE_MS: '500' });
+
+  test('Jest: the leaking file fails as its own result, naming the file, line and test; the file that stops its child in afterAll passes', async () => {
+    const dir = path.join(FIXTURES, 'jest');
+    const r = await run(dir, [JEST, '--config', path.join(dir, 'jest.config.js'), '--ci', '--maxWorkers=2'], env());
+    const leaked = leakedBy('leak.json');
+    expect(r.output).toMatch(/FAIL \.\/leak\.test\.js/);
+    expect(r.output).toMatch(/PASS \.\/stops\.test\.js/);
+    expect(r.output).toContain('unixproc/jest/environment: leak.test.js: this test file left processes behind.');
+    expect(r.output).toContain(`pid ${leaked.pid} S sh -c sleep 300 & wait:`);
+    expect(r.output).toContain('started at leak.test.js:14:14 in "the server > starts and is forgotten" (child_process.spawn): sh -c sleep 300 & wait -> sleep 300');
+    expect(r.output).toContain('They have been ended.');
+    // The tests themselves passed; the file failed; the whole-run check found nothing left.
+    expect(r.output).toMatch(/Test Suites:\s+1 failed, 1 passed, 2 total/);
+    expect(r.output).toMatch(/Tests:\s+2 passed, 2 total/);
+    expect(r.output).not.toContain('the test run left processes behind');
+    expect(r.code).toBe(1);
+    expect(isSameProcess(leaked)).toBe(false);
+  }, 120_000);
+
+  test('Jest 27, the oldest supported (installed into the fixture\'s own node_modules by a script): the same verdict and report', async () => {
+    // npm install of jest@27.5.1, once (the script does nothing when it is there).
+    const installed = spawnSync('sh', [path.join(FIXTURES, 'install-jest27.sh')], { encoding: 'utf8', timeout: 280_000 });
+    expect({ status: installed.status, stderr: installed.stderr }).toEqual({ status: 0, stderr: '' });
+    const dir = path.join(FIXTURES, 'jest27');
+    const jest27 = path.join(dir, 'node_modules/jest/bin/jest.js');
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/jest/package.json'), 'utf8')).version).toBe('27.5.1');
+    const r = await run(dir, [jest27, '--config', path.join(dir, 'jest.config.js'), '--ci'], env());
+    const leaked = leakedBy('leak.json');
+    expect(r.output).toMatch(/FAIL \.\.\/jest\/leak\.test\.js/);
+    expect(r.output).toMatch(/PASS \.\.\/jest\/stops\.test\.js/);
+    expect(r.output).toContain(`pid ${leaked.pid} S sh -c sleep 300 & wait:`);
+    expect(r.output).toContain(`started at ${path.join(FIXTURES, 'jest/leak.test.js')}:14:14 in "the server > starts and is forgotten" (child_process.spawn)`);
+    expect(r.output).toMatch(/Tests:\s+2 passed, 2 total/);
+    expect(r.code).toBe(1);
+    expect(isSameProcess(leaked)).toBe(false);
+  }, 300_000);
+
+  test('Jest: the clean fixture reports nothing and passes', async () => {
+    const dir = path.join(FIXTURES, 'jest-clean');
+    const r = await run(dir, [JEST, '--config', path.join(dir, 'jest.config.js'), '--ci'], env());
+    expect(r.output).not.toContain('left processes behind');
+    expect(r.output).toMatch(/PASS \.\/stops\.test\.js/);
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  test.each(['forks', 'threads'])('Vitest (%s pool): the leaking file fails, naming the file, line and test; the clean file passes', async (pool) => {
+    const dir = path.join(FIXTURES, 'vitest');
+    const r = await run(dir, [VITEST, 'run', '--config', path.join(dir, 'vitest.config.mjs')], { ...env(), FIXTURE_POOL: pool });
+    const leaked = leakedBy('vitest-leak.json');
+    expect(r.output).toMatch(/FAIL\s+leak\.test\.js/);
+    expect(r.output).toMatch(/✓ stops\.test\.js/);
+    expect(r.output).toContain('unixproc/vitest: leak.test.js: this test file left processes behind.');
+    expect(r.output).toContain(`pid ${leaked.pid} S sh -c sleep 300 & wait:`);
+    // The line is the source's; the column is that of Vitest's transformed module.
+    expect(r.output).toMatch(/started at leak\.test\.js:9:\d+ in "the server > starts and is forgotten" \(child_process\.spawn\): sh -c sleep 300 & wait -> sleep 300/);
+    expect(r.output).toContain('They have been ended.');
+    expect(r.output).toMatch(/Test Files\s+1 failed \| 1 passed \(2\)/);
+    expect(r.output).not.toContain('the test run left processes behind');
+    expect(r.code).toBe(1);
+    expect(isSameProcess(leaked)).toBe(false);
+  }, 120_000);
+
+  test('Vitest: the clean file alone reports nothing and passes', async () => {
+    const dir = path.join(FIXTURES, 'vitest');
+    const r = await run(dir, [VITEST, 'run', '--config', path.join(dir, 'vitest.config.mjs')], { ...env(), FIXTURE_POOL: 'threads', FIXTURE_FILES: 'stops.test.js' });
+    expect(r.output).not.toContain('left processes behind');
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  test('node:test: the leaking file fails naming the line of its exec; the clean file passes', async () => {
+    const dir = path.join(FIXTURES, 'node-test');
+    const r = await run(dir, ['--require', TS_REGISTER, '--require', REGISTER, '--test', 'leak.test.js', 'clean.test.js'], env());
+    const leaked = leakedBy('node-test-leak.json');
+    expect(r.output).toContain(`pid ${leaked.pid} S sleep 300: orphan adopted by the guard`);
+    // The shell exec() ran is gone (the orphan's parent): the chain says so with '…'.
+    expect(r.output).toContain('started at leak.test.js:10:5 (child_process.exec): sh -c sleep 300 </dev/null >/dev/null 2>&1 & echo $! -> … -> sleep 300');
+    expect(r.output).toMatch(/not ok \d+ - .*leak\.test\.js/);
+    expect(r.output).not.toMatch(/not ok \d+ - .*clean\.test\.js/);
+    expect(r.code).toBe(1);
+    expect(isSameProcess(leaked)).toBe(false);
+  }, 120_000);
+
+  test('node:test: the clean file alone reports nothing', async () => {
+    const dir = path.join(FIXTURES, 'node-test');
+    const r = await run(dir, ['--require', TS_REGISTER, '--require', REGISTER, '--test', 'clean.test.js'], env());
+    expect(r.output).not.toContain('left processes behind');
+    expect(r.code).toBe(0);
+  }, 120_000);
+});
+
+describe('provenance records', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-unit-'));
+  });
+  afterEach(() => {
+    uninstallProvenance();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a spawnSync child is recorded (one line, written before it runs) with this file as its site, and gets the id in its environment', () => {
+    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > spawnSync' }) });
+    // An explicit env: in Jest's sandbox this module's process.env is a copy, not the one
+    // child_process reads (the no-env path is the fixtures' execFileSync, outside the sandbox).
+    const r = spawnSync('sh', ['-c', 'echo $UNIXPROC_PROVENANCE'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    uninstallProvenance();
+    const [file] = fs.readdirSync(dir);
+    expect(file).toBe(`${process.pid}.jsonl`);
+    const lines = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ id: r.stdout.trim(), via: 'child_process.spawnSync', testFile: __filename, testName: 'records > spawnSync', command: ['sh', '-c', 'echo $UNIXPROC_PROVENANCE'] });
+    expect(userFrame(lines[0].stack as string[])?.file).toBe(__filename);
+    expect(r.pid).toBeGreaterThan(0);
+    // process.env is as it was.
+    expect(process.env.UNIXPROC_PROVENANCE).toBeUndefined();
+  });
+
+  test("unixproc's spawn() and posix_spawn are recorded through the hook point, by identity, with this file's line", async () => {
+    const { spawn } = require('../../lib/spawn/index') as typeof import('../../lib/spawn/index');
+    const uos = require('../../lib/os/index') as typeof import('../../lib/os/index');
+    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > unixproc' }) });
+    const child = spawn('sleep', ['300']);
+    const pid = uos.posix_spawnp('sleep', ['sleep', '301'], undefined);
+    uninstallProvenance();
+    try {
+      const startOf = (p: number): number => {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      };
+      const ix = new ProvenanceIndex(dir);
+      const a = ix.attribute(child.pid, startOf(child.pid), process.pid);
+      const b = ix.attribute(pid, startOf(pid), process.pid);
+      expect(a).toMatchObject({ via: 'unixproc.spawn', match: 'identity', testName: 'records > unixproc', command: ['sleep', '300'], chain: ['sleep 300'] });
+      expect(b).toMatchObject({ via: 'unixproc.posix_spawnp', match: 'identity', command: ['sleep', '301'] });
+      expect(a?.site?.file).toBe(__filename);
+      expect(b?.site?.file).toBe(__filename);
+    } finally {
+      child.kill('SIGKILL');
+      await child.wait();
+      process.kill(pid, 'SIGKILL');
+      uos.waitpid(pid, 0);
+    }
+  });
+
+  test('hostile lines are skipped: garbage, cut JSON, wrong types, huge lines; the good record still reads', () => {
+    const good = { id: '7.1', via: 'child_process.spawn', testFile: '/t/a.test.js', testName: 'a', command: ['x'], stack: ['at /t/a.test.js:3:4'] };
+    fs.writeFileSync(
+      path.join(dir, '7.jsonl'),
+      ['garbage', '{"id":', JSON.stringify({ id: 5, stack: [] }), JSON.stringify({ id: '7.2', stack: 'no' }), `{"id":"7.3","stack":["${'a'.repeat(70000)}"]}`, JSON.stringify(good), JSON.stringify({ id: '7.1', pid: -3 }), '\0\0\0'].join('\n'),
+    );
+    fs.mkdirSync(path.join(dir, '8.jsonl')); // a directory with a record's name
+    fs.symlinkSync('/etc/passwd', path.join(dir, '9.jsonl'));
+    const ix = new ProvenanceIndex(dir);
+    expect(ix.size).toBe(2); // 7.1 and 7.2 (stack not an array: kept, with no frames)
+    expect(new ProvenanceIndex(path.join(dir, 'missing')).size).toBe(0);
+  });
+
+  test('a process nothing was recorded for is unknown (null), never guessed', () => {
+    const child = cpSpawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      fs.writeFileSync(path.join(dir, '1.jsonl'), `${JSON.stringify({ id: '1.1', via: 'x', command: ['y'], stack: [] })}\n`);
+      const report = attachProvenance(reportOf([leakedOf(child.pid as number, startTime)]), dir);
+      expect(report.leaked[0].provenance).toBeNull();
+      expect(formatLeakReport(report)).toContain('started by: unknown (no record of it or of its ancestors)');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+function leakedOf(pid: number, startTime: number, provenance?: LeakedProcess['provenance']): LeakedProcess {
+  return {
+    pid,
+    startTime,
+    ppid: 1,
+    state: { letter: 'S', name: 'sleeping', meaning: 'interruptible sleep' } as LeakedProcess['state'],
+    comm: 'sleep',
+    cmdline: ['sleep', '300'],
+    relation: 'adopted',
+    parent: undefined,
+    ...(provenance === undefined ? {} : { provenance }),
+  };
+}
+
+function reportOf(leaked: LeakedProcess[]): LeakReport {
+  return { ok: leaked.length === 0, guardPid: process.pid, leaked, zombies: [], reaped: [] };
+}
+
+describe('the report with provenance', () => {
+  const site = (file: string, line: number): LeakedProcess['provenance'] => ({
+    id: '1.1',
+    via: 'child_process.spawn',
+    testFile: path.join(process.cwd(), file),
+    testName: 'load > many',
+    site: { file: path.join(process.cwd(), file), line, column: 5, function: undefined },
+    command: ['node', 'server.js'],
+    pid: undefined,
+    startTime: undefined,
+    chain: ['npm start', 'sh -c node server.js', 'node server.js'],
+    match: 'ancestor',
+  });
+
+  test('one process: its line, test and chain under it', () => {
+    const text = formatLeakReport(reportOf([leakedOf(10, 1, site('test/api.test.ts', 42))]));
+    expect(text).toBe(
+      'leak: 1 process still running left behind:\n' +
+        '  pid 10 S sleep 300: orphan adopted by the guard (its parent exited without it)\n' +
+        '    started at test/api.test.ts:42:5 in "load > many" (child_process.spawn): npm start -> sh -c node server.js -> node server.js\n',
+    );
+  });
+
+  test('many processes are summarised by provenance, largest group first, a few examples each', () => {
+    const many = Array.from({ length: 312 }, (_, i) => leakedOf(1000 + i, 1, site('test/load.test.ts', 18)));
+    const text = formatLeakReport(reportOf([...many, leakedOf(5, 1, null)]));
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('leak: 313 processes still running left behind:');
+    expect(lines[1]).toBe('  312 processes from test/load.test.ts:18:5 in "load > many", e.g.:');
+    expect(text).toContain('  1 process from an unknown origin, e.g.:');
+    expect(lines.length).toBeLessThan(15);
+  });
+
+  test('a provenance that is not one is refused with the field named', () => {
+    const bad = { ...leakedOf(10, 1), provenance: { via: 3, chain: [] } } as unknown as LeakedProcess;
+    expect(() => formatLeakReport(reportOf([bad]))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('report.leaked[0].provenance.via') }));
+  });
+});
