@@ -21,6 +21,7 @@ const cp = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
+const { quantile, record } = require('./support/report');
 
 const ROOT = path.resolve(__dirname, '..');
 if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
@@ -124,6 +125,7 @@ async function benchMechanism(mechanism) {
   line('plain spawn()+wait() of /bin/true', median(plain), spread(plain));
   line(`contained spawn()+wait() (${mechanism})`, median(contained), spread(contained));
   console.log(`  ${'  ratio, median of the blocks'.padEnd(52)} ${`${median(ratios).toFixed(2)}x`.padStart(11)}  (target <= 1.5x; blocks ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
+  record({ name: `contained spawn()+wait() (${mechanism})`, value: median(contained), unit: 'ms', anchor: 'plain spawn()+wait()', ratio: median(ratios), p25: quantile(ratios, 0.25), p75: quantile(ratios, 0.75), target: '<= 1.5x' });
   if (mechanism === 'subreaper') cFloor();
 
   // 2. terminate() of a 100-process tree with a setsid'd escapee
@@ -150,6 +152,11 @@ async function benchMechanism(mechanism) {
     reapAdopted();
   }
   line(`terminate() of 100 processes, 1 setsid'd (${mechanism})`, median(terminateTimes), `(target <= 20 ms)`);
+  record({ name: `terminate() of 100 processes (${mechanism})`, value: median(terminateTimes), unit: 'ms', p25: quantile(terminateTimes, 0.25), p75: quantile(terminateTimes, 0.75), target: '<= 20 ms', met: median(terminateTimes) <= 20 });
+  {
+    const rs = usageTimes.map((u, i) => u / scanTimes[i]);
+    record({ name: `usage() of a 100-process tree (${mechanism})`, value: median(usageTimes), unit: 'ms', anchor: 'listProcesses()', ratio: median(rs), p25: quantile(rs, 0.25), p75: quantile(rs, 0.75), target: '<= 1x' });
+  }
   line(`usage() of the 100-process tree (${mechanism})`, median(usageTimes), ratio(median(usageTimes), median(scanTimes), '1x'));
   line('  one listProcesses() scan of /proc', median(scanTimes));
 
@@ -179,6 +186,7 @@ tick(); setInterval(() => {}, 1000);`;
     await owner.wait();
   }
   line(`owner SIGKILLed -> 100 members gone (${mechanism})`, median(ownerTimes), '(guarantee: within 1000 ms)');
+  record({ name: `owner SIGKILLed -> members gone (${mechanism})`, value: median(ownerTimes), unit: 'ms', target: '<= 1000 ms', met: Math.max(...ownerTimes) <= 1000 });
 }
 
 async function anchorGroupKill() {

@@ -10,6 +10,7 @@
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ratios, fmtRatio, record } = require('./support/report');
 
 const ROOT = path.resolve(__dirname, '..');
 const SLEEPERS = Number(process.env.METRICS_BENCH_SLEEPERS ?? 1900);
@@ -106,15 +107,18 @@ function timeInterleaved(fns) {
   }
   return ts.map((xs) => {
     const s = [...xs].sort((a, b) => a - b);
-    return { median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9) };
+    return { median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9), samples: xs };
   });
 }
 
+// The ratio is per round (call by call, interleaved), median (p25..p75).
 function show(name, t, anchor, target) {
-  const ratio = t.median / anchor.median;
+  const r = ratios(t.samples, anchor.samples);
+  const ratio = r.ratio;
   const spread = `p10-p90 ${t.p10.toFixed(2)}-${t.p90.toFixed(2)} ms`;
   const verdict = target === undefined ? '' : ratio <= target ? `  (target <= ${target}x: met)` : `  (target <= ${target}x: NOT met)`;
-  console.log(`  ${name.padEnd(44)} ${t.median.toFixed(2).padStart(8)} ms  ${spread.padEnd(26)} ${ratio.toFixed(2)}x${verdict}`);
+  console.log(`  ${name.padEnd(44)} ${t.median.toFixed(2).padStart(8)} ms  ${spread.padEnd(26)} ${fmtRatio(r)}${verdict}`);
+  if (t !== anchor) record({ name, value: t.median, unit: 'ms', anchor: 'listProcesses()', ...r, ...(target === undefined ? {} : { target: `<= ${target}x` }) });
 }
 
 async function main() {

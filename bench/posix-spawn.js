@@ -9,10 +9,13 @@
 // - child_process.spawnSync('/bin/true');
 // - CPython's os.posix_spawn + os.waitpid, timed by python3 itself.
 // Targets: unixproc <= 1.15x the C loop; >= 2x faster than spawnSync.
-// Figures are the median per-spawn time over interleaved rounds. Run: node bench/posix-spawn.js
+// Figures are the median per-spawn time over interleaved rounds (CPython, one python3 per
+// round, interleaved too); ratios are per round, printed as median (p25..p75).
+// Run: node bench/posix-spawn.js (BENCH_ROUNDS, BENCH_PER_ROUND)
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ratios, fmtRatio, record } = require('./support/report');
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
@@ -98,14 +101,21 @@ function main() {
   };
   const samples = Object.fromEntries(Object.keys(methods).map((k) => [k, []]));
   for (const fn of Object.values(methods)) fn(50); // warm-up
+  const CPY = 'CPython os.posix_spawn+waitpid';
+  let pyOk = true;
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, fn] of Object.entries(methods)) samples[name].push(fn(PER_ROUND));
+    if (pyOk) {
+      const py = spawnSync('python3', ['-c', PYTHON, '1', String(PER_ROUND), PROGRAM], { encoding: 'utf8' });
+      if (py.status === 0) (samples[CPY] ??= []).push(JSON.parse(py.stdout)[0]);
+      else {
+        pyOk = false;
+        delete samples[CPY];
+        console.error('python3 not available: CPython anchor skipped');
+      }
+    }
   }
   const us = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-
-  const py = spawnSync('python3', ['-c', PYTHON, String(ROUNDS), String(PER_ROUND), PROGRAM], { encoding: 'utf8' });
-  if (py.status === 0) us["CPython os.posix_spawn+waitpid"] = median(JSON.parse(py.stdout));
-  else console.error('python3 not available: CPython anchor skipped');
 
   const ours = us['unixproc posix_spawn+waitpid'];
   const limit = us['C loop, same attributes (limit)'];
@@ -113,12 +123,20 @@ function main() {
   for (const [name, v] of Object.entries(us)) {
     console.log(`  ${name.padEnd(34)} ${v.toFixed(1).padStart(8)} us   ${(v / ours).toFixed(2)}x unixproc`);
   }
-  const vsC = ours / limit;
-  const vsSync = us['child_process.spawnSync'] / ours;
-  console.log(`target: unixproc <= 1.15x the C loop: ${vsC.toFixed(3)}x ${vsC <= 1.15 ? 'MET' : 'MISSED'}`);
-  console.log(`target: >= 2x faster than spawnSync: ${vsSync.toFixed(2)}x ${vsSync >= 2 ? 'MET' : 'MISSED'}`);
-  if (us['CPython os.posix_spawn+waitpid'] !== undefined) {
-    console.log(`CPython / unixproc: ${(us['CPython os.posix_spawn+waitpid'] / ours).toFixed(2)}x`);
+  const mine = samples['unixproc posix_spawn+waitpid'];
+  const rC = ratios(mine, samples['C loop, same attributes (limit)']);
+  const rSync = ratios(samples['child_process.spawnSync'], mine);
+  const vsC = rC.ratio;
+  const vsSync = rSync.ratio;
+  console.log(`ratios per round, median (p25..p75):`);
+  console.log(`target: unixproc <= 1.15x the C loop: ${fmtRatio(rC)} ${vsC <= 1.15 ? 'MET' : 'MISSED'}`);
+  console.log(`target: >= 2x faster than spawnSync: ${fmtRatio(rSync)} ${vsSync >= 2 ? 'MET' : 'MISSED'}`);
+  record({ name: 'posix_spawn+waitpid of /bin/true', value: ours, unit: 'us', anchor: 'C loop, same attributes', ...rC, target: '<= 1.15x' });
+  record({ name: 'spawnSync / unixproc posix_spawn+waitpid (times faster)', value: ours, unit: 'us', anchor: 'child_process.spawnSync', ...rSync, target: '>= 2x' });
+  if (samples[CPY] !== undefined) {
+    const rPy = ratios(samples[CPY], mine);
+    console.log(`CPython / unixproc: ${fmtRatio(rPy)}`);
+    record({ name: 'CPython / unixproc posix_spawn+waitpid (times faster)', value: ours, unit: 'us', anchor: 'CPython os.posix_spawn+waitpid', ...rPy });
   }
 }
 

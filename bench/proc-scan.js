@@ -5,10 +5,14 @@
 // loop, >= 5x faster than ps-list, >= 3x faster than psutil; findZombies() and
 // findOrphans() <= 1.2x a table scan.
 //
+// Ratios are per interleaved round (or per alternating block for the anchors in another
+// process or async), median (p25..p75). The commands are started without NODE_EXTRA_CA_CERTS.
+//
 //   node bench/proc-scan.js            (needs `npm run build:ts` for dist/; builds the anchor)
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ratios, fmtRatio, record, envWithoutExtraCa } = require('./support/report');
 
 const ROOT = path.resolve(__dirname, '..');
 const SLEEPERS = Number(process.env.PROC_BENCH_SLEEPERS ?? 2000);
@@ -120,6 +124,10 @@ function median(xs) {
 }
 
 function timeInterleaved(fns, rounds = 2 * ROUNDS + 1) {
+  return timeInterleavedRaw(fns, rounds).map(median);
+}
+
+function timeInterleavedRaw(fns, rounds = 2 * ROUNDS + 1) {
   const ts = fns.map((fn) => {
     fn();
     return [];
@@ -131,7 +139,7 @@ function timeInterleaved(fns, rounds = 2 * ROUNDS + 1) {
       ts[k].push(Number(process.hrtime.bigint() - t) / 1e6);
     });
   }
-  return ts.map(median);
+  return ts;
 }
 
 async function timeAsync(fn, rounds = Math.max(5, Math.floor(ROUNDS / 2))) {
@@ -189,12 +197,16 @@ async function main() {
     console.log(`proc-scan: ${n} processes (${SLEEPERS} sleeping + ${zombiesSeen} zombies + the machine's own)`);
 
     // Interleaved rounds, medians: the machine's drift hits every contender alike.
-    const [c, ours, zombies, orphans] = timeInterleaved([
+    const raw = timeInterleavedRaw([
       () => anchor.scan('/proc'),
       () => proc.listProcesses(),
       () => proc.findZombies(),
       () => proc.findOrphans(),
     ]);
+    const [c, ours, zombies, orphans] = raw.map(median);
+    const rC = ratios(raw[1], raw[0]);
+    const rZ = ratios(raw[2], raw[1]);
+    const rO = ratios(raw[3], raw[1]);
     // Anchors that cannot be interleaved call by call (another process, or async) are
     // measured in blocks alternating with blocks of unixproc scans; each ratio uses the
     // unixproc figure measured beside it, so load from elsewhere skews both alike.
@@ -206,11 +218,11 @@ async function main() {
         mine.push(scanBlock());
         theirs.push(await anchorFn());
       }
-      return [median(theirs), median(mine)];
+      return [median(theirs), median(mine), ratios(theirs, mine)];
     };
-    const [psl, oursPsl] = await beside(() => timeAsync(() => psList(), 3));
+    const [psl, oursPsl, rPsl] = await beside(() => timeAsync(() => psList(), 3));
     const pids = proc.listProcesses().map((p) => p.pid);
-    const [pu, oursPu] = await beside(() =>
+    const [pu, oursPu, rPu] = await beside(() =>
       timeAsync(
         () =>
           new Promise((resolve) => {
@@ -221,23 +233,30 @@ async function main() {
     );
     pidusage.clear();
     const py = findPsutilPython();
-    const [psu, oursPsu] = py === undefined ? [undefined, undefined] : await beside(() => timePsutil(py));
+    const [psu, oursPsu, rPsu] = py === undefined ? [undefined, undefined, undefined] : await beside(() => timePsutil(py));
 
     const verdict = (ok) => (ok ? 'OK' : 'MISSED');
     line('C loop (readdir+openat+read stat)', c);
-    line('unixproc listProcesses()', ours, `${(ours / c).toFixed(2)}x C (target <= 1.3x: ${verdict(ours <= 1.3 * c)})`);
-    line('ps-list', psl, `unixproc (${oursPsl.toFixed(2)} ms beside it) is ${(psl / oursPsl).toFixed(1)}x faster (target >= 5x: ${verdict(psl >= 5 * oursPsl)})`);
-    line('pidusage (all pids)', pu, `unixproc (${oursPu.toFixed(2)} ms beside it) is ${(pu / oursPu).toFixed(1)}x faster (no target)`);
+    line('unixproc listProcesses()', ours, `${fmtRatio(rC)} C (target <= 1.3x: ${verdict(rC.ratio <= 1.3)})`);
+    line('ps-list', psl, `unixproc (${oursPsl.toFixed(2)} ms beside it) is ${fmtRatio(rPsl)} faster (target >= 5x: ${verdict(rPsl.ratio >= 5)})`);
+    line('pidusage (all pids)', pu, `unixproc (${oursPu.toFixed(2)} ms beside it) is ${fmtRatio(rPu)} faster (no target)`);
     if (psu === undefined) console.log('  psutil                               not installed (apt-get install python3-psutil)');
-    else line(`psutil.process_iter (${py})`, psu, `unixproc (${oursPsu.toFixed(2)} ms beside it) is ${(psu / oursPsu).toFixed(1)}x faster (target >= 3x: ${verdict(psu >= 3 * oursPsu)})`);
-    line('unixproc findZombies()', zombies, `${(zombies / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(zombies <= 1.2 * ours)})`);
-    line('unixproc findOrphans()', orphans, `${(orphans / ours).toFixed(2)}x a scan (target <= 1.2x: ${verdict(orphans <= 1.2 * ours)})`);
+    else line(`psutil.process_iter (${py})`, psu, `unixproc (${oursPsu.toFixed(2)} ms beside it) is ${fmtRatio(rPsu)} faster (target >= 3x: ${verdict(rPsu.ratio >= 3)})`);
+    line('unixproc findZombies()', zombies, `${fmtRatio(rZ)} a scan (target <= 1.2x: ${verdict(rZ.ratio <= 1.2)})`);
+    line('unixproc findOrphans()', orphans, `${fmtRatio(rO)} a scan (target <= 1.2x: ${verdict(rO.ratio <= 1.2)})`);
+    record({ name: 'listProcesses()', value: ours, unit: 'ms', anchor: 'C loop', ...rC, target: '<= 1.3x' });
+    record({ name: 'ps-list / listProcesses() (times faster)', value: oursPsl, unit: 'ms', anchor: 'ps-list', ...rPsl, target: '>= 5x' });
+    record({ name: 'pidusage / listProcesses() (times faster)', value: oursPu, unit: 'ms', anchor: 'pidusage (all pids)', ...rPu });
+    if (rPsu !== undefined) record({ name: 'psutil / listProcesses() (times faster)', value: oursPsu, unit: 'ms', anchor: 'psutil.process_iter', ...rPsu, target: '>= 3x' });
+    record({ name: 'findZombies()', value: zombies, unit: 'ms', anchor: 'listProcesses()', ...rZ, target: '<= 1.2x' });
+    record({ name: 'findOrphans()', value: orphans, unit: 'ms', anchor: 'listProcesses()', ...rO, target: '<= 1.2x' });
 
     // The command line, end to end (process start included): `unixproc ps` and `unixproc
     // zombies --json` beside procps's ps (C) printing the same columns, and Node's own start.
     const cli = path.join(ROOT, 'dist', 'cli', 'main.js');
-    const timeCmd = (file, args) => () => spawnSync(file, args, { stdio: ['ignore', 'ignore', 'ignore'] });
-    const [psC, nodeStart, upPs, upZ] = timeInterleaved(
+    const cmdEnv = envWithoutExtraCa();
+    const timeCmd = (file, args) => () => spawnSync(file, args, { stdio: ['ignore', 'ignore', 'ignore'], env: cmdEnv });
+    const rawCli = timeInterleavedRaw(
       [
         timeCmd('ps', ['-eo', 'pid,ppid,pgid,sid,tty,stat,time,comm']),
         timeCmd(process.execPath, ['-e', '0']),
@@ -246,10 +265,15 @@ async function main() {
       ],
       7,
     );
+    const [psC, nodeStart, upPs, upZ] = rawCli.map(median);
+    const rPs = ratios(rawCli[2], rawCli[0]);
+    const rZj = ratios(rawCli[3], rawCli[0]);
     line('procps ps -eo pid,ppid,pgid,sid,tty,stat,time,comm', psC);
     line('node -e 0 (Node start, the floor)', nodeStart);
-    line('unixproc ps (bin, end to end)', upPs, `${(upPs / psC).toFixed(2)}x procps ps; ${(upPs - nodeStart).toFixed(1)} ms beyond Node's start (no target)`);
-    line('unixproc zombies --json (bin)', upZ, `${(upZ / psC).toFixed(2)}x procps ps (no target)`);
+    line('unixproc ps (bin, end to end)', upPs, `${fmtRatio(rPs)} procps ps; ${(upPs - nodeStart).toFixed(1)} ms beyond Node's start (no target)`);
+    line('unixproc zombies --json (bin)', upZ, `${fmtRatio(rZj)} procps ps (no target)`);
+    record({ name: 'unixproc ps (bin, end to end)', value: upPs, unit: 'ms', anchor: 'procps ps', ...rPs });
+    record({ name: 'unixproc zombies --json (bin)', value: upZ, unit: 'ms', anchor: 'procps ps', ...rZj });
 
     // Orphan-heavy variant: kill the sh that parents the sleeps, so all 2000 are re-parented
     // to this process (a subreaper) and each gets findOrphans()'s per-orphan reads.
@@ -261,9 +285,12 @@ async function main() {
     for (let i = 0; i < 500 && proc.listProcesses().filter((p) => p.readable && p.ppid === self).length < SLEEPERS; i++) {
       await new Promise((res) => setTimeout(res, 10));
     }
-    const [scan2, orphans2] = timeInterleaved([() => proc.listProcesses(), () => proc.findOrphans()], 7);
+    const raw2 = timeInterleavedRaw([() => proc.listProcesses(), () => proc.findOrphans()], 7);
+    const [scan2, orphans2] = raw2.map(median);
+    const rO2 = ratios(raw2[1], raw2[0]);
     const found = proc.findOrphans().length;
-    line(`findOrphans() with ${found} orphans`, orphans2, `${(orphans2 / scan2).toFixed(2)}x a scan (${scan2.toFixed(2)} ms): + stat, environ, 3 fd links per orphan`);
+    record({ name: `findOrphans() with ${found} orphans`, value: orphans2, unit: 'ms', anchor: 'listProcesses()', ...rO2 });
+    line(`findOrphans() with ${found} orphans`, orphans2, `${fmtRatio(rO2)} a scan (${scan2.toFixed(2)} ms): + stat, environ, 3 fd links per orphan`);
   } finally {
     await teardown(w);
   }
