@@ -18,8 +18,38 @@ export interface SpawnRecord {
 
 /** What an installed hook does. */
 export interface SpawnProvenanceHook {
-  /** Called before the spawn; `via` names the API (`'unixproc.spawn'`...). */
-  begin(via: string, argv: readonly (string | Buffer)[]): SpawnRecord | undefined;
+  /**
+   * Called before the spawn; `via` names the API (`'unixproc.spawn'`...), `below` is the
+   * outermost of the API's own functions on the stack (the stack of interest is under it).
+   */
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  begin(via: string, argv: readonly (string | Buffer)[], below: Function, sites: readonly NodeJS.CallSite[]): SpawnRecord | undefined;
+}
+
+/** How many frames the first capture takes (the spawn's line is mostly among them). */
+export const SHORT_FRAMES = 5;
+const rawSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+
+/**
+ * V8's structured frames under `below`, `limit` of them, captured where the spawn is
+ * entered: V8's cost is per frame walked, so the fewer frames between here and the
+ * caller's, the cheaper (a record is made per spawn).
+ * @internal
+ */
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function callSitesUnder(below: Function, limit: number = SHORT_FRAMES): NodeJS.CallSite[] {
+  const saved = Error.stackTraceLimit;
+  const installed = Error.prepareStackTrace;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = rawSites;
+    Error.captureStackTrace(holder, below);
+    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+  } finally {
+    Error.prepareStackTrace = installed;
+    Error.stackTraceLimit = saved;
+  }
 }
 
 const KEY = Symbol.for('unixproc.spawnProvenanceHook.v1');
@@ -49,7 +79,7 @@ export function withSpawnProvenance<T>(
   pidOf: (result: T) => number,
 ): T {
   const hook = spawnProvenanceHook();
-  const rec = hook?.begin(via, argv);
+  const rec = hook?.begin(via, argv, withSpawnProvenance, hook === undefined ? [] : callSitesUnder(withSpawnProvenance));
   if (rec === undefined) return run(envp);
   const eq = rec.entry.indexOf('=');
   const key = rec.entry.slice(0, eq);

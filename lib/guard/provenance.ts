@@ -3,11 +3,14 @@
  *
  * Recording ({@link installProvenance}): every child_process spawn (spawn, exec, execFile,
  * fork and the sync forms) and every unixproc spawn (spawn(), posix_spawn, fork(), system())
- * made in this thread appends one JSON line to `<dir>/<pid>.jsonl` before the child starts
- * (the JS stack of the call, the test file, the current test's name, the command), and one
- * after (the child's identity: pid + start time). The lines are written synchronously, so a
- * worker killed mid-run loses nothing. The child gets `UNIXPROC_PROVENANCE=<id>` in its
- * environment, which every process it starts in turn inherits.
+ * made in this thread appends one JSON line to `<dir>/<pid>.jsonl`: the line of the call
+ * (the first frame outside node_modules, Node and unixproc, from one capture of V8's
+ * structured frames), the test file, the current test's name, the command, and the child's
+ * identity as its pid and birth window (the clock ticks since boot just before and after the
+ * spawn, which its start time falls in: no read of the child's /proc). A spawn that returns
+ * at once writes the line after it, a sync form or system() before it. The line is written
+ * synchronously, so a worker killed mid-run loses nothing. The child gets
+ * `UNIXPROC_PROVENANCE=<id>` in its environment, which every process it starts inherits.
  *
  * Reading ({@link ProvenanceIndex}): a leaked process is attributed to the record of its own
  * identity, else to the id in its /proc/<pid>/environ, else to those of its nearest living
@@ -18,14 +21,16 @@
  */
 import cp = require('node:child_process');
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Extra } from '../proc/binding';
+import { Extra, procConstants } from '../proc/binding';
+import { ticksNow } from '../proc/boot';
 import { validateProcfsOptions } from '../proc/options';
 import { readEntry, readOne } from '../proc/table';
 import type { LeakedProcess, LeakReport } from './report';
-import { setSpawnProvenanceHook, spawnProvenanceHook, type SpawnProvenanceHook, type SpawnRecord } from '../provenance-hook';
+import { callSitesUnder, setSpawnProvenanceHook, spawnProvenanceHook, type SpawnProvenanceHook, type SpawnRecord } from '../provenance-hook';
 
 /** The per-run directory the records go to (inherited by a runner's workers). */
 export const PROVENANCE_DIR_ENV = 'UNIXPROC_PROVENANCE_DIR';
@@ -35,10 +40,22 @@ export const PROVENANCE_ENV = 'UNIXPROC_PROVENANCE';
 const DEFAULT_OPTS = validateProcfsOptions(undefined);
 /** The package's own code (lib/ or dist/), whose frames are never "the line". */
 const OWN_ROOTS = [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..', 'dist'), path.resolve(__dirname, '..', '..', 'lib')];
-const MAX_FRAMES = 16;
+const MAX_FRAMES = 32;
 /** Read caps: one record line, one file. Bigger lines are skipped, bigger files read up to the cap. */
 const MAX_LINE = 64 * 1024;
 const MAX_FILE = 64 * 1024 * 1024;
+/** Ticks of slack on each side of a birth window (/proc/uptime's 10 ms resolution, rounding). */
+const BIRTH_SLACK = 2;
+/** What an installed stack formatter is handed as the error when it formats one frame. */
+const FRAME_ERROR = (() => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new Error();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+})();
 
 /** One stack frame, as V8 printed it. */
 export interface ProvenanceFrame {
@@ -62,8 +79,9 @@ export interface Provenance {
   readonly site: ProvenanceFrame | undefined;
   /** The command the recorded spawn ran. */
   readonly command: readonly string[];
-  /** The recorded process's identity, when it was read at spawn time. */
+  /** The recorded process's pid (undefined for a sync form, whose child had exited). */
   readonly pid: number | undefined;
+  /** Its start time (clock ticks since boot), when it was found by its identity. */
   readonly startTime: number | undefined;
   /**
    * From the recorded process down to the leaked one: the recorded command, then each
@@ -79,6 +97,12 @@ export interface Provenance {
 export interface ProvenanceContext {
   readonly testFile: string | undefined;
   readonly testName: string | undefined;
+  /**
+   * The stack formatter of the realm the tests run in (Jest's sandbox has its own
+   * `Error.prepareStackTrace`, with the test files' source maps), to map the chosen frame
+   * through; default: this realm's.
+   */
+  readonly stackFormatter?: ((error: Error, stack: NodeJS.CallSite[]) => unknown) | undefined;
 }
 
 interface Recorder {
@@ -106,29 +130,100 @@ function write(rec: Recorder, value: object): void {
   }
 }
 
-const statBuf = Buffer.alloc(1024);
-
-function startTimeOf(pid: number): number | undefined {
-  let fd = -1;
-  try {
-    fd = fs.openSync(`/proc/${pid}/stat`, 'r');
-    const n = fs.readSync(fd, statBuf, 0, statBuf.length, 0);
-    const stat = statBuf.toString('latin1', 0, n);
-    const v = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ', 20)[19]);
-    return Number.isSafeInteger(v) ? v : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== -1) fs.closeSync(fd);
-  }
+/** V8's structured stack frame (the parts used here). */
+interface CallSite {
+  getFileName(): string | null | undefined;
+  getFunctionName(): string | null;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
 }
 
-function captureStack(): string[] {
+/** The line of a spawn and the API it went through, from one stack capture. */
+interface Site {
+  readonly site: ProvenanceFrame | undefined;
+  readonly via: string | undefined;
+}
+
+function isOwnOrDependency(file: string): boolean {
+  if (file.includes(`${path.sep}node_modules${path.sep}`)) return true;
+  return OWN_ROOTS.some((r) => file === r || file.startsWith(r + path.sep));
+}
+
+/** A frame's file as an absolute path, or undefined (node: internals, eval, no file). */
+function frameFile(name: string | null | undefined): string | undefined {
+  if (typeof name !== 'string' || name === '') return undefined;
+  let file = name;
+  if (file.startsWith('file://')) {
+    try {
+      file = fileURLToPath(file);
+    } catch {
+      return undefined;
+    }
+  }
+  return path.isAbsolute(file) ? file : undefined;
+}
+
+/**
+ * The first frame outside node_modules, Node's internals and unixproc, and the outermost
+ * node:child_process function before it (the API the caller used). One capture of V8's
+ * structured frames; only the chosen frame is formatted, through the stack formatter that
+ * is installed (source-map-support under Jest, Vitest's), so that a transpiled file still
+ * gets its source's line. With Node's own --enable-source-maps (no formatter to hand a
+ * single frame to), the whole stack is formatted as Node does and parsed.
+ */
+function captureSite(formatter: ProvenanceContext['stackFormatter'], below: Frame, sites: readonly NodeJS.CallSite[]): Site {
+  const format = typeof formatter === 'function' ? formatter : Error.prepareStackTrace;
+  if (format === undefined && (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true) {
+    const stack = captureStack(below);
+    return { site: userFrame(stack), via: viaFromStack(stack) };
+  }
+  // A spawn's line is mostly a few frames down (the API's own frames, then the caller's):
+  // a short capture first, a deep one only when it held no line (V8's cost is per frame).
+  let frames = sites as readonly CallSite[];
+  if (!frames.some(isUserSite)) frames = callSitesUnder(below, MAX_FRAMES) as readonly CallSite[];
+  let via: string | undefined;
+  for (const cs of frames) {
+    const name = cs.getFileName();
+    if (name === 'node:child_process') {
+      const fn = cs.getFunctionName();
+      if (fn !== null && fn !== '') via = `child_process.${fn.replace(/^.*\./, '')}`;
+      continue;
+    }
+    const file = frameFile(name);
+    if (file === undefined || isOwnOrDependency(file)) continue;
+    let site: ProvenanceFrame | undefined;
+    if (format !== undefined) {
+      // The installed formatter maps the position (a source map); it prints V8's form.
+      try {
+        const text = format(FRAME_ERROR, [cs as unknown as NodeJS.CallSite]);
+        if (typeof text === 'string') site = parseFrame(text.slice(text.lastIndexOf('\n') + 1).trim());
+      } catch {
+        site = undefined;
+      }
+    }
+    if (site === undefined) {
+      const line = cs.getLineNumber();
+      const column = cs.getColumnNumber();
+      if (line === null || column === null) continue;
+      const fn = cs.getFunctionName();
+      site = { file, line, column, function: fn === null || fn === '' ? undefined : fn };
+    }
+    return { site, via };
+  }
+  return { site: undefined, via };
+}
+
+function isUserSite(cs: CallSite): boolean {
+  const file = frameFile(cs.getFileName());
+  return file !== undefined && !isOwnOrDependency(file);
+}
+
+function captureStack(below: Frame): string[] {
   const saved = Error.stackTraceLimit;
   Error.stackTraceLimit = MAX_FRAMES;
   const holder: { stack?: string } = {};
   try {
-    Error.captureStackTrace(holder, captureStack);
+    Error.captureStackTrace(holder, below);
   } finally {
     Error.stackTraceLimit = saved;
   }
@@ -136,44 +231,61 @@ function captureStack(): string[] {
   return text.split('\n').slice(1).map((l) => l.trim());
 }
 
-/** The API name from the stack: the outermost frame in node:child_process. */
-function viaFromStack(stack: readonly string[], fallback: string): string {
-  let via = fallback;
+/** The API name from a formatted stack: the outermost node:child_process frame before the line. */
+function viaFromStack(stack: readonly string[]): string | undefined {
+  let via: string | undefined;
   for (const l of stack) {
     const m = /^at (?:new )?([\w$.]+) \(node:child_process:/.exec(l);
     if (m !== null) via = `child_process.${m[1].replace(/^.*\./, '')}`;
+    else if (parseFrame(l) !== undefined && !isOwnOrDependency((parseFrame(l) as ProvenanceFrame).file)) break;
   }
   return via;
 }
 
-function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], deferred: boolean): SpawnRecord {
+/** The birth window of a child started now: clock ticks since boot, with a few ticks of slack. */
+function ticks(): number {
+  return ticksNow(procConstants().clkTck);
+}
+
+// eslint-disable-next-line @typescript-eslint/ban-types
+type Frame = Function;
+
+/**
+ * Records one spawn. `below` is the outermost of the spawning API's own functions on the
+ * stack (the hook point, the patched child_process function): the capture starts under it.
+ */
+function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], deferred: boolean, below: Frame, sites: readonly NodeJS.CallSite[]): SpawnRecord {
   const id = `${process.pid}.${++rec.n}`;
-  const stack = captureStack();
   let ctx: ProvenanceContext = { testFile: undefined, testName: undefined };
   try {
     ctx = rec.context();
   } catch {
     // The runner's state could not be read: the file and test stay unknown.
   }
+  const at = captureSite(ctx.stackFormatter, below, sites);
   const record = {
     id,
-    via: viaFromStack(stack, via),
+    via: at.via ?? via,
     testFile: ctx.testFile,
     testName: ctx.testName,
     command: argv.slice(0, 32).map((a) => a.toString().slice(0, 512)),
-    stack,
+    site: at.site,
     pid: undefined as number | undefined,
-    startTime: undefined as number | undefined,
+    born: undefined as [number, number] | undefined,
   };
-  // A spawn that returns at once (the child started) is written once, with the child's
-  // identity; one that may take long (a sync form, system()) at once, so that a worker
-  // killed meanwhile does not lose it.
+  // A spawn that returns at once (the child started) is written once, after, with the
+  // child's pid and birth window; one that may take long (a sync form, system()) at once,
+  // before, so that a worker killed meanwhile does not lose it.
+  const before = deferred ? ticks() : NaN;
   if (!deferred) write(rec, record);
   return {
     entry: `${PROVENANCE_ENV}=${id}`,
     done(pid: number): void {
-      if (deferred) write(rec, { ...record, pid, startTime: startTimeOf(pid) });
-      else write(rec, { id, pid, startTime: startTimeOf(pid) });
+      if (!deferred) return;
+      const after = ticks();
+      record.pid = pid;
+      if (Number.isFinite(before) && Number.isFinite(after)) record.born = [Math.floor(before) - BIRTH_SLACK, Math.ceil(after) + BIRTH_SLACK];
+      write(rec, record);
     },
   };
 }
@@ -203,7 +315,7 @@ export function installProvenance(options: InstallProvenanceOptions = {}): boole
   const context = options.context ?? (() => ({ testFile: undefined, testName: undefined }));
   const rec: Recorder = { dir, context, fd: -1, fdPid: -1, n: 0, restore: () => undefined };
   const restore = patchChildProcess(rec);
-  const hook: SpawnProvenanceHook = { begin: (via, argv) => begin(rec, via, argv, via !== 'unixproc.system') };
+  const hook: SpawnProvenanceHook = { begin: (via, argv, below, sites) => begin(rec, via, argv, via !== 'unixproc.system', below, sites) };
   const previousHook = spawnProvenanceHook();
   setSpawnProvenanceHook(hook);
   (rec as { restore: () => void }).restore = () => {
@@ -249,7 +361,7 @@ function patchChildProcess(rec: Recorder): () => void {
   const prefix = `${PROVENANCE_ENV}=`;
   proto.spawn = function spawn(this: cp.ChildProcess, options: SpawnOptionsInternal): unknown {
     if (options === null || typeof options !== 'object' || !Array.isArray(options.envPairs)) return originalSpawn.call(this, options);
-    const r = begin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true);
+    const r = begin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, callSitesUnder(spawn));
     options.envPairs = options.envPairs.filter((e) => typeof e !== 'string' || !e.startsWith(prefix));
     options.envPairs.push(r.entry);
     const result = originalSpawn.call(this, options);
@@ -265,7 +377,7 @@ function patchChildProcess(rec: Recorder): () => void {
     originals[name] = original;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       const command = args.filter((a) => typeof a === 'string' || Array.isArray(a)).flat().map(String);
-      const r = begin(rec, `child_process.${name}`, command, false);
+      const r = begin(rec, `child_process.${name}`, command, false, wrapped, callSitesUnder(wrapped));
       const value = r.entry.slice(prefix.length);
       // The options object is the last object argument (after an args array, if any).
       let at = -1;
@@ -312,15 +424,36 @@ interface RawRecord {
   testFile: string | undefined;
   testName: string | undefined;
   command: string[];
-  stack: string[];
+  site: ProvenanceFrame | undefined;
   pid: number | undefined;
-  startTime: number | undefined;
+  /** The recorded child's birth window in clock ticks since boot, inclusive. */
+  born: readonly [number, number] | undefined;
 }
 
 const str = (v: unknown, max = 4096): string | undefined => (typeof v === 'string' ? v.slice(0, max) : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined);
 const strings = (v: unknown, n: number): string[] =>
   Array.isArray(v) ? v.slice(0, n).filter((x): x is string => typeof x === 'string').map((x) => x.slice(0, 4096)) : [];
+
+/** A record's `site`: an absolute file, positive line and column; else undefined. */
+function siteOf(v: unknown): ProvenanceFrame | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const file = str(o.file);
+  const line = int(o.line);
+  const column = int(o.column);
+  if (file === undefined || !path.isAbsolute(file) || line === undefined || line === 0 || column === undefined) return undefined;
+  return { file, line, column, function: str(o.function, 256) };
+}
+
+/** A record's `born`: two tick counts, lo <= hi, at most a minute apart; else undefined. */
+function bornOf(v: unknown): readonly [number, number] | undefined {
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const lo = int(v[0]);
+  const hi = int(v[1]);
+  if (lo === undefined || hi === undefined || hi < lo || hi - lo > 6000) return undefined;
+  return [lo, hi];
+}
 
 /**
  * Parses one V8 stack line (`at fn (file:line:col)`, `at file:line:col`, `at async fn (...)`);
@@ -361,7 +494,8 @@ export function userFrame(stack: readonly string[]): ProvenanceFrame | undefined
 /** The records of one run directory, read once. @internal */
 export class ProvenanceIndex {
   readonly #byId = new Map<string, RawRecord>();
-  readonly #byIdentity = new Map<string, string>();
+  /** Record ids by the recorded child's pid (with its birth window, in the record). */
+  readonly #byPid = new Map<number, string[]>();
 
   /** Reads every `*.jsonl` of `dir`; a missing or unreadable directory gives an empty index. */
   constructor(dir: string | undefined) {
@@ -406,30 +540,35 @@ export class ProvenanceIndex {
       const o = v as Record<string, unknown>;
       const id = str(o.id, 64);
       if (id === undefined) continue;
-      if ('stack' in o) {
-        this.#byId.set(id, {
-          via: str(o.via, 64) ?? 'unknown',
-          testFile: str(o.testFile),
-          testName: str(o.testName),
-          command: strings(o.command, 32),
-          stack: strings(o.stack, MAX_FRAMES),
-          pid: int(o.pid),
-          startTime: int(o.startTime),
-        });
-        const pid = int(o.pid);
-        const startTime = int(o.startTime);
-        if (pid !== undefined && startTime !== undefined) this.#byIdentity.set(`${pid}:${startTime}`, id);
-      } else {
-        const pid = int(o.pid);
-        const startTime = int(o.startTime);
-        const r = this.#byId.get(id);
-        if (r !== undefined && pid !== undefined) {
-          r.pid = pid;
-          r.startTime = startTime;
-        }
-        if (pid !== undefined && startTime !== undefined) this.#byIdentity.set(`${pid}:${startTime}`, id);
+      const pid = int(o.pid);
+      const record: RawRecord = {
+        via: str(o.via, 64) ?? 'unknown',
+        testFile: str(o.testFile),
+        testName: str(o.testName),
+        command: strings(o.command, 32),
+        site: siteOf(o.site),
+        pid,
+        born: pid === undefined ? undefined : bornOf(o.born),
+      };
+      if (this.#byId.has(id)) continue; // one record per id: the first one read
+      this.#byId.set(id, record);
+      if (pid !== undefined && record.born !== undefined) {
+        const list = this.#byPid.get(pid);
+        if (list === undefined) this.#byPid.set(pid, [id]);
+        else list.push(id);
       }
     }
+  }
+
+  /** The record of the process `pid` born at `startTime` (ticks), if one was made. */
+  #recordOf(pid: number, startTime: number): string | undefined {
+    const ids = this.#byPid.get(pid);
+    if (ids === undefined) return undefined;
+    for (const id of ids) {
+      const born = (this.#byId.get(id) as RawRecord).born as readonly [number, number];
+      if (startTime >= born[0] && startTime <= born[1]) return id;
+    }
+    return undefined;
   }
 
   /**
@@ -445,14 +584,14 @@ export class ProvenanceIndex {
     let topPpid = -1;
     let cur: { pid: number; startTime: number } | undefined = { pid, startTime };
     for (let depth = 0; cur !== undefined && depth < 64; depth++) {
-      const own = this.#byIdentity.get(`${cur.pid}:${cur.startTime}`);
-      if (own !== undefined && this.#byId.has(own)) return this.#make(own, depth === 0 ? 'identity' : 'ancestor', seen, true, topPpid);
+      const own = this.#recordOf(cur.pid, cur.startTime);
+      if (own !== undefined) return this.#make(own, depth === 0 ? 'identity' : 'ancestor', seen, true, topPpid, cur.startTime);
       const info = readOne(DEFAULT_OPTS, cur.pid, Extra.cmdline)?.info;
       if (info === undefined || info.startTime !== cur.startTime) break;
       seen.push(describe(info.cmdline, info.comm));
       topPpid = info.ppid;
       const env = environId(cur.pid);
-      if (env !== undefined && this.#byId.has(env)) return this.#make(env, depth === 0 ? 'environment' : 'ancestor', seen, false, topPpid);
+      if (env !== undefined && this.#byId.has(env)) return this.#make(env, depth === 0 ? 'environment' : 'ancestor', seen, false, topPpid, undefined);
       if (info.ppid <= 1 || info.ppid === stopAt) break;
       const parent = readEntry(DEFAULT_OPTS, info.ppid);
       cur = parent !== undefined && parent.readable ? { pid: parent.pid, startTime: parent.startTime } : undefined;
@@ -460,7 +599,7 @@ export class ProvenanceIndex {
     return undefined;
   }
 
-  #make(id: string, match: Provenance['match'], seen: readonly string[], byIdentity: boolean, topPpid: number): Provenance {
+  #make(id: string, match: Provenance['match'], seen: readonly string[], byIdentity: boolean, topPpid: number, startTime: number | undefined): Provenance {
     const r = this.#byId.get(id) as RawRecord;
     const chain = [describe(r.command, undefined)];
     // Found through the environment: the recorded process is an ancestor of the topmost
@@ -473,10 +612,10 @@ export class ProvenanceIndex {
       via: r.via,
       testFile: r.testFile,
       testName: r.testName,
-      site: userFrame(r.stack),
+      site: r.site === undefined ? undefined : Object.freeze({ ...r.site }),
       command: Object.freeze([...r.command]),
       pid: r.pid,
-      startTime: r.startTime,
+      startTime,
       chain: Object.freeze(chain),
       match,
     });
@@ -520,4 +659,40 @@ export function attachProvenance<R extends LeakReport>(report: R, dir: string | 
   const add = (list: readonly LeakedProcess[]): readonly LeakedProcess[] =>
     Object.freeze(list.map((p) => Object.freeze({ ...p, provenance: ix.attribute(p.pid, p.startTime, report.guardPid) ?? null })));
   return Object.freeze({ ...report, leaked: add(report.leaked), zombies: add(report.zombies) });
+}
+
+/** A provenance run directory, and whether this process made it (and so removes it). */
+export interface ProvenanceRunDir {
+  readonly dir: string;
+  readonly owned: boolean;
+}
+
+/**
+ * The run directory to record into: the one inherited in `UNIXPROC_PROVENANCE_DIR` when an
+ * outer guard made it (`unixproc guard -- npx jest`: the outer report then sees what the
+ * runner's workers recorded), else a new one this process owns. An inherited value is
+ * used only when it is an absolute path to a real directory (not a symlink) owned by this
+ * user; anything else is replaced. Sets `UNIXPROC_PROVENANCE_DIR` for what this process starts.
+ * @internal
+ */
+export function provenanceRunDir(): ProvenanceRunDir {
+  const inherited = process.env[PROVENANCE_DIR_ENV];
+  if (inherited !== undefined && path.isAbsolute(inherited)) {
+    try {
+      const st = fs.lstatSync(inherited);
+      if (st.isDirectory() && st.uid === process.getuid?.()) return { dir: inherited, owned: false };
+    } catch {
+      // gone, or not ours to see: make one
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-'));
+  process.env[PROVENANCE_DIR_ENV] = dir;
+  return { dir, owned: true };
+}
+
+/** Removes a run directory this process made; leaves an inherited one to its maker. @internal */
+export function removeProvenanceRunDir(run: ProvenanceRunDir | undefined): void {
+  if (run === undefined || !run.owned) return;
+  fs.rmSync(run.dir, { recursive: true, force: true });
+  if (process.env[PROVENANCE_DIR_ENV] === run.dir) delete process.env[PROVENANCE_DIR_ENV];
 }

@@ -71,3 +71,25 @@ function readBootTime(opts: ResolvedOptions): number {
   if (m === null) throw systemError(constants.errno.EPROTO, 'read', path);
   return Number(m[1]);
 }
+
+/** The offset from monotonic milliseconds to CLOCK_BOOTTIME milliseconds, read once. */
+let monoToBoot: number | undefined;
+
+/**
+ * Clock ticks since boot now, as a fraction, without a read per call: CLOCK_MONOTONIC
+ * (process.hrtime) plus its offset to CLOCK_BOOTTIME, taken once from /proc/uptime
+ * (resolution 10 ms; the two clocks part only while the machine is suspended). For birth
+ * windows compared with a process's start time (a few ticks of slack), not for exact
+ * comparisons. NaN when /proc/uptime cannot be read.
+ */
+export function ticksNow(clkTck: number): number {
+  const mono = Number(process.hrtime.bigint()) / 1e6;
+  if (monoToBoot === undefined) {
+    try {
+      monoToBoot = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * 1000 - mono;
+    } catch {
+      return NaN;
+    }
+  }
+  return ((mono + monoToBoot) / 1000) * clkTck;
+}

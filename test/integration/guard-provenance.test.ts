@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isSameProcess } from '../../lib/proc/identity';
 import { listProcesses } from '../../lib/proc';
-import { ProvenanceIndex, attachProvenance, installProvenance, uninstallProvenance, userFrame } from '../../lib/guard/provenance';
+import { ProvenanceIndex, attachProvenance, installProvenance, provenanceRunDir, removeProvenanceRunDir, uninstallProvenance } from '../../lib/guard/provenance';
 import { formatLeakReport, type LeakedProcess, type LeakReport } from '../../lib/guard/report';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
 
@@ -185,20 +185,42 @@ describe('provenance records', () => {
   });
 
   test('a spawnSync child is recorded (one line, written before it runs) with this file as its site, and gets the id in its environment', () => {
-    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > spawnSync' }) });
+    // The sandbox's formatter, as unixproc/jest/environment hands it over.
+    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > spawnSync', stackFormatter: Error.prepareStackTrace }) });
     // An explicit env: in Jest's sandbox this module's process.env is a copy, not the one
     // child_process reads (the no-env path is the fixtures' execFileSync, outside the sandbox).
-    const r = spawnSync('sh', ['-c', 'echo $UNIXPROC_PROVENANCE'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    // One expression, so that the transpiled code has both on one line.
+    const [here, r] = [new Error(), spawnSync('sh', ['-c', 'echo $UNIXPROC_PROVENANCE'], { encoding: 'utf8', env: { PATH: process.env.PATH } })];
     uninstallProvenance();
+    // The line this runtime's own stack traces give for the call (through the formatter Jest installed).
+    const line = Number(/:(\d+):\d+\)?$/m.exec((here.stack as string).split('\n')[1])?.[1]);
+    expect(line).toBeGreaterThan(0);
     const [file] = fs.readdirSync(dir);
     expect(file).toBe(`${process.pid}.jsonl`);
     const lines = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ id: r.stdout.trim(), via: 'child_process.spawnSync', testFile: __filename, testName: 'records > spawnSync', command: ['sh', '-c', 'echo $UNIXPROC_PROVENANCE'] });
-    expect(userFrame(lines[0].stack as string[])?.file).toBe(__filename);
+    expect(lines[0].site).toMatchObject({ file: __filename, line });
+    expect(lines[0]).not.toHaveProperty('stack'); // only the chosen frame is formatted and written
     expect(r.pid).toBeGreaterThan(0);
     // process.env is as it was.
     expect(process.env.UNIXPROC_PROVENANCE).toBeUndefined();
+  });
+
+  test("the chosen frame goes through the test realm's stack formatter (a source map's position), only that frame", () => {
+    const handed: number[] = [];
+    // A formatter that maps every line 1000 down, as a source map would move it.
+    const stackFormatter = (_e: Error, cs: NodeJS.CallSite[]): string => {
+      handed.push(cs.length);
+      return `Error\n    at mapped (${cs[0].getFileName()}:${(cs[0].getLineNumber() as number) + 1000}:7)`;
+    };
+    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > mapped', stackFormatter }) });
+    const [here] = [new Error(), spawnSync('true', [], { env: { PATH: process.env.PATH } })];
+    uninstallProvenance();
+    const line = Number(/:(\d+):\d+\)?$/m.exec((here.stack as string).split('\n')[1])?.[1]);
+    const rec = JSON.parse(fs.readFileSync(path.join(dir, `${process.pid}.jsonl`), 'utf8').trim()) as { site: unknown };
+    expect(rec.site).toEqual({ file: __filename, line: line + 1000, column: 7, function: 'mapped' });
+    expect(handed).toEqual([1]);
   });
 
   test("unixproc's spawn() and posix_spawn are recorded through the hook point, by identity, with this file's line", async () => {
@@ -220,11 +242,55 @@ describe('provenance records', () => {
       expect(b).toMatchObject({ via: 'unixproc.posix_spawnp', match: 'identity', command: ['sleep', '301'] });
       expect(a?.site?.file).toBe(__filename);
       expect(b?.site?.file).toBe(__filename);
+      expect(a?.startTime).toBe(startOf(child.pid));
+      // The same pid with a birth window that does not hold its start time (a reused pid) is not it.
+      const rec = fs.readFileSync(path.join(dir, `${process.pid}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; born: [number, number] });
+      const mine = rec.find((r) => r.pid === child.pid);
+      expect(mine?.born[0]).toBeLessThanOrEqual(startOf(child.pid));
+      expect(mine?.born[1]).toBeGreaterThanOrEqual(startOf(child.pid));
+      expect(mine!.born[1] - mine!.born[0]).toBeLessThan(100);
+      const reused = path.join(dir, 'reused');
+      fs.mkdirSync(reused);
+      fs.writeFileSync(path.join(reused, '1.jsonl'), `${JSON.stringify({ ...mine, id: '1.1', born: [mine!.born[0] - 500, mine!.born[0] - 100] })}\n`);
+      expect(new ProvenanceIndex(reused).attribute(child.pid, startOf(child.pid), process.pid)).toBeUndefined();
     } finally {
       child.kill('SIGKILL');
       await child.wait();
       process.kill(pid, 'SIGKILL');
       uos.waitpid(pid, 0);
+    }
+  });
+
+  test("the run directory: an outer guard's inherited one is reused and left to it; a symlink, a relative path or a missing one is replaced", () => {
+    const saved = process.env.UNIXPROC_PROVENANCE_DIR;
+    const made: string[] = [];
+    try {
+      process.env.UNIXPROC_PROVENANCE_DIR = dir;
+      const inherited = provenanceRunDir();
+      expect(inherited).toEqual({ dir, owned: false });
+      removeProvenanceRunDir(inherited);
+      expect(fs.existsSync(dir)).toBe(true); // not ours to remove
+      const link = path.join(os.tmpdir(), `unixproc-provenance-link-${process.pid}`);
+      fs.symlinkSync(dir, link);
+      try {
+        for (const bad of [link, 'relative/dir', path.join(dir, 'missing')]) {
+          process.env.UNIXPROC_PROVENANCE_DIR = bad;
+          const run = provenanceRunDir();
+          made.push(run.dir);
+          expect(run.owned).toBe(true);
+          expect(run.dir).not.toBe(bad);
+          expect(process.env.UNIXPROC_PROVENANCE_DIR).toBe(run.dir);
+          expect(fs.lstatSync(run.dir).isDirectory()).toBe(true);
+          removeProvenanceRunDir(run);
+          expect(fs.existsSync(run.dir)).toBe(false);
+        }
+      } finally {
+        fs.unlinkSync(link);
+      }
+    } finally {
+      for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+      if (saved === undefined) delete process.env.UNIXPROC_PROVENANCE_DIR;
+      else process.env.UNIXPROC_PROVENANCE_DIR = saved;
     }
   });
 

@@ -58,6 +58,8 @@ type EnvironmentClass = new (config: unknown, context: unknown) => {
   setup(): Promise<void>;
   teardown(): Promise<void>;
   handleTestEvent?(event: unknown, state: unknown): unknown;
+  /** The sandbox's global (jest-environment-node's `global`). */
+  global?: unknown;
 };
 
 /** jest-environment-node as the project's Jest has it (resolved from the project first). */
@@ -119,7 +121,8 @@ class UnixprocEnvironment extends Base {
     this.#grace = msOption(opts.leakKillGracePeriod, 'testEnvironmentOptions.leakKillGracePeriod', 1000);
     const testPath = (context as EnvContext | undefined)?.testPath;
     this.#testFile = typeof testPath === 'string' ? path.resolve(testPath) : undefined;
-    installProvenance({ context: () => ({ testFile: this.#testFile, testName: this.#testName ?? this.#hookName }) });
+    // The sandbox's stack formatter maps the test files' positions through their source maps.
+    installProvenance({ context: () => ({ testFile: this.#testFile, testName: this.#testName ?? this.#hookName, stackFormatter: (this.global as typeof globalThis | undefined)?.Error?.prepareStackTrace }) });
   }
 
   /** Tracks the current test (and hook) for provenance; runs the check at `run_finish`. */
