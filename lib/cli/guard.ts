@@ -11,13 +11,14 @@
  * @see prctl(2) PR_SET_CHILD_SUBREAPER, wait(2)
  * @internal
  */
-import { closeSync, constants as fsConstants, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeText } from '../escape';
 import { isErrnoException } from '../errors';
 import { set_blocking } from '../os/fds';
 import { describeExitStatus, shellExitCode, type ExitStatus } from '../exit-status';
 import type { LeakCleanupResult } from '../guard/guard';
+import { attachProvenance, provenanceRunDir, removeProvenanceRunDir, type ProvenanceRunDir } from '../guard/provenance';
 import { formatLeakReport, type LeakedProcess } from '../guard/report';
 import { leakedEntry, startLeakGuard } from '../guard/guard';
 import { descendants } from '../proc/tree';
@@ -58,6 +59,12 @@ options:
                           * any characters, ? one character, \ escapes; may be repeated
                           ('sleep *' matches 'sleep 300'; '*sleep*' matches anywhere)
   --leak-exit-code <n>    exit code when the command succeeded but leaked (default 1)
+  --no-provenance         do not preload the recorder into the command's Node processes
+                          (NODE_OPTIONS --require): the report then says no line of origin
+
+provenance: every Node process of the command records who starts each process (the file
+and line, through NODE_OPTIONS --require), and the report names it for each leftover:
+'started at test/api.test.js:42:11 (child_process.spawn): node -> sh -> sleep 300'.
 
 exit: the command's code if it failed (128+N if signal N killed it); else 1 (or
 --leak-exit-code) if it left processes behind; else 0. 2 usage, 126/127 cannot run.`;
@@ -121,7 +128,7 @@ function ignoreGlobs(patterns: readonly string[]): Glob[] {
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const { flags, positionals, rest, values } = parseArgs(
     argv,
-    ['json', 'no-kill'],
+    ['json', 'no-kill', 'no-provenance'],
     // ignore-pattern only to refuse it by name (below).
     ['kill-signal', 'kill-grace-period', 'settle', 'ignore', 'ignore-pattern', 'leak-exit-code', 'json-file'],
     {},
@@ -150,7 +157,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const kill = !flags.has('no-kill');
   const reportFd = typeof jsonFile === 'string' ? openReportFile(jsonFile) : undefined;
   try {
-    return await guarded(rest, io, { json, reportFd, kill, killSignal, killGracePeriod, settle, leakExitCode, globs });
+    return await guarded(rest, io, { json, reportFd, kill, killSignal, killGracePeriod, settle, leakExitCode, globs, provenance: !flags.has('no-provenance') });
   } finally {
     if (reportFd !== undefined) closeSync(reportFd);
   }
@@ -166,6 +173,36 @@ interface GuardSettings {
   readonly settle: number;
   readonly leakExitCode: number;
   readonly globs: readonly Glob[];
+  /** Preload the provenance recorder into the command's Node processes. */
+  readonly provenance: boolean;
+}
+
+/**
+ * The recorder that `--require` preloads: dist/guard/preload.js; run from the TypeScript
+ * sources (lib/, with a .ts loader registered in this process), lib/guard/preload.ts, which
+ * the command's Node processes can load only with the same loader in their NODE_OPTIONS.
+ */
+function preloadPath(): string | undefined {
+  const js = join(__dirname, '..', 'guard', 'preload.js');
+  if (existsSync(js)) return js;
+  const ts = join(__dirname, '..', 'guard', 'preload.ts');
+  return require.extensions['.ts'] !== undefined && existsSync(ts) ? ts : undefined;
+}
+
+/**
+ * Makes the run's provenance directory and has every Node process of the command preload
+ * the recorder: NODE_OPTIONS gains `--require "<preload>"` (quoted as NODE_OPTIONS parses
+ * it), kept after what the user's NODE_OPTIONS already says. Undefined when there is no
+ * preload to give.
+ */
+function recordCommandProvenance(): ProvenanceRunDir | undefined {
+  const preload = preloadPath();
+  if (preload === undefined) return undefined;
+  const run = provenanceRunDir();
+  const quoted = `"${preload.replace(/["\\]/g, '\\$&')}"`;
+  const prior = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = prior === undefined || prior.trim() === '' ? `--require ${quoted}` : `${prior} --require ${quoted}`;
+  return run;
 }
 
 /** Runs the command under the guard and reports; resolves to the exit code. */
@@ -179,6 +216,7 @@ async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettin
           const text = p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm;
           return globs.some((g) => g.matches(text));
         };
+  const provenanceRun = settings.provenance ? recordCommandProvenance() : undefined;
   const guard = startLeakGuard({ ignore });
   // Handlers first: a signal that arrives while the command is being started is held and
   // passed on once it runs, instead of killing the guard (and orphaning the command).
@@ -220,7 +258,8 @@ async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettin
     // The forwarding handlers stay until the end: a ^C during the clean-up must not kill
     // the guard halfway (its leftovers would escape to PID 1); the clean-up is bounded.
 
-    const report = await guard.settle(settle);
+    // Who started each leftover: the records of the command's Node processes.
+    const report = provenanceRun === undefined ? await guard.settle(settle) : attachProvenance(await guard.settle(settle), provenanceRun.dir);
     let cleanup: LeakCleanupResult | undefined;
     if (!report.ok && kill) cleanup = await guard.cleanup({ killSignal, killGracePeriod });
     // The cgroup: whatever of the tree is still in it (nothing, unless something escaped
@@ -252,6 +291,7 @@ async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettin
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
     guard.dispose();
+    removeProvenanceRunDir(provenanceRun);
   }
 }
 

@@ -16,13 +16,10 @@
  * @packageDocumentation
  * @module unixproc/jest/global-setup
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { GUARD_PID_ENV } from '../../guard/file-check';
 import { startLeakGuard } from '../../guard/guard';
-import { PROVENANCE_DIR_ENV } from '../../guard/provenance';
-import { getGuard, isJestWorker, setGuard } from './state';
+import { provenanceRunDir } from '../../guard/provenance';
+import { getGuard, isJestWorker, setGuard, setRunDir } from './state';
 
 /**
  * Starts the guard and creates the run's provenance directory (once per jest run; a second call, e.g. from a multi-project config,
@@ -36,7 +33,8 @@ async function globalSetup(): Promise<void> {
   setGuard(startLeakGuard({ ignore: isJestWorker }));
   // The run's provenance directory (lib/guard/provenance.ts), which Jest's workers inherit
   // with the environment: unixproc/jest/environment records every spawn of a test there.
-  process.env[PROVENANCE_DIR_ENV] = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-'));
+  // Under `unixproc guard -- npx jest`, the guard's own: its report sees the records too.
+  setRunDir(provenanceRunDir());
   process.env[GUARD_PID_ENV] = String(process.pid);
 }
 

@@ -11,11 +11,10 @@
  * @module unixproc/jest/global-teardown
  */
 import { invalidArgValue, invalidState, outOfRange } from '../../errors';
-import * as fs from 'node:fs';
 import { GUARD_PID_ENV } from '../../guard/file-check';
-import { attachProvenance, PROVENANCE_DIR_ENV } from '../../guard/provenance';
+import { attachProvenance, removeProvenanceRunDir } from '../../guard/provenance';
 import { formatLeakReport } from '../../guard/report';
-import { getGuard, setGuard } from './state';
+import { getGuard, getRunDir, setGuard, setRunDir } from './state';
 
 /** setTimeout's range, which settle() and cleanup() accept. */
 const MAX_MS = 2 ** 31 - 1;
@@ -60,9 +59,8 @@ async function globalTeardown(): Promise<void> {
   } finally {
     guard.dispose();
     setGuard(undefined);
-    const dir = process.env[PROVENANCE_DIR_ENV];
-    if (dir !== undefined && dir.includes('unixproc-provenance-')) fs.rmSync(dir, { recursive: true, force: true });
-    delete process.env[PROVENANCE_DIR_ENV];
+    removeProvenanceRunDir(getRunDir());
+    setRunDir(undefined);
     delete process.env[GUARD_PID_ENV];
   }
 }

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { LeakGuard } from '../../guard/guard';
+import type { ProvenanceRunDir } from '../../guard/provenance';
 import type { LeakedProcess } from '../../guard/report';
 
 const KEY = Symbol.for('unixproc.jestLeakGuard.v1');
@@ -17,6 +18,18 @@ export function setGuard(guard: LeakGuard | undefined): void {
 /** The running guard, if globalSetup started one. */
 export function getGuard(): LeakGuard | undefined {
   return (globalThis as Record<symbol, unknown>)[KEY] as LeakGuard | undefined;
+}
+
+const RUN_KEY = Symbol.for('unixproc.jestProvenanceRun.v1');
+
+/** Stores the run's provenance directory (made or inherited by globalSetup). */
+export function setRunDir(run: ProvenanceRunDir | undefined): void {
+  (globalThis as Record<symbol, unknown>)[RUN_KEY] = run;
+}
+
+/** The run's provenance directory, if globalSetup set one. */
+export function getRunDir(): ProvenanceRunDir | undefined {
+  return (globalThis as Record<symbol, unknown>)[RUN_KEY] as ProvenanceRunDir | undefined;
 }
 
 /**

@@ -14,11 +14,9 @@
  * @packageDocumentation
  * @module unixproc/node-test
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLeakGuard, type LeakGuard } from '../../guard/guard';
-import { attachProvenance, installProvenance, PROVENANCE_DIR_ENV } from '../../guard/provenance';
+import { attachProvenance, installProvenance, provenanceRunDir, removeProvenanceRunDir, type ProvenanceRunDir } from '../../guard/provenance';
 import { formatLeakReport, type LeakedProcess } from '../../guard/report';
 import { optionKeys, validateBoolean, validateFunction, validateOptions } from '../../validate';
 
@@ -34,8 +32,8 @@ const LEAK_GUARD_KEYS = optionKeys<NodeTestLeakGuardOptions>({ ignore: true, kil
 
 const KEY = Symbol.for('unixproc.nodeTestLeakGuard.v1');
 
-/** The provenance directory this process made (removed at exit), if any. */
-let ownDir: string | undefined;
+/** The provenance directory this process records into (removed at exit when it made it). */
+let run: ProvenanceRunDir | undefined;
 
 /**
  * Records who starts each process in this file (lib/guard/provenance.ts): a directory of
@@ -43,16 +41,15 @@ let ownDir: string | undefined;
  * current test's name is not exposed by node:test, so it stays unknown.
  */
 function recordProvenance(): void {
-  ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-'));
-  process.env[PROVENANCE_DIR_ENV] = ownDir;
+  // Under `unixproc guard -- node --test`, the guard's directory: its report sees the records too.
+  run = provenanceRunDir();
   const testFile = process.argv[1] === undefined ? undefined : path.resolve(process.argv[1]);
-  installProvenance({ dir: ownDir, context: () => ({ testFile, testName: undefined }) });
+  installProvenance({ dir: run.dir, context: () => ({ testFile, testName: undefined }) });
 }
 
 function exitCheck(guard: LeakGuard, kill: boolean): void {
   if (guard.disposed || guard.pid !== process.pid) return;
-  const dir = process.env[PROVENANCE_DIR_ENV];
-  const report = attachProvenance(guard.check(), dir);
+  const report = attachProvenance(guard.check(), run?.dir);
   if (!report.ok) {
     let text = `unixproc/node-test: ${process.argv[1] ?? 'this process'} left processes behind.\n${formatLeakReport(report)}`;
     if (kill) {
@@ -65,7 +62,7 @@ function exitCheck(guard: LeakGuard, kill: boolean): void {
     if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
   }
   guard.dispose();
-  if (dir !== undefined && ownDir === dir) fs.rmSync(dir, { recursive: true, force: true });
+  removeProvenanceRunDir(run);
 }
 
 /**

@@ -23,14 +23,12 @@
  * @packageDocumentation
  * @module unixproc/vitest
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { invalidArgType, outOfRange } from '../../errors';
 import { GUARD_PID_ENV, runFileCheck, validateLeakCheckMode } from '../../guard/file-check';
 import { startLeakGuard, type LeakGuard } from '../../guard/guard';
-import { attachProvenance, installProvenance, PROVENANCE_DIR_ENV } from '../../guard/provenance';
+import { attachProvenance, installProvenance, provenanceRunDir, removeProvenanceRunDir, type ProvenanceRunDir } from '../../guard/provenance';
 import { formatLeakReport } from '../../guard/report';
 import { isVitestWorker } from './workers';
 
@@ -100,7 +98,7 @@ export function installVitestLeakCheck(api: VitestApi): void {
 }
 
 const KEY = Symbol.for('unixproc.vitestLeakGuard.v1');
-type Global = Record<symbol, { guard: LeakGuard; dir: string } | undefined>;
+type Global = Record<symbol, { guard: LeakGuard; run: ProvenanceRunDir } | undefined>;
 
 /**
  * Vitest `globalSetup`: starts the guard in Vitest's main process and the run's provenance
@@ -112,16 +110,17 @@ export function vitestGlobalSetup(): () => Promise<void> {
   if (!isMainThread) return async () => undefined;
   const g = globalThis as Global;
   if (g[KEY] === undefined) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-'));
-    process.env[PROVENANCE_DIR_ENV] = dir;
+    // Under `unixproc guard -- npx vitest`, the guard's directory: its report sees the records too.
+    const run = provenanceRunDir();
     process.env[GUARD_PID_ENV] = String(process.pid);
-    g[KEY] = { guard: startLeakGuard({ ignore: (p) => isVitestWorker(p) }), dir };
+    g[KEY] = { guard: startLeakGuard({ ignore: (p) => isVitestWorker(p) }), run };
   }
   return async () => {
     const running = g[KEY];
     if (running === undefined) return;
     g[KEY] = undefined;
-    const { guard, dir } = running;
+    const { guard, run } = running;
+    const { dir } = run;
     try {
       const settled = await guard.settle(msFromEnv('UNIXPROC_LEAK_SETTLE_MS', 2000));
       if (settled.ok) return;
@@ -131,8 +130,7 @@ export function vitestGlobalSetup(): () => Promise<void> {
       throw new Error(`the test run left processes behind.\n${formatLeakReport(report)}${after}`);
     } finally {
       guard.dispose();
-      fs.rmSync(dir, { recursive: true, force: true });
-      delete process.env[PROVENANCE_DIR_ENV];
+      removeProvenanceRunDir(run);
       delete process.env[GUARD_PID_ENV];
     }
   };
