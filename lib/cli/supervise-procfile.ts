@@ -17,6 +17,7 @@ import type { ServiceSpec } from '../supervise/tree-options';
 import type { SupervisorOptions } from '../supervise/options';
 import { UsageError, type CliIO } from './command';
 import { linePrefixes, parseEnvFile, parseProcfile, ProcfileError, useColour } from './procfile';
+import { holdSignals } from './held-signals';
 import { escapeText } from './text';
 
 /** What the Procfile mode is given: the files, the selection, and the options every service gets. */
@@ -117,10 +118,14 @@ export async function runProcfile(run: ProcfileRun, io: CliIO, log: (s: string) 
     }
     throw e;
   }
+  // Listening before the first service starts: a SIGTERM that comes while the tree is still
+  // being set up stops it, instead of killing this process.
+  const signals = holdSignals(['SIGTERM', 'SIGINT']);
   let tree: SupervisionTree;
   try {
     tree = superviseTree(specs, { name: run.options.name ?? path.basename(run.procfile), backoff: run.options.backoff, startLimit: run.options.startLimit });
   } catch (e) {
+    signals.release();
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('ERR_')) throw new UsageError((e as Error).message);
     throw e;
@@ -172,15 +177,13 @@ export async function runProcfile(run: ProcfileRun, io: CliIO, log: (s: string) 
       }
     }
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  signals.handle(onSignal);
   try {
     const final = await tree.done();
     if (final === 'failed') return 1;
     return signalled ? 0 : lastBad;
   } finally {
     manager.stop();
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+    signals.release();
   }
 }

@@ -12,6 +12,7 @@ import { notify, supervise, type Supervisor } from '../supervise/index';
 import { validateSupervisorOptions, type RestartPolicy, type SupervisorOptions } from '../supervise/options';
 import { parseArgs, signalOf, UsageError, type CliIO, type Command } from './command';
 import type { ProcfileRun } from './supervise-procfile';
+import { holdSignals } from './held-signals';
 import { escapeText } from './text';
 
 const usage = `usage: unixproc supervise [options] -- <cmd> [args...]
@@ -208,11 +209,15 @@ async function runSupervised(
   log: (s: string) => void,
   started: (sup: Supervisor) => void,
 ): Promise<number> {
+  // Listening before the child starts: a SIGTERM that comes while supervise() is still
+  // setting up (the child already running) stops it, instead of killing this process.
+  const signals = holdSignals(['SIGTERM', 'SIGINT']);
   let sup: Supervisor;
   try {
     sup = supervise(rest[0], rest.slice(1), opts);
     started(sup);
   } catch (e) {
+    signals.release();
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('ERR_')) throw new UsageError((e as Error).message);
     log(`cannot start ${rest[0]}: ${isErrnoException(e) ? e.message : String(e)}`);
@@ -245,16 +250,14 @@ async function runSupervised(
       }
     }
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  signals.handle(onSignal);
   const manager = tellManager(sup, log);
   try {
     const final = await sup.done();
     return exitCode(sup, final);
   } finally {
     manager.stop();
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+    signals.release();
   }
 }
 

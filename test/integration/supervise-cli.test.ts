@@ -4,6 +4,8 @@ import { spawn, type Subprocess } from '../../lib/spawn';
 import { becomeSubreaper } from '../helpers/proc-spawn';
 import { LOADER, ROOT, readAll, reapIfAdopted, reapPid, waitFor } from '../helpers/supervise-helpers';
 import { decodeWaitStatus } from '../../lib/exit-status';
+import { setSpawnProvenanceHook } from '../../lib/provenance-hook';
+import { runCli } from '../helpers/cli-run';
 
 const MAIN = join(ROOT, 'lib', 'cli', 'main.ts');
 
@@ -57,6 +59,42 @@ test('SIGTERM stops the child group gracefully and exits with the child\'s code'
   expect(decodeWaitStatus(await reapPid(sleeps[0]))).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
   const second = await reapIfAdopted(sleeps[1]);
   if (second !== undefined) expect(second).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
+});
+
+test('the CLI listens for SIGTERM and SIGINT before the child starts: a signal during the start stops the child instead of killing the CLI', async () => {
+  // Deterministic: what listens at the moment of the spawn, seen from the spawn hook point.
+  // Before the fix the CLI's listeners came only after supervise() had returned (on a loaded
+  // machine, a SIGTERM in that gap killed the CLI and left the child's tree to its subreaper).
+  const baseline = { SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') };
+  const atSpawn: { SIGTERM: number; SIGINT: number }[] = [];
+  setSpawnProvenanceHook({
+    begin: () => {
+      atSpawn.push({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') });
+      return undefined;
+    },
+  });
+  try {
+    const r = await runCli(['supervise', '--restart', 'never', '--', '/bin/sh', '-c', 'exit 0']);
+    expect(r.code).toBe(0);
+  } finally {
+    setSpawnProvenanceHook(undefined);
+  }
+  expect(atSpawn.length).toBeGreaterThan(0);
+  expect(atSpawn[atSpawn.length - 1]).toEqual({ SIGTERM: baseline.SIGTERM + 1, SIGINT: baseline.SIGINT + 1 });
+  // And none is left once it is done.
+  expect({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') }).toEqual(baseline);
+});
+
+test('a SIGTERM from the child at once (the supervisor just started) stops it gracefully, with its code', async () => {
+  const cliPid = 'p=$PPID; case "$(cat /proc/$p/comm)" in unixproc-*) p=$(cut -d" " -f4 /proc/$p/stat);; esac';
+  const p = cli(['--', '/bin/sh', '-c', `trap "exit 3" TERM; ${cliPid}; kill -TERM $p; sleep 300 & echo $!; wait`]);
+  const [out, stderr, status] = await Promise.all([readAll(p.stdout), readAll(p.stderr), p.wait()]);
+  expect(status).toEqual({ kind: 'exited', code: 3 });
+  expect(stderr).toMatch(/SIGTERM: terminating/);
+  const sleep = Number(out.trim());
+  expect(sleep).toBeGreaterThan(0);
+  const reaped = await reapIfAdopted(sleep);
+  if (reaped !== undefined) expect(reaped).toMatchObject({ kind: 'signaled', signal: 'SIGTERM' });
 });
 
 test('exits 1 with the error when the command cannot be started', async () => {
