@@ -1,7 +1,8 @@
 'use strict';
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's, plus a check that a test file leaves no zombie child in its worker.
+  testEnvironment: '<rootDir>/test/helpers/zombie-environment.js',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

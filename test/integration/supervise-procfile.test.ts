@@ -6,21 +6,36 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { spawn, type Subprocess } from '../../lib/spawn';
-import { becomeSubreaper } from '../helpers/proc-spawn';
+import { startLeakGuard, type LeakGuard } from '../../lib/guard';
+import { listProcesses } from '../../lib/proc';
+import { setSpawnProvenanceHook } from '../../lib/provenance-hook';
+import { runCli } from '../helpers/cli-run';
 import { LOADER, ROOT, readAll, waitFor } from '../helpers/supervise-helpers';
 import { haveTmux, Tmux } from '../helpers/tmux';
 
 const MAIN = join(ROOT, 'lib', 'cli', 'main.ts');
 
-let restore: () => void;
+// This process is the subreaper of the services' trees: a service's shell that exits on
+// SIGTERM orphans its `sleep 300 &`, which comes here and is killed with the service's
+// cgroup. The guard reaps exactly those (by pid), so that none is left as a zombie of this
+// jest worker, where a later test file's check (or os.wait()) would find it.
+let guard: LeakGuard;
 let dir: string;
 beforeAll(() => {
-  restore = becomeSubreaper();
+  guard = startLeakGuard();
   dir = fs.mkdtempSync(join(os.tmpdir(), 'unixproc-procfile-'));
 });
-afterAll(() => {
-  restore();
+afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
+  await guard.cleanup();
+  const zombieChildren = (): string[] =>
+    listProcesses().flatMap((p) => (p.readable && p.ppid === process.pid && p.state.letter === 'Z' ? [`${p.pid} ${p.comm}`] : []));
+  for (let i = 0; i < 100 && zombieChildren().length > 0; i++) {
+    guard.reapAdopted();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  guard.dispose();
+  expect(zombieChildren()).toEqual([]);
 });
 
 let serial = 0;
@@ -59,6 +74,26 @@ async function run(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: num
   const [stdout, stderr, status] = await Promise.all([readAll(p.stdout), readAll(p.stderr), p.wait()]);
   return { code: status.kind === 'exited' ? status.code : undefined, stdout, stderr };
 }
+
+test('listens for SIGTERM and SIGINT before the first service starts (a signal during the start stops the tree, not the CLI)', async () => {
+  const baseline = { SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') };
+  const atSpawn: { SIGTERM: number; SIGINT: number }[] = [];
+  setSpawnProvenanceHook({
+    begin: () => {
+      atSpawn.push({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') });
+      return undefined;
+    },
+  });
+  try {
+    const r = await runCli(['supervise', '--procfile', procfile('one: exit 0\n')]);
+    expect(r.code).toBe(0);
+  } finally {
+    setSpawnProvenanceHook(undefined);
+  }
+  expect(atSpawn.length).toBeGreaterThan(0);
+  expect(atSpawn[0]).toEqual({ SIGTERM: baseline.SIGTERM + 1, SIGINT: baseline.SIGINT + 1 });
+  expect({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') }).toEqual(baseline);
+});
 
 test('starts the services in order, each once the previous is ready, and one SIGTERM stops them in reverse order', async () => {
   // fd 3 readiness: each service is ready once it wrote a newline to fd 3, after its `up`.
