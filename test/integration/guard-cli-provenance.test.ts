@@ -67,6 +67,18 @@ describe('unixproc guard -- node ...: provenance', () => {
     expect(entry?.provenance).toMatchObject({ via: 'child_process.spawn', site: { file: leak.file, line: leak.line, column: 3 }, match: 'identity', chain: ['sleep 300'] });
   });
 
+  test('a process SIGKILLed right after it spawned (a worker killed mid-run) loses nothing: the record was written at the spawn', async () => {
+    const leak = script(
+      'killed.js',
+      ["const { spawn } = require('node:child_process');", "spawn('sleep', ['304'], { stdio: 'ignore' }).unref(); // KILLED", "process.kill(process.pid, 'SIGKILL');", ''].join('\n'),
+      '// KILLED',
+    );
+    const json = await runGuardCli(['--json', '--', process.execPath, leak.file], undefined, undefined, envWith(TS_LOADER));
+    expect(jsonOf(json).status).toMatchObject({ kind: 'signaled', signal: 'SIGKILL' });
+    const entry = (jsonOf(json).report.leaked as unknown as Entry[]).find((p) => p.cmdline.join(' ') === 'sleep 304');
+    expect(entry?.provenance).toMatchObject({ via: 'child_process.spawn', site: { file: leak.file, line: leak.line }, match: 'identity' });
+  });
+
   test('what a recorded shell starts inherits its record: the line of the spawn, then the chain through what is gone', async () => {
     const leak = script(
       'via-shell.js',
