@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { decodeWaitStatus, type ExitStatus } from '../../lib/exit-status';
 import { spawn, type Subprocess } from '../../lib/spawn';
 import { supervise, type Supervisor, type SupervisorOptions } from '../../lib/supervise';
+import { setSpawnProvenanceHook } from '../../lib/provenance-hook';
 import { readAll } from './spawn-helpers';
 import { reapPid, waitFor } from './proc-spawn';
 
@@ -113,4 +114,33 @@ export { readAll, reapPid, waitFor };
  */
 export function superviseGroup(file: string, args?: readonly string[], options?: SupervisorOptions): Supervisor {
   return supervise(file, args, { ...options, contain: false });
+}
+
+/** SIGTERM and SIGINT listener counts. */
+export interface SignalListeners {
+  readonly SIGTERM: number;
+  readonly SIGINT: number;
+}
+
+const signalListeners = (): SignalListeners => ({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') });
+
+/**
+ * Runs `body` and tells how many SIGTERM/SIGINT listeners this process had before it, at
+ * each spawn it made (seen from the spawn hook point, lib/provenance-hook.ts), and after.
+ */
+export async function listenersAtSpawn(body: () => Promise<void>): Promise<{ before: SignalListeners; atSpawn: SignalListeners[]; after: SignalListeners }> {
+  const before = signalListeners();
+  const atSpawn: SignalListeners[] = [];
+  setSpawnProvenanceHook({
+    begin: () => {
+      atSpawn.push(signalListeners());
+      return undefined;
+    },
+  });
+  try {
+    await body();
+  } finally {
+    setSpawnProvenanceHook(undefined);
+  }
+  return { before, atSpawn, after: signalListeners() };
 }

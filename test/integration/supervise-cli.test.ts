@@ -2,9 +2,8 @@
 import { join } from 'node:path';
 import { spawn, type Subprocess } from '../../lib/spawn';
 import { becomeSubreaper } from '../helpers/proc-spawn';
-import { LOADER, ROOT, readAll, reapIfAdopted, reapPid, waitFor } from '../helpers/supervise-helpers';
+import { LOADER, ROOT, listenersAtSpawn, readAll, reapIfAdopted, reapPid, waitFor } from '../helpers/supervise-helpers';
 import { decodeWaitStatus } from '../../lib/exit-status';
-import { setSpawnProvenanceHook } from '../../lib/provenance-hook';
 import { runCli } from '../helpers/cli-run';
 
 const MAIN = join(ROOT, 'lib', 'cli', 'main.ts');
@@ -65,24 +64,13 @@ test('the CLI listens for SIGTERM and SIGINT before the child starts: a signal d
   // Deterministic: what listens at the moment of the spawn, seen from the spawn hook point.
   // Before the fix the CLI's listeners came only after supervise() had returned (on a loaded
   // machine, a SIGTERM in that gap killed the CLI and left the child's tree to its subreaper).
-  const baseline = { SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') };
-  const atSpawn: { SIGTERM: number; SIGINT: number }[] = [];
-  setSpawnProvenanceHook({
-    begin: () => {
-      atSpawn.push({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') });
-      return undefined;
-    },
-  });
-  try {
+  const seen = await listenersAtSpawn(async () => {
     const r = await runCli(['supervise', '--restart', 'never', '--', '/bin/sh', '-c', 'exit 0']);
     expect(r.code).toBe(0);
-  } finally {
-    setSpawnProvenanceHook(undefined);
-  }
-  expect(atSpawn.length).toBeGreaterThan(0);
-  expect(atSpawn[atSpawn.length - 1]).toEqual({ SIGTERM: baseline.SIGTERM + 1, SIGINT: baseline.SIGINT + 1 });
-  // And none is left once it is done.
-  expect({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') }).toEqual(baseline);
+  });
+  expect(seen.atSpawn.length).toBeGreaterThan(0);
+  expect(seen.atSpawn[seen.atSpawn.length - 1]).toEqual({ SIGTERM: seen.before.SIGTERM + 1, SIGINT: seen.before.SIGINT + 1 });
+  expect(seen.after).toEqual(seen.before); // none is left once it is done
 });
 
 test('a SIGTERM from the child at once (the supervisor just started) stops it gracefully, with its code', async () => {

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { spawn, type Subprocess } from '../../lib/spawn';
 import { startLeakGuard, type LeakGuard } from '../../lib/guard';
 import { listProcesses } from '../../lib/proc';
-import { setSpawnProvenanceHook } from '../../lib/provenance-hook';
 import { runCli } from '../helpers/cli-run';
-import { LOADER, ROOT, readAll, waitFor } from '../helpers/supervise-helpers';
+import { LOADER, ROOT, listenersAtSpawn, readAll, waitFor } from '../helpers/supervise-helpers';
 import { haveTmux, Tmux } from '../helpers/tmux';
 
 const MAIN = join(ROOT, 'lib', 'cli', 'main.ts');
@@ -76,23 +75,13 @@ async function run(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: num
 }
 
 test('listens for SIGTERM and SIGINT before the first service starts (a signal during the start stops the tree, not the CLI)', async () => {
-  const baseline = { SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') };
-  const atSpawn: { SIGTERM: number; SIGINT: number }[] = [];
-  setSpawnProvenanceHook({
-    begin: () => {
-      atSpawn.push({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') });
-      return undefined;
-    },
-  });
-  try {
+  const seen = await listenersAtSpawn(async () => {
     const r = await runCli(['supervise', '--procfile', procfile('one: exit 0\n')]);
     expect(r.code).toBe(0);
-  } finally {
-    setSpawnProvenanceHook(undefined);
-  }
-  expect(atSpawn.length).toBeGreaterThan(0);
-  expect(atSpawn[0]).toEqual({ SIGTERM: baseline.SIGTERM + 1, SIGINT: baseline.SIGINT + 1 });
-  expect({ SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') }).toEqual(baseline);
+  });
+  expect(seen.atSpawn.length).toBeGreaterThan(0);
+  expect(seen.atSpawn[0]).toEqual({ SIGTERM: seen.before.SIGTERM + 1, SIGINT: seen.before.SIGINT + 1 });
+  expect(seen.after).toEqual(seen.before);
 });
 
 test('starts the services in order, each once the previous is ready, and one SIGTERM stops them in reverse order', async () => {
