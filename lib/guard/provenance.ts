@@ -359,8 +359,12 @@ function patchChildProcess(rec: Recorder): () => void {
   const proto = (cp.ChildProcess as unknown as { prototype: { spawn(this: cp.ChildProcess, o: SpawnOptionsInternal): unknown } }).prototype;
   const originalSpawn = proto.spawn;
   const prefix = `${PROVENANCE_ENV}=`;
-  proto.spawn = function spawn(this: cp.ChildProcess, options: SpawnOptionsInternal): unknown {
-    if (options === null || typeof options !== 'object' || !Array.isArray(options.envPairs)) return originalSpawn.call(this, options);
+  // Uninstalling must not undo what wrapped these functions after us (lib/os/foreign-children
+  // wraps ChildProcess.prototype.spawn on first use, and would lose every child_process child
+  // of this process from then on): a wrapper that is no longer on top is only switched off.
+  let active = true;
+  const spawn = function spawn(this: cp.ChildProcess, options: SpawnOptionsInternal): unknown {
+    if (!active || options === null || typeof options !== 'object' || !Array.isArray(options.envPairs)) return originalSpawn.call(this, options);
     const r = begin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, callSitesUnder(spawn));
     options.envPairs = options.envPairs.filter((e) => typeof e !== 'string' || !e.startsWith(prefix));
     options.envPairs.push(r.entry);
@@ -368,14 +372,17 @@ function patchChildProcess(rec: Recorder): () => void {
     if (typeof this.pid === 'number' && this.pid > 0) r.done(this.pid);
     return result;
   };
+  proto.spawn = spawn;
   // The sync forms go through an internal binding: wrap the exports, and give the child the
   // entry through its env option (or process.env during the call, when it has none).
   const mod = cp as unknown as Record<string, (...a: unknown[]) => unknown>;
   const originals: Record<string, (...a: unknown[]) => unknown> = {};
+  const wrappers: Record<string, (...a: unknown[]) => unknown> = {};
   for (const name of ['spawnSync', 'execSync', 'execFileSync']) {
     const original = mod[name];
     originals[name] = original;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      if (!active) return original.apply(this, args);
       const command = args.filter((a) => typeof a === 'string' || Array.isArray(a)).flat().map(String);
       const r = begin(rec, `child_process.${name}`, command, false, wrapped, callSitesUnder(wrapped));
       const value = r.entry.slice(prefix.length);
@@ -406,12 +413,14 @@ function patchChildProcess(rec: Recorder): () => void {
       return result;
     };
     Object.defineProperty(wrapped, 'name', { value: name });
+    wrappers[name] = wrapped;
     mod[name] = wrapped;
   }
   syncBuiltinESMExports();
   return () => {
-    proto.spawn = originalSpawn;
-    for (const [name, original] of Object.entries(originals)) mod[name] = original;
+    active = false;
+    if (proto.spawn === spawn) proto.spawn = originalSpawn;
+    for (const [name, original] of Object.entries(originals)) if (mod[name] === wrappers[name]) mod[name] = original;
     syncBuiltinESMExports();
   };
 }

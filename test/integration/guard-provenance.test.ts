@@ -294,6 +294,37 @@ describe('provenance records', () => {
     }
   });
 
+  test('uninstalling leaves in place what wrapped child_process after the recorder (unixproc/os tracks its children so), and records no more', async () => {
+    const cpModule = require('node:child_process') as Record<string, unknown> & { ChildProcess: { prototype: { spawn: (...a: unknown[]) => unknown } } };
+    const proto = cpModule.ChildProcess.prototype;
+    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > layered' }) });
+    // Another wrapper on top of the recorder's, as lib/os/foreign-children installs on first use.
+    const below = proto.spawn;
+    const belowSync = cpModule.spawnSync as (...a: unknown[]) => unknown;
+    const tracked: number[] = [];
+    const top = function (this: { pid?: number }, ...a: unknown[]): unknown {
+      const r = below.apply(this, a);
+      tracked.push(this.pid as number);
+      return r;
+    };
+    const topSync = (...a: unknown[]): unknown => belowSync(...a);
+    proto.spawn = top;
+    cpModule.spawnSync = topSync;
+    try {
+      uninstallProvenance();
+      expect(proto.spawn).toBe(top);
+      expect(cpModule.spawnSync).toBe(topSync);
+      const child = cpSpawn('true', [], { stdio: 'ignore' });
+      await new Promise((r) => child.once('exit', r));
+      spawnSync('true');
+      expect(tracked).toEqual([child.pid]);
+      expect(fs.readdirSync(dir)).toEqual([]); // the recorder below is switched off
+    } finally {
+      proto.spawn = below;
+      cpModule.spawnSync = belowSync;
+    }
+  });
+
   test('hostile lines are skipped: garbage, cut JSON, wrong types, huge lines; the good record still reads', () => {
     const good = { id: '7.1', via: 'child_process.spawn', testFile: '/t/a.test.js', testName: 'a', command: ['x'], stack: ['at /t/a.test.js:3:4'] };
     fs.writeFileSync(
