@@ -60,10 +60,10 @@ options:
                           ('sleep *' matches 'sleep 300'; '*sleep*' matches anywhere)
   --leak-exit-code <n>    exit code when the command succeeded but leaked (default 1)
   --no-provenance         do not preload the recorder into the command's Node processes
-                          (NODE_OPTIONS --require): the report then says no line of origin
+                          (through NODE_OPTIONS): the report then says no line of origin
 
 provenance: every Node process of the command records who starts each process (the file
-and line, through NODE_OPTIONS --require), and the report names it for each leftover:
+and line; NODE_OPTIONS preloads the recorder), and the report names it for each leftover:
 'started at test/api.test.js:42:11 (child_process.spawn): node -> sh -> sleep 300'.
 
 exit: the command's code if it failed (128+N if signal N killed it); else 1 (or
