@@ -1,7 +1,7 @@
 'use strict';
 /** @type {import('jest').Config} */
 module.exports = {
-  // Node's, plus a check that a test file leaves no zombie child in its worker.
+  // Node's, plus a check that a test file leaves no child (zombie or live) in its worker.
   testEnvironment: '<rootDir>/test/helpers/zombie-environment.js',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: {
