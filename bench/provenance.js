@@ -26,7 +26,7 @@ const { withSpawnProvenance } = require(path.join(ROOT, 'dist', 'provenance-hook
 const { fmtRatio, ratios, record } = require('./support/report');
 
 const SPAWNS = Number(process.env.PROVENANCE_BENCH_SPAWNS ?? 40);
-const BLOCKS = 10;
+const BLOCKS = 16;
 const now = () => performance.now();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => `${ms.toFixed(3).padStart(8)} ms`;
@@ -85,7 +85,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-bench-'));
   const on = () => installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'bench > spawn' }) });
   try {
-    console.log(`provenance: spawn overhead with recording on vs off (${BLOCKS} alternating blocks of ${SPAWNS})`);
+    console.log(`provenance: spawn overhead with recording on vs off (${BLOCKS} blocks of ${SPAWNS}, ABBA)`);
     let spawnCost; // child_process.spawn() per spawn, off, per block: the issue's yardstick
     for (const [name, fn] of [
       ['child_process.spawn() of /bin/true', cpSpawn],
@@ -98,11 +98,14 @@ async function main() {
       uninstallProvenance();
       const offs = [];
       const ons = [];
+      // ABBA: the side that goes first alternates, so that neither always runs after the
+      // other (its garbage, its warm caches).
       for (let b = 0; b < BLOCKS; b++) {
-        offs.push(await timed(fn, SPAWNS));
+        if (b % 2 === 0) offs.push(await timed(fn, SPAWNS));
         on();
         ons.push(await timed(fn, SPAWNS));
         uninstallProvenance();
+        if (b % 2 === 1) offs.push(await timed(fn, SPAWNS));
       }
       if (spawnCost === undefined) spawnCost = offs;
       const r = ratios(ons.map((x) => x.wall), offs.map((x) => x.wall));

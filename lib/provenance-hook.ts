@@ -26,8 +26,12 @@ export interface SpawnProvenanceHook {
   begin(via: string, argv: readonly (string | Buffer)[], below: Function, sites: readonly NodeJS.CallSite[]): SpawnRecord | undefined;
 }
 
-/** How many frames the first capture takes (the spawn's line is mostly among them). */
-export const SHORT_FRAMES = 5;
+/**
+ * How many frames the first capture takes by default: the spawn's line is mostly among them.
+ * Each caller passes what its own API's depth needs (child_process.exec is 3 frames above
+ * the caller's, spawnSync none); a capture that holds no line is retried deep.
+ */
+export const SHORT_FRAMES = 4;
 const rawSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
 
 /**

@@ -365,7 +365,7 @@ function patchChildProcess(rec: Recorder): () => void {
   let active = true;
   const spawn = function spawn(this: cp.ChildProcess, options: SpawnOptionsInternal): unknown {
     if (!active || options === null || typeof options !== 'object' || !Array.isArray(options.envPairs)) return originalSpawn.call(this, options);
-    const r = begin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, callSitesUnder(spawn));
+    const r = begin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, callSitesUnder(spawn, 4));
     options.envPairs = options.envPairs.filter((e) => typeof e !== 'string' || !e.startsWith(prefix));
     options.envPairs.push(r.entry);
     const result = originalSpawn.call(this, options);
@@ -384,7 +384,7 @@ function patchChildProcess(rec: Recorder): () => void {
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       if (!active) return original.apply(this, args);
       const command = args.filter((a) => typeof a === 'string' || Array.isArray(a)).flat().map(String);
-      const r = begin(rec, `child_process.${name}`, command, false, wrapped, callSitesUnder(wrapped));
+      const r = begin(rec, `child_process.${name}`, command, false, wrapped, callSitesUnder(wrapped, 2));
       const value = r.entry.slice(prefix.length);
       // The options object is the last object argument (after an args array, if any).
       let at = -1;

@@ -383,7 +383,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
   runHooks(hooks.before, true);
   // The leak guard's provenance (lib/provenance-hook.ts): the child, a copy of this
   // process, is recorded by its identity (its environment is this process's).
-  const provenance = spawnProvenanceHook()?.begin(`unixproc.${name}`, process.argv, doFork, callSitesUnder(doFork));
+  const provenance = spawnProvenanceHook()?.begin(`unixproc.${name}`, process.argv, doFork, callSitesUnder(doFork, 2));
   const r = call();
   const pid = typeof r === 'number' ? r : r[0];
   if (pid === 0) {
