@@ -3,7 +3,7 @@
  *
  * Recording ({@link installProvenance}): every child_process spawn (spawn, exec, execFile,
  * fork and the sync forms) and every unixproc spawn (spawn(), posix_spawn, fork(), system())
- * made in this thread appends one JSON line to `<dir>/<pid>.jsonl`: the line of the call
+ * made in this thread appends one JSON line to `<dir>/<pid>.<nonce>.jsonl`: the line of the call
  * (the first frame outside node_modules, Node and unixproc, from one capture of V8's
  * structured frames), the test file, the current test's name, the command, and the child's
  * identity as its pid and birth window (the clock ticks since boot just before and after the
@@ -20,6 +20,7 @@
  * @internal
  */
 import cp = require('node:child_process');
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
@@ -44,6 +45,9 @@ const MAX_FRAMES = 32;
 /** Read caps: one record line, one file. Bigger lines are skipped, bigger files read up to the cap. */
 const MAX_LINE = 64 * 1024;
 const MAX_FILE = 64 * 1024 * 1024;
+/** A record file's name and a record's id: `<pid>.<nonce>.jsonl`, `<pid>.<nonce>.<n>`. */
+const RECORD_FILE = /^\d{1,10}\.[0-9a-f]{8}\.jsonl$/;
+const RECORD_ID = /^\d{1,10}\.[0-9a-f]{8}\.\d{1,15}$/;
 /** Ticks of slack on each side of a birth window (/proc/uptime's 10 ms resolution, rounding). */
 const BIRTH_SLACK = 2;
 /** What an installed stack formatter is handed as the error when it formats one frame. */
@@ -67,7 +71,7 @@ export interface ProvenanceFrame {
 
 /** Where a leaked process came from. */
 export interface Provenance {
-  /** The id of the spawn record (`<pid>.<n>` of the recording process). */
+  /** The id of the spawn record (`<pid>.<nonce>.<n>`: the recording process, its recorder, the count). */
   readonly id: string;
   /** The API that started the recorded process: `'child_process.spawn'`, `'unixproc.spawn'`... */
   readonly via: string;
@@ -110,6 +114,12 @@ interface Recorder {
   context: () => ProvenanceContext;
   fd: number;
   fdPid: number;
+  /**
+   * This recorder's own part of every id and file name: the threads of one process (a
+   * preload runs in every worker thread) and a later process with a recycled pid each have
+   * their own, so no two records share an id.
+   */
+  readonly nonce: string;
   n: number;
   readonly restore: () => void;
 }
@@ -121,7 +131,7 @@ function write(rec: Recorder, value: object): void {
   try {
     if (rec.fdPid !== process.pid) {
       // First write, or after a fork(): one file per process, appended.
-      rec.fd = fs.openSync(path.join(rec.dir, `${process.pid}.jsonl`), 'a');
+      rec.fd = fs.openSync(path.join(rec.dir, `${process.pid}.${rec.nonce}.jsonl`), 'a');
       rec.fdPid = process.pid;
     }
     fs.writeSync(rec.fd, `${JSON.stringify(value)}\n`);
@@ -244,7 +254,11 @@ function viaFromStack(stack: readonly string[]): string | undefined {
 
 /** The birth window of a child started now: clock ticks since boot, with a few ticks of slack. */
 function ticks(): number {
-  return ticksNow(procConstants().clkTck);
+  try {
+    return ticksNow(procConstants().clkTck);
+  } catch {
+    return NaN; // no addon here (node --no-addons): no birth window, the environment still tells
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/ban-types
@@ -255,7 +269,7 @@ type Frame = Function;
  * stack (the hook point, the patched child_process function): the capture starts under it.
  */
 function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], deferred: boolean, below: Frame, sites: readonly NodeJS.CallSite[]): SpawnRecord {
-  const id = `${process.pid}.${++rec.n}`;
+  const id = `${process.pid}.${rec.nonce}.${++rec.n}`;
   let ctx: ProvenanceContext = { testFile: undefined, testName: undefined };
   try {
     ctx = rec.context();
@@ -290,6 +304,18 @@ function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], d
   };
 }
 
+/**
+ * {@link begin}, or undefined when recording fails (an unwritable run directory is already
+ * absorbed by write(); this is for anything else): the spawn then runs as it would have.
+ */
+function safeBegin(...args: Parameters<typeof begin>): SpawnRecord | undefined {
+  try {
+    return begin(...args);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Options of {@link installProvenance}. */
 export interface InstallProvenanceOptions {
   /** The run directory (default: `UNIXPROC_PROVENANCE_DIR`). */
@@ -313,9 +339,9 @@ export function installProvenance(options: InstallProvenanceOptions = {}): boole
   }
   if (dir === undefined || dir === '' || !path.isAbsolute(dir)) return false;
   const context = options.context ?? (() => ({ testFile: undefined, testName: undefined }));
-  const rec: Recorder = { dir, context, fd: -1, fdPid: -1, n: 0, restore: () => undefined };
+  const rec: Recorder = { dir, context, fd: -1, fdPid: -1, nonce: randomBytes(4).toString('hex'), n: 0, restore: () => undefined };
   const restore = patchChildProcess(rec);
-  const hook: SpawnProvenanceHook = { begin: (via, argv, below, sites) => begin(rec, via, argv, via !== 'unixproc.system', below, sites) };
+  const hook: SpawnProvenanceHook = { begin: (via, argv, below, sites) => safeBegin(rec, via, argv, via !== 'unixproc.system', below, sites) };
   const previousHook = spawnProvenanceHook();
   setSpawnProvenanceHook(hook);
   (rec as { restore: () => void }).restore = () => {
@@ -365,7 +391,8 @@ function patchChildProcess(rec: Recorder): () => void {
   let active = true;
   const spawn = function spawn(this: cp.ChildProcess, options: SpawnOptionsInternal): unknown {
     if (!active || options === null || typeof options !== 'object' || !Array.isArray(options.envPairs)) return originalSpawn.call(this, options);
-    const r = begin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, callSitesUnder(spawn, 4));
+    const r = safeBegin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, callSitesUnder(spawn, 4));
+    if (r === undefined) return originalSpawn.call(this, options);
     options.envPairs = options.envPairs.filter((e) => typeof e !== 'string' || !e.startsWith(prefix));
     options.envPairs.push(r.entry);
     const result = originalSpawn.call(this, options);
@@ -384,7 +411,8 @@ function patchChildProcess(rec: Recorder): () => void {
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       if (!active) return original.apply(this, args);
       const command = args.filter((a) => typeof a === 'string' || Array.isArray(a)).flat().map(String);
-      const r = begin(rec, `child_process.${name}`, command, false, wrapped, callSitesUnder(wrapped, 2));
+      const r = safeBegin(rec, `child_process.${name}`, command, false, wrapped, callSitesUnder(wrapped, 2));
+      if (r === undefined) return original.apply(this, args);
       const value = r.entry.slice(prefix.length);
       // The options object is the last object argument (after an args array, if any).
       let at = -1;
@@ -511,7 +539,7 @@ export class ProvenanceIndex {
     if (dir === undefined) return;
     let names: string[] = [];
     try {
-      names = fs.readdirSync(dir).filter((n) => /^\d+\.jsonl$/.test(n));
+      names = fs.readdirSync(dir).filter((n) => RECORD_FILE.test(n));
     } catch {
       return;
     }
@@ -651,7 +679,7 @@ function environId(pid: number): string | undefined {
   for (const entry of buf.toString('latin1').split('\0')) {
     if (entry.startsWith(prefix)) {
       const value = entry.slice(prefix.length);
-      return /^\d+\.\d+$/.test(value) ? value : undefined;
+      return RECORD_ID.test(value) ? value : undefined;
     }
   }
   return undefined;
@@ -699,9 +727,20 @@ export function provenanceRunDir(): ProvenanceRunDir {
   return { dir, owned: true };
 }
 
-/** Removes a run directory this process made; leaves an inherited one to its maker. @internal */
+/**
+ * Removes a run directory this process made; leaves an inherited one to its maker. Best
+ * effort: a survivor that still records (--no-kill) may add a file while it is removed.
+ * @internal
+ */
 export function removeProvenanceRunDir(run: ProvenanceRunDir | undefined): void {
   if (run === undefined || !run.owned) return;
-  fs.rmSync(run.dir, { recursive: true, force: true });
   if (process.env[PROVENANCE_DIR_ENV] === run.dir) delete process.env[PROVENANCE_DIR_ENV];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.rmSync(run.dir, { recursive: true, force: true });
+      return;
+    } catch {
+      // ENOTEMPTY from a file added meanwhile: again
+    }
+  }
 }

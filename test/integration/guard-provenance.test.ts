@@ -8,6 +8,7 @@ import { spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { isSameProcess } from '../../lib/proc/identity';
 import { listProcesses } from '../../lib/proc';
 import { ProvenanceIndex, attachProvenance, installProvenance, provenanceRunDir, removeProvenanceRunDir, uninstallProvenance } from '../../lib/guard/provenance';
@@ -196,7 +197,7 @@ describe('provenance records', () => {
     const line = Number(/:(\d+):\d+\)?$/m.exec((here.stack as string).split('\n')[1])?.[1]);
     expect(line).toBeGreaterThan(0);
     const [file] = fs.readdirSync(dir);
-    expect(file).toBe(`${process.pid}.jsonl`);
+    expect(file).toMatch(new RegExp(`^${process.pid}\\.[0-9a-f]{8}\\.jsonl$`));
     const lines = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ id: r.stdout.trim(), via: 'child_process.spawnSync', testFile: __filename, testName: 'records > spawnSync', command: ['sh', '-c', 'echo $UNIXPROC_PROVENANCE'] });
@@ -218,7 +219,7 @@ describe('provenance records', () => {
     const [here] = [new Error(), spawnSync('true', [], { env: { PATH: process.env.PATH } })];
     uninstallProvenance();
     const line = Number(/:(\d+):\d+\)?$/m.exec((here.stack as string).split('\n')[1])?.[1]);
-    const rec = JSON.parse(fs.readFileSync(path.join(dir, `${process.pid}.jsonl`), 'utf8').trim()) as { site: unknown };
+    const rec = JSON.parse(fs.readFileSync(recordFile(dir), 'utf8').trim()) as { site: unknown };
     expect(rec.site).toEqual({ file: __filename, line: line + 1000, column: 7, function: 'mapped' });
     expect(handed).toEqual([1]);
   });
@@ -244,14 +245,14 @@ describe('provenance records', () => {
       expect(b?.site?.file).toBe(__filename);
       expect(a?.startTime).toBe(startOf(child.pid));
       // The same pid with a birth window that does not hold its start time (a reused pid) is not it.
-      const rec = fs.readFileSync(path.join(dir, `${process.pid}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; born: [number, number] });
+      const rec = fs.readFileSync(recordFile(dir), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; born: [number, number] });
       const mine = rec.find((r) => r.pid === child.pid);
       expect(mine?.born[0]).toBeLessThanOrEqual(startOf(child.pid));
       expect(mine?.born[1]).toBeGreaterThanOrEqual(startOf(child.pid));
       expect(mine!.born[1] - mine!.born[0]).toBeLessThan(100);
       const reused = path.join(dir, 'reused');
       fs.mkdirSync(reused);
-      fs.writeFileSync(path.join(reused, '1.jsonl'), `${JSON.stringify({ ...mine, id: '1.1', born: [mine!.born[0] - 500, mine!.born[0] - 100] })}\n`);
+      fs.writeFileSync(path.join(reused, '1.0000abcd.jsonl'), `${JSON.stringify({ ...mine, id: '1.0000abcd.1', born: [mine!.born[0] - 500, mine!.born[0] - 100] })}\n`);
       expect(new ProvenanceIndex(reused).attribute(child.pid, startOf(child.pid), process.pid)).toBeUndefined();
     } finally {
       child.kill('SIGKILL');
@@ -325,16 +326,58 @@ describe('provenance records', () => {
     }
   });
 
+  test('two recorders of one process (the main thread and a worker thread) never share a record id: a file and a nonce each', async () => {
+    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > threads' }) });
+    spawnSync('true', [], { env: { PATH: process.env.PATH } });
+    uninstallProvenance();
+    const register = path.join(__dirname, '..', 'helpers', 'ts-register.js');
+    const lib = path.join(__dirname, '..', '..', 'lib', 'guard', 'provenance.ts');
+    const code = `require(${JSON.stringify(register)}); const P = require(${JSON.stringify(lib)}); P.installProvenance({ dir: ${JSON.stringify(dir)} }); require('node:child_process').spawnSync('true'); P.uninstallProvenance();`;
+    await new Promise<void>((resolve, reject) => {
+      const w = new Worker(code, { eval: true });
+      w.once('error', reject);
+      w.once('exit', (c) => (c === 0 ? resolve() : reject(new Error(`worker exited ${c}`))));
+    });
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    const ids = files.map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8').trim()) as { id: string }).id);
+    for (const id of ids) expect(id).toMatch(new RegExp(`^${process.pid}\\.[0-9a-f]{8}\\.1$`));
+    expect(new Set(ids).size).toBe(2);
+    expect(new ProvenanceIndex(dir).size).toBe(2);
+  });
+
+  test('a recorder that fails (here: the runner state throws) never fails the spawn: it runs unrecorded', async () => {
+    installProvenance({
+      dir,
+      context: () => ({
+        testFile: __filename,
+        testName: 'records > failing',
+        get stackFormatter(): undefined {
+          throw new Error('the runner state is gone');
+        },
+      }),
+    });
+    try {
+      const child = cpSpawn('sh', ['-c', 'exit 3'], { stdio: 'ignore' });
+      await expect(new Promise((r) => child.once('exit', r))).resolves.toBe(3);
+      expect(spawnSync('sh', ['-c', 'exit 4']).status).toBe(4);
+    } finally {
+      uninstallProvenance();
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   test('hostile lines are skipped: garbage, cut JSON, wrong types, huge lines; the good record still reads', () => {
-    const good = { id: '7.1', via: 'child_process.spawn', testFile: '/t/a.test.js', testName: 'a', command: ['x'], stack: ['at /t/a.test.js:3:4'] };
+    const good = { id: '7.0000abcd.1', via: 'child_process.spawn', testFile: '/t/a.test.js', testName: 'a', command: ['x'], stack: ['at /t/a.test.js:3:4'] };
     fs.writeFileSync(
-      path.join(dir, '7.jsonl'),
-      ['garbage', '{"id":', JSON.stringify({ id: 5, stack: [] }), JSON.stringify({ id: '7.2', stack: 'no' }), `{"id":"7.3","stack":["${'a'.repeat(70000)}"]}`, JSON.stringify(good), JSON.stringify({ id: '7.1', pid: -3 }), '\0\0\0'].join('\n'),
+      path.join(dir, '7.0000abcd.jsonl'),
+      ['garbage', '{"id":', JSON.stringify({ id: 5, stack: [] }), JSON.stringify({ id: '7.0000abcd.2', stack: 'no' }), `{"id":"7.0000abcd.3","stack":["${'a'.repeat(70000)}"]}`, JSON.stringify(good), JSON.stringify({ id: '7.0000abcd.1', pid: -3 }), '\0\0\0'].join('\n'),
     );
-    fs.mkdirSync(path.join(dir, '8.jsonl')); // a directory with a record's name
-    fs.symlinkSync('/etc/passwd', path.join(dir, '9.jsonl'));
+    fs.mkdirSync(path.join(dir, '8.0000abcd.jsonl')); // a directory with a record's name
+    fs.symlinkSync('/etc/passwd', path.join(dir, '9.0000abcd.jsonl'));
+    fs.writeFileSync(path.join(dir, '10.jsonl'), `${JSON.stringify(good)}\n`.replace('7.0000abcd.1', '10.1')); // not a record file's name
     const ix = new ProvenanceIndex(dir);
-    expect(ix.size).toBe(2); // 7.1 and 7.2 (stack not an array: kept, with no frames)
+    expect(ix.size).toBe(2); // .1 and .2 of 7.0000abcd (stack not an array: kept, with no frames)
     expect(new ProvenanceIndex(path.join(dir, 'missing')).size).toBe(0);
   });
 
@@ -343,7 +386,7 @@ describe('provenance records', () => {
     try {
       const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
       const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-      fs.writeFileSync(path.join(dir, '1.jsonl'), `${JSON.stringify({ id: '1.1', via: 'x', command: ['y'], stack: [] })}\n`);
+      fs.writeFileSync(path.join(dir, '1.0000abcd.jsonl'), `${JSON.stringify({ id: '1.0000abcd.1', via: 'x', command: ['y'], stack: [] })}\n`);
       const report = attachProvenance(reportOf([leakedOf(child.pid as number, startTime)]), dir);
       expect(report.leaked[0].provenance).toBeNull();
       expect(formatLeakReport(report)).toContain('started by: unknown (no record of it or of its ancestors)');
@@ -352,6 +395,13 @@ describe('provenance records', () => {
     }
   });
 });
+
+/** The one record file in `dir`. */
+function recordFile(dir: string): string {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+  expect(files).toHaveLength(1);
+  return path.join(dir, files[0]);
+}
 
 function leakedOf(pid: number, startTime: number, provenance?: LeakedProcess['provenance']): LeakedProcess {
   return {
