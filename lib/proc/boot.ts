@@ -72,24 +72,47 @@ function readBootTime(opts: ResolvedOptions): number {
   return Number(m[1]);
 }
 
-/** The offset from monotonic milliseconds to CLOCK_BOOTTIME milliseconds, read once. */
-let monoToBoot: number | undefined;
+/** The offset from monotonic milliseconds to CLOCK_BOOTTIME milliseconds, and when it was taken. */
+let monoToBoot: { offset: number; at: number } | undefined;
+
+/** How long an offset is used before it is taken again (the clocks part while suspended). */
+const RECALIBRATE_MS = 10_000;
+
+/**
+ * The offset from CLOCK_MONOTONIC to CLOCK_BOOTTIME: /proc/uptime read between two monotonic
+ * samples, kept when they are less than a millisecond apart (a thread descheduled during
+ * the read would bias it by as long as it waited), the midpoint used; the best of a few
+ * tries. uptime is truncated to 10 ms: half of that is added back.
+ */
+function calibrate(): { offset: number; at: number } {
+  let best: { offset: number; gap: number } | undefined;
+  for (let i = 0; i < 5 && (best === undefined || best.gap >= 1); i++) {
+    const before = Number(process.hrtime.bigint()) / 1e6;
+    const uptime = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
+    const after = Number(process.hrtime.bigint()) / 1e6;
+    const gap = after - before;
+    if (best === undefined || gap < best.gap) best = { offset: uptime * 1000 + 5 - (before + after) / 2, gap };
+  }
+  const b = best as { offset: number; gap: number };
+  if (!Number.isFinite(b.offset)) throw new Error('/proc/uptime does not hold a number');
+  return { offset: b.offset, at: Number(process.hrtime.bigint()) / 1e6 };
+}
 
 /**
  * Clock ticks since boot now, as a fraction, without a read per call: CLOCK_MONOTONIC
- * (process.hrtime) plus its offset to CLOCK_BOOTTIME, taken once from /proc/uptime
- * (resolution 10 ms; the two clocks part only while the machine is suspended). For birth
- * windows compared with a process's start time (a few ticks of slack), not for exact
+ * (process.hrtime) plus its offset to CLOCK_BOOTTIME, taken from /proc/uptime at most every
+ * 10 s (resolution 10 ms; the two clocks part only while the machine is suspended). For
+ * birth windows compared with a process's start time (a few ticks of slack), not for exact
  * comparisons. NaN when /proc/uptime cannot be read.
  */
 export function ticksNow(clkTck: number): number {
   const mono = Number(process.hrtime.bigint()) / 1e6;
-  if (monoToBoot === undefined) {
+  if (monoToBoot === undefined || mono - monoToBoot.at > RECALIBRATE_MS) {
     try {
-      monoToBoot = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * 1000 - mono;
+      monoToBoot = calibrate();
     } catch {
       return NaN;
     }
   }
-  return ((mono + monoToBoot) / 1000) * clkTck;
+  return ((mono + monoToBoot.offset) / 1000) * clkTck;
 }
