@@ -185,8 +185,11 @@ interface GuardSettings {
 function preloadPath(): string | undefined {
   const js = join(__dirname, '..', 'guard', 'preload.js');
   if (existsSync(js)) return js;
+  // The .ts only when NODE_OPTIONS already has the command's Node processes load something
+  // first (the loader): else each of them would fail to parse it at its start.
   const ts = join(__dirname, '..', 'guard', 'preload.ts');
-  return require.extensions['.ts'] !== undefined && existsSync(ts) ? ts : undefined;
+  const loader = /(^|\s)(-r|--require)(\s|=)/.test(process.env.NODE_OPTIONS ?? '');
+  return require.extensions['.ts'] !== undefined && loader && existsSync(ts) ? ts : undefined;
 }
 
 /**
@@ -216,8 +219,22 @@ async function guarded(rest: readonly string[], io: CliIO, settings: GuardSettin
           const text = p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm;
           return globs.some((g) => g.matches(text));
         };
-  const provenanceRun = settings.provenance ? recordCommandProvenance() : undefined;
-  const guard = startLeakGuard({ ignore });
+  let provenanceRun: ProvenanceRunDir | undefined;
+  if (settings.provenance) {
+    try {
+      provenanceRun = recordCommandProvenance();
+    } catch (e) {
+      // No run directory (TMPDIR unwritable, ENOSPC): the guard runs, its report says no line.
+      io.stderr.write(`unixproc guard: no provenance: ${escapeText((e as Error).message)}\n`);
+    }
+  }
+  let guard: ReturnType<typeof startLeakGuard>;
+  try {
+    guard = startLeakGuard({ ignore });
+  } catch (e) {
+    removeProvenanceRunDir(provenanceRun);
+    throw e;
+  }
   // Handlers first: a signal that arrives while the command is being started is held and
   // passed on once it runs, instead of killing the guard (and orphaning the command).
   let child: Subprocess | undefined;

@@ -6,10 +6,10 @@
  * (it runs inside the user's programs).
  * @internal
  */
-import { installProvenance } from './provenance';
-
 try {
-  installProvenance();
+  // Loaded here, inside the try: a program where the recorder cannot load (the permission
+  // model without read access to it, say) still runs.
+  (require('./provenance') as typeof import('./provenance')).installProvenance();
 } catch {
   // A program that cannot be recorded still runs as it would have.
 }
