@@ -75,7 +75,9 @@ test('the CLI listens for SIGTERM and SIGINT before the child starts: a signal d
 
 test('a SIGTERM from the child at once (the supervisor just started) stops it gracefully, with its code', async () => {
   const cliPid = 'p=$PPID; case "$(cat /proc/$p/comm)" in unixproc-*) p=$(cut -d" " -f4 /proc/$p/stat);; esac';
-  const p = cli(['--', '/bin/sh', '-c', `trap "exit 3" TERM; ${cliPid}; kill -TERM $p; sleep 300 & echo $!; wait`]);
+  // The sleep first, so that it is in the group when the group's SIGTERM comes (started
+  // after it, it would be ended by the cgroup's SIGKILL instead: a race of the test's own).
+  const p = cli(['--', '/bin/sh', '-c', `trap "exit 3" TERM; sleep 300 & echo $!; ${cliPid}; kill -TERM $p; wait`]);
   const [out, stderr, status] = await Promise.all([readAll(p.stdout), readAll(p.stderr), p.wait()]);
   expect(status).toEqual({ kind: 'exited', code: 3 });
   expect(stderr).toMatch(/SIGTERM: terminating/);
