@@ -22,7 +22,8 @@
         "native/sched.cc",
         "native/resource.cc",
         "native/credentials.cc",
-        "native/notify.cc"
+        "native/notify.cc",
+        "native/record_map.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-ldl"],

@@ -20,10 +20,12 @@ export interface SpawnRecord {
 export interface SpawnProvenanceHook {
   /**
    * Called before the spawn; `via` names the API (`'unixproc.spawn'`...), `below` is the
-   * outermost of the API's own functions on the stack (the stack of interest is under it).
+   * outermost of the API's own functions on the stack (the stack of interest is under it),
+   * `limit` how many frames under it the caller's line is mostly among (the hook captures
+   * them, before the spawn or in `done`, where the stack is the same).
    */
   // eslint-disable-next-line @typescript-eslint/ban-types
-  begin(via: string, argv: readonly (string | Buffer)[], below: Function, sites: readonly NodeJS.CallSite[]): SpawnRecord | undefined;
+  begin(via: string, argv: readonly (string | Buffer)[], below: Function, limit: number): SpawnRecord | undefined;
 }
 
 /**
@@ -83,7 +85,7 @@ export function withSpawnProvenance<T>(
   pidOf: (result: T) => number,
 ): T {
   const hook = spawnProvenanceHook();
-  const rec = hook?.begin(via, argv, withSpawnProvenance, hook === undefined ? [] : callSitesUnder(withSpawnProvenance));
+  const rec = hook?.begin(via, argv, withSpawnProvenance, SHORT_FRAMES);
   if (rec === undefined) return run(envp);
   const eq = rec.entry.indexOf('=');
   const key = rec.entry.slice(0, eq);

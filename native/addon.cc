@@ -21,6 +21,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitResource(env, exports);
   unixproc::InitCredentials(env, exports);
   unixproc::InitNotify(env, exports);
+  unixproc::InitRecordMap(env, exports);
   return exports;
 }
 

@@ -26,6 +26,7 @@ import * as os from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { native } from '../native';
 import { Extra, procConstants } from '../proc/binding';
 import { ticksNow } from '../proc/boot';
 import { validateProcfsOptions } from '../proc/options';
@@ -50,6 +51,12 @@ const RECORD_FILE = /^\d{1,10}\.[0-9a-f]{8}\.jsonl$/;
 const RECORD_ID = /^\d{1,10}\.[0-9a-f]{8}\.\d{1,15}$/;
 /** Ticks of slack on each side of a birth window (/proc/uptime's 10 ms resolution, rounding). */
 const BIRTH_SLACK = 2;
+/**
+ * Whether `format` is Node's own stack formatter (Node 20 exposes it as
+ * Error.prepareStackTrace; before, there was none). Known by its name: a runner may have
+ * put its own in place before this module loaded (Vitest's maps its transformed files).
+ */
+const isNodeFormatter = (format: (...a: never[]) => unknown): boolean => format.name === 'ErrorPrepareStackTrace';
 /** What an installed stack formatter is handed as the error when it formats one frame. */
 const FRAME_ERROR = (() => {
   const limit = Error.stackTraceLimit;
@@ -121,23 +128,140 @@ interface Recorder {
    */
   readonly nonce: string;
   n: number;
+  /** The last test seen, and its part of a record line (encoded once per test). */
+  testFile: string | undefined;
+  testName: string | undefined;
+  testJson: string | undefined;
+  /** The shared mapping of the record file being filled, where it starts in the file, how much is used. */
+  map: Buffer | undefined;
+  mapOffset: number;
+  mapAt: number;
+  mapFailed: boolean;
   readonly restore: () => void;
 }
 
 const RECORDER = Symbol.for('unixproc.provenanceRecorder.v1');
 type Global = Record<symbol, Recorder | undefined>;
 
-function write(rec: Recorder, value: object): void {
+/** The first mapping of a record file, and the most one grows by (it doubles up to this). */
+const MAP_FIRST = 16 * 1024;
+const MAP_MOST = 1024 * 1024;
+
+interface RecordMapBinding {
+  recordMap(fd: number, offset: number, length: number): ArrayBuffer | number;
+}
+
+/**
+ * Maps the next part of the record file, at least `bytes` long, after the current one;
+ * false when it cannot be (no addon, a filesystem that cannot reserve blocks, a full disk,
+ * a runtime without external buffers): the records are written from then on.
+ */
+function mapNext(rec: Recorder, bytes: number): boolean {
+  if (rec.mapFailed) return false;
+  try {
+    const offset = rec.map === undefined ? 0 : rec.mapOffset + rec.map.length;
+    let length = rec.map === undefined ? MAP_FIRST : Math.min(rec.map.length * 2, MAP_MOST);
+    while (length < bytes) length += MAP_MOST;
+    const r = native<RecordMapBinding>().recordMap(rec.fd, offset, length);
+    if (typeof r === 'number') throw new Error(String(r));
+    rec.map = Buffer.from(r);
+    rec.mapOffset = offset;
+    rec.mapAt = 0;
+    return true;
+  } catch {
+    rec.mapFailed = true;
+    rec.map = undefined;
+    return false;
+  }
+}
+
+/**
+ * Copies one record line into the shared mapping of the record file (no system call; the
+ * page cache keeps it if this process is killed); false when there is no mapping (then
+ * {@link write} writes it). The file's unused mapped tail reads as NUL bytes, which the
+ * reader skips.
+ */
+function place(rec: Recorder, line: string): boolean {
   try {
     if (rec.fdPid !== process.pid) {
-      // First write, or after a fork(): one file per process, appended.
-      rec.fd = fs.openSync(path.join(rec.dir, `${process.pid}.${rec.nonce}.jsonl`), 'a');
+      // First record, or after a fork(): one file per process (the parent's mapping is not
+      // this process's to write).
+      rec.fd = fs.openSync(path.join(rec.dir, `${process.pid}.${rec.nonce}.jsonl`), 'a+');
       rec.fdPid = process.pid;
+      rec.map = undefined;
+      rec.mapFailed = false;
     }
-    fs.writeSync(rec.fd, `${JSON.stringify(value)}\n`);
+    // A UTF-16 unit is at most 3 bytes of UTF-8: a line that surely fits is copied as is.
+    const room = rec.map === undefined ? -1 : rec.map.length - rec.mapAt;
+    if (room >= line.length * 3 || (room >= 0 && room >= Buffer.byteLength(line)) || mapNext(rec, Buffer.byteLength(line))) {
+      rec.mapAt += copyLine(rec.map as Buffer, rec.mapAt, line);
+      return true;
+    }
   } catch {
     // A run directory removed under us must not make the spawn fail: the record is lost.
   }
+  return false;
+}
+
+/**
+ * Copies `line` into `map` at `at` (room checked by the caller): byte by byte while it is
+ * ASCII (no call out of JS, which costs more than the copy right after a spawn, when
+ * nothing is in the caches), Buffer.write for the rest. The bytes copied.
+ */
+function copyLine(map: Buffer, at: number, line: string): number {
+  const n = line.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c >= 0x80) break;
+    map[at + i] = c;
+  }
+  return i === n ? n : i + map.write(line.slice(i), at + i);
+}
+
+/** Appends one record line: into the mapping, else with a write(2). */
+function write(rec: Recorder, line: string): void {
+  if (place(rec, line) || rec.fdPid !== process.pid) return;
+  try {
+    fs.writeSync(rec.fd, line);
+  } catch {
+    // as above
+  }
+}
+
+/**
+ * A record's line without its end (`pid`, `born`, the closing brace), as JSON.stringify of
+ * the record would print it, built by hand: the test's part is encoded once per test, a
+ * file's name once per file (right after a spawn every step costs several times what it
+ * costs warm, so fewer steps is what makes recording cheap).
+ */
+function recordHead(rec: Recorder, id: string, via: string, ctx: ProvenanceContext, command: readonly string[], site: ProvenanceFrame | undefined): string {
+  const q = JSON.stringify;
+  let test = rec.testJson;
+  if (test === undefined || rec.testFile !== ctx.testFile || rec.testName !== ctx.testName) {
+    test = (ctx.testFile === undefined ? '' : `,"testFile":${q(ctx.testFile)}`) + (ctx.testName === undefined ? '' : `,"testName":${q(ctx.testName)}`);
+    rec.testFile = ctx.testFile;
+    rec.testName = ctx.testName;
+    rec.testJson = test;
+  }
+  let at = '';
+  if (site !== undefined) {
+    at = `,"site":{"file":${fileJson(site.file)},"line":${site.line},"column":${site.column}${site.function === undefined ? '' : `,"function":${q(site.function)}`}}`;
+  }
+  return `{"id":"${id}","via":${q(via)}${test},"command":${q(command)}${at}`;
+}
+
+/** Files' JSON, once each (a run's spawns come from a few files). */
+const FILE_JSON = new Map<string, string>();
+
+function fileJson(file: string): string {
+  let json = FILE_JSON.get(file);
+  if (json === undefined) {
+    json = JSON.stringify(file);
+    if (FILE_JSON.size >= 1024) FILE_JSON.clear();
+    FILE_JSON.set(file, json);
+  }
+  return json;
 }
 
 /** V8's structured stack frame (the parts used here). */
@@ -154,9 +278,13 @@ interface Site {
   readonly via: string | undefined;
 }
 
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+const OWN_PREFIXES = OWN_ROOTS.map((r) => r + path.sep);
+
 function isOwnOrDependency(file: string): boolean {
-  if (file.includes(`${path.sep}node_modules${path.sep}`)) return true;
-  return OWN_ROOTS.some((r) => file === r || file.startsWith(r + path.sep));
+  if (file.includes(NODE_MODULES)) return true;
+  for (let i = 0; i < OWN_ROOTS.length; i++) if (file === OWN_ROOTS[i] || file.startsWith(OWN_PREFIXES[i])) return true;
+  return false;
 }
 
 /** A frame's file as an absolute path, or undefined (node: internals, eval, no file). */
@@ -181,22 +309,30 @@ function frameFile(name: string | null | undefined): string | undefined {
  * gets its source's line. With Node's own --enable-source-maps (no formatter to hand a
  * single frame to), the whole stack is formatted as Node does and parsed.
  */
-function captureSite(formatter: ProvenanceContext['stackFormatter'], below: Frame, sites: readonly NodeJS.CallSite[]): Site {
-  const format = typeof formatter === 'function' ? formatter : Error.prepareStackTrace;
-  if (format === undefined && (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true) {
+function captureSite(formatter: ProvenanceContext['stackFormatter'], below: Frame, limit: number): Site {
+  let format: ProvenanceContext['stackFormatter'] = typeof formatter === 'function' ? formatter : Error.prepareStackTrace;
+  const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
+  // Node's own formatter (Node 20 exposes it as Error.prepareStackTrace) maps positions
+  // only under --enable-source-maps: otherwise the frame is read as is, unformatted.
+  if (format !== undefined && !sourceMaps && isNodeFormatter(format)) format = undefined;
+  if (format === undefined && sourceMaps) {
     const stack = captureStack(below);
     return { site: userFrame(stack), via: viaFromStack(stack) };
   }
   // A spawn's line is mostly a few frames down (the API's own frames, then the caller's):
   // a short capture first, a deep one only when it held no line (V8's cost is per frame).
-  let frames = sites as readonly CallSite[];
-  if (!frames.some(isUserSite)) frames = callSitesUnder(below, MAX_FRAMES) as readonly CallSite[];
+  const short = siteIn(callSitesUnder(below, limit) as readonly CallSite[], format);
+  return short.site !== undefined ? short : siteIn(callSitesUnder(below, MAX_FRAMES) as readonly CallSite[], format);
+}
+
+/** The first frame of `frames` outside node_modules, Node and unixproc, in one pass. */
+function siteIn(frames: readonly CallSite[], format: ProvenanceContext['stackFormatter']): Site {
   let via: string | undefined;
   for (const cs of frames) {
     const name = cs.getFileName();
     if (name === 'node:child_process') {
       const fn = cs.getFunctionName();
-      if (fn !== null && fn !== '') via = `child_process.${fn.replace(/^.*\./, '')}`;
+      if (fn !== null && fn !== '') via = `child_process.${fn.slice(fn.lastIndexOf('.') + 1)}`;
       continue;
     }
     const file = frameFile(name);
@@ -221,11 +357,6 @@ function captureSite(formatter: ProvenanceContext['stackFormatter'], below: Fram
     return { site, via };
   }
   return { site: undefined, via };
-}
-
-function isUserSite(cs: CallSite): boolean {
-  const file = frameFile(cs.getFileName());
-  return file !== undefined && !isOwnOrDependency(file);
 }
 
 function captureStack(below: Frame): string[] {
@@ -266,42 +397,55 @@ type Frame = Function;
 
 /**
  * Records one spawn. `below` is the outermost of the spawning API's own functions on the
- * stack (the hook point, the patched child_process function): the capture starts under it.
+ * stack (the hook point, the patched child_process function): the capture of `limit`
+ * frames starts under it.
+ *
+ * A spawn that returns once its child has exec'd (the asynchronous forms, spawn(), fork())
+ * is recorded after it, in its `done`: the stack is still the caller's then, and the work
+ * runs while the new child starts on another CPU, not before the spawn, on the path to it.
+ * The record is written before the spawn call returns, so a worker killed after it loses
+ * nothing. One that may take long (a sync form, system()) is recorded before it, so that a
+ * worker killed meanwhile does not lose it.
  */
-function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], deferred: boolean, below: Frame, sites: readonly NodeJS.CallSite[]): SpawnRecord {
+function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], deferred: boolean, below: Frame, limit: number): SpawnRecord {
   const id = `${process.pid}.${rec.nonce}.${++rec.n}`;
+  const entry = `${PROVENANCE_ENV}=${id}`;
+  if (!deferred) {
+    write(rec, `${recordOf(rec, id, via, argv, below, limit)}}\n`);
+    return { entry, done: () => undefined };
+  }
+  const before = ticks();
+  return {
+    entry,
+    done(pid: number): void {
+      if (!(pid > 0)) return; // the spawn failed: no child to record
+      try {
+        const head = recordOf(rec, id, via, argv, below, limit);
+        const after = ticks();
+        const born = Number.isFinite(before) && Number.isFinite(after) ? `,"born":[${Math.floor(before) - BIRTH_SLACK},${Math.ceil(after) + BIRTH_SLACK}]` : '';
+        write(rec, `${head},"pid":${pid}${born}}\n`);
+      } catch {
+        // Recording must never fail a spawn: this one goes unrecorded (its environment still tells).
+      }
+    },
+  };
+}
+
+/** A record's line up to its end: the test, the line of the call, the command. */
+function recordOf(rec: Recorder, id: string, via: string, argv: readonly (string | Buffer)[], below: Frame, limit: number): string {
   let ctx: ProvenanceContext = { testFile: undefined, testName: undefined };
   try {
     ctx = rec.context();
   } catch {
     // The runner's state could not be read: the file and test stay unknown.
   }
-  const at = captureSite(ctx.stackFormatter, below, sites);
-  const record = {
-    id,
-    via: at.via ?? via,
-    testFile: ctx.testFile,
-    testName: ctx.testName,
-    command: argv.slice(0, 32).map((a) => a.toString().slice(0, 512)),
-    site: at.site,
-    pid: undefined as number | undefined,
-    born: undefined as [number, number] | undefined,
-  };
-  // A spawn that returns at once (the child started) is written once, after, with the
-  // child's pid and birth window; one that may take long (a sync form, system()) at once,
-  // before, so that a worker killed meanwhile does not lose it.
-  const before = deferred ? ticks() : NaN;
-  if (!deferred) write(rec, record);
-  return {
-    entry: `${PROVENANCE_ENV}=${id}`,
-    done(pid: number): void {
-      if (!deferred) return;
-      const after = ticks();
-      record.pid = pid;
-      if (Number.isFinite(before) && Number.isFinite(after)) record.born = [Math.floor(before) - BIRTH_SLACK, Math.ceil(after) + BIRTH_SLACK];
-      write(rec, record);
-    },
-  };
+  const at = captureSite(ctx.stackFormatter, below, limit);
+  const command: string[] = [];
+  for (let i = 0; i < argv.length && i < 32; i++) {
+    const arg = typeof argv[i] === 'string' ? (argv[i] as string) : argv[i].toString();
+    command.push(arg.length > 512 ? arg.slice(0, 512) : arg);
+  }
+  return recordHead(rec, id, at.via ?? via, ctx, command, at.site);
 }
 
 /**
@@ -339,9 +483,9 @@ export function installProvenance(options: InstallProvenanceOptions = {}): boole
   }
   if (dir === undefined || dir === '' || !path.isAbsolute(dir)) return false;
   const context = options.context ?? (() => ({ testFile: undefined, testName: undefined }));
-  const rec: Recorder = { dir, context, fd: -1, fdPid: -1, nonce: randomBytes(4).toString('hex'), n: 0, restore: () => undefined };
+  const rec: Recorder = { dir, context, fd: -1, fdPid: -1, nonce: randomBytes(4).toString('hex'), n: 0, testFile: undefined, testName: undefined, testJson: undefined, map: undefined, mapOffset: 0, mapAt: 0, mapFailed: false, restore: () => undefined };
   const restore = patchChildProcess(rec);
-  const hook: SpawnProvenanceHook = { begin: (via, argv, below, sites) => safeBegin(rec, via, argv, via !== 'unixproc.system', below, sites) };
+  const hook: SpawnProvenanceHook = { begin: (via, argv, below, limit) => safeBegin(rec, via, argv, via !== 'unixproc.system', below, limit) };
   const previousHook = spawnProvenanceHook();
   setSpawnProvenanceHook(hook);
   (rec as { restore: () => void }).restore = () => {
@@ -359,6 +503,7 @@ export function uninstallProvenance(): void {
   if (rec === undefined) return;
   g[RECORDER] = undefined;
   rec.restore();
+  rec.map = undefined; // unmapped when collected
   if (rec.fdPid === process.pid) {
     try {
       fs.closeSync(rec.fd);
@@ -379,6 +524,13 @@ interface SpawnOptionsInternal {
   envPairs?: string[];
 }
 
+/** `env` with the record's entry over it, as its own key (the rest inherited). */
+function withEntry(env: NodeJS.ProcessEnv, value: string): NodeJS.ProcessEnv {
+  // Defined, not assigned: an assignment would reach process.env's own setter through the
+  // prototype (its interceptor), and set the key in this process's environment.
+  return Object.create(env, { [PROVENANCE_ENV]: { value, enumerable: true, writable: true, configurable: true } }) as NodeJS.ProcessEnv;
+}
+
 function patchChildProcess(rec: Recorder): () => void {
   // Every asynchronous form (spawn, exec, execFile, fork) builds a ChildProcess and calls
   // its spawn() with the normalized options, envPairs included.
@@ -391,7 +543,7 @@ function patchChildProcess(rec: Recorder): () => void {
   let active = true;
   const spawn = function spawn(this: cp.ChildProcess, options: SpawnOptionsInternal): unknown {
     if (!active || options === null || typeof options !== 'object' || !Array.isArray(options.envPairs)) return originalSpawn.call(this, options);
-    const r = safeBegin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, callSitesUnder(spawn, 4));
+    const r = safeBegin(rec, 'child_process.spawn', Array.isArray(options.args) ? options.args : [String(options.file)], true, spawn, 4);
     if (r === undefined) return originalSpawn.call(this, options);
     options.envPairs = options.envPairs.filter((e) => typeof e !== 'string' || !e.startsWith(prefix));
     options.envPairs.push(r.entry);
@@ -410,8 +562,12 @@ function patchChildProcess(rec: Recorder): () => void {
     originals[name] = original;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       if (!active) return original.apply(this, args);
-      const command = args.filter((a) => typeof a === 'string' || Array.isArray(a)).flat().map(String);
-      const r = safeBegin(rec, `child_process.${name}`, command, false, wrapped, callSitesUnder(wrapped, 2));
+      const command: string[] = [];
+      for (const a of args) {
+        if (typeof a === 'string') command.push(a);
+        else if (Array.isArray(a)) for (const x of a) command.push(String(x));
+      }
+      const r = safeBegin(rec, `child_process.${name}`, command, false, wrapped, 1);
       if (r === undefined) return original.apply(this, args);
       const value = r.entry.slice(prefix.length);
       // The options object is the last object argument (after an args array, if any).
@@ -420,17 +576,21 @@ function patchChildProcess(rec: Recorder): () => void {
         const a = args[i];
         if (a !== null && typeof a === 'object' && !Array.isArray(a)) at = i;
       }
-      const opts = at === -1 ? undefined : (args[at] as { env?: NodeJS.ProcessEnv });
-      let result: unknown;
-      if (opts !== undefined && opts.env !== undefined && opts.env !== null) {
-        const copy = [...args];
-        copy[at] = { ...opts, env: { ...opts.env, [PROVENANCE_ENV]: value } };
-        result = original.apply(this, copy);
+      const opts = at === -1 ? undefined : (args[at] as { env?: NodeJS.ProcessEnv | null });
+      // The entry goes into an environment whose prototype is the one the call would have
+      // used (Node takes the inherited keys too, "intentionally": normalizeSpawnArguments),
+      // so that neither it nor process.env is copied or changed.
+      let call = args;
+      if (opts !== undefined) {
+        call = [...args];
+        call[at] = { ...opts, env: withEntry(opts.env ?? process.env, value) };
+      } else if (args.length === 1 || (args.length === 2 && (args[1] === undefined || Array.isArray(args[1])))) {
+        call = name === 'execSync' ? [args[0], { env: withEntry(process.env, value) }] : [args[0], args[1] ?? [], { env: withEntry(process.env, value) }];
       } else {
         const saved = process.env[PROVENANCE_ENV];
         process.env[PROVENANCE_ENV] = value;
         try {
-          result = original.apply(this, args);
+          return original.apply(this, args);
         } finally {
           if (saved === undefined) delete process.env[PROVENANCE_ENV];
           else process.env[PROVENANCE_ENV] = saved;
@@ -438,7 +598,7 @@ function patchChildProcess(rec: Recorder): () => void {
       }
       // No identity line: the child has exited, its pid names nothing any more. What it
       // left carries the id in its environment.
-      return result;
+      return original.apply(this, call);
     };
     Object.defineProperty(wrapped, 'name', { value: name });
     wrappers[name] = wrapped;
@@ -565,7 +725,8 @@ export class ProvenanceIndex {
     } catch {
       return;
     }
-    for (const line of text.split('\n')) {
+    // A mapped file's unused tail, and the rest of a part left for the next one, are NUL bytes.
+    for (const line of text.split(/[\n\0]+/)) {
       if (line.length === 0 || line.length > MAX_LINE) continue;
       let v: unknown;
       try {
@@ -577,7 +738,7 @@ export class ProvenanceIndex {
       const o = v as Record<string, unknown>;
       const id = str(o.id, 64);
       if (id === undefined) continue;
-      const pid = int(o.pid);
+      const pid = int(o.pid) === 0 ? undefined : int(o.pid);
       const record: RawRecord = {
         via: str(o.via, 64) ?? 'unknown',
         testFile: str(o.testFile),

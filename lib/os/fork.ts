@@ -13,7 +13,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { check, invalidArgType, invalidArgValue } from '../errors';
 import { ERR_FORK_UNAVAILABLE, forkNative, native } from '../native';
 import { recordOwnChild } from '../own-children';
-import { callSitesUnder, spawnProvenanceHook } from '../provenance-hook';
+import { spawnProvenanceHook } from '../provenance-hook';
 import { optionKeys, validateOptions, validateStringArray } from '../validate';
 
 interface ForkBinding {
@@ -383,7 +383,7 @@ function doFork<T>(options: unknown, call: () => number | [number, number], name
   runHooks(hooks.before, true);
   // The leak guard's provenance (lib/provenance-hook.ts): the child, a copy of this
   // process, is recorded by its identity (its environment is this process's).
-  const provenance = spawnProvenanceHook()?.begin(`unixproc.${name}`, process.argv, doFork, callSitesUnder(doFork, 2));
+  const provenance = spawnProvenanceHook()?.begin(`unixproc.${name}`, process.argv, doFork, 2);
   const r = call();
   const pid = typeof r === 'number' ? r : r[0];
   if (pid === 0) {

@@ -3,7 +3,7 @@
  */
 import { AbortError } from './errors';
 import { lineageEntry } from '../lineage';
-import { callSitesUnder, spawnProvenanceHook } from '../provenance-hook';
+import { spawnProvenanceHook } from '../provenance-hook';
 import { validateCommand } from '../validate';
 import { exitWatchMode, prepareSigchldWatch, settleSigchldWatch } from './exit-watch';
 import { createSubprocess, type ChildInit, type Subprocess } from './handle';
@@ -157,7 +157,7 @@ function spawnWith(
   // The lineage entry replaces any inherited one (in native code, with the environment).
   const extraEnv = spec.lineage ? [lineageEntry(binding().getpid(), spec.setsid ? 'daemon' : 'child')] : [];
   // The leak guard's provenance (lib/provenance-hook.ts), when installed.
-  const provenance = spawnProvenanceHook()?.begin('unixproc.spawn', [path, ...argList], spawnWith, callSitesUnder(spawnWith, 3));
+  const provenance = spawnProvenanceHook()?.begin('unixproc.spawn', [path, ...argList], spawnWith, 3);
   if (provenance !== undefined) extraEnv.push(provenance.entry);
   let candidates: (string | Buffer)[] = execCandidates(path, searchPath(spec.env));
   let argv: (string | Buffer)[] = [spec.argv0 ?? path, ...argList];

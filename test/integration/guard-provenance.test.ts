@@ -4,7 +4,7 @@
 // and fail that file (its own result); the clean twins report nothing. Then the report's
 // text for many processes (summarised by provenance) and for unknown ones, and the reader of
 // the provenance files on hostile input.
-import { spawn as cpSpawn, spawnSync } from 'node:child_process';
+import { execFileSync, execSync, spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -198,7 +198,7 @@ describe('provenance records', () => {
     expect(line).toBeGreaterThan(0);
     const [file] = fs.readdirSync(dir);
     expect(file).toMatch(new RegExp(`^${process.pid}\\.[0-9a-f]{8}\\.jsonl$`));
-    const lines = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = recordLines(path.join(dir, file));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ id: r.stdout.trim(), via: 'child_process.spawnSync', testFile: __filename, testName: 'records > spawnSync', command: ['sh', '-c', 'echo $UNIXPROC_PROVENANCE'] });
     expect(lines[0].site).toMatchObject({ file: __filename, line });
@@ -206,6 +206,67 @@ describe('provenance records', () => {
     expect(r.pid).toBeGreaterThan(0);
     // process.env is as it was.
     expect(process.env.UNIXPROC_PROVENANCE).toBeUndefined();
+  });
+
+  test('the sync forms give the id to the child however they are called: no options, options without env, an env of its own (its inherited keys kept); process.env is never changed', () => {
+    installProvenance({ dir, context: () => ({ testFile: __filename, testName: 'records > sync env' }) });
+    process.env.UNIXPROC_TEST_SYNC_ENV = 'from-process-env';
+    const show = 'echo "$UNIXPROC_PROVENANCE|$UNIXPROC_TEST_SYNC_ENV|$OWN|$INHERITED"';
+    let out: string[];
+    try {
+      out = [
+        execSync(show, { shell: '/bin/sh' }).toString(),
+        execFileSync('/bin/sh', ['-c', show]).toString(),
+        execSync(show).toString(),
+        spawnSync('/bin/sh', ['-c', show], { encoding: 'utf8' }).stdout,
+        execFileSync('/bin/sh', ['-c', show], { env: Object.assign(Object.create({ INHERITED: 'proto' }) as NodeJS.ProcessEnv, { OWN: 'own' }) }).toString(),
+      ].map((o) => o.trim());
+    } finally {
+      uninstallProvenance();
+      delete process.env.UNIXPROC_TEST_SYNC_ENV;
+    }
+    const ids = recordLines<{ id: string; via: string }>(recordFile(dir)).map((r) => [r.id, r.via]);
+    expect(ids.map((r) => r[1])).toEqual(['child_process.execSync', 'child_process.execFileSync', 'child_process.execSync', 'child_process.spawnSync', 'child_process.execFileSync']);
+    expect(out).toEqual([
+      `${ids[0][0]}|from-process-env||`,
+      `${ids[1][0]}|from-process-env||`,
+      `${ids[2][0]}|from-process-env||`,
+      `${ids[3][0]}|from-process-env||`,
+      `${ids[4][0]}||own|proto`,
+    ]);
+    expect(process.env.UNIXPROC_PROVENANCE).toBeUndefined();
+  });
+
+  test('records go into a shared mapping of the file, and a full filesystem (no block for the next part) loses records, never the spawn nor the process (no SIGBUS)', () => {
+    // A 64 KiB tmpfs in a mount namespace of its own: the first part (16 KiB) and the next
+    // (32 KiB) fit, the one after does not. Each record is one call through the hook point.
+    const lib = path.join(__dirname, '..', '..', 'lib', 'guard', 'provenance.ts');
+    const hook = path.join(__dirname, '..', '..', 'lib', 'provenance-hook.ts');
+    const register = path.join(__dirname, '..', 'helpers', 'ts-register.js');
+    const script = [
+      `require(${JSON.stringify(register)});`,
+      `const P = require(${JSON.stringify(lib)}); const H = require(${JSON.stringify(hook)});`,
+      "P.installProvenance({ dir: process.argv[1], context: () => ({ testFile: '/t/full.test.js', testName: 'x'.repeat(200) }) });",
+      'let n = 0;',
+      "for (let i = 0; i < 2000; i++) if (H.withSpawnProvenance('unixproc.spawn', ['/bin/true'], [], (e) => e, () => 1000000 + i).length === 1) n++;",
+      'P.uninstallProvenance();',
+      "const files = require('node:fs').readdirSync(process.argv[1]);",
+      "console.log(n, new P.ProvenanceIndex(process.argv[1]).size, files.map((f) => require('node:fs').statSync(process.argv[1] + '/' + f).size).join());",
+    ].join('\n');
+    const mnt = path.join(dir, 'small');
+    fs.mkdirSync(mnt);
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k unixproc-test "$1" && exec "$2" -e "$3" "$1"`, 'sh', mnt, process.execPath, script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null });
+    const [ran, readable, sizes] = r.stdout.trim().split(' ');
+    expect(ran).toBe('2000'); // every "spawn" ran, with its entry
+    // One file: the parts mapped (16 + 32 KiB), then lines written while the filesystem had
+    // room; the records that found none were lost, and the rest read.
+    expect(Number(sizes)).toBeGreaterThanOrEqual(48 * 1024); // then written while there was room
+    expect(Number(sizes)).toBeLessThanOrEqual(64 * 1024);
+    expect(Number(readable)).toBeGreaterThan(50);
+    expect(Number(readable)).toBeLessThan(2000);
+    expect(fs.readdirSync(mnt)).toEqual([]); // the tmpfs went with its namespace
   });
 
   test("the chosen frame goes through the test realm's stack formatter (a source map's position), only that frame", () => {
@@ -219,7 +280,7 @@ describe('provenance records', () => {
     const [here] = [new Error(), spawnSync('true', [], { env: { PATH: process.env.PATH } })];
     uninstallProvenance();
     const line = Number(/:(\d+):\d+\)?$/m.exec((here.stack as string).split('\n')[1])?.[1]);
-    const rec = JSON.parse(fs.readFileSync(recordFile(dir), 'utf8').trim()) as { site: unknown };
+    const [rec] = recordLines<{ site: unknown }>(recordFile(dir));
     expect(rec.site).toEqual({ file: __filename, line: line + 1000, column: 7, function: 'mapped' });
     expect(handed).toEqual([1]);
   });
@@ -245,7 +306,7 @@ describe('provenance records', () => {
       expect(b?.site?.file).toBe(__filename);
       expect(a?.startTime).toBe(startOf(child.pid));
       // The same pid with a birth window that does not hold its start time (a reused pid) is not it.
-      const rec = fs.readFileSync(recordFile(dir), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; born: [number, number] });
+      const rec = recordLines<{ pid: number; born: [number, number] }>(recordFile(dir));
       const mine = rec.find((r) => r.pid === child.pid);
       expect(mine?.born[0]).toBeLessThanOrEqual(startOf(child.pid));
       expect(mine?.born[1]).toBeGreaterThanOrEqual(startOf(child.pid));
@@ -340,7 +401,7 @@ describe('provenance records', () => {
     });
     const files = fs.readdirSync(dir).sort();
     expect(files).toHaveLength(2);
-    const ids = files.map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8').trim()) as { id: string }).id);
+    const ids = files.map((f) => recordLines<{ id: string }>(path.join(dir, f))[0].id);
     for (const id of ids) expect(id).toMatch(new RegExp(`^${process.pid}\\.[0-9a-f]{8}\\.1$`));
     expect(new Set(ids).size).toBe(2);
     expect(new ProvenanceIndex(dir).size).toBe(2);
@@ -397,6 +458,16 @@ describe('provenance records', () => {
 });
 
 /** The one record file in `dir`. */
+/** A record file's lines, parsed (a mapped file's unused tail is NUL bytes, which are not lines). */
+function recordLines<T = Record<string, unknown>>(file: string): T[] {
+  const text = fs.readFileSync(file, 'utf8');
+  expect(text.replace(/\0+$/, '')).not.toContain('\0');
+  return text
+    .split(/[\n\0]+/)
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
 function recordFile(dir: string): string {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
   expect(files).toHaveLength(1);
