@@ -3,7 +3,8 @@
 // stdout, so a test can assert on them and clean up by pid.
 import { spawn as cpSpawn } from 'node:child_process';
 import * as path from 'node:path';
-import { PYTHON } from './proc-spawn';
+import { isSameProcess } from '../../lib/proc/identity';
+import { killPid, PYTHON, reapPid } from './proc-spawn';
 
 export { PYTHON };
 
@@ -215,4 +216,54 @@ interface JsonReport {
   guardPid: number;
   leaked: JsonProcess[];
   zombies: JsonProcess[];
+}
+
+/** A Node child's exit code, and its stdout and stderr together as they came. */
+export interface NodeRun {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/**
+ * Runs `node ...args` in `cwd` with this environment, colour off, plus `env`, and resolves
+ * when it has closed (its stdio too): a runner (Jest, Vitest, node --test) on a fixture.
+ */
+export function runNode(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<NodeRun> {
+  const child = cpSpawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...env } });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** A process a fixture reported it left, by identity. */
+export interface Leftover {
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+/**
+ * The processes fixtures report they left (the guard under test should have ended them):
+ * at the end, each that is still itself (same pid and start time) is killed and reaped by
+ * this process, which must be their subreaper by then.
+ */
+export class Leftovers {
+  readonly #all: Leftover[] = [];
+
+  add<T extends Leftover>(l: T): T {
+    this.#all.push(l);
+    return l;
+  }
+
+  async endAll(): Promise<void> {
+    for (const l of this.#all.splice(0)) {
+      if (isSameProcess(l)) {
+        killPid(l.pid);
+        await reapPid(l.pid);
+      }
+    }
+  }
 }

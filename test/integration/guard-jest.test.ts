@@ -2,12 +2,12 @@
 // a small temporary project whose test leaks a `sleep` must fail with the report and leave
 // nothing behind; the same project without the leak must pass. The project uses this
 // repo's shims (test/helpers/global-*.js), i.e. exactly what the suite itself runs with.
-import { spawn as cpSpawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isSameProcess } from '../../lib/proc/identity';
 import { BACKGROUND_SLEEP } from '../helpers/guard-fixtures';
+import { runNode, type NodeRun } from '../helpers/guard-fixtures';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -35,10 +35,7 @@ test('runs a command and waits for it', () => {
 });
 `;
 
-interface JestRun {
-  readonly code: number | null;
-  readonly output: string;
-}
+type JestRun = NodeRun;
 
 function makeProject(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-guard-jest-'));
@@ -58,18 +55,7 @@ function makeProject(files: Record<string, string>): string {
 }
 
 function runJest(dir: string): Promise<JestRun> {
-  const child = cpSpawn(process.execPath, [JEST, '--config', path.join(dir, 'jest.config.js'), '--maxWorkers=2', '--ci'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, UNIXPROC_LEAK_SETTLE_MS: '500', FORCE_COLOR: '0' },
-  });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
+  return runNode(dir, [JEST, '--config', path.join(dir, 'jest.config.js'), '--maxWorkers=2', '--ci'], { UNIXPROC_LEAK_SETTLE_MS: '500' });
 }
 
 describe('unixproc/jest global-teardown settings', () => {

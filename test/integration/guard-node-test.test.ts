@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isSameProcess } from '../../lib/proc/identity';
 import { BACKGROUND_SLEEP } from '../helpers/guard-fixtures';
-import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
+import { Leftovers, runNode, type Leftover, type NodeRun } from '../helpers/guard-fixtures';
+import { becomeSubreaper } from '../helpers/proc-spawn';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TS_REGISTER = path.join(ROOT, 'test/helpers/ts-register.js');
@@ -101,31 +102,14 @@ test('a forked CLI that starts a daemon exits 0 and its daemon keeps running', a
 });
 `;
 
-interface Run {
-  readonly code: number | null;
-  readonly output: string;
-}
-
-function nodeTest(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  const child = cpSpawn(process.execPath, ['--test', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
-
-interface Leaked {
-  pid: number;
-  startTime: number;
+function nodeTest(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<NodeRun> {
+  return runNode(dir, ['--test', ...args], env);
 }
 
 describe('unixproc/node-test', () => {
   let dir: string;
   let restore: () => void;
-  const leftovers: Leaked[] = [];
+  const leftovers = new Leftovers();
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-guard-node-test-'));
@@ -140,20 +124,13 @@ describe('unixproc/node-test', () => {
   });
 
   afterAll(async () => {
-    for (const l of leftovers) {
-      if (isSameProcess(l)) {
-        killPid(l.pid);
-        await reapPid(l.pid);
-      }
-    }
+    await leftovers.endAll();
     restore();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function leakedBy(file: string): Leaked {
-    const l = JSON.parse(fs.readFileSync(path.join(dir, `${file}.leaked.json`), 'utf8')) as Leaked;
-    leftovers.push(l);
-    return l;
+  function leakedBy(file: string): Leftover {
+    return leftovers.add(JSON.parse(fs.readFileSync(path.join(dir, `${file}.leaked.json`), 'utf8')) as Leftover);
   }
 
   test('--require register: the leaking file fails with the report, the clean one passes, nothing is left', async () => {
@@ -192,7 +169,7 @@ describe('unixproc/node-test', () => {
     // A live process that is not an ancestor of the run: this jest worker's own child.
     const stranger = cpSpawn('sleep', ['300'], { stdio: 'ignore' });
     try {
-      const env = { ...process.env, UNIXPROC_NODE_TEST_GUARD_PID: String(stranger.pid) };
+      const env = { UNIXPROC_NODE_TEST_GUARD_PID: String(stranger.pid) };
       const run = await nodeTest(dir, ['--require', TS_REGISTER, '--require', REGISTER, 'leak.test.js'], env);
       const leaked = leakedBy('leak.test.js');
       expect(run.output).toContain(`pid ${leaked.pid} S sleep 300: orphan adopted by the guard`);

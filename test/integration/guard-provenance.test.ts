@@ -13,6 +13,7 @@ import { isSameProcess } from '../../lib/proc/identity';
 import { listProcesses } from '../../lib/proc';
 import { ProvenanceIndex, attachProvenance, installProvenance, provenanceRunDir, removeProvenanceRunDir, uninstallProvenance } from '../../lib/guard/provenance';
 import { formatLeakReport, type LeakedProcess, type LeakReport } from '../../lib/guard/report';
+import { Leftovers, runNode, type Leftover, type NodeRun } from '../helpers/guard-fixtures';
 import { becomeSubreaper, killPid, reapPid } from '../helpers/proc-spawn';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -22,31 +23,13 @@ const VITEST = path.join(path.dirname(require.resolve('vitest/package.json')), '
 const TS_REGISTER = path.join(ROOT, 'test/helpers/ts-register.js');
 const REGISTER = path.join(ROOT, 'lib/integrations/node-test/register.ts');
 
-interface Run {
-  readonly code: number | null;
-  readonly output: string;
-}
-
-interface Leaked {
-  readonly pid: number;
-  readonly startTime: number;
-}
-
-function run(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  const child = cpSpawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env } });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
+/** A runner on a fixture, colour off. */
+const run = (cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<NodeRun> => runNode(cwd, args, { NO_COLOR: '1', ...env });
 
 describe('per-file leak checks with provenance, on real runners', () => {
   let out: string;
   let restore: () => void;
-  const leftovers: Leaked[] = [];
+  const leftovers = new Leftovers();
 
   beforeAll(() => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-provenance-test-'));
@@ -54,12 +37,7 @@ describe('per-file leak checks with provenance, on real runners', () => {
     restore = becomeSubreaper();
   });
   afterAll(async () => {
-    for (const l of leftovers) {
-      if (isSameProcess(l)) {
-        killPid(l.pid);
-        await reapPid(l.pid);
-      }
-    }
+    await leftovers.endAll();
     // And what the runners' own helpers leave when a runner exits: Vitest's esbuild service
     // processes are re-parented here (this process is a subreaper) and exit a moment later.
     // Every run() child has closed (child_process reaped it), so each child left is an
@@ -78,10 +56,8 @@ describe('per-file leak checks with provenance, on real runners', () => {
     fs.rmSync(out, { recursive: true, force: true });
   });
 
-  function leakedBy(name: string): Leaked {
-    const l = JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as Leaked;
-    leftovers.push(l);
-    return l;
+  function leakedBy(name: string): Leftover {
+    return leftovers.add(JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as Leftover);
   }
 
   const env = (): NodeJS.ProcessEnv => ({ FIXTURE_OUT: out, FIXTURE_CACHE_DIR: path.join(out, 'cache'), UNIXPROC_LEAK_SETTLE_MS: '500' });
