@@ -3,11 +3,14 @@
 // spawn. child_process.spawn()+'exit' of /bin/true with provenance off and on, in
 // alternating blocks (ABAB: off, on, off, on...), each block's "on" against the "off" next
 // to it; the median of the blocks' overheads, with their spread, against the target
-// (<= 5% of a child_process spawn). The same for spawnSync and for unixproc's spawn()+wait().
+// (<= 5% of a child_process spawn: on/off <= 1.05x). The same for spawnSync and for
+// unixproc's spawn()+wait().
 // What "on" adds: one capture of V8's structured stack with only the chosen frame formatted,
-// one appended JSON line (a write(2)), an environment entry, and the birth window (two
-// monotonic clock reads). That alone is also timed, against child_process.spawn()'s wall
-// and CPU time in the same run: the issue's target is <= 5% of a child_process spawn.
+// one JSON line copied into the record file's shared mapping, an environment entry, and
+// the birth window (two monotonic clock reads); for the asynchronous forms all of it but
+// the entry after the spawn, while the child starts. That work alone is also timed, warm
+// and outside any spawn, against child_process.spawn()'s wall and CPU time in the same run:
+// a diagnostic (between real spawns the same work runs with cold caches).
 //
 //   npm run build:ts && node bench/provenance.js
 const cp = require('node:child_process');
@@ -109,8 +112,8 @@ async function main() {
       }
       if (spawnCost === undefined) spawnCost = offs;
       const r = ratios(ons.map((x) => x.wall), offs.map((x) => x.wall));
-      console.log(`  ${name.padEnd(44)} off ${fmt(median(offs.map((x) => x.wall)))}  on ${fmt(median(ons.map((x) => x.wall)))}  on/off ${fmtRatio(r)}`);
-      record({ name: `${name}, recording on`, value: median(ons.map((x) => x.wall)), unit: 'ms', anchor: 'recording off', ...r });
+      console.log(`  ${name.padEnd(44)} off ${fmt(median(offs.map((x) => x.wall)))}  on ${fmt(median(ons.map((x) => x.wall)))}  on/off ${fmtRatio(r)} (target <= 1.05x)`);
+      record({ name: `${name}, recording on`, value: median(ons.map((x) => x.wall)), unit: 'ms', anchor: 'recording off', ...r, target: '<= 1.05x' });
     }
     // What recording adds to a spawn, measured alone (the spawns above swing by more than
     // it costs), against a child_process.spawn() measured in the same run.
@@ -122,9 +125,9 @@ async function main() {
     for (const kind of ['wall', 'cpu']) {
       const r = ratios(alone.map((x) => x[kind]), spawnCost.map((x) => x[kind]));
       console.log(
-        `  recording alone, ${kind === 'wall' ? 'wall' : 'CPU '} ${fmt(median(alone.map((x) => x[kind])))} per spawn = ${pct(r.ratio)} of a child_process.spawn() (${pct(r.p25)}..${pct(r.p75)}; target <= 5%)`,
+        `  recording alone, ${kind === 'wall' ? 'wall' : 'CPU '} ${fmt(median(alone.map((x) => x[kind])))} per spawn = ${pct(r.ratio)} of a child_process.spawn() (${pct(r.p25)}..${pct(r.p75)}; diagnostic: warm, outside any spawn)`,
       );
-      record({ name: `provenance recording per spawn (${kind})`, value: median(alone.map((x) => x[kind])), unit: 'ms', anchor: `child_process.spawn() (${kind})`, ...r, target: '<= 0.05x' });
+      record({ name: `provenance recording per spawn (${kind}, warm, alone)`, value: median(alone.map((x) => x[kind])), unit: 'ms', anchor: `child_process.spawn() (${kind})`, ...r });
     }
     const records = fs.readdirSync(dir).reduce((n, f) => n + fs.readFileSync(path.join(dir, f), 'utf8').split('\n').length - 1, 0);
     console.log(`  (${records} record lines written)`);

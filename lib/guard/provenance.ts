@@ -309,7 +309,7 @@ function frameFile(name: string | null | undefined): string | undefined {
  * gets its source's line. With Node's own --enable-source-maps (no formatter to hand a
  * single frame to), the whole stack is formatted as Node does and parsed.
  */
-function captureSite(formatter: ProvenanceContext['stackFormatter'], below: Frame, limit: number): Site {
+function captureSite(formatter: ProvenanceContext['stackFormatter'], below: Frame, sites: readonly NodeJS.CallSite[]): Site {
   let format: ProvenanceContext['stackFormatter'] = typeof formatter === 'function' ? formatter : Error.prepareStackTrace;
   const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
   // Node's own formatter (Node 20 exposes it as Error.prepareStackTrace) maps positions
@@ -321,7 +321,7 @@ function captureSite(formatter: ProvenanceContext['stackFormatter'], below: Fram
   }
   // A spawn's line is mostly a few frames down (the API's own frames, then the caller's):
   // a short capture first, a deep one only when it held no line (V8's cost is per frame).
-  const short = siteIn(callSitesUnder(below, limit) as readonly CallSite[], format);
+  const short = siteIn(sites as readonly CallSite[], format);
   return short.site !== undefined ? short : siteIn(callSitesUnder(below, MAX_FRAMES) as readonly CallSite[], format);
 }
 
@@ -411,7 +411,7 @@ function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], d
   const id = `${process.pid}.${rec.nonce}.${++rec.n}`;
   const entry = `${PROVENANCE_ENV}=${id}`;
   if (!deferred) {
-    write(rec, `${recordOf(rec, id, via, argv, below, limit)}}\n`);
+    write(rec, `${recordOf(rec, id, via, argv, below, callSitesUnder(below, limit))}}\n`);
     return { entry, done: () => undefined };
   }
   const before = ticks();
@@ -420,7 +420,8 @@ function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], d
     done(pid: number): void {
       if (!(pid > 0)) return; // the spawn failed: no child to record
       try {
-        const head = recordOf(rec, id, via, argv, below, limit);
+        // Captured first, here: V8 walks every frame above `below` too.
+        const head = recordOf(rec, id, via, argv, below, callSitesUnder(below, limit));
         const after = ticks();
         const born = Number.isFinite(before) && Number.isFinite(after) ? `,"born":[${Math.floor(before) - BIRTH_SLACK},${Math.ceil(after) + BIRTH_SLACK}]` : '';
         write(rec, `${head},"pid":${pid}${born}}\n`);
@@ -432,14 +433,14 @@ function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], d
 }
 
 /** A record's line up to its end: the test, the line of the call, the command. */
-function recordOf(rec: Recorder, id: string, via: string, argv: readonly (string | Buffer)[], below: Frame, limit: number): string {
+function recordOf(rec: Recorder, id: string, via: string, argv: readonly (string | Buffer)[], below: Frame, sites: readonly NodeJS.CallSite[]): string {
   let ctx: ProvenanceContext = { testFile: undefined, testName: undefined };
   try {
     ctx = rec.context();
   } catch {
     // The runner's state could not be read: the file and test stay unknown.
   }
-  const at = captureSite(ctx.stackFormatter, below, limit);
+  const at = captureSite(ctx.stackFormatter, below, sites);
   const command: string[] = [];
   for (let i = 0; i < argv.length && i < 32; i++) {
     const arg = typeof argv[i] === 'string' ? (argv[i] as string) : argv[i].toString();
