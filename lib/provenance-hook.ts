@@ -58,7 +58,8 @@ export function callSitesUnder(below: Function, limit: number = SHORT_FRAMES): N
   }
 }
 
-const KEY = Symbol.for('unixproc.spawnProvenanceHook.v1');
+// v2: begin() takes the capture's limit (v1 took the captured frames).
+const KEY = Symbol.for('unixproc.spawnProvenanceHook.v2');
 
 /** The installed hook, if any. @internal */
 export function spawnProvenanceHook(): SpawnProvenanceHook | undefined {

@@ -35,7 +35,7 @@ static Napi::Value RecordMap(const Napi::CallbackInfo& info) {
   int64_t offset = 0, length = 0;
   if (!ToInt(info[0], &fd) || !ToInt64(info[1], &offset) || !ToInt64(info[2], &length)) return NegErrno(env, EINVAL);
   long page = sysconf(_SC_PAGESIZE);
-  if (fd < 0 || offset < 0 || length <= 0 || length > (int64_t{1} << 30) || page <= 0 || offset % page != 0) {
+  if (fd < 0 || offset < 0 || length <= 0 || length >= (int64_t{1} << 30) || page <= 0 || offset % page != 0) {
     return NegErrno(env, EINVAL);
   }
   int r = RetryEintr([&] { return fallocate(fd, 0, static_cast<off_t>(offset), static_cast<off_t>(length)); });

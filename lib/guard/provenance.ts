@@ -126,7 +126,9 @@ interface Recorder {
    * preload runs in every worker thread) and a later process with a recycled pid each have
    * their own, so no two records share an id.
    */
-  readonly nonce: string;
+  nonce: string;
+  /** The process the nonce was drawn in (a fork() child draws its own). */
+  noncePid: number;
   n: number;
   /** The last test seen, and its part of a record line (encoded once per test). */
   testFile: string | undefined;
@@ -143,9 +145,16 @@ interface Recorder {
 const RECORDER = Symbol.for('unixproc.provenanceRecorder.v1');
 type Global = Record<symbol, Recorder | undefined>;
 
-/** The first mapping of a record file, and the most one grows by (it doubles up to this). */
-const MAP_FIRST = 16 * 1024;
+/**
+ * The first mapping of a record file, and the most one grows by (it doubles up to this):
+ * multiples of the page size, so that every mapping's offset is one (64 KiB pages too).
+ */
 const MAP_MOST = 1024 * 1024;
+let mapFirst = 0;
+function firstMapping(): number {
+  if (mapFirst === 0) mapFirst = Math.max(16 * 1024, procConstants().pageSize);
+  return mapFirst;
+}
 
 interface RecordMapBinding {
   recordMap(fd: number, offset: number, length: number): ArrayBuffer | number;
@@ -159,8 +168,11 @@ interface RecordMapBinding {
 function mapNext(rec: Recorder, bytes: number): boolean {
   if (rec.mapFailed) return false;
   try {
-    const offset = rec.map === undefined ? 0 : rec.mapOffset + rec.map.length;
-    let length = rec.map === undefined ? MAP_FIRST : Math.min(rec.map.length * 2, MAP_MOST);
+    const first = firstMapping();
+    // A file that already holds something (it should not: its name is this recorder's) is
+    // appended to, from the next whole part.
+    const offset = rec.map === undefined ? Math.ceil(fs.fstatSync(rec.fd).size / first) * first : rec.mapOffset + rec.map.length;
+    let length = rec.map === undefined ? first : Math.min(rec.map.length * 2, Math.max(MAP_MOST, first));
     while (length < bytes) length += MAP_MOST;
     const r = native<RecordMapBinding>().recordMap(rec.fd, offset, length);
     if (typeof r === 'number') throw new Error(String(r));
@@ -239,7 +251,7 @@ function recordHead(rec: Recorder, id: string, via: string, ctx: ProvenanceConte
   const q = JSON.stringify;
   let test = rec.testJson;
   if (test === undefined || rec.testFile !== ctx.testFile || rec.testName !== ctx.testName) {
-    test = (ctx.testFile === undefined ? '' : `,"testFile":${q(ctx.testFile)}`) + (ctx.testName === undefined ? '' : `,"testName":${q(ctx.testName)}`);
+    test = (typeof ctx.testFile !== 'string' ? '' : `,"testFile":${q(ctx.testFile)}`) + (typeof ctx.testName !== 'string' ? '' : `,"testName":${q(ctx.testName)}`);
     rec.testFile = ctx.testFile;
     rec.testName = ctx.testName;
     rec.testJson = test;
@@ -408,6 +420,12 @@ type Frame = Function;
  * worker killed meanwhile does not lose it.
  */
 function begin(rec: Recorder, via: string, argv: readonly (string | Buffer)[], deferred: boolean, below: Frame, limit: number): SpawnRecord {
+  if (rec.noncePid !== process.pid) {
+    // A fork() child: ids and a file of its own (a later child with a recycled pid must
+    // not write into an earlier one's file nor repeat its ids).
+    rec.nonce = randomBytes(4).toString('hex');
+    rec.noncePid = process.pid;
+  }
   const id = `${process.pid}.${rec.nonce}.${++rec.n}`;
   const entry = `${PROVENANCE_ENV}=${id}`;
   if (!deferred) {
@@ -484,7 +502,7 @@ export function installProvenance(options: InstallProvenanceOptions = {}): boole
   }
   if (dir === undefined || dir === '' || !path.isAbsolute(dir)) return false;
   const context = options.context ?? (() => ({ testFile: undefined, testName: undefined }));
-  const rec: Recorder = { dir, context, fd: -1, fdPid: -1, nonce: randomBytes(4).toString('hex'), n: 0, testFile: undefined, testName: undefined, testJson: undefined, map: undefined, mapOffset: 0, mapAt: 0, mapFailed: false, restore: () => undefined };
+  const rec: Recorder = { dir, context, fd: -1, fdPid: -1, nonce: randomBytes(4).toString('hex'), noncePid: process.pid, n: 0, testFile: undefined, testName: undefined, testJson: undefined, map: undefined, mapOffset: 0, mapAt: 0, mapFailed: false, restore: () => undefined };
   const restore = patchChildProcess(rec);
   const hook: SpawnProvenanceHook = { begin: (via, argv, below, limit) => safeBegin(rec, via, argv, via !== 'unixproc.system', below, limit) };
   const previousHook = spawnProvenanceHook();
@@ -505,6 +523,8 @@ export function uninstallProvenance(): void {
   g[RECORDER] = undefined;
   rec.restore();
   rec.map = undefined; // unmapped when collected
+  rec.fd = -1;
+  rec.fdPid = -1;
   if (rec.fdPid === process.pid) {
     try {
       fs.closeSync(rec.fd);
@@ -527,10 +547,18 @@ interface SpawnOptionsInternal {
 
 /** `env` with the record's entry over it, as its own key (the rest inherited). */
 function withEntry(env: NodeJS.ProcessEnv, value: string): NodeJS.ProcessEnv {
-  // Defined, not assigned: an assignment would reach process.env's own setter through the
-  // prototype (its interceptor), and set the key in this process's environment.
-  return Object.create(env, { [PROVENANCE_ENV]: { value, enumerable: true, writable: true, configurable: true } }) as NodeJS.ProcessEnv;
+  // Defined, not assigned: an assignment goes through the prototype's set trap where it is
+  // a Proxy (Jest's sandbox process.env is one), and would set the key there.
+  const own: PropertyDescriptorMap = { [PROVENANCE_ENV]: { value, enumerable: true, writable: true, configurable: true } };
+  // Node copies this process's NODE_V8_COVERAGE into a child's env unless the env has it
+  // as its own key (copyProcessEnvToEnv): an own key stays own, even undefined.
+  const coverage = 'NODE_V8_COVERAGE';
+  if (Object.prototype.hasOwnProperty.call(env, coverage)) own[coverage] = { value: env[coverage], enumerable: true, writable: true, configurable: true };
+  return Object.create(env, own) as NodeJS.ProcessEnv;
 }
+
+/** Whether Node would take `env` as an environment object (it takes `options.env || process.env`). */
+const isEnvObject = (env: unknown): env is NodeJS.ProcessEnv => (typeof env === 'object' && env !== null) || typeof env === 'function';
 
 function patchChildProcess(rec: Recorder): () => void {
   // Every asynchronous form (spawn, exec, execFile, fork) builds a ChildProcess and calls
@@ -582,10 +610,11 @@ function patchChildProcess(rec: Recorder): () => void {
       // used (Node takes the inherited keys too, "intentionally": normalizeSpawnArguments),
       // so that neither it nor process.env is copied or changed.
       let call = args;
-      if (opts !== undefined) {
+      const base = opts === undefined ? undefined : opts.env || process.env;
+      if (opts !== undefined && isEnvObject(base)) {
         call = [...args];
-        call[at] = { ...opts, env: withEntry(opts.env ?? process.env, value) };
-      } else if (args.length === 1 || (args.length === 2 && (args[1] === undefined || Array.isArray(args[1])))) {
+        call[at] = { ...opts, env: withEntry(base, value) };
+      } else if (opts === undefined && (args.length === 1 || (args.length === 2 && (args[1] === undefined || Array.isArray(args[1]))))) {
         call = name === 'execSync' ? [args[0], { env: withEntry(process.env, value) }] : [args[0], args[1] ?? [], { env: withEntry(process.env, value) }];
       } else {
         const saved = process.env[PROVENANCE_ENV];

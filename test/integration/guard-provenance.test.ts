@@ -213,6 +213,62 @@ describe('provenance records', () => {
     expect(process.env.UNIXPROC_PROVENANCE).toBeUndefined();
   });
 
+  test("the sync forms' env as Node takes it: a falsy env is this process's (not an error), an own NODE_V8_COVERAGE stays the child's, even empty", () => {
+    // In a plain Node process: Jest's sandbox has a process.env of its own, which Node's
+    // child_process does not read.
+    const register = path.join(__dirname, '..', 'helpers', 'ts-register.js');
+    const lib = path.join(__dirname, '..', '..', 'lib', 'guard', 'provenance.ts');
+    const script = [
+      `require(${JSON.stringify(register)}); const P = require(${JSON.stringify(lib)}); const cp = require('node:child_process');`,
+      'const show = (opts) => cp.spawnSync("/bin/sh", ["-c", "echo \\"$UNIXPROC_PROVENANCE|${NODE_V8_COVERAGE-unset}|$MARK\\""], opts).stdout.toString().trim();',
+      'const runs = () => [show({ env: false }), show({ env: "" }), show({ env: { PATH: process.env.PATH, NODE_V8_COVERAGE: "" } }), show({ env: { PATH: process.env.PATH } })];',
+      'const off = runs();',
+      'P.installProvenance({ dir: process.argv[1] });',
+      'const on = runs();',
+      'P.uninstallProvenance();',
+      'console.log(JSON.stringify({ off, on }));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', script, dir], { encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: path.join(dir, 'coverage'), MARK: 'here' } });
+    expect(r.stderr).toBe('');
+    const { off, on } = JSON.parse(r.stdout) as { off: string[]; on: string[] };
+    const cov = path.join(dir, 'coverage');
+    expect(off).toEqual([`|${cov}|here`, `|${cov}|here`, '||', `|${cov}|`]);
+    // The same environments, plus the id.
+    const ids = recordLines<{ id: string }>(recordFile(dir)).map((x) => x.id);
+    expect(on).toEqual([`${ids[0]}|${cov}|here`, `${ids[1]}|${cov}|here`, `${ids[2]}||`, `${ids[3]}|${cov}|`]);
+  });
+
+  test('a fork() child records into a file and ids of its own (a nonce of its own: a later child with a recycled pid repeats neither)', () => {
+    const register = path.join(__dirname, '..', 'helpers', 'ts-register.js');
+    const lib = path.join(__dirname, '..', '..', 'lib', 'guard', 'provenance.ts');
+    const forkLib = path.join(__dirname, '..', '..', 'lib', 'os', 'fork.ts');
+    const script = [
+      `require(${JSON.stringify(register)}); const P = require(${JSON.stringify(lib)}); const { fork } = require(${JSON.stringify(forkLib)});`,
+      "const cp = require('node:child_process'); const uos = require(" + JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'os', 'index.ts')) + ');',
+      'P.installProvenance({ dir: process.argv[1] });',
+      "cp.spawnSync('true');",
+      'const pid = fork();',
+      "if (pid === 0) { cp.spawnSync('true'); uos._exit(0); }",
+      'uos.waitpid(pid, 0);',
+      "cp.spawnSync('true');",
+      'P.uninstallProvenance();',
+      'console.log(pid);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--single-threaded', '-e', script, dir], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const child = Number(r.stdout.trim());
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    const byFile = files.map((f) => ({ f, ids: recordLines<{ id: string }>(path.join(dir, f)).map((x) => x.id) }));
+    const mine = byFile.find((x) => x.f.startsWith(`${child}.`));
+    const parent = byFile.find((x) => !x.f.startsWith(`${child}.`));
+    expect(mine?.ids).toHaveLength(1);
+    expect(parent?.ids).toHaveLength(3); // spawnSync, the fork() itself, spawnSync
+    const nonceOf = (f: string): string => f.split('.')[1];
+    expect(nonceOf(mine!.f)).not.toBe(nonceOf(parent!.f));
+    expect(mine!.ids[0]).toBe(`${child}.${nonceOf(mine!.f)}.${mine!.ids[0].split('.')[2]}`);
+  });
+
   test('records go into a shared mapping of the file, and a full filesystem (no block for the next part) loses records, never the spawn nor the process (no SIGBUS)', () => {
     // A 64 KiB tmpfs in a mount namespace of its own: the first part (16 KiB) and the next
     // (32 KiB) fit, the one after does not. Each record is one call through the hook point.
