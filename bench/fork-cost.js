@@ -37,7 +37,21 @@ while (process.memoryUsage().rss < TARGET_RSS_MB * 1024 * 1024) {
   for (let i = 0; i < 50000; i++) chunk.push({ i, s: `b${i}`, a: [i, i + 1] });
   ballast.push(chunk);
 }
+// Kept reachable for the whole run (a module-level array no closure uses is garbage once
+// the top level has run: the bench then measured a 50 MB process).
+globalThis.unixprocForkBenchBallast = ballast;
 const rssMb = process.memoryUsage().rss / 1048576;
+
+/** child_process.spawnSync() of /bin/true, median of `n`, in ms: what fork()'s DONTFORK ranges keep cheap. */
+function cpSpawnCost(n) {
+  const xs = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    spawnSync('/bin/true');
+    xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(xs);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -151,6 +165,11 @@ function startPython() {
   } catch (e) {
     console.log(`  CPython anchor unavailable: ${e.message}`);
   }
+  // child_process.spawn() before any fork() of this process, and after (below): the same
+  // cost when fork() puts V8's DONTFORK ranges back.
+  const spawnBefore = [];
+  cpSpawnCost(2 * ROUNDS); // warm-up (the first spawns of a process cost more)
+  for (let b = 0; b < BLOCKS; b++) spawnBefore.push(cpSpawnCost(ROUNDS));
   measureNode(() => fork()); // warm-up
   const blocks = [];
   for (let b = 0; b < BLOCKS; b++) {
@@ -172,6 +191,8 @@ function startPython() {
     round: med(blocks.map((b) => b.node.round)),
     phases: PHASES.map((_, i) => med(blocks.map((b) => b.node.phases[i]))),
   };
+  const spawnAfter = [];
+  for (let b = 0; b < BLOCKS; b++) spawnAfter.push(cpSpawnCost(ROUNDS));
   const nodeMem = memFigures();
   // The DOFORK dance alone: /proc/self/smaps read and parse (what fork() adds to fork(2)).
   const scanTimes = [];
@@ -193,6 +214,13 @@ function startPython() {
   console.log(`  ratio call / the fork(2) inside it: ${fmtRatio(vsFork2)} (target <= 1.5x: ${vsFork2.ratio <= 1.5 ? 'met' : 'NOT met'})`);
   record({ name: `fork() call, ${rssMb.toFixed(0)} MB RSS`, value: node.call, unit: 'ms', anchor: 'fork(2) inside the call', ...vsFork2, target: '<= 1.5x' });
   record({ name: 'smaps scan (dontForkRanges)', value: median(scanTimes), unit: 'ms' });
+  const cached = forkBinding.lastForkCached();
+  console.log(`  the last fork took its DONTFORK ranges from the layout cache: ${cached ? 'yes' : 'no (it read smaps)'}`);
+  const spawnRatio = ratios(spawnAfter, spawnBefore);
+  console.log(
+    `  child_process.spawnSync(/bin/true) after the forks ${fmt(median(spawnAfter))} ms, before any ${fmt(median(spawnBefore))} ms: ${fmtRatio(spawnRatio)} (target ~1.0x)`,
+  );
+  record({ name: `child_process.spawnSync() after fork(), ${rssMb.toFixed(0)} MB RSS`, value: median(spawnAfter), unit: 'ms', anchor: 'before any fork()', ...spawnRatio });
   if (pyOk && blocks.every((b) => b.py !== undefined)) {
     const [pyRss, pyCall, pyRound, pyAnon, pyPte] = blocks[blocks.length - 1].py;
     const pyCalls = blocks.map((b) => b.py[1]);

@@ -75,6 +75,8 @@ static std::vector<uv_async_t*> PendingAsyncHandles(uv_loop_t* loop) {
 // the pools, reading smaps, MADV_DOFORK, fork(2) itself, MADV_DONTFORK and release.
 enum Phase { kPark, kScan, kDoFork, kFork, kDontFork, kPhases };
 static double g_last_phases[kPhases];
+// Whether the last fork took its ranges from the layout cache (dont_fork.cc).
+static bool g_last_cached = false;
 
 static double NowMs() {
   return std::chrono::duration<double, std::milli>(
@@ -111,8 +113,9 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   }
 
   double t_scan = NowMs();
-  std::vector<Range> ranges;
-  int r = FindDontForkRanges(&ranges);
+  std::vector<Range> ranges, also;
+  bool cached = false;
+  int r = DontForkRangesForFork(&ranges, &also, &cached);
   if (r < 0) {
     ReleaseWorkers(parked);
     ReleaseWorkers(pool);
@@ -125,10 +128,13 @@ static pid_t ForkNode(napi_env env, F do_fork) {
     std::vector<Range> undo(ranges.begin(), ranges.begin() + done);
     size_t ignored;
     AdviseAll(undo, MADV_DONTFORK, &ignored);
+    ForgetLayout();
     ReleaseWorkers(parked);
     ReleaseWorkers(pool);
     return r;
   }
+  // Best effort: the ranges that must be copied are switched above (dont_fork.cc).
+  for (const Range& a : also) madvise(reinterpret_cast<void*>(a.start), a.end - a.start, MADV_DOFORK);
 
   double t_fork = NowMs();
   pid_t parent_pid = getpid();
@@ -137,6 +143,8 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   if (pid == 0) {
     // The parked threads and their ParkState are the parent's; the child leaves them be.
     ForgetPlatformWorkers();
+    // The child's ranges stay MADV_DOFORK: the parent's cache is not its own.
+    ForgetLayout();
     // The pool barriers ran on threads the child does not have: their requests never
     // complete here. Unregister them (what uv__req_unregister does) so that they do not
     // keep the child's loop alive; libuv's own atfork handler restarts the pool.
@@ -157,10 +165,15 @@ static pid_t ForkNode(napi_env env, F do_fork) {
   int fork_errno = errno;
   // The parent, whether or not the fork worked: V8's ranges go back to DONTFORK.
   size_t ignored;
-  AdviseAll(ranges, MADV_DONTFORK, &ignored);
+  // After a fork planned from the cache, the layout is the cached one again (the same
+  // ranges switched back and forth from it; if not, the next fork sees a different layout
+  // and reads smaps): only a fork planned from smaps reads the layout it leaves.
+  if (AdviseAll(ranges, MADV_DONTFORK, &ignored) != 0) ForgetLayout();
+  else if (!cached) RememberLayout(ranges);
   ReleaseWorkers(parked);
   ReleaseWorkers(pool);
   double t_end = NowMs();
+  g_last_cached = cached;
   g_last_phases[kPark] = t_scan - t_park;
   g_last_phases[kScan] = t_dofork - t_scan;
   g_last_phases[kDoFork] = t_fork - t_dofork;
@@ -254,8 +267,15 @@ static Napi::Value LastForkPhases(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// lastForkCached() -> whether the last fork took its DONTFORK ranges from the layout cache
+// instead of reading smaps (tests, bench/fork-cost.js).
+static Napi::Value LastForkCached(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), g_last_cached);
+}
+
 void InitFork(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "lastForkPhases", LastForkPhases);
+  Export(env, exports, "lastForkCached", LastForkCached);
   Export(env, exports, "forkNode", Fork);
   Export(env, exports, "forkptyNode", ForkPty);
 }
