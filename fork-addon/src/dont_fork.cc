@@ -90,6 +90,14 @@ std::vector<Range> g_ranges;     // the DONTFORK ranges then
 bool g_layout_valid = false;
 }  // namespace
 
+// A copy by push_back: vector's copy assignment names std::__throw_bad_array_new_length
+// (GLIBCXX_3.4.29, GCC 12's headers), which ties a prebuilt addon to newer systems than
+// the ones it supports (native/glibc_versions.h, scripts/check-glibc-symbols.js).
+static void CopyRanges(const std::vector<Range>& from, std::vector<Range>* to) {
+  to->clear();
+  for (const Range& r : from) to->push_back(r);
+}
+
 // The whole of /proc/self/maps into *out. 0 or -errno.
 static int ReadMaps(std::string* out) {
   int fd = RetryEintr([] { return open("/proc/self/maps", O_RDONLY | O_CLOEXEC); });
@@ -151,7 +159,7 @@ int DontForkRangesForFork(std::vector<Range>* out, std::vector<Range>* also, boo
     if (g_layout_valid) {
       std::string now;
       if (ReadMaps(&now) == 0 && now == g_layout) {
-        *out = g_ranges;
+        CopyRanges(g_ranges, out);
         // Every anonymous mapping too (MADV_DOFORK is a no-op on one that is not
         // DONTFORK): a mapping that became DONTFORK behind an identical line (the one case
         // the layout cannot show) is then in the child all the same. It is not put back to
@@ -168,7 +176,7 @@ int DontForkRangesForFork(std::vector<Range>* out, std::vector<Range>* also, boo
 void RememberLayout(const std::vector<Range>& ranges) {
   std::lock_guard<std::mutex> lock(g_layout_mutex);
   g_layout_valid = ReadMaps(&g_layout) == 0;
-  if (g_layout_valid) g_ranges = ranges;
+  if (g_layout_valid) CopyRanges(ranges, &g_ranges);
 }
 
 void ForgetLayout() {
