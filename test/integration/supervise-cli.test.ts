@@ -1,4 +1,5 @@
 // `unixproc supervise` run as a real child process (lib/cli/main.ts through ts-register).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type Subprocess } from '../../lib/spawn';
 import { becomeSubreaper } from '../helpers/proc-spawn';
@@ -50,6 +51,17 @@ test('SIGTERM stops the child group gracefully and exits with the child\'s code'
   // A node start that transpiles the CLI's sources: seconds on a loaded machine.
   await waitFor('the sleep pids on stdout', () => out.split('\n').length > 2, 30000);
   const sleeps = out.trim().split('\n').map(Number);
+  // $! is printed right after the fork, before the child execs sleep: until then it is a
+  // copy of the shell with its TERM trap, which would take the group's SIGTERM and exec
+  // sleep anyway (which the cleanup's SIGKILL then ends: a CI failure, on a loaded machine).
+  const comm = (pid: number): string => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  await waitFor('both sleeps exec\'d', () => sleeps.every((pid) => comm(pid) === 'sleep'), 30000);
   expect(p.kill('SIGTERM')).toBe(true);
   const status = await p.wait();
   expect(status).toEqual({ kind: 'exited', code: 3 });
