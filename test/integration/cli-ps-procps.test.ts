@@ -1,5 +1,6 @@
 // `unixproc ps` against procps `ps` as the oracle, on real processes made here: a niced
-// sleeper under a name of its own, one on a terminal (a pty), one run as nobody, a parent
+// sleeper under a name of its own, one on a terminal (a pty), one run as a system user
+// that no other process runs as (other test files run processes as nobody in parallel), a parent
 // with two children, and three holding different amounts of memory. Where the values are
 // comparable (user, rss, vsz, ni, tty, start, comm, stat, ids, the rows of `ps aux` and
 // `ps -ef`), they must be equal. Every process is a child_process child, reaped by it; the
@@ -77,8 +78,39 @@ let onPty: number;
 let parent: ReturnType<typeof spawnReporter>;
 let kids: number[];
 let holders: ReturnType<typeof spawnReporter>[];
-let nobody: number | undefined;
+let quiet: number | undefined;
 const asRoot = process.getuid?.() === 0;
+
+/** The uids that own a process now (real uid, as `ps -u` selects by effective uid: both read). */
+function busyUids(): Set<number> {
+  const uids = new Set<number>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(fs.readFileSync(`/proc/${e}/status`, 'latin1'));
+      if (m) uids.add(Number(m[1])).add(Number(m[2]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return uids;
+}
+
+/**
+ * A user of /etc/passwd with a system uid (1-999, not nobody, whom other test files run
+ * processes as while this one runs) that owns no process now: `-u` of it must list exactly
+ * the one sleeper started here.
+ */
+function quietUser(): { name: string; uid: number; gid: number } {
+  const busy = busyUids();
+  for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const [name, , uid, gid] = line.split(':');
+    if (!/^[a-z][a-z0-9_-]*$/.test(name ?? '') || !/^\d+$/.test(uid ?? '') || !/^\d+$/.test(gid ?? '')) continue;
+    if (Number(uid) >= 1 && Number(uid) < 1000 && !busy.has(Number(uid))) return { name, uid: Number(uid), gid: Number(gid) };
+  }
+  throw new Error('no system user in /etc/passwd without processes');
+}
+const QUIET = asRoot ? quietUser() : undefined;
 
 beforeAll(async () => {
   const n = spawn('nice', ['-n', '7', SLEEP, '1000'], { stdio: 'ignore' });
@@ -91,12 +123,12 @@ beforeAll(async () => {
   holders = [20, 60, 40].map((mib) => spawnReporter(PYTHON, ['-c', HOLD(mib)]));
   for (const h of holders) await h.lines(1);
   if (asRoot) {
-    const u = spawn('/bin/sleep', ['1000'], { stdio: 'ignore', uid: 65534, gid: 65534 });
+    const u = spawn('/bin/sleep', ['1000'], { stdio: 'ignore', uid: QUIET!.uid, gid: QUIET!.gid });
     children.push(u);
-    nobody = u.pid!;
+    quiet = u.pid!;
   }
   await waitFor('the sleepers asleep after their exec', () =>
-    [niced, onPty, ...kids, ...(nobody === undefined ? [] : [nobody])].every((p) => stateLetter(p) === 'S' && /sleep|upsq/.test(commOf(p) ?? '')),
+    [niced, onPty, ...kids, ...(quiet === undefined ? [] : [quiet])].every((p) => stateLetter(p) === 'S' && /sleep|upsq/.test(commOf(p) ?? '')),
   );
   await waitFor('the niced sleeper under its own name', () => commOf(niced) === NAME);
 });
@@ -214,9 +246,12 @@ describe('selections, as procps selects', () => {
   });
 
   (asRoot ? test : test.skip)('-u by name and by uid lists exactly the processes of that user', async () => {
-    expect(pidsOf(await ours(['-u', 'nobody', '-o', 'pid=']))).toEqual([nobody]);
-    expect(pidsOf(await ours(['-u', '65534', '-o', 'pid=']))).toEqual(pidsOf(procps(['-u', '65534', '-o', 'pid='])));
-    expect(fields((await ours(['-u', 'nobody', '-o', 'user=,uid=']))[0])).toEqual(['nobody', '65534']);
+    const { name, uid } = QUIET!;
+    expect(pidsOf(await ours(['-u', name, '-o', 'pid=']))).toEqual([quiet]);
+    expect(pidsOf(await ours(['-u', String(uid), '-o', 'pid=']))).toEqual([quiet]);
+    expect(pidsOf(procps(['-u', String(uid), '-o', 'pid=']))).toEqual([quiet]);
+    expect(pidsOf(procps(['-u', name, '-o', 'pid=']))).toEqual([quiet]);
+    expect(fields((await ours(['-u', name, '-o', 'user=,uid=']))[0])).toEqual([name, String(uid)]);
   });
 
   test('-p, -C and --ppid add up, as procps: any match is shown', async () => {
