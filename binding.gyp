@@ -23,7 +23,8 @@
         "native/resource.cc",
         "native/credentials.cc",
         "native/notify.cc",
-        "native/record_map.cc"
+        "native/record_map.cc",
+        "native/spawn_queue.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-ldl"],

@@ -22,6 +22,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   unixproc::InitCredentials(env, exports);
   unixproc::InitNotify(env, exports);
   unixproc::InitRecordMap(env, exports);
+  unixproc::InitSpawnQueue(env, exports);
   return exports;
 }
 

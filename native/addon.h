@@ -40,6 +40,7 @@ void InitCredentials(Napi::Env env, Napi::Object exports);
 void InitNotify(Napi::Env env, Napi::Object exports);
 // issue 12: the leak guard's provenance records as a shared file mapping
 void InitRecordMap(Napi::Env env, Napi::Object exports);
+void InitSpawnQueue(Napi::Env env, Napi::Object exports);
 
 // -errno as a JS number: the one way native code reports a failed syscall.
 inline Napi::Value NegErrno(Napi::Env env, int err) {

@@ -56,6 +56,7 @@
 
 #include "addon.h"
 #include "child_setup.h"
+#include "child_job.h"
 #include "exec_request.h"
 
 #ifndef CLONE_PIDFD
@@ -169,7 +170,7 @@ enum Step {
   StepExecve = 10, StepCgroup = 11, StepRlimit = 12,
 };
 
-constexpr size_t kMaxRlimits = 32;
+static_assert(ConfigLength == kChildConfigLength, "child_job.h");
 
 struct ChildArgs {
   char* const* candidates;
@@ -350,12 +351,55 @@ static void CloseIfOpen(int fd) {
   if (fd >= 0) close(fd);
 }
 
-static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ExecRequest req;
+// Reads spawnChild's arguments (info[0..7]) into the job: everything copied out of JS, so
+// that the job can run on another thread (native/spawn_queue.cc). 0 or EINVAL.
+int ReadChildJob(const Napi::CallbackInfo& info, ChildJob* job) {
+  ExecRequest& req = job->req;
   // The containment entries are optional: a config of ConfigCgroupProcs entries means none.
-  if (!ReadExecRequest(info, ConfigCgroupProcs, &req)) return NegErrno(env, EINVAL);
-  Napi::Int32Array& config = req.config;
+  if (!ReadExecRequest(info, ConfigCgroupProcs, &req)) return EINVAL;
+  const size_t config_len = req.config.ElementLength();
+  for (size_t i = 0; i < ConfigLength; i++) job->config[i] = i < config_len ? req.config[i] : -1;
+  req.config = Napi::Int32Array();  // nothing of JS is kept
+  const int* config = job->config;
+  // info[7]: the supplementary groups (FlagSetgroups), copied before the clone.
+  if ((config[ConfigFlags] & FlagSetgroups) != 0) {
+    if (info.Length() <= 7 || !info[7].IsTypedArray() ||
+        info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+      return EINVAL;
+    }
+    Napi::Uint32Array list = info[7].As<Napi::Uint32Array>();
+    job->groups.reserve(list.ElementLength());
+    for (size_t i = 0; i < list.ElementLength(); i++) job->groups.push_back(static_cast<gid_t>(list[i]));
+  }
+  const int pass_fd = config[ConfigPassFd];
+  const int pass_target = config[ConfigPassFdTarget];
+  if (pass_fd >= 0 && (pass_target < 3 || (pass_target == 3 && config[ConfigKeepFd] >= 0))) return EINVAL;
+  // info[6]: null, or a Float64Array of [resource, soft, hard] triples (Infinity: unlimited).
+  job->rlimit_count = 0;
+  if (info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined()) {
+    if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      return EINVAL;
+    }
+    Napi::Float64Array limits = info[6].As<Napi::Float64Array>();
+    const size_t n = limits.ElementLength() / 3;
+    if (limits.ElementLength() % 3 != 0 || n > kMaxRlimits) return EINVAL;
+    auto value = [](double v) -> rlim_t { return v == INFINITY || v >= 1.8e19 ? RLIM_INFINITY : static_cast<rlim_t>(v); };
+    for (size_t i = 0; i < n; i++) {
+      job->rlimit_resource[i] = static_cast<int>(limits[3 * i]);
+      job->rlimit_value[i].rlim_cur = value(limits[3 * i + 1]);
+      job->rlimit_value[i].rlim_max = value(limits[3 * i + 2]);
+    }
+    job->rlimit_count = n;
+  }
+  return 0;
+}
+
+// Makes the child the job describes (no JS: any thread). The result: err/step of a failed
+// step (the child reaped), or sys_err when no child was made, else pid, pidfd and the
+// parent's ends of the pipes.
+void RunChildJob(ChildJob& job, ChildResult* out) {
+  ExecRequest& req = job.req;
+  const int* config = job.config;
   const int flags = config[ConfigFlags];
   const bool fork_mode = (flags & FlagFork) != 0;
 
@@ -373,41 +417,16 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   a.set_groups = (flags & FlagSetgroups) != 0;
   a.uid = static_cast<uid_t>(static_cast<uint32_t>(config[ConfigUid]));
   a.gid = static_cast<gid_t>(static_cast<uint32_t>(config[ConfigGid]));
-  // info[7]: the supplementary groups (FlagSetgroups), copied before the clone.
-  std::vector<gid_t> groups;
-  if (a.set_groups) {
-    if (info.Length() <= 7 || !info[7].IsTypedArray() ||
-        info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-      return NegErrno(env, EINVAL);
-    }
-    Napi::Uint32Array list = info[7].As<Napi::Uint32Array>();
-    groups.reserve(list.ElementLength());
-    for (size_t i = 0; i < list.ElementLength(); i++) groups.push_back(static_cast<gid_t>(list[i]));
-  }
-  a.groups = groups.empty() ? nullptr : groups.data();
-  a.group_count = groups.size();
-  const size_t config_len = config.ElementLength();
-  a.cgroup_procs = config_len > ConfigCgroupProcs ? config[ConfigCgroupProcs] : -1;
-  a.keep_fd = config_len > ConfigKeepFd ? config[ConfigKeepFd] : -1;
-  a.pass_fd = config_len > ConfigPassFdTarget ? config[ConfigPassFd] : -1;
-  a.pass_target = config_len > ConfigPassFdTarget ? config[ConfigPassFdTarget] : -1;
-  if (a.pass_fd >= 0 && (a.pass_target < 3 || (a.pass_target == 3 && a.keep_fd >= 0))) return NegErrno(env, EINVAL);
-  // info[6]: null, or a Float64Array of [resource, soft, hard] triples (Infinity: unlimited).
-  a.rlimit_count = 0;
-  if (info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined()) {
-    if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      return NegErrno(env, EINVAL);
-    }
-    Napi::Float64Array limits = info[6].As<Napi::Float64Array>();
-    const size_t n = limits.ElementLength() / 3;
-    if (limits.ElementLength() % 3 != 0 || n > kMaxRlimits) return NegErrno(env, EINVAL);
-    auto value = [](double v) -> rlim_t { return v == INFINITY || v >= 1.8e19 ? RLIM_INFINITY : static_cast<rlim_t>(v); };
-    for (size_t i = 0; i < n; i++) {
-      a.rlimit_resource[i] = static_cast<int>(limits[3 * i]);
-      a.rlimit_value[i].rlim_cur = value(limits[3 * i + 1]);
-      a.rlimit_value[i].rlim_max = value(limits[3 * i + 2]);
-    }
-    a.rlimit_count = n;
+  a.groups = job.groups.empty() ? nullptr : job.groups.data();
+  a.group_count = job.groups.size();
+  a.cgroup_procs = config[ConfigCgroupProcs];
+  a.keep_fd = config[ConfigKeepFd];
+  a.pass_fd = config[ConfigPassFd];
+  a.pass_target = config[ConfigPassFdTarget];
+  a.rlimit_count = job.rlimit_count;
+  for (size_t i = 0; i < job.rlimit_count; i++) {
+    a.rlimit_resource[i] = job.rlimit_resource[i];
+    a.rlimit_value[i] = job.rlimit_value[i];
   }
   a.parent_pid = getpid();
   a.error_pipe = -1;
@@ -435,9 +454,9 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
     if (kind == StdioPipe) {
       int p[2];
       if (pipe2(p, O_CLOEXEC) < 0) {
-        int err = errno;
+        out->sys_err = errno;
         close_all();
-        return NegErrno(env, err);
+        return;
       }
       // stdin: the child reads; stdout/stderr: the child writes.
       child_end[i] = i == 0 ? p[0] : p[1];
@@ -446,9 +465,9 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
     } else if (kind == StdioIgnore) {
       if (dev_null < 0) dev_null = open("/dev/null", O_RDWR | O_CLOEXEC);
       if (dev_null < 0) {
-        int err = errno;
+        out->sys_err = errno;
         close_all();
-        return NegErrno(env, err);
+        return;
       }
       a.stdio[i] = dev_null;
     } else {
@@ -457,9 +476,9 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   }
   if (fork_mode) {
     if (pipe2(error_pipe, O_CLOEXEC) < 0) {
-      int err = errno;
+      out->sys_err = errno;
       close_all();
-      return NegErrno(env, err);
+      return;
     }
     a.error_pipe = error_pipe[1];
   }
@@ -519,7 +538,8 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, kKernelSigsetSize);
   if (pid < 0) {
     close_all();
-    return NegErrno(env, clone_errno);
+    out->sys_err = clone_errno;
+    return;
   }
 
   int err = 0;
@@ -552,19 +572,44 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
     RetryEintr([&] { return waitpid(pid, &status, 0); });
     CloseIfOpen(pidfd);
     close_all();
-    Napi::Array out = Napi::Array::New(env, 2);
-    out.Set(0u, Napi::Number::New(env, -err));
-    out.Set(1u, Napi::Number::New(env, step));
-    return out;
+    out->err = err;
+    out->step = step;
+    return;
   }
   CloseIfOpen(error_pipe[0]);
+  out->pid = pid;
+  out->pidfd = pidfd;
+  for (int i = 0; i < 3; i++) out->fds[i] = parent_end[i];
+}
 
+// The result as spawnChild returns it: -errno (no child), [-errno, step] (a step failed),
+// or [pid, pidfd, stdin, stdout, stderr].
+Napi::Value ChildResultToJs(Napi::Env env, const ChildResult& r) {
+  if (r.sys_err != 0) return NegErrno(env, r.sys_err);
+  if (r.step != StepNone) {
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, Napi::Number::New(env, -r.err));
+    out.Set(1u, Napi::Number::New(env, r.step));
+    return out;
+  }
   Napi::Array out = Napi::Array::New(env, 5);
-  out.Set(0u, Napi::Number::New(env, pid));
-  out.Set(1u, Napi::Number::New(env, pidfd));
-  for (uint32_t i = 0; i < 3; i++) out.Set(i + 2, Napi::Number::New(env, parent_end[i]));
+  out.Set(0u, Napi::Number::New(env, r.pid));
+  out.Set(1u, Napi::Number::New(env, r.pidfd));
+  for (uint32_t i = 0; i < 3; i++) out.Set(i + 2, Napi::Number::New(env, r.fds[i]));
   return out;
 }
+
+static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ChildJob job;
+  const int rc = ReadChildJob(info, &job);
+  if (rc != 0) return NegErrno(env, rc);
+  ChildResult result;
+  RunChildJob(job, &result);
+  return ChildResultToJs(env, result);
+}
+
+
 
 void InitChild(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "spawnChild", SpawnChild);

@@ -25,14 +25,18 @@
 #if defined(__GLIBC__)
 // fcntl64 (2.28) is fcntl under _FILE_OFFSET_BITS=64, which node-gyp sets; on 64-bit
 // targets both are one function (glibc io/fcntl64.c), so the old name is the same call.
-// dlsym moved from libdl into libc at 2.34 (dlsym@GLIBC_2.34); the old version is the same
+// dlsym, dlopen and dladdr moved from libdl into libc at 2.34 (dlsym@GLIBC_2.34); the old version is the same
 // function, in libdl.so.2 before 2.34 (linked with -ldl, and loaded by Node itself).
 #if defined(__x86_64__)
 __asm__(".symver fcntl64,fcntl@GLIBC_2.2.5");
 __asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
+__asm__(".symver dlopen,dlopen@GLIBC_2.2.5");
+__asm__(".symver dladdr,dladdr@GLIBC_2.2.5");
 #elif defined(__aarch64__)
 __asm__(".symver fcntl64,fcntl@GLIBC_2.17");
 __asm__(".symver dlsym,dlsym@GLIBC_2.17");
+__asm__(".symver dlopen,dlopen@GLIBC_2.17");
+__asm__(".symver dladdr,dladdr@GLIBC_2.17");
 #endif
 #endif  // __GLIBC__
 

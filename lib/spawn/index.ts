@@ -2,7 +2,7 @@
  * Children without blocking: spawn() handles, run(), waitForExit(). Re-exports only.
  * See docs/spawning.md.
  */
-export { spawn } from './spawn';
+export { spawn, spawnAsync } from './spawn';
 export { run } from './run';
 export type { RunOptions, RunResult } from './run';
 export { waitForExit } from './wait-for-exit';

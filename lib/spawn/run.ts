@@ -6,7 +6,7 @@ import { invalidArgType, invalidArgValue } from '../errors';
 import type { ExitStatus } from '../exit-status';
 import { optionKeys, validateCommand, validateCString, validateOptions } from '../validate';
 import { AbortError, CalledProcessError, TimeoutExpiredError, type Captured } from './errors';
-import { spawn } from './spawn';
+import { spawnAsync } from './spawn';
 import { SPAWN_OPTION_KEYS, SPAWN_RENAMED_OPTIONS, type SpawnOptions, type StdioOption } from './options';
 
 /** Options of {@link run}: those of {@link spawn}, plus: */
@@ -99,12 +99,13 @@ function runStdio(given: unknown, input: boolean, capture: boolean): [StdioOptio
 /**
  * Runs `file` with `args` to completion: writes `input`, collects the output, waits, and
  * resolves `{ args, status, stdout, stderr }`, as Python's `subprocess.run`. Never blocks
- * the event loop.
+ * the event loop: the child is made on the library's spawn thread, as by {@link spawnAsync}.
  * @param file - the program, searched in PATH as by {@link spawn}.
  * @param args - its arguments (not including argv[0]).
  * @param options - {@link RunOptions}; `timeout`, `killSignal`, `killGracePeriod` and
  *   `signal` kill the child as in {@link spawn}, and the promise settles once it is reaped.
- * @throws (rejects) every error of {@link spawn} (ENOENT with path...);
+ * @throws (rejects) every error of {@link spawnAsync} (ENOENT with path..., EAGAIN when
+ *   1024 spawns are already queued);
  *   {@link CalledProcessError} with `check` when the child did not exit 0;
  *   {@link TimeoutExpiredError} after `timeout` (the child killed and reaped, partial output
  *   attached); AbortError when `signal` aborted (the child killed and reaped);
@@ -156,7 +157,8 @@ export async function run(file: string, args?: readonly string[], options?: RunO
 
   const stdio = runStdio(spawnOptions.stdio, input !== undefined, capture !== false);
 
-  const child = spawn(command.file, command.args, { ...spawnOptions, stdio });
+  // Off the event loop's thread (spawnAsync): run() returns a promise in any case.
+  const child = await spawnAsync(command.file, command.args, { ...spawnOptions, stdio });
   const out = collect(capture !== false ? child.stdout : null);
   const err = collect(capture !== false ? child.stderr : null);
   if (input !== undefined && child.stdin !== null) {
