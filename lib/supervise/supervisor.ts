@@ -242,6 +242,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.name = spec.name ?? defaultName(file);
     this.#hook = {
       killNow: () => {
+        // The process is on its way out: whatever the policy, nothing is started after this
+        // (a restart between the SIGKILL and the process's end would outlive it).
+        this.#after = 'stop';
         const contained = this.#contained();
         if (contained !== undefined) contained.kill('SIGKILL', { tree: true });
         else killGroupNow(this.#child, this.#keeper, this.#pgid);
