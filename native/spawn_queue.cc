@@ -7,6 +7,7 @@
 //   spawnChildQueued(queue, id, ...spawnChild's arguments) -> 0 or -errno
 //                                        EINVAL (malformed, nothing queued), EAGAIN (full)
 //   spawnQueueRef(queue, ref)            keep the loop alive while results are owed, or not
+//   spawnQueueClaim(queue)               called by dispatch first: the result is JS's now
 //
 // The thread:
 // - is one for the whole process, started at the first request and never ended: a child's
@@ -107,6 +108,7 @@ struct Client {
   bool open = true;                           // under g.mutex: false once the env goes away
   int refs = 1;                               // under g.mutex
   bool closing = false;                       // loop thread only
+  bool claimed = false;                       // loop thread only: see OnAsync
 };
 
 struct State {
@@ -225,12 +227,15 @@ void OnAsync(uv_async_t* handle) {
     Napi::HandleScope scope(env);
     napi_value argv[2] = {Napi::Number::New(env, r->id), ChildResultToJs(env, r->result)};
     napi_value out = nullptr;
+    // dispatch claims the result (spawnQueueClaim) before it does anything with it. Its
+    // return value cannot tell: a Worker's terminate() from another thread stops JS anywhere,
+    // and the call then fails although JS may already hold the fds (a Subprocess polling
+    // its pidfd: closing that fd here made libuv abort on EBADF in the Worker's teardown).
+    // Unclaimed (JS could not run, or was stopped before the claim), the child is nobody's.
+    c->claimed = false;
     napi_status s = napi_make_callback(c->env, c->context, env.Global(), c->dispatch.Value(), 2, argv, &out);
-    // dispatch returns true once it owns the result. Anything else (JS cannot run: a Worker
-    // being terminated delivers here during its teardown) leaves the child to nobody.
-    bool taken = false;
-    if (s == napi_ok && out != nullptr) napi_get_value_bool(c->env, out, &taken);
-    if (!taken) Discard(r->result);
+    if (!c->claimed) Discard(r->result);
+    c->claimed = false;
     if (s == napi_pending_exception) {
       napi_value error;
       napi_get_and_clear_last_exception(c->env, &error);
@@ -326,6 +331,15 @@ Napi::Value SpawnChildQueued(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
+// spawnQueueClaim(queue): dispatch takes the result being delivered (see OnAsync).
+Napi::Value SpawnQueueClaim(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Client* c = ClientOf(info[0]);
+  if (c == nullptr) return NegErrno(env, EINVAL);
+  c->claimed = true;
+  return Napi::Number::New(env, 0);
+}
+
 Napi::Value SpawnQueueRef(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Client* c = ClientOf(info[0]);
@@ -343,6 +357,7 @@ void InitSpawnQueue(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "spawnQueue", SpawnQueue);
   Export(env, exports, "spawnChildQueued", SpawnChildQueued);
   Export(env, exports, "spawnQueueRef", SpawnQueueRef);
+  Export(env, exports, "spawnQueueClaim", SpawnQueueClaim);
 }
 
 }  // namespace unixproc

@@ -16,6 +16,7 @@ interface QueueBinding {
   spawnQueue(dispatch: (id: number, result: ChildResult) => boolean): QueueHandle | number;
   spawnChildQueued(...args: unknown[]): number;
   spawnQueueRef(queue: QueueHandle, ref: boolean): number;
+  spawnQueueClaim(queue: QueueHandle): number;
   closeFd(fd: number): number;
 }
 
@@ -34,8 +35,13 @@ function closeResult(result: ChildResult): void {
   for (const fd of result.slice(1)) if (fd >= 0) binding().closeFd(fd);
 }
 
-/** Called from the event loop with each result; true: it is taken (natively, anything else kills the child). */
+/**
+ * Called from the event loop with each result. Its first act claims the result: from then
+ * on it is this side's (natively, an unclaimed result's child is SIGKILLed and reaped: a
+ * Worker terminated before the claim).
+ */
 function dispatch(id: number, result: ChildResult): boolean {
+  if (queue !== undefined) binding().spawnQueueClaim(queue);
   const w = owed.get(id);
   if (w === undefined) {
     closeResult(result);

@@ -201,6 +201,49 @@ describe('spawnAsync: lifetimes', () => {
     })();
   }, 40000);
 
+  test('a Worker terminated while the delivery of its spawnAsync is still running JS keeps the child it took, and does not crash', () => {
+    // The regression: the delivery's callback failed when terminate() (from another thread)
+    // stopped the Worker's JS, and the result was then discarded natively: its child
+    // SIGKILLed and its pidfd closed under the Subprocess polling it, so libuv aborted the
+    // process on EBADF in the Worker's teardown (SIGABRT, or the child dead). The Worker
+    // here is stopped inside that callback for sure: the continuation after the await runs
+    // in it, and spins until terminate() ends it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unixproc-spawn-async-'));
+    const script = `
+      require(${JSON.stringify(register)});
+      const fs = require('node:fs');
+      const { Worker } = require('node:worker_threads');
+      const w = new Worker(\`
+        require(${JSON.stringify(register)});
+        const { parentPort } = require('node:worker_threads');
+        const { spawnAsync } = require(${JSON.stringify(lib)});
+        (async () => {
+          const a = await spawnAsync('/bin/sleep', ['100'], { stdio: 'ignore', killOnParentDeath: 'SIGKILL' });
+          a.unref();
+          parentPort.postMessage(a.pid);
+          for (;;);
+        })();
+      \`, { eval: true });
+      w.once('message', async (pid) => {
+        await w.terminate();
+        await new Promise((r) => setTimeout(r, 200));
+        const alive = (p) => { try { return !/^State:\\s+Z/m.test(fs.readFileSync('/proc/' + p + '/status', 'utf8')); } catch { return false; } };
+        fs.writeFileSync(${JSON.stringify(path.join(dir, 'r.json'))}, JSON.stringify({ pid, alive: alive(pid) }));
+        process.exit(0);
+      });
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000 });
+    const res = fs.existsSync(path.join(dir, 'r.json')) ? JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')) : undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+    return (async () => {
+      // Reaped first (this jest worker is the subreaper), whatever the outcome.
+      const status = res === undefined ? undefined : await reapIfAdopted(res.pid);
+      expect({ signal: r.signal, status: r.status, stderr: r.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
+      expect(res.alive).toBe(true);
+      expect(status).toEqual({ kind: 'signaled', signal: 'SIGKILL', signo: 9, coreDumped: false });
+    })();
+  }, 40000);
+
   test('a Worker that ends with spawns still queued or undelivered leaves no child behind', async () => {
     const before = childrenOf(process.pid);
     const worker = new Worker(
