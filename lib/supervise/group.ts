@@ -18,7 +18,9 @@
  * session, the group becomes orphaned (POSIX) while it has a stopped member, and the
  * kernel sends every member SIGHUP then SIGCONT (kernel/exit.c, kill_orphaned_pgrp): the
  * grandchildren that stayed in the group die of the SIGHUP unless they ignore or catch it.
- * The keeper, continued, sees that its parent changed and exits. See docs/supervise.md.
+ * Some kernels (6.18 here) send that SIGHUP to the stopped members only: then the running
+ * grandchildren live on (only containment, the default, ends them). The keeper, continued
+ * either way, sees that its parent changed and exits. See docs/supervise.md.
  * @internal
  */
 import { check, systemError } from '../errors';
