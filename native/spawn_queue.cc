@@ -14,8 +14,13 @@
 //   PR_SET_PDEATHSIG fires when the *thread* that created it ends (prctl(2); golang/go#27505),
 //   so the creating thread must live as long as the process. Not libuv's threadpool, which
 //   user work (fs, dns, crypto) can fill.
-// - blocks every signal, glibc's internal ones included (no handler of this process ever
-//   runs on it, so none can run in a child sharing its memory either).
+// - blocks every signal but glibc's two internal ones (no handler of the application ever
+//   runs on it; native/child.cc blocks those two as well across each clone, so no handler
+//   can run in a child sharing its memory). SIGSETXID (33) must stay deliverable:
+//   setuid(), seteuid() and friends (process.setuid, process.seteuid...) signal every
+//   thread of the process with it and wait until each has run glibc's handler (nptl(7)):
+//   blocked here, they waited forever (a CI run hung in process.seteuid). SIGCANCEL (32)
+//   is pthread_cancel's, which nobody calls on this thread.
 // - takes requests in the order they were queued, one at a time: children start in order,
 //   and results come back in that order.
 // The queue is bounded (kCapacity requests waiting, running or not yet delivered, for the
@@ -48,6 +53,7 @@
 #include <sys/prctl.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -63,6 +69,10 @@ namespace unixproc {
 namespace {
 
 constexpr size_t kCapacity = 1024;
+// glibc's internal signals on Linux (nptl/pthreadP.h: SIGCANCEL __SIGRTMIN, SIGSETXID
+// __SIGRTMIN + 1); SIGRTMIN, the application's first, is 34 because of them.
+constexpr int kSigCancel = 32;
+constexpr int kSigSetxid = 33;
 
 struct Client;
 
@@ -191,8 +201,15 @@ int PinAddon() {
 int StartThread() {
   if (g->started) return 0;
   if (PinAddon() != 0) return ENOSYS;
+  // The new thread inherits this mask: every signal but glibc's SIGCANCEL and SIGSETXID.
+  // Bits cleared by hand: glibc's sigdelset refuses its internal signals (EINVAL). The
+  // kernel's sigset is a bit array, signal n at bit n - 1 (of the first 64-bit word here).
   sigset_t all, old;
   std::memset(&all, 0xff, sizeof all);
+  uint64_t first;
+  std::memcpy(&first, &all, sizeof first);
+  first &= ~((uint64_t{1} << (kSigCancel - 1)) | (uint64_t{1} << (kSigSetxid - 1)));
+  std::memcpy(&all, &first, sizeof first);
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, _NSIG / 8);
   uv_thread_options_t options;
   options.flags = UV_THREAD_HAS_STACK_SIZE;

@@ -201,6 +201,30 @@ describe('spawnAsync: lifetimes', () => {
     })();
   }, 40000);
 
+  test('setuid-family calls still return once the spawn thread exists (it lets glibc\'s SIGSETXID in)', () => {
+    // process.seteuid and friends make glibc signal every thread (SIGSETXID) and wait for
+    // each: the spawn thread blocked that signal too, and they waited forever (a CI hang).
+    const script = `
+      require(${JSON.stringify(register)});
+      const { spawnAsync } = require(${JSON.stringify(lib)});
+      (async () => {
+        await (await spawnAsync('/bin/true', [], { stdio: 'ignore' })).wait();
+        process.seteuid(process.geteuid());
+        process.setegid(process.getegid());
+        process.setgid(process.getgid());
+        process.setuid(process.getuid());
+        const mask = require('node:fs').readdirSync('/proc/self/task').map((t) => require('node:fs').readFileSync('/proc/self/task/' + t + '/status', 'utf8'))
+          .filter((s) => /^Name:\\s+unixproc-spawn$/m.test(s)).map((s) => s.match(/^SigBlk:\\s+(\\w+)$/m)[1]);
+        console.log(JSON.stringify(mask));
+      })();
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 15000 });
+    expect({ signal: r.signal, status: r.status, stderr: r.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
+    // The thread blocks every signal but 32 and 33 (bits 31 and 32), and SIGKILL and SIGSTOP
+    // (bits 8 and 18), which nothing can block.
+    expect(JSON.parse(r.stdout)).toEqual(['fffffffe7ffbfeff']);
+  });
+
   test('a Worker terminated while the delivery of its spawnAsync is still running JS keeps the child it took, and does not crash', () => {
     // The regression: the delivery's callback failed when terminate() (from another thread)
     // stopped the Worker's JS, and the result was then discarded natively: its child
