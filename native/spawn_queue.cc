@@ -243,7 +243,7 @@ void OnAsync(uv_async_t* handle) {
     std::unique_ptr<Request> r(batch.pop());
     Napi::HandleScope scope(env);
     napi_value argv[2] = {Napi::Number::New(env, r->id), ChildResultToJs(env, r->result)};
-    napi_value out = nullptr;
+    napi_value out = nullptr;  // dispatch returns nothing
     // dispatch claims the result (spawnQueueClaim) before it does anything with it. Its
     // return value cannot tell: a Worker's terminate() from another thread stops JS anywhere,
     // and the call then fails although JS may already hold the fds (a Subprocess polling

@@ -13,7 +13,7 @@ type QueueHandle = { readonly __unixprocSpawnQueue: unique symbol };
 export type ChildResult = number | number[];
 
 interface QueueBinding {
-  spawnQueue(dispatch: (id: number, result: ChildResult) => boolean): QueueHandle | number;
+  spawnQueue(dispatch: (id: number, result: ChildResult) => void): QueueHandle | number;
   spawnChildQueued(...args: unknown[]): number;
   spawnQueueRef(queue: QueueHandle, ref: boolean): number;
   spawnQueueClaim(queue: QueueHandle): number;
@@ -40,17 +40,16 @@ function closeResult(result: ChildResult): void {
  * on it is this side's (natively, an unclaimed result's child is SIGKILLed and reaped: a
  * Worker terminated before the claim).
  */
-function dispatch(id: number, result: ChildResult): boolean {
+function dispatch(id: number, result: ChildResult): void {
   if (queue !== undefined) binding().spawnQueueClaim(queue);
   const w = owed.get(id);
   if (w === undefined) {
     closeResult(result);
-    return true;
+    return;
   }
   owed.delete(id);
   if (owed.size === 0 && queue !== undefined) binding().spawnQueueRef(queue, false);
   w.resolve(result);
-  return true;
 }
 
 function theQueue(): QueueHandle {
